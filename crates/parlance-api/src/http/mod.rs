@@ -1,0 +1,133 @@
+//! The Dapr HTTP API (spec §1, §5): the two converse routes, health, metadata, and daprd's
+//! answer for everything else. [`router`] builds the whole app without a socket, so tests can
+//! call it in-process.
+
+pub mod auth;
+pub mod decode;
+pub mod encode;
+pub mod error;
+mod sidecar_routes;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use parlance_core::{ApiError, ApiVersion, CallContext, ErrorCode};
+use parlance_pipeline::{CacheMode, CallOptions};
+
+use crate::sidecar::Sidecar;
+use error::HttpError;
+
+/// Response header naming how the response cache answered (`hit`, `miss`, `bypass`).
+pub const CACHE_HEADER: &str = "x-parlance-cache";
+
+/// The whole HTTP app.
+pub fn router(sidecar: Sidecar) -> Router {
+    let routes = Router::new()
+        .route("/v1.0-alpha1/conversation/{name}/converse", post(converse_alpha1))
+        .route("/v1.0-alpha1/conversation/{name}/converse/", post(converse_alpha1))
+        .route("/v1.0-alpha2/conversation/{name}/converse", post(converse_alpha2))
+        .route("/v1.0-alpha2/conversation/{name}/converse/", post(converse_alpha2))
+        .route("/v1.0/healthz", get(sidecar_routes::healthz))
+        .route("/v1.0/healthz/outbound", get(sidecar_routes::healthz_outbound))
+        .route("/v1.0/metadata", get(sidecar_routes::metadata))
+        .route("/v1.0/metadata/{key}", put(sidecar_routes::put_metadata))
+        .fallback(fallback)
+        .method_not_allowed_fallback(fallback);
+    let token_layer = axum::middleware::from_fn_with_state(sidecar.clone(), auth::require_token);
+    routes.layer(token_layer).with_state(sidecar)
+}
+
+async fn converse_alpha1(
+    State(s): State<Sidecar>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, HttpError> {
+    converse(s, ApiVersion::Alpha1, name, headers, body).await
+}
+
+async fn converse_alpha2(
+    State(s): State<Sidecar>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, HttpError> {
+    converse(s, ApiVersion::Alpha2, name, headers, body).await
+}
+
+async fn converse(
+    s: Sidecar,
+    api: ApiVersion,
+    name: String,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, HttpError> {
+    let bytes = read_body(body, s.max_body).await?;
+    let mut req = match api {
+        ApiVersion::Alpha1 => decode::alpha1(&bytes)?,
+        ApiVersion::Alpha2 => decode::alpha2(&bytes)?,
+    };
+    let context_id = req.context_id.clone().filter(|c| !c.is_empty());
+    let parameters = match api {
+        ApiVersion::Alpha1 => std::mem::take(&mut req.parameters),
+        ApiVersion::Alpha2 => Default::default(),
+    };
+    let done = s.service.converse(&name, req, options(&headers)).await?;
+    let json = match api {
+        ApiVersion::Alpha1 => encode::alpha1(context_id.as_deref(), &done.chat, &parameters),
+        ApiVersion::Alpha2 => encode::alpha2(context_id.as_deref(), &done.chat),
+    };
+    let mut resp = json_response(StatusCode::OK, &json);
+    if let Some(c) = done.cache {
+        resp.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
+    }
+    Ok(resp)
+}
+
+/// Reads the body up to the limit; a larger or broken body is `ERR_BODY_READ`.
+async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let detail = match std::error::Error::source(&e) {
+            Some(src) if src.to_string().contains("length limit") => {
+                format!("http: request body too large (limit {limit} bytes)")
+            }
+            _ => e.to_string(),
+        };
+        ApiError::new(ErrorCode::BodyRead, format!("failed to read request body: {detail}"))
+    })
+}
+
+/// Per-request options from headers: `Cache-Control` and `traceparent`.
+fn options(headers: &HeaderMap) -> CallOptions {
+    let cache_control = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let directives = cache_control.split(',').map(|d| d.trim().to_ascii_lowercase());
+    let mut cache = CacheMode::Normal;
+    for d in directives {
+        match d.as_str() {
+            "no-store" => cache = CacheMode::Bypass,
+            "no-cache" if cache == CacheMode::Normal => cache = CacheMode::Refresh,
+            _ => {}
+        }
+    }
+    let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    CallOptions { cache, ctx: CallContext { traceparent } }
+}
+
+/// A JSON response with Dapr's content type.
+pub(crate) fn json_response(status: StatusCode, json: &serde_json::Value) -> Response {
+    let body = serde_json::to_vec(json).unwrap_or_default();
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// daprd sends unknown routes to service invocation, which without an app id answers this.
+async fn fallback() -> HttpError {
+    HttpError(ApiError::new(
+        ErrorCode::DirectInvoke,
+        "failed getting app id either from the URL path or the header dapr-app-id",
+    ))
+}

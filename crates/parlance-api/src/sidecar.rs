@@ -1,0 +1,68 @@
+//! State shared by both doors: the service, what the metadata endpoint reports, readiness and
+//! the API token.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use parlance_pipeline::ConversationService;
+
+/// The Dapr runtime version parlance answers to, with its own version as build metadata.
+pub const RUNTIME_VERSION: &str = concat!("1.18.0+parlance.", env!("CARGO_PKG_VERSION"));
+
+/// What `GET /v1.0/metadata` and gRPC `GetMetadata` report besides the components.
+#[derive(Debug, Default)]
+pub struct SidecarInfo {
+    /// `--app-id`.
+    pub app_id: String,
+    /// Attributes set with `PUT /v1.0/metadata/{key}`.
+    pub extended: RwLock<BTreeMap<String, String>>,
+}
+
+/// Readiness, as the two health endpoints report it.
+#[derive(Debug, Default)]
+pub struct Health {
+    ready: AtomicBool,
+}
+
+impl Health {
+    /// Marks the sidecar ready (components loaded, servers listening) or not (shutting down).
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+    }
+
+    /// Whether it is ready.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct Sidecar {
+    /// The conversation service.
+    pub service: Arc<ConversationService>,
+    /// Metadata endpoint facts.
+    pub info: Arc<SidecarInfo>,
+    /// Readiness.
+    pub health: Arc<Health>,
+    /// `DAPR_API_TOKEN`, when set.
+    pub api_token: Option<Arc<str>>,
+    /// `--max-body-size`, in bytes.
+    pub max_body: usize,
+}
+
+impl Sidecar {
+    /// A sidecar over `service` with default settings (ready, no token, 4 MiB bodies).
+    pub fn new(service: ConversationService) -> Sidecar {
+        let health = Arc::new(Health::default());
+        health.set_ready(true);
+        Sidecar {
+            service: Arc::new(service),
+            info: Arc::new(SidecarInfo::default()),
+            health,
+            api_token: None,
+            max_body: 4 << 20,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The heart of parlance that every other crate shares: the conversation request as the API
+//! receives it ([`request`]), the normalised chat exchange that providers speak ([`chat`]),
+//! the [`Provider`] trait that every upstream implements, and the error kinds with their single
+//! mapping to HTTP status, gRPC code and Dapr `errorCode` ([`error`]).
+//!
+//! Nothing here does I/O; the crate is types and pure functions.
+
+pub mod chat;
+pub mod error;
+pub mod provider;
+pub mod request;
+pub mod wkt;
+
+pub use chat::{
+    ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, GenerationParams, Part,
+    PromptDetails, ResponseFormat, Role, ToolCall, ToolChoice, ToolDef, ToolResult, Usage,
+};
+pub use error::{ApiError, ErrorCode, FailureKind, ProviderError};
+pub use provider::{CallContext, Provider};
+pub use request::{
+    ApiVersion, ConverseRequest, FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn,
+};

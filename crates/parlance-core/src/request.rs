@@ -1,0 +1,137 @@
+//! The conversation request as a client sent it, before validation.
+//!
+//! Both doors (HTTP protojson and gRPC protobuf) decode into these types, so everything after
+//! decoding — validation, errors, the pipeline — is shared and a request that differs only in
+//! transport gets the same answer.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::chat::Role;
+
+/// Which API version a request came in on; it decides the response shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiVersion {
+    /// `/v1.0-alpha1/…`, `ConverseAlpha1`.
+    Alpha1,
+    /// `/v1.0-alpha2/…`, `ConverseAlpha2`.
+    Alpha2,
+}
+
+impl ApiVersion {
+    /// A short label for metrics and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiVersion::Alpha1 => "alpha1",
+            ApiVersion::Alpha2 => "alpha2",
+        }
+    }
+}
+
+/// A conversation request of either version (alpha1 fields map onto the alpha2 ones).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConverseRequest {
+    /// `contextID` / `contextId`: echoed back when non-empty.
+    pub context_id: Option<String>,
+    /// The inputs, in order.
+    pub inputs: Vec<Input>,
+    /// `parameters`: echoed by alpha1; alpha2 forwards the generation parameters it knows.
+    pub parameters: BTreeMap<String, prost_types::Any>,
+    /// `metadata`: forwarded to providers that accept it.
+    pub metadata: BTreeMap<String, String>,
+    /// Request-level `scrubPII`/`scrubPii`: scrub the outputs.
+    pub scrub_pii: bool,
+    /// `temperature`, when given.
+    pub temperature: Option<f64>,
+    /// Alpha2 `tools`.
+    pub tools: Vec<ToolIn>,
+    /// Alpha2 `toolChoice`, unvalidated.
+    pub tool_choice: Option<String>,
+    /// Alpha2 `responseFormat`: a JSON Schema object.
+    pub response_format: Option<Map<String, Value>>,
+    /// Alpha2 `promptCacheRetention`.
+    pub prompt_cache_retention: Option<Duration>,
+}
+
+/// One input: a list of messages that share a `scrubPii` flag.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input {
+    /// The messages.
+    pub messages: Vec<Message>,
+    /// Scrub this input's text before it goes upstream.
+    pub scrub_pii: bool,
+}
+
+/// One message: the alpha2 oneof, or an alpha1 input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// `ofDeveloper`: sent as the user, as daprd does.
+    Developer(Vec<String>),
+    /// `ofSystem`.
+    System(Vec<String>),
+    /// `ofUser`.
+    User(Vec<String>),
+    /// `ofAssistant`.
+    Assistant {
+        /// Text parts.
+        content: Vec<String>,
+        /// Tool calls of the history.
+        tool_calls: Vec<ToolCallIn>,
+    },
+    /// `ofTool`.
+    Tool {
+        /// The call this answers.
+        tool_id: Option<String>,
+        /// The tool's name.
+        name: String,
+        /// One result per entry.
+        content: Vec<String>,
+    },
+    /// An alpha1 input: one text with a role string already mapped.
+    Legacy {
+        /// The mapped role.
+        role: Role,
+        /// The text.
+        content: String,
+    },
+    /// No oneof key was set: rejected with `message type cannot be nil`.
+    Unset,
+}
+
+/// A tool call in the history; `function` is the oneof and may be missing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolCallIn {
+    /// The call id.
+    pub id: Option<String>,
+    /// The function called; `None` is rejected with `tool types cannot be nil`.
+    pub function: Option<FunctionCallIn>,
+}
+
+/// The function part of a tool call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunctionCallIn {
+    /// Function name.
+    pub name: String,
+    /// JSON arguments text.
+    pub arguments: String,
+}
+
+/// A tool definition; `function` is the oneof and may be missing (such tools are skipped).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolIn {
+    /// The function.
+    pub function: Option<FunctionIn>,
+}
+
+/// A function tool.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunctionIn {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// JSON Schema of the arguments.
+    pub parameters: Option<Map<String, Value>>,
+}

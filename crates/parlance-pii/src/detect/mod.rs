@@ -1,0 +1,165 @@
+//! The detectors, one module per entity, and the single pass over the text that dispatches to
+//! them. The pass walks word by word; only words that start with a digit, a capital, or a few
+//! trigger letters (and the bytes `@`, `+`, `(`, `:`) reach a detector, so text without personal
+//! data costs one table lookup per byte and nothing is allocated.
+
+pub(crate) mod address;
+pub(crate) mod address_words;
+pub(crate) mod card;
+pub(crate) mod email;
+pub(crate) mod iban;
+pub(crate) mod ip;
+pub(crate) mod mac;
+pub(crate) mod person;
+pub(crate) mod person_words;
+pub(crate) mod phone;
+pub(crate) mod pobox;
+pub(crate) mod ssn;
+pub(crate) mod url;
+pub(crate) mod zip;
+
+use crate::names::Names;
+use crate::text::{at, is_word, word_end};
+use crate::{Entity, EntitySet, Finding};
+
+/// Collects candidate findings (possibly overlapping) for the entities in `set`.
+pub(crate) struct Pass<'a> {
+    b: &'a [u8],
+    set: EntitySet,
+    names: &'a Names,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Pass<'a> {
+    /// A pass over `text` writing candidates into `out`.
+    pub(crate) fn new(text: &'a str, set: EntitySet, names: &'a Names, out: &'a mut Vec<Finding>) -> Self {
+        Pass { b: text.as_bytes(), set, names, out }
+    }
+
+    /// Runs the pass.
+    pub(crate) fn run(mut self) {
+        let b = self.b;
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if is_word(c) {
+                let end = word_end(b, i);
+                self.word(i, end);
+                i = end;
+            } else {
+                self.punct(i, c);
+                i += 1;
+            }
+        }
+    }
+
+    fn push(&mut self, e: Entity, span: Option<(usize, usize)>) {
+        if let Some((start, end)) = span {
+            if end > start {
+                self.out.push(Finding { entity: e, start, end });
+            }
+        }
+    }
+
+    fn want(&self, e: Entity) -> bool {
+        self.set.contains(e)
+    }
+
+    fn word(&mut self, i: usize, end: usize) {
+        let c = self.b[i];
+        if c.is_ascii_digit() {
+            self.numeric(i);
+        } else if person::upper_len(self.b, i).is_some() {
+            self.capital(i);
+        }
+        if c.is_ascii_alphabetic() {
+            self.letters(i);
+        }
+        if c.is_ascii_hexdigit() && matches!(at(self.b, end), b':' | b'-' | b'.') {
+            self.hex(i);
+        }
+    }
+
+    fn numeric(&mut self, i: usize) {
+        let b = self.b;
+        if self.want(Entity::CreditCard) {
+            self.push(Entity::CreditCard, card::detect(b, i));
+        }
+        if self.want(Entity::UsSsn) {
+            self.push(Entity::UsSsn, ssn::detect(b, i));
+        }
+        if self.want(Entity::PhoneNumber) {
+            let near = self.contact_near(i);
+            self.push(Entity::PhoneNumber, phone::detect(b, i, near));
+        }
+        if self.want(Entity::Ip) {
+            self.push(Entity::Ip, ip::detect_v4(b, i));
+        }
+        if self.want(Entity::ZipCode) {
+            self.push(Entity::ZipCode, zip::detect(b, i));
+        }
+        if self.want(Entity::StreetAddress) {
+            self.push(Entity::StreetAddress, address::detect(b, i));
+        }
+    }
+
+    fn capital(&mut self, i: usize) {
+        let b = self.b;
+        if self.want(Entity::Iban) && at(b, i + 2).is_ascii_digit() {
+            self.push(Entity::Iban, iban::detect(b, i));
+        }
+        if self.want(Entity::Person) {
+            let listed = self.listed(i);
+            self.push(Entity::Person, person::detect(b, i, self.names, listed));
+        }
+        if self.want(Entity::StreetAddress) && matches!(b[i], b'P' | b'U') {
+            self.push(Entity::StreetAddress, address::detect_military(b, i));
+        }
+    }
+
+    /// Whether the word at `i` continues a list after a name just found ("Ann Lee, Bob").
+    fn listed(&self, i: usize) -> bool {
+        let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person && f.end <= i) else { return false };
+        matches!(&self.b[last.end..i], b", " | b" and " | b", and " | b" & " | b" or ")
+    }
+
+    /// Whether a phone, e-mail or name was found within 48 bytes before `i` (a contact block).
+    fn contact_near(&self, i: usize) -> bool {
+        self.out.iter().rev().take(4).any(|f| {
+            matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress) && f.end <= i && i - f.end <= 48
+        })
+    }
+
+    fn letters(&mut self, i: usize) {
+        let b = self.b;
+        let c = b[i].to_ascii_lowercase();
+        if self.want(Entity::Url) && matches!(c, b'h' | b'f' | b'w' | b's' | b'g') {
+            self.push(Entity::Url, url::detect(b, i));
+        }
+        if self.want(Entity::PoBox) && c == b'p' {
+            self.push(Entity::PoBox, pobox::detect(b, i));
+        }
+    }
+
+    fn hex(&mut self, i: usize) {
+        if self.want(Entity::MacAddress) {
+            self.push(Entity::MacAddress, mac::detect(self.b, i));
+        }
+        if self.want(Entity::Ip) && at(self.b, word_end(self.b, i)) == b':' {
+            self.push(Entity::Ip, ip::detect_v6(self.b, i));
+        }
+    }
+
+    fn punct(&mut self, i: usize, c: u8) {
+        let b = self.b;
+        match c {
+            b'@' if self.want(Entity::EmailAddress) => self.push(Entity::EmailAddress, email::detect(b, i)),
+            b'+' | b'(' if self.want(Entity::PhoneNumber) && at(b, i + 1).is_ascii_digit() => {
+                let near = self.contact_near(i);
+                self.push(Entity::PhoneNumber, phone::detect(b, i, near));
+            }
+            b':' if self.want(Entity::Ip) && at(b, i + 1) == b':' => self.push(Entity::Ip, ip::detect_v6(b, i)),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! People's names without a language model. A run of up to three capitalised name-shaped words
+//! (plus initials, particles such as "van", and suffixes such as "Jr.") is a name when:
+//! it follows a title ("Dr.", "Mrs"); or its first word is a census given name and its last a
+//! census surname; or it has two words, the last a census surname and none a known non-name; or
+//! it is introduced by a cue ("my name is", "Dear", "Regards,", "forward this to", "with", ...)
+//! and the census tables back it. Known non-names (calendar, places, products, organisations,
+//! function words) never start a name.
+
+use crate::names::Names;
+use crate::text::{any_word_before, at, before, is_word};
+
+/// Up to four words of a candidate name.
+#[derive(Default)]
+struct Seq {
+    words: [(usize, usize); 4],
+    n: usize,
+    end: usize,
+}
+
+impl Seq {
+    fn first<'a>(&self, b: &'a [u8]) -> &'a [u8] {
+        &b[self.words[0].0..self.words[0].1]
+    }
+
+    fn last<'a>(&self, b: &'a [u8]) -> &'a [u8] {
+        let (s, e) = self.words[self.n - 1];
+        &b[s..e]
+    }
+}
+
+/// The span of a person's name starting at the capitalised word at `i`, if any. `listed` says
+/// the word follows a name found just before (", " or " and "), as in "cc: Ann Lee, Bob".
+pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<(usize, usize)> {
+    if is_word(before(b, i)) || matches!(before(b, i), b'\'' | b'-' | b'.' | b'@' | b'/') {
+        return None;
+    }
+    let we = name_word_end(b, i)?;
+    if names.is_title(&b[i..we]) {
+        return after_title(b, we, names);
+    }
+    let direct = listed || direct_cue(b, i, names) || angle_email_follows(b, i);
+    let seq = read(b, i, names, direct)?;
+    decide(b, i, &seq, names, direct).then_some((i, suffix(b, seq.end, names)))
+}
+
+/// The end of a name-shaped word at `i`: an upper-case letter, then lower-case letters, with
+/// inner `'` or `-` before another letter ("O'Brien", "Smith-Jones", "McDonald").
+fn name_word_end(b: &[u8], i: usize) -> Option<usize> {
+    let head = upper_len(b, i)?;
+    let mut j = i + head;
+    loop {
+        let c = at(b, j);
+        if c.is_ascii_alphabetic() || c >= 0x80 {
+            j += 1;
+        } else if matches!(c, b'\'' | b'-') && at(b, j + 1).is_ascii_uppercase() {
+            j += 2;
+        } else {
+            break;
+        }
+    }
+    let second = at(b, i + head);
+    let lower_second = second.is_ascii_lowercase() || second >= 0x80 || second == b'\'';
+    let ok = !is_word(at(b, j)) && (j - i == head || lower_second);
+    ok.then_some(j)
+}
+
+/// The byte length of the upper-case letter at `i`: ASCII, or Latin-1 `À`..`Þ` in UTF-8.
+pub(crate) fn upper_len(b: &[u8], i: usize) -> Option<usize> {
+    let c = at(b, i);
+    if c.is_ascii_uppercase() {
+        return Some(1);
+    }
+    let latin1 = c == 0xC3 && (0x80..=0x9E).contains(&at(b, i + 1)) && at(b, i + 1) != 0x97;
+    latin1.then_some(2)
+}
+
+/// After a title ending at `we` ("Dr", "Mrs."): the following one to three name words.
+fn after_title(b: &[u8], we: usize, names: &Names) -> Option<(usize, usize)> {
+    let mut j = we + usize::from(at(b, we) == b'.');
+    if at(b, j) != b' ' {
+        return None;
+    }
+    j += 1;
+    let seq = read(b, j, names, true)?;
+    let single_initial = seq.n == 1 && seq.words[0].1 - seq.words[0].0 == 1;
+    (!single_initial).then_some((j, suffix(b, seq.end, names)))
+}
+
+/// Reads the name words from `i`. A known non-name may start the name only when `trusted`
+/// (after a title or a direct cue) and it is a census given name, or when it is a given name
+/// followed by a census surname ("Jordan Leach", "April Rhodes").
+fn read(b: &[u8], i: usize, names: &Names, trusted: bool) -> Option<Seq> {
+    let mut seq = Seq::default();
+    let mut j = i;
+    while seq.n < seq.words.len() {
+        let Some(we) = name_word_end(b, j) else { break };
+        let w = &b[j..we];
+        let initial = we - j == 1;
+        if initial && at(b, we) != b'.' && seq.n > 0 {
+            break;
+        }
+        if seq.n > 0 && !initial && !may_continue(b, &seq, w, names) {
+            break;
+        }
+        if seq.n == 0 && !may_start(b, i, we, names, trusted) {
+            return None;
+        }
+        seq.words[seq.n] = (j, we);
+        seq.n += 1;
+        seq.end = if initial { we + 1 } else { we };
+        match next_word(b, seq.end, names) {
+            Some(k) => j = k,
+            None => break,
+        }
+    }
+    trim_initials(&mut seq);
+    (seq.n > 0).then_some(seq)
+}
+
+/// Whether the word `b[i..we]` may start a name. Known non-names may, when backed by the census
+/// and by context: after a title or direct cue ("Miss Green", "Dear April"), before a surname
+/// ("April Rhodes"), or as a frequent surname after a cue or before a verb ("for King",
+/// "Pope lives at").
+fn may_start(b: &[u8], i: usize, we: usize, names: &Names, trusted: bool) -> bool {
+    let w = &b[i..we];
+    if !names.is_not_name(w) {
+        return true;
+    }
+    let census = names.is_first(w) || names.surname_rank(w).is_some();
+    if trusted && census || names.is_first(w) && surname_follows(b, we, names) {
+        return true;
+    }
+    let cue = any_word_before(b, i, 1, |p| names.is_strong_cue(p));
+    soft_surname(w, names) && (cue || post_cue(b, we, names))
+}
+
+/// Whether `w` may continue the name in `seq`: not a title or suffix, and either not a known
+/// non-name, a frequent surname ("Brown"), or a surname after a given name ("Carl Swift").
+fn may_continue(b: &[u8], seq: &Seq, w: &[u8], names: &Names) -> bool {
+    if names.is_title(w) || names.is_suffix(w) {
+        return false;
+    }
+    if !names.is_not_name(w) || soft_surname(w, names) {
+        return true;
+    }
+    let street = crate::detect::address_words::contains(crate::detect::address_words::SUFFIXES, w);
+    names.is_first(seq.first(b)) && names.surname_rank(w).is_some() && !street
+}
+
+/// "Ann Lee <ann@example.com>": a name right before an e-mail address in angle brackets.
+fn angle_email_follows(b: &[u8], i: usize) -> bool {
+    let window = &b[i..b.len().min(i + 48)];
+    let Some(lt) = window.iter().position(|c| *c == b'<') else { return false };
+    let plain = window[..lt].iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80 || matches!(c, b' ' | b'.' | b'\'' | b'-'));
+    plain && lt > 1 && window[lt - 1] == b' ' && window[lt..].iter().take_while(|c| **c != b'>').any(|c| *c == b'@')
+}
+
+/// Whether a census surname (skipping one initial) follows the word ending at `e`.
+fn surname_follows(b: &[u8], e: usize, names: &Names) -> bool {
+    let Some(mut k) = next_word(b, e, names) else { return false };
+    if name_word_end(b, k) == Some(k + 1) && at(b, k + 1) == b'.' {
+        let Some(k2) = next_word(b, k + 2, names) else { return false };
+        k = k2;
+    }
+    let Some(we) = name_word_end(b, k) else { return false };
+    let w = &b[k..we];
+    names.surname_rank(w).is_some_and(|r| r < 20000) && (!names.is_not_name(w) || soft_surname(w, names))
+}
+
+/// A word that is usually a common word but also a frequent surname ("Brown", "King").
+fn soft_surname(w: &[u8], names: &Names) -> bool {
+    names.surname_rank(w).is_some_and(|r| r < 1000)
+}
+
+/// The start of the next word of the name after `e`: one blank, optionally over a particle.
+fn next_word(b: &[u8], e: usize, names: &Names) -> Option<usize> {
+    if at(b, e) != b' ' {
+        return None;
+    }
+    let k = e + 1;
+    if upper_len(b, k).is_some() {
+        return Some(k);
+    }
+    let pe = crate::text::word_end(b, k);
+    let particle = pe > k && names.is_particle(&b[k..pe]) && at(b, pe) == b' ' && at(b, pe + 1).is_ascii_uppercase();
+    particle.then_some(pe + 1)
+}
+
+/// Drops a trailing initial ("Smith A.") that is more likely an abbreviation.
+fn trim_initials(seq: &mut Seq) {
+    while seq.n > 1 && seq.words[seq.n - 1].1 - seq.words[seq.n - 1].0 == 1 {
+        seq.n -= 1;
+        seq.end = seq.words[seq.n - 1].1;
+    }
+}
+
+/// Counts full words (not initials).
+fn full_words(seq: &Seq) -> usize {
+    seq.words[..seq.n].iter().filter(|(s, e)| e - s > 1).count()
+}
+
+fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: bool) -> bool {
+    let (first, last) = (seq.first(b), seq.last(b));
+    if first.len() == 1 {
+        return false;
+    }
+    let f = names.is_first(first);
+    let l = names.surname_rank(last);
+    let cue = any_word_before(b, i, 1, |w| names.is_strong_cue(w));
+    let post = post_cue(b, seq.end, names);
+    if full_words(seq) >= 2 {
+        return f || l.is_some() || direct || (cue || post) && !place_like(first);
+    }
+    if direct {
+        return true;
+    }
+    if post && (f || l.is_some()) {
+        return true;
+    }
+    cue && (f || l.is_some_and(|r| r < 10000))
+}
+
+/// A first word that names a place or road kind ("Cape Town", "Park Avenue").
+fn place_like(w: &[u8]) -> bool {
+    crate::detect::address_words::contains(crate::detect::address_words::SUFFIXES, w)
+}
+
+/// A verb right after the word ("Ferguson wrote", "Hall lives"), or "and I".
+fn post_cue(b: &[u8], e: usize, names: &Names) -> bool {
+    if at(b, e) == b'\'' && at(b, e + 1) == b's' && !is_word(at(b, e + 2)) {
+        return true;
+    }
+    let j = e + usize::from(at(b, e) == b',');
+    if at(b, j) != b' ' {
+        return false;
+    }
+    let we = crate::text::word_end(b, j + 1);
+    let w = &b[j + 1..we];
+    let and_i = w == b"and" && at(b, we) == b' ' && at(b, we + 1) == b'I' && !is_word(at(b, we + 2));
+    let and_name = w == b"and" && at(b, we) == b' ' && name_word_end(b, we + 1).is_some_and(|ne| names.is_first(&b[we + 1..ne]));
+    and_i || and_name || names.is_post_cue(w)
+}
+
+/// "Dear X", "Hi X", "my name is X", "I'm X", "Regards,\nX", "Signed: X".
+fn direct_cue(b: &[u8], i: usize, names: &Names) -> bool {
+    let mut prev = [0u8; 24];
+    let p = crate::text::prev_word(b, i, &mut prev);
+    if !names.is_direct_cue(p) {
+        return false;
+    }
+    if matches!(p, b"is" | b"am" | b"m") {
+        return any_word_before(b, i, 3, |w| matches!(w, b"name" | b"i" | b"this"));
+    }
+    true
+}
+
+/// Extends over a trailing name suffix: ` Jr.`, `, PhD`, ` III`.
+fn suffix(b: &[u8], e: usize, names: &Names) -> usize {
+    let j = e + usize::from(at(b, e) == b',');
+    if at(b, j) != b' ' {
+        return e;
+    }
+    let we = crate::text::word_end(b, j + 1);
+    if we == j + 1 || !at(b, j + 1).is_ascii_uppercase() || !names.is_suffix(&b[j + 1..we]) {
+        return e;
+    }
+    we + usize::from(at(b, we) == b'.' && matches!(&b[j + 1..we], b"Jr" | b"Sr" | b"Esq"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detect;
+    use crate::names::Names;
+
+    fn find(n: &Names, s: &str, at: &str) -> Option<String> {
+        let i = s.find(at)?;
+        detect(s.as_bytes(), i, n, false).map(|(a, b)| s[a..b].to_string())
+    }
+
+    #[test]
+    fn names_in_any_position() {
+        let n = Names::new();
+        assert_eq!(find(&n, "John Smith called", "John").as_deref(), Some("John Smith"));
+        assert_eq!(find(&n, "please forward this to Mary Johnson.", "Mary").as_deref(), Some("Mary Johnson"));
+        assert_eq!(find(&n, "Call Dr. Smith now", "Dr").as_deref(), Some("Smith"));
+        assert_eq!(find(&n, "Dear Xavi,", "Xavi").as_deref(), Some("Xavi"));
+        assert_eq!(find(&n, "my name is Jennifer", "Jen").as_deref(), Some("Jennifer"));
+        assert_eq!(find(&n, "Regards,\nRobert King Jr.", "Rob").as_deref(), Some("Robert King Jr."));
+        assert_eq!(find(&n, "met Vincent van Gogh", "Vin").as_deref(), Some("Vincent van Gogh"));
+        assert_eq!(find(&n, "ask Sean O'Brien", "Sean").as_deref(), Some("Sean O'Brien"));
+        assert_eq!(find(&n, "with Susan", "Susan").as_deref(), Some("Susan"));
+        assert_eq!(find(&n, "From: Brown <kim@example.org>", "Brown").as_deref(), Some("Brown"));
+        assert_eq!(find(&n, "Pope lives at 840 Barbara Village", "Pope").as_deref(), Some("Pope"));
+        assert_eq!(find(&n, "Yesterday Carl Swift and I", "Carl").as_deref(), Some("Carl Swift"));
+        assert_eq!(find(&n, "The invoice for King is attached", "King").as_deref(), Some("King"));
+        assert_eq!(find(&n, "Miss Green, MD will", "Miss").as_deref(), Some("Green, MD"));
+        assert_eq!(find(&n, "Dear April,", "April").as_deref(), Some("April"));
+        assert_eq!(find(&n, "Bring it to Francisco H. Simpson in", "Fran").as_deref(), Some("Francisco H. Simpson"));
+        assert_eq!(find(&n, "I spoke with \u{c9}ric Gallet from", "\u{c9}ric").as_deref(), Some("\u{c9}ric Gallet"));
+        assert_eq!(find(&n, "Congratulations to Reinhart Klingelh\u{f6}fer on", "Rein").as_deref(), Some("Reinhart Klingelh\u{f6}fer"));
+        assert_eq!(find(&n, "Potter's flight", "Potter").as_deref(), Some("Potter"));
+        assert_eq!(find(&n, "Sanchez and Lucy Palmer approved", "Sanchez").as_deref(), Some("Sanchez"));
+    }
+
+    #[test]
+    fn places_and_products_survive() {
+        let n = Names::new();
+        for (s, at) in [
+            ("I flew to Paris", "Paris"),
+            ("New York is big", "New"),
+            ("on Monday morning", "Monday"),
+            ("the Apple Watch", "Apple"),
+            ("Will you come?", "Will"),
+            ("May I ask", "May"),
+            ("Main Street", "Main"),
+            ("Welcome to Springfield", "Spring"),
+            ("The report", "The"),
+            ("flights to Cape Town", "Cape"),
+            ("the office in Rio de Janeiro", "Rio"),
+        ] {
+            assert_eq!(find(&n, s, at), None, "{s}");
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Telephone numbers. A run of digit groups (separated by one blank, `-` or `.`, with an
+//! optional parenthesised area code and an optional extension) is a phone when its shape says so:
+//! `+` and 8–15 digits (E.164), `00` + international number, the NANP 3-3-4 layout, or — only
+//! after a cue such as "call" or "phone" — a bare NANP-valid 10-digit run or a national number.
+//! Dates, times, prices, versions and order numbers never have these shapes.
+
+use crate::text::{at, before, clean_end, continues_number, cue_before, glued_before, is_word, skip_blanks};
+
+const CUES: &[&str] = &[
+    "phone", "phones", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "cellphone",
+    "fax", "whatsapp", "sms", "text", "txt", "reach", "dial", "ring", "contact", "ph", "mob", "landline",
+];
+const ANTI_CUES: &[&str] = &[
+    "isbn", "order", "invoice", "ref", "reference", "tracking", "account", "acct", "id", "sku", "serial",
+    "version", "ticket", "case", "no", "po", "item", "part", "model", "build", "transaction",
+];
+
+/// Digit groups read from the text.
+#[derive(Default)]
+struct Groups {
+    lens: [u8; 8],
+    n: usize,
+    digits: usize,
+    plus: bool,
+    paren: bool,
+    dots: bool,
+    first: [u8; 3],
+    end: usize,
+}
+
+impl Groups {
+    fn shape(&self) -> &[u8] {
+        &self.lens[..self.n]
+    }
+}
+
+/// The span of a phone number starting at `i` (a digit, `+` or `(`), if any. `contact_near`
+/// says other contact data was just found (a contact block: "Ann <a@b.co>, 4155552671").
+pub(crate) fn detect(b: &[u8], i: usize, contact_near: bool) -> Option<(usize, usize)> {
+    let c = b[i];
+    if (c == b'+' || c == b'(') && is_word(before(b, i)) || c.is_ascii_digit() && (glued_before(b, i) || continues_number(b, i)) {
+        return None;
+    }
+    let g = parse(b, i)?;
+    let ext = extension(b, g.end);
+    let end = ext.unwrap_or(g.end);
+    if !clean_end(b, end) && at(b, end) != b'.' {
+        return None;
+    }
+    accept(b, i, &g, ext.is_some() || contact_near).then_some((i, end))
+}
+
+fn parse(b: &[u8], i: usize) -> Option<Groups> {
+    let mut g = Groups { plus: b[i] == b'+', ..Groups::default() };
+    let mut j = i + usize::from(g.plus);
+    loop {
+        let open = at(b, j) == b'(';
+        let s = j + usize::from(open);
+        let e = crate::text::digits_end(b, s);
+        if e == s || g.n == g.lens.len() || (open && at(b, e) != b')') {
+            break;
+        }
+        if g.digits == 0 {
+            for (k, d) in g.first.iter_mut().enumerate() {
+                *d = at(b, s + k);
+            }
+        }
+        g.lens[g.n] = u8::try_from(e - s).unwrap_or(u8::MAX);
+        g.n += 1;
+        g.digits += e - s;
+        g.paren |= open;
+        g.end = e + usize::from(open);
+        g.dots |= at(b, g.end) == b'.';
+        match next_group(b, g.end) {
+            Some(k) => j = k,
+            None => break,
+        }
+    }
+    (g.n > 0 && g.digits <= 17).then_some(g)
+}
+
+/// After a group ending at `e`: the start of the next group, if one follows.
+fn next_group(b: &[u8], e: usize) -> Option<usize> {
+    let sep = at(b, e);
+    let starts = |k: usize| at(b, k).is_ascii_digit() || at(b, k) == b'(' && at(b, k + 1).is_ascii_digit();
+    let k = match sep {
+        b' ' | b'-' | b'.' if starts(e + 1) => e + 1,
+        b' ' if at(b, e + 1) == b'-' && at(b, e + 2) == b' ' && starts(e + 3) => e + 3,
+        b'(' if starts(e) => e,
+        c if c.is_ascii_digit() && before(b, e) == b')' => e,
+        _ => return None,
+    };
+    Some(k)
+}
+
+fn extension(b: &[u8], end: usize) -> Option<usize> {
+    let mut j = end;
+    if at(b, j) == b',' {
+        j += 1;
+    }
+    j = skip_blanks(b, j, 2);
+    let word_len = [&b"extension"[..], b"ext", b"x", b"#"]
+        .iter()
+        .find(|w| b.len() >= j + w.len() && b[j..j + w.len()].eq_ignore_ascii_case(w))
+        .map(|w| w.len())?;
+    j += word_len;
+    if at(b, j) == b'.' {
+        j += 1;
+    }
+    j = skip_blanks(b, j, 1);
+    let e = crate::text::digits_end(b, j);
+    (e > j && e - j <= 6 && !is_word(at(b, e))).then_some(e)
+}
+
+fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
+    let shape = g.shape();
+    if g.plus {
+        return (8..=15).contains(&g.digits) && g.first[0] != b'0';
+    }
+    if !line_start(b, i) && cue_before(b, i, 2, ANTI_CUES) {
+        return false;
+    }
+    let nanp = shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && g.first[0] == b'1');
+    let intl = g.first[..2] == *b"00" && g.n >= 2 && (10..=17).contains(&g.digits);
+    if nanp || intl {
+        return true;
+    }
+    let cue = ext || own_line(b, i, g.end) || cue_before(b, i, 4, CUES);
+    cue && (bare_nanp(g) || national(g))
+}
+
+/// Whether only blanks separate `i` from the start of its line.
+fn line_start(b: &[u8], i: usize) -> bool {
+    let mut j = i;
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t') {
+        j -= 1;
+    }
+    j == 0 || b[j - 1] == b'\n'
+}
+
+/// A number alone on its line, as in a signature block.
+fn own_line(b: &[u8], i: usize, end: usize) -> bool {
+    matches!(before(b, i), b'\n' | 0) && matches!(at(b, end), b'\n' | b'\r' | 0)
+}
+
+fn bare_nanp(g: &Groups) -> bool {
+    let one = g.first[0] == b'1';
+    let area = if one { g.first[1] } else { g.first[0] };
+    g.n == 1 && (g.digits == 10 || (g.digits == 11 && one)) && (b'2'..=b'9').contains(&area)
+}
+
+fn national(g: &Groups) -> bool {
+    let shape = g.shape();
+    let dotted_quad = g.dots && g.n == 4 && shape.iter().all(|l| *l <= 3);
+    let isbn_like = g.n >= 4 && shape[g.n - 1] == 1;
+    if is_date(shape) || dotted_quad || isbn_like {
+        return false;
+    }
+    let grouped = g.n >= 2 && (7..=15).contains(&g.digits) && g.shape().iter().all(|l| *l <= 8);
+    let trunk = g.n == 1 && (9..=13).contains(&g.digits);
+    grouped || trunk
+}
+
+/// `dd.mm.yyyy`, `yyyy-mm-dd` and the like.
+fn is_date(shape: &[u8]) -> bool {
+    match shape {
+        [a, b, 4] => *a <= 2 && *b <= 2,
+        [4, b, c] => *b <= 2 && *c <= 2,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detect;
+
+    fn find(s: &str, at: &str) -> Option<String> {
+        let i = s.find(at)?;
+        detect(s.as_bytes(), i, false).map(|(a, b)| s[a..b].to_string())
+    }
+
+    #[test]
+    fn international_and_dapr_vectors() {
+        let s = "my phone number is +2222222222";
+        assert_eq!(find(s, "+").as_deref(), Some("+2222222222"));
+        assert_eq!(find("is +4422222222", "+").as_deref(), Some("+4422222222"));
+        assert_eq!(find("tel:+44 20 7946 0958", "+").as_deref(), Some("+44 20 7946 0958"));
+        assert_eq!(find("call +1 (800) 555-0199", "+").as_deref(), Some("+1 (800) 555-0199"));
+        assert_eq!(find("001-555-123-4567x123", "0").as_deref(), Some("001-555-123-4567x123"));
+    }
+
+    #[test]
+    fn national_formats() {
+        assert_eq!(find("(555) 123-4567", "(").as_deref(), Some("(555) 123-4567"));
+        assert_eq!(find("x 415.555.2671 y", "4").as_deref(), Some("415.555.2671"));
+        assert_eq!(find("call 555-123-4567 ext. 89", "5").as_deref(), Some("555-123-4567 ext. 89"));
+        assert_eq!(find("call 5551234567 now", "5").as_deref(), Some("5551234567"));
+        assert_eq!(find("phone 020 7946 0958", "0").as_deref(), Some("020 7946 0958"));
+        assert_eq!(find("(555)555-5555", "(").as_deref(), Some("(555)555-5555"));
+        assert_eq!(find("Fax: 37308392259", "3").as_deref(), Some("37308392259"));
+        assert_eq!(find("Thanks,\nTina King\n3042902369", "3").as_deref(), Some("3042902369"));
+        assert_eq!(find("David Case\n649-305-7030", "6").as_deref(), Some("649-305-7030"));
+    }
+
+    #[test]
+    fn look_alikes_are_not_phones() {
+        for (s, at) in [
+            ("the year 2024 was good", "2"),
+            ("on 2024-01-15", "2"),
+            ("Order 5551234567 shipped", "5"),
+            ("isbn 978-3-16-148410-0", "9"),
+            ("price $1,234.56", "1"),
+            ("at 10:30", "1"),
+            ("port 8080", "8"),
+            ("1 + 2", "+"),
+            ("version 1.2.3.4", "1"),
+            ("C++11", "+"),
+            ("ref 555-123-4567", "5"),
+            ("call after 27.12.2002", "2"),
+            ("call after release 32.31.23.15", "3"),
+            ("call after ISBN-13: 0-397-57267-0", "0"),
+            ("parcel 7526 2016 0072 9171 4766 22", "0"),
+        ] {
+            assert_eq!(find(s, at), None, "{s}");
+        }
+    }
+}

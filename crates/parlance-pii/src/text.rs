@@ -1,0 +1,179 @@
+//! Byte-level helpers shared by the detectors: word boundaries, digit runs, and looking at the
+//! words before a position (context cues). Everything works on ASCII bytes; any byte >= 0x80 is
+//! treated as part of a word, so spans never split a UTF-8 sequence.
+
+/// Whether `b` belongs to a word (ASCII alphanumeric, `_`, or any non-ASCII byte).
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The end of the word starting at `i`.
+pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && is_word(b[j]) {
+        j += 1;
+    }
+    j
+}
+
+/// The end of the run of ASCII digits starting at `i`.
+pub(crate) fn digits_end(b: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    j
+}
+
+/// The byte at `i`, or 0 past the end.
+pub(crate) fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// The byte before `i`, or 0 at the start.
+pub(crate) fn before(b: &[u8], i: usize) -> u8 {
+    if i == 0 { 0 } else { b[i - 1] }
+}
+
+/// Whether the token starting at `i` is glued to a preceding code such as `ORD-1234`,
+/// `v1.2`, `x_12` or `a/12` (so it is part of an identifier, not a standalone number).
+pub(crate) fn glued_before(b: &[u8], i: usize) -> bool {
+    let p = before(b, i);
+    match p {
+        b'$' | b'#' => true,
+        b'-' | b'_' | b'/' | b'.' | b'\\' | b'=' => i >= 2 && is_word(b[i - 2]),
+        _ => is_word(p),
+    }
+}
+
+/// Whether the token at `i` continues a digit sequence ("0862 5810 …": the `5810` part), so
+/// a detector must not start inside it.
+pub(crate) fn continues_number(b: &[u8], i: usize) -> bool {
+    i >= 2 && matches!(b[i - 1], b' ' | b'-' | b'.') && b[i - 2].is_ascii_digit()
+}
+
+/// Whether the span ending at `end` is cleanly terminated: not followed by a word byte, nor by
+/// a separator and a digit (which would mean the number goes on).
+pub(crate) fn clean_end(b: &[u8], end: usize) -> bool {
+    let n = at(b, end);
+    if is_word(n) {
+        return false;
+    }
+    !(matches!(n, b'-' | b'.' | b'/' | b'_') && is_word(at(b, end + 1)))
+}
+
+/// Iterates over up to `max` words before `i` (nearest first), lower-cased into `buf`, calling
+/// `f(word)`; stops early when `f` returns true, and returns whether it did.
+pub(crate) fn any_word_before(
+    b: &[u8],
+    i: usize,
+    max: usize,
+    mut f: impl FnMut(&[u8]) -> bool,
+) -> bool {
+    let mut j = i;
+    for _ in 0..max {
+        while j > 0 && !is_word(b[j - 1]) {
+            if b[j - 1] == b'\n' && j > 1 && b[j - 2] == b'\n' {
+                return false;
+            }
+            j -= 1;
+        }
+        if j == 0 {
+            return false;
+        }
+        let end = j;
+        while j > 0 && is_word(b[j - 1]) {
+            j -= 1;
+        }
+        let mut buf = [0u8; 24];
+        let w = &b[j..end];
+        if w.len() > buf.len() {
+            continue;
+        }
+        for (d, s) in buf.iter_mut().zip(w) {
+            *d = s.to_ascii_lowercase();
+        }
+        if f(&buf[..w.len()]) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether any of the `max` words before `i` is one of `cues` (lower case).
+pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[&str]) -> bool {
+    any_word_before(b, i, max, |w| cues.iter().any(|c| c.as_bytes() == w))
+}
+
+/// The word immediately before `i` (skipping blanks and punctuation), lower-cased into `buf`.
+pub(crate) fn prev_word<'a>(b: &[u8], i: usize, buf: &'a mut [u8; 24]) -> &'a [u8] {
+    let mut len = 0;
+    any_word_before(b, i, 1, |w| {
+        len = w.len();
+        buf[..len].copy_from_slice(w);
+        true
+    });
+    &buf[..len]
+}
+
+/// Skips one run of spaces or tabs (at most `max` bytes) from `i`; returns the new position.
+pub(crate) fn skip_blanks(b: &[u8], i: usize, max: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && j - i < max && matches!(b[j], b' ' | b'\t') {
+        j += 1;
+    }
+    j
+}
+
+/// Whether `b[i..]` starts with `word` (ASCII case-insensitive) followed by a non-word byte.
+pub(crate) fn word_at_ci(b: &[u8], i: usize, word: &str) -> bool {
+    let w = word.as_bytes();
+    b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w) && !is_word(at(b, i + w.len()))
+}
+
+/// Luhn checksum over the ASCII digits of `digits` (other bytes ignored).
+pub(crate) fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    let mut double = false;
+    for d in digits.iter().rev().filter(|c| c.is_ascii_digit()) {
+        let mut v = u32::from(d - b'0');
+        if double {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+        double = !double;
+    }
+    sum % 10 == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_known_values() {
+        assert!(luhn(b"4111111111111111"));
+        assert!(luhn(b"4111 1111 1111 1111"));
+        assert!(!luhn(b"4111111111111112"));
+    }
+
+    #[test]
+    fn words_before() {
+        let t = b"my phone number is +1";
+        assert!(cue_before(t, 19, 3, &["phone"]));
+        assert!(!cue_before(t, 19, 2, &["phone"]));
+        let mut buf = [0u8; 24];
+        assert_eq!(prev_word(t, 19, &mut buf), b"is");
+    }
+
+    #[test]
+    fn glue() {
+        assert!(glued_before(b"ORD-1234", 4));
+        assert!(glued_before(b"$1234", 1));
+        assert!(!glued_before(b"x 1234", 2));
+        assert!(!glued_before(b"(1234", 1));
+    }
+}

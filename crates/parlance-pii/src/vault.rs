@@ -1,0 +1,125 @@
+//! [`Vault`]: the per-request mapping behind reversible scrubbing. Each distinct (entity, value)
+//! gets a numbered placeholder (`<PERSON_1>`, `<PERSON_2>`, `<EMAIL_ADDRESS_1>`; numbered per
+//! entity), and [`Vault::restore`] puts the originals back. It lives only in memory.
+
+use crate::json::{map_strings, Strings};
+use crate::Entity;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The mapping from numbered placeholders to original values for one request.
+#[derive(Clone, Default, Debug)]
+pub struct Vault {
+    by_value: HashMap<(Entity, String), usize>,
+    by_placeholder: HashMap<String, usize>,
+    entries: Vec<(String, String)>,
+    counters: [u32; 12],
+}
+
+impl Vault {
+    /// An empty vault.
+    pub fn new() -> Vault {
+        Vault::default()
+    }
+
+    /// Whether no value has been stored.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The number of distinct values stored.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The (placeholder, original) pairs, in the order they were first seen.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(p, o)| (p.as_str(), o.as_str()))
+    }
+
+    /// The placeholder for `value` of kind `entity`, numbering it if it is new.
+    pub fn placeholder(&mut self, entity: Entity, value: &str) -> &str {
+        let key = (entity, value.to_string());
+        let idx = match self.by_value.get(&key) {
+            Some(i) => *i,
+            None => self.insert(key),
+        };
+        &self.entries[idx].0
+    }
+
+    fn insert(&mut self, key: (Entity, String)) -> usize {
+        let n = &mut self.counters[key.0 as usize];
+        *n += 1;
+        let placeholder = format!("<{}_{}>", key.0.label(), n);
+        let idx = self.entries.len();
+        self.by_placeholder.insert(placeholder.clone(), idx);
+        self.entries.push((placeholder, key.1.clone()));
+        self.by_value.insert(key, idx);
+        idx
+    }
+
+    /// Replaces every numbered placeholder of this vault in `text` by its original value.
+    pub fn restore<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.entries.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let b = text.as_bytes();
+        let mut out: Option<String> = None;
+        let (mut copied, mut i) = (0, 0);
+        while let Some(p) = memchr::memchr(b'<', &b[i..]) {
+            let s = i + p;
+            i = s + 1;
+            let Some(len) = memchr::memchr(b'>', &b[s..b.len().min(s + 40)]) else { continue };
+            let Some(idx) = self.by_placeholder.get(&text[s..=s + len]) else { continue };
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 32));
+            o.push_str(&text[copied..s]);
+            o.push_str(&self.entries[*idx].1);
+            copied = s + len + 1;
+            i = copied;
+        }
+        match out {
+            None => Cow::Borrowed(text),
+            Some(mut o) => {
+                o.push_str(&text[copied..]);
+                Cow::Owned(o)
+            }
+        }
+    }
+
+    /// Restores inside the string values (and keys) of a JSON document, re-escaping the
+    /// originals so the output stays valid JSON; text that is not JSON is restored as text.
+    pub fn restore_json<'a>(&self, json: &'a str) -> Cow<'a, str> {
+        if self.entries.is_empty() || memchr::memchr(b'<', json.as_bytes()).is_none() {
+            return Cow::Borrowed(json);
+        }
+        if !crate::json::is_json(json) {
+            return self.restore(json);
+        }
+        map_strings(json, Strings::All, |s| self.restore(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Vault;
+    use crate::Entity;
+
+    #[test]
+    fn numbers_per_entity_and_reuses() {
+        let mut v = Vault::new();
+        assert_eq!(v.placeholder(Entity::Person, "Ann"), "<PERSON_1>");
+        assert_eq!(v.placeholder(Entity::Person, "Bob"), "<PERSON_2>");
+        assert_eq!(v.placeholder(Entity::EmailAddress, "a@b.co"), "<EMAIL_ADDRESS_1>");
+        assert_eq!(v.placeholder(Entity::Person, "Ann"), "<PERSON_1>");
+        assert_eq!(v.len(), 3);
+        assert_eq!(v.restore("Hi <PERSON_2>, <PERSON_1> <x> <PERSON_9>"), "Hi Bob, Ann <x> <PERSON_9>");
+    }
+
+    #[test]
+    fn restore_json_escapes() {
+        let mut v = Vault::new();
+        v.placeholder(Entity::Person, "Ann \"Q\"");
+        let out = v.restore_json(r#"{"to":"<PERSON_1>"}"#);
+        assert_eq!(out, r#"{"to":"Ann \"Q\""}"#);
+    }
+}

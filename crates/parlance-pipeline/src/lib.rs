@@ -1,0 +1,20 @@
+//! The conversation service and the per-component pipeline between the API and a provider.
+//!
+//! ```text
+//! API door → ConversationService::converse
+//!   component lookup → missing inputs → validate::to_chat (messages, tool choice, parameters)
+//!   → component chain: PiiStage → [cache] → [resiliency] → ProviderStage → Provider
+//! ```
+//! Chains are built once at start-up by [`assemble`]; each [`stage::Stage`] wraps the next.
+
+pub mod assemble;
+pub mod params;
+pub mod service;
+pub mod settings;
+pub mod stage;
+pub mod stages;
+pub mod validate;
+
+pub use assemble::{Plan, builtin_echo, plan};
+pub use service::{CallOptions, Component, ConversationService, Conversed};
+pub use stage::{CacheMode, CacheStatus, Call, Reply, Stage};

@@ -1,0 +1,46 @@
+//! The innermost stage: one call to the provider, plus the one check Dapr makes on every
+//! reply (a `required` tool choice that got neither content nor a tool call is an error, so
+//! that a retry policy can try again).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use parlance_core::{ChatResponse, FailureKind, Provider, ProviderError, ToolChoice};
+
+use crate::stage::{Call, Reply, Stage};
+
+/// Calls the component's provider.
+pub struct ProviderStage {
+    provider: Arc<dyn Provider>,
+}
+
+impl ProviderStage {
+    /// Wraps a provider.
+    pub fn new(provider: Arc<dyn Provider>) -> ProviderStage {
+        ProviderStage { provider }
+    }
+}
+
+#[async_trait]
+impl Stage for ProviderStage {
+    async fn call(&self, call: Call) -> Result<Reply, ProviderError> {
+        let chat = self.provider.converse(&call.chat, &call.ctx).await?;
+        check_required_tools(&call, &chat)?;
+        Ok(Reply { chat, cache: None })
+    }
+}
+
+fn check_required_tools(call: &Call, chat: &ChatResponse) -> Result<(), ProviderError> {
+    let tools = call.chat.tools.len();
+    if tools == 0 || call.chat.tool_choice != Some(ToolChoice::Required) {
+        return Ok(());
+    }
+    let answered = chat.choices.iter().any(|c| !c.content.is_empty() || !c.tool_calls.is_empty());
+    if answered {
+        return Ok(());
+    }
+    Err(ProviderError::transient(
+        FailureKind::MalformedReply,
+        format!("LLM returned empty response with no tool calls despite {tools} tools being available"),
+    ))
+}

@@ -1,0 +1,267 @@
+//! Configuration of the OpenAI-protocol components: which Dapr type, which metadata keys, which
+//! defaults (spec §3.2), validated without I/O.
+//!
+//! Model resolution differs from Dapr on purpose: the component's `model` wins, then the
+//! environment variable Dapr reads, then Dapr's default. Dapr checks the environment variable
+//! first, so a stray `OPENAI_MODEL` silently overrides every component file; we think the file
+//! should win.
+
+use std::time::Duration;
+
+use parlance_config::Metadata;
+
+/// Which member of the OpenAI-protocol family a component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `conversation.openai` (apiType `open_ai`).
+    OpenAi,
+    /// `conversation.openai` with `apiType: azure`.
+    Azure,
+    /// `conversation.deepseek`.
+    DeepSeek,
+    /// `conversation.huggingface`.
+    HuggingFace,
+    /// `conversation.ollama`.
+    Ollama,
+    /// `conversation.googleai` (Gemini's OpenAI-compatible endpoint).
+    GoogleAi,
+    /// `conversation.mistral` (Mistral's chat completions, OpenAI-shaped).
+    Mistral,
+}
+
+/// Facts per flavor: model env var, default model, default endpoint, whether a key is required.
+struct Defaults {
+    model_env: Option<&'static str>,
+    model: &'static str,
+    endpoint: &'static str,
+    key_required: bool,
+}
+
+impl Flavor {
+    fn defaults(self) -> Defaults {
+        let d = |model_env, model, endpoint, key_required| Defaults { model_env, model, endpoint, key_required };
+        match self {
+            Flavor::OpenAi => d(Some("OPENAI_MODEL"), "gpt-5-nano", "https://api.openai.com/v1", true),
+            Flavor::Azure => d(Some("AZURE_OPENAI_MODEL"), "gpt-4.1-nano", "", true),
+            Flavor::DeepSeek => d(None, "deepseek-chat", "https://api.deepseek.com", true),
+            Flavor::HuggingFace => d(
+                Some("HUGGINGFACE_MODEL"),
+                "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B",
+                "https://router.huggingface.co/hf-inference/models/{model}/v1",
+                true,
+            ),
+            Flavor::Ollama => d(Some("OLLAMA_MODEL"), "llama3.2:latest", "http://localhost:11434/v1", false),
+            Flavor::GoogleAi => d(
+                Some("GOOGLEAI_MODEL"),
+                "gemini-2.5-flash-lite",
+                "https://generativelanguage.googleapis.com/v1beta/openai",
+                true,
+            ),
+            Flavor::Mistral => d(Some("MISTRAL_MODEL"), "open-mistral-7b", "https://api.mistral.ai/v1", true),
+        }
+    }
+
+    /// Whether the upstream takes the newer `max_completion_tokens` instead of `max_tokens`
+    /// (OpenAI's reasoning models reject `max_tokens`).
+    pub fn uses_max_completion_tokens(self) -> bool {
+        matches!(self, Flavor::OpenAi | Flavor::Azure)
+    }
+
+    /// Whether the request `metadata` map may be forwarded (Mistral rejects unknown fields).
+    pub fn accepts_metadata(self) -> bool {
+        !matches!(self, Flavor::Mistral)
+    }
+
+    /// Whether OpenAI's top-level `prompt_cache_retention` is understood.
+    pub fn accepts_prompt_cache_retention(self) -> bool {
+        matches!(self, Flavor::OpenAi | Flavor::Azure)
+    }
+}
+
+/// How the key is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <key>`.
+    Bearer(String),
+    /// Azure's `api-key: <key>`.
+    ApiKey(String),
+}
+
+/// A validated OpenAI-protocol component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAiConfig {
+    /// The family member.
+    pub flavor: Flavor,
+    /// Resolved model.
+    pub model: String,
+    /// Full URL of the chat-completions call.
+    pub url: String,
+    /// The credential.
+    pub auth: Auth,
+    /// `maxTokens` metadata: the default output cap when the request sets none.
+    pub default_max_tokens: Option<u64>,
+    /// Bound on one upstream call until resiliency policies say otherwise.
+    pub timeout: Duration,
+}
+
+/// The default bound on an upstream call (metadata `timeout` overrides it).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Validates the metadata of an OpenAI-protocol component; every problem is reported.
+pub fn validate(
+    flavor: Flavor,
+    meta: &Metadata,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<OpenAiConfig, Vec<String>> {
+    let flavor = resolve_flavor(flavor, meta)?;
+    let defaults = flavor.defaults();
+    let mut problems = Vec::new();
+    let model = resolve_model(meta, &defaults, env);
+    let key = resolve_key(flavor, meta, &defaults, &mut problems);
+    let url = resolve_url(flavor, meta, &model, &defaults, env, &mut problems);
+    let default_max_tokens = meta.u64("maxTokens").unwrap_or_else(|e| {
+        problems.push(format!("maxTokens: {e}"));
+        None
+    });
+    let timeout = meta.duration("timeout").unwrap_or_else(|e| {
+        problems.push(format!("timeout: {e}"));
+        None
+    });
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let auth = if flavor == Flavor::Azure { Auth::ApiKey(key) } else { Auth::Bearer(key) };
+    let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+    Ok(OpenAiConfig { flavor, model, url, auth, default_max_tokens, timeout })
+}
+
+fn resolve_flavor(flavor: Flavor, meta: &Metadata) -> Result<Flavor, Vec<String>> {
+    if flavor != Flavor::OpenAi {
+        return Ok(flavor);
+    }
+    match meta.get("apiType").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") | Some("open_ai") | Some("openai") => Ok(Flavor::OpenAi),
+        Some("azure") | Some("azure_ad") => Ok(Flavor::Azure),
+        Some(other) => Err(vec![format!("apiType: unknown value {other:?} (expected open_ai or azure)")]),
+    }
+}
+
+fn resolve_model(meta: &Metadata, defaults: &Defaults, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let from_env = || defaults.model_env.and_then(env).filter(|v| !v.is_empty());
+    match meta.get("model").filter(|m| !m.is_empty()) {
+        Some(m) => m.to_string(),
+        None => from_env().unwrap_or_else(|| defaults.model.to_string()),
+    }
+}
+
+fn resolve_key(flavor: Flavor, meta: &Metadata, defaults: &Defaults, problems: &mut Vec<String>) -> String {
+    match meta.get("key").filter(|k| !k.is_empty()) {
+        Some(k) => k.to_string(),
+        None if flavor == Flavor::Ollama => "ollama".to_string(),
+        None => {
+            if defaults.key_required {
+                problems.push("key: required (the provider's API key)".to_string());
+            }
+            String::new()
+        }
+    }
+}
+
+fn resolve_url(
+    flavor: Flavor,
+    meta: &Metadata,
+    model: &str,
+    defaults: &Defaults,
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> String {
+    let endpoint = meta.get("endpoint").filter(|e| !e.is_empty()).map(str::to_string);
+    if flavor == Flavor::Azure {
+        return azure_url(meta, endpoint, model, problems);
+    }
+    let endpoint = endpoint
+        .or_else(|| (flavor == Flavor::OpenAi).then(|| openai_env_base(env)).flatten())
+        .unwrap_or_else(|| defaults.endpoint.to_string());
+    let endpoint = endpoint.replace("{{model}}", model).replacen("{model}", model, 1);
+    format!("{}/chat/completions", endpoint.trim_end_matches('/'))
+}
+
+fn openai_env_base(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    env("OPENAI_BASE_URL").or_else(|| env("OPENAI_API_BASE")).filter(|v| !v.is_empty())
+}
+
+fn azure_url(meta: &Metadata, endpoint: Option<String>, model: &str, problems: &mut Vec<String>) -> String {
+    let version = meta.get("apiVersion").filter(|v| !v.is_empty());
+    let (Some(endpoint), Some(version)) = (endpoint, version) else {
+        problems.push("endpoint and apiVersion must be provided when apiType is set to 'azure'".into());
+        return String::new();
+    };
+    format!(
+        "{}/openai/deployments/{model}/chat/completions?api-version={version}",
+        endpoint.trim_end_matches('/')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(pairs: &[(&str, &str)]) -> Metadata {
+        Metadata::from_pairs(pairs)
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn openai_defaults() {
+        let c = validate(Flavor::OpenAi, &meta(&[("key", "sk-1")]), &no_env).unwrap();
+        assert_eq!(c.model, "gpt-5-nano");
+        assert_eq!(c.url, "https://api.openai.com/v1/chat/completions");
+        assert_eq!(c.auth, Auth::Bearer("sk-1".into()));
+    }
+
+    #[test]
+    fn missing_key_is_reported() {
+        let e = validate(Flavor::OpenAi, &meta(&[]), &no_env).unwrap_err();
+        assert!(e[0].starts_with("key: required"), "{e:?}");
+        assert!(validate(Flavor::Ollama, &meta(&[]), &no_env).is_ok());
+    }
+
+    #[test]
+    fn metadata_model_wins_over_env_then_default() {
+        let env = |k: &str| (k == "OPENAI_MODEL").then(|| "from-env".to_string());
+        let c = validate(Flavor::OpenAi, &meta(&[("key", "k"), ("model", "gpt-4o")]), &env).unwrap();
+        assert_eq!(c.model, "gpt-4o");
+        let c = validate(Flavor::OpenAi, &meta(&[("key", "k")]), &env).unwrap();
+        assert_eq!(c.model, "from-env");
+    }
+
+    #[test]
+    fn azure_needs_endpoint_and_version() {
+        let m = meta(&[("key", "k"), ("apiType", "AZURE")]);
+        let e = validate(Flavor::OpenAi, &m, &no_env).unwrap_err();
+        assert!(e[0].contains("apiVersion must be provided"));
+        let m = meta(&[("key", "k"), ("apiType", "azure"), ("endpoint", "https://x.openai.azure.com/"), ("apiVersion", "2024-06-01"), ("model", "dep")]);
+        let c = validate(Flavor::OpenAi, &m, &no_env).unwrap();
+        assert_eq!(c.url, "https://x.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2024-06-01");
+        assert_eq!(c.auth, Auth::ApiKey("k".into()));
+    }
+
+    #[test]
+    fn huggingface_substitutes_the_model_and_endpoints_are_honoured() {
+        let c = validate(Flavor::HuggingFace, &meta(&[("key", "k"), ("model", "m/x")]), &no_env).unwrap();
+        assert_eq!(c.url, "https://router.huggingface.co/hf-inference/models/m/x/v1/chat/completions");
+        let c = validate(Flavor::GoogleAi, &meta(&[("key", "k"), ("endpoint", "http://127.0.0.1:9/v1beta/openai/")]), &no_env).unwrap();
+        assert_eq!(c.url, "http://127.0.0.1:9/v1beta/openai/chat/completions");
+        let c = validate(Flavor::Mistral, &meta(&[("key", "k"), ("endpoint", "http://h/v1")]), &no_env).unwrap();
+        assert_eq!(c.url, "http://h/v1/chat/completions");
+    }
+
+    #[test]
+    fn bad_numbers_and_durations_are_reported_together() {
+        let e = validate(Flavor::DeepSeek, &meta(&[("maxTokens", "lots"), ("timeout", "soon")]), &no_env).unwrap_err();
+        assert_eq!(e.len(), 3, "{e:?}");
+    }
+}

@@ -1,0 +1,130 @@
+//! The table of conversation component types: `spec.type` → kind → (validate, build).
+//!
+//! Validation is pure (metadata and an environment lookup in, typed config or every problem
+//! out), so `parlance validate` can run it without touching the network.
+
+use std::sync::Arc;
+
+use parlance_config::Metadata;
+use parlance_core::Provider;
+
+use crate::echo::Echo;
+use crate::openai::{self, Flavor, OpenAiConfig, OpenAiProvider};
+
+/// Every conversation component type Dapr defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// `conversation.echo`.
+    Echo,
+    /// `conversation.openai` (and Azure via `apiType`).
+    OpenAi,
+    /// `conversation.anthropic`.
+    Anthropic,
+    /// `conversation.mistral`.
+    Mistral,
+    /// `conversation.huggingface`.
+    HuggingFace,
+    /// `conversation.deepseek`.
+    DeepSeek,
+    /// `conversation.googleai`.
+    GoogleAi,
+    /// `conversation.ollama`.
+    Ollama,
+    /// `conversation.aws.bedrock`.
+    Bedrock,
+}
+
+/// The `spec.type` strings, lower-case, as Dapr registers them.
+const TYPES: &[(&str, ProviderKind)] = &[
+    ("conversation.echo", ProviderKind::Echo),
+    ("conversation.openai", ProviderKind::OpenAi),
+    ("conversation.anthropic", ProviderKind::Anthropic),
+    ("conversation.mistral", ProviderKind::Mistral),
+    ("conversation.huggingface", ProviderKind::HuggingFace),
+    ("conversation.deepseek", ProviderKind::DeepSeek),
+    ("conversation.googleai", ProviderKind::GoogleAi),
+    ("conversation.ollama", ProviderKind::Ollama),
+    ("conversation.aws.bedrock", ProviderKind::Bedrock),
+];
+
+impl ProviderKind {
+    /// The kind for a `spec.type` (matched case-insensitively); `None` when unknown.
+    pub fn from_type(type_name: &str) -> Option<ProviderKind> {
+        let t = type_name.to_ascii_lowercase();
+        TYPES.iter().find(|(name, _)| *name == t).map(|(_, k)| *k)
+    }
+
+    /// The canonical `spec.type`.
+    pub fn type_name(self) -> &'static str {
+        TYPES.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("conversation.unknown")
+    }
+
+    /// Every known type, for error messages.
+    pub fn all_types() -> impl Iterator<Item = &'static str> {
+        TYPES.iter().map(|(n, _)| *n)
+    }
+}
+
+/// A validated component configuration, ready to build.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderConfig {
+    /// Echo has no settings.
+    Echo,
+    /// Any member of the OpenAI-protocol family.
+    OpenAi(OpenAiConfig),
+}
+
+impl ProviderConfig {
+    /// The resolved model, when the provider has one.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            ProviderConfig::Echo => None,
+            ProviderConfig::OpenAi(c) => Some(&c.model),
+        }
+    }
+}
+
+/// Validates a component's metadata for its kind; every problem is returned.
+pub fn validate(
+    kind: ProviderKind,
+    meta: &Metadata,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProviderConfig, Vec<String>> {
+    let openai = |flavor| openai::config::validate(flavor, meta, env).map(ProviderConfig::OpenAi);
+    match kind {
+        ProviderKind::Echo => Ok(ProviderConfig::Echo),
+        ProviderKind::OpenAi => openai(Flavor::OpenAi),
+        ProviderKind::Mistral => openai(Flavor::Mistral),
+        ProviderKind::HuggingFace => openai(Flavor::HuggingFace),
+        ProviderKind::DeepSeek => openai(Flavor::DeepSeek),
+        ProviderKind::GoogleAi => openai(Flavor::GoogleAi),
+        ProviderKind::Ollama => openai(Flavor::Ollama),
+        ProviderKind::Anthropic | ProviderKind::Bedrock => Err(vec![format!(
+            "{} is not supported by this build of parlance yet",
+            kind.type_name()
+        )]),
+    }
+}
+
+/// Builds the provider (the only step that may allocate network resources).
+pub fn build(config: ProviderConfig, client: &reqwest::Client) -> Arc<dyn Provider> {
+    match config {
+        ProviderConfig::Echo => Arc::new(Echo),
+        ProviderConfig::OpenAi(cfg) => Arc::new(OpenAiProvider::new(cfg, client.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_match_case_insensitively() {
+        assert_eq!(ProviderKind::from_type("Conversation.OpenAI"), Some(ProviderKind::OpenAi));
+        assert_eq!(ProviderKind::from_type("conversation.aws.bedrock"), Some(ProviderKind::Bedrock));
+        assert_eq!(ProviderKind::from_type("conversation.nope"), None);
+        for t in ProviderKind::all_types() {
+            assert_eq!(ProviderKind::from_type(t).map(|k| k.type_name()), Some(t));
+        }
+    }
+}

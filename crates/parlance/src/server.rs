@@ -1,0 +1,136 @@
+//! Start-up (load → validate → build → bind) and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use parlance_api::{Sidecar, SidecarInfo};
+use parlance_config::{ConfigProblem, env_lookup};
+use parlance_pipeline::Plan;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::cli::RunArgs;
+
+/// Why start-up failed.
+#[derive(Debug)]
+pub enum StartError {
+    /// The resources have problems (every one listed).
+    Config(Vec<ConfigProblem>),
+    /// A port could not be bound, or the HTTP client could not be built.
+    Io(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Config(p) => write!(f, "{} problem(s) in the resources", p.len()),
+            StartError::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Loads and validates the resources; no resources path means the built-in echo.
+pub fn load_plan(paths: &[PathBuf]) -> Result<Plan, Vec<ConfigProblem>> {
+    if paths.is_empty() {
+        return Ok(parlance_pipeline::builtin_echo());
+    }
+    let (resources, mut errors) = parlance_config::load_partial(paths, &env_lookup);
+    match parlance_pipeline::plan(&resources, &env_lookup) {
+        Ok(plan) if errors.is_empty() => return Ok(plan),
+        Ok(_) => {}
+        Err(more) => errors.extend(more),
+    }
+    parlance_config::sort_by_file(&mut errors);
+    Err(errors)
+}
+
+/// A running sidecar.
+pub struct Running {
+    /// Where the HTTP API listens.
+    pub http_addrs: Vec<SocketAddr>,
+    /// The shared state (readiness, service).
+    pub sidecar: Sidecar,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and returns when all servers are done.
+    pub async fn shutdown(self) {
+        self.sidecar.health.set_ready(false);
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Starts the sidecar: validates everything first, then binds and serves.
+pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running, StartError> {
+    let started = Instant::now();
+    let plan = load_plan(&args.resources_path).map_err(StartError::Config)?;
+    for w in &plan.warnings {
+        tracing::warn!("{w}");
+    }
+    let client = parlance_providers::http_client().map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
+    let service = plan.build(&client);
+    let mut sidecar = Sidecar::new(service);
+    sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
+    sidecar.api_token = api_token.map(Arc::from);
+    sidecar.max_body = args.max_body_size;
+    sidecar.health.set_ready(false);
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut http_addrs = Vec::new();
+    for host in &args.dapr_listen_addresses {
+        let listener = bind(host, args.dapr_http_port).await?;
+        let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
+        http_addrs.push(addr);
+        tasks.push(tokio::spawn(serve_http(listener, sidecar.clone(), stopped.clone())));
+    }
+    sidecar.health.set_ready(true);
+    let names: Vec<String> = sidecar.service.components().map(|c| c.name.clone()).collect();
+    tracing::info!(?http_addrs, components = ?names, elapsed_ms = started.elapsed().as_millis() as u64, "parlance is ready");
+    Ok(Running { http_addrs, sidecar, stop, tasks })
+}
+
+async fn bind(host: &str, port: u16) -> Result<TcpListener, StartError> {
+    TcpListener::bind((host, port))
+        .await
+        .map_err(|e| StartError::Io(format!("cannot listen on {host}:{port}: {e}")))
+}
+
+async fn serve_http(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Receiver<bool>) {
+    let app = parlance_api::http::router(sidecar);
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        tracing::error!("HTTP server failed: {e}");
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,88 @@
+//! Shared helpers for the end-to-end tests: start parlance on port 0 and talk HTTP to it.
+#![allow(dead_code, missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use parlance::cli::RunArgs;
+use parlance::server::{self, Running};
+use serde_json::Value;
+
+/// A running parlance plus a client.
+pub struct Parlance {
+    pub running: Running,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+pub fn args(resources: &[PathBuf]) -> RunArgs {
+    let mut a = parlance::cli::try_parse_from(["parlance".to_string()]).unwrap().run;
+    a.resources_path = resources.to_vec();
+    a.dapr_http_port = 0;
+    a.dapr_grpc_port = 0;
+    a.app_id = "test-app".into();
+    a
+}
+
+pub async fn start(resources: &[PathBuf]) -> Parlance {
+    start_with(args(resources), None).await
+}
+
+pub async fn start_with(args: RunArgs, token: Option<&str>) -> Parlance {
+    let running = server::start(&args, token.map(str::to_string)).await.unwrap_or_else(|e| panic!("start: {e:?}"));
+    let base = format!("http://{}", running.http_addrs[0]);
+    Parlance { running, base, client: reqwest::Client::new() }
+}
+
+impl Parlance {
+    pub async fn post(&self, path: &str, body: &str) -> (u16, Value) {
+        let resp = self.client.post(format!("{}{path}", self.base)).body(body.to_string()).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, json)
+    }
+
+    pub async fn alpha1(&self, component: &str, body: &str) -> (u16, Value) {
+        self.post(&format!("/v1.0-alpha1/conversation/{component}/converse"), body).await
+    }
+
+    pub async fn alpha2(&self, component: &str, body: &str) -> (u16, Value) {
+        self.post(&format!("/v1.0-alpha2/conversation/{component}/converse"), body).await
+    }
+}
+
+/// Writes `files` (name, content) into a fresh temp dir.
+pub fn resources(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    dir
+}
+
+pub fn path(dir: &tempfile::TempDir) -> PathBuf {
+    Path::new(dir.path()).to_path_buf()
+}
+
+pub const ECHO_COMPONENTS: &str = "apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: echo
+spec:
+  type: conversation.echo
+  version: v1
+  metadata:
+  - name: key
+    value: testkey
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: test-alpha2-echo
+spec:
+  type: conversation.echo
+  version: v1
+  metadata:
+  - name: key
+    value: testkey
+";
