@@ -194,7 +194,13 @@ pub struct ProviderError {
 impl ProviderError {
     /// A failure that retrying will not fix.
     pub fn permanent(kind: FailureKind, message: impl Into<String>) -> ProviderError {
-        ProviderError { kind, message: message.into(), status: None, retry_after: None, retryable: false }
+        ProviderError {
+            kind,
+            message: message.into(),
+            status: None,
+            retry_after: None,
+            retryable: false,
+        }
     }
 
     /// A failure that may pass on a retry.

@@ -9,7 +9,6 @@ use base64::Engine as _;
 use prost::Message as _;
 use serde_json::{Map, Number, Value};
 
-
 /// Wrapper message with a string field 1 (`StringValue`).
 #[derive(Clone, PartialEq, prost::Message)]
 struct StringValue {
@@ -111,7 +110,8 @@ pub fn any_from_json(obj: &Map<String, Value>) -> Result<prost_types::Any, Strin
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err("missing \"@type\" field in google.protobuf.Any".into()),
     };
-    let wkt = wkt_of(&type_url).ok_or_else(|| format!("unable to resolve {type_url:?}: not found"))?;
+    let wkt =
+        wkt_of(&type_url).ok_or_else(|| format!("unable to resolve {type_url:?}: not found"))?;
     let value = obj.get("value").unwrap_or(&Value::Null);
     let bytes = encode_wkt(wkt, value).map_err(|e| format!("invalid value for {type_url}: {e}"))?;
     Ok(prost_types::Any { type_url, value: bytes })
@@ -204,7 +204,9 @@ fn json_bytes(v: &Value) -> Result<Vec<u8>, String> {
 /// An integer given as a JSON number or a decimal string, checked against the target's range.
 fn int_in_range<T: TryFrom<i128>>(v: &Value) -> Result<T, String> {
     let n: i128 = match v {
-        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string().parse().map_err(|_| "bad integer")?,
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            n.to_string().parse().map_err(|_| "bad integer")?
+        }
         Value::Number(n) => {
             let f = n.as_f64().ok_or("bad number")?;
             if f.fract() != 0.0 {
@@ -226,7 +228,9 @@ pub fn lenient_f64(v: &Value) -> Result<f64, String> {
             "NaN" => Ok(f64::NAN),
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
-            other => other.parse::<f64>().map_err(|_| format!("invalid value for double: {other:?}")),
+            other => {
+                other.parse::<f64>().map_err(|_| format!("invalid value for double: {other:?}"))
+            }
         },
         _ => Err("expected a number".into()),
     }
@@ -248,7 +252,8 @@ pub fn parse_duration_json(s: &str) -> Result<prost_types::Duration, String> {
         return Err(bad());
     }
     let seconds: i64 = whole.parse().map_err(|_| bad())?;
-    let nanos: i32 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().map_err(|_| bad())? };
+    let nanos: i32 =
+        if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().map_err(|_| bad())? };
     if seconds > 315_576_000_000 {
         return Err(bad());
     }
@@ -315,11 +320,7 @@ pub fn value_to_json(v: &prost_types::Value) -> Value {
 }
 
 fn number_json(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::from(n as i64)
-    } else {
-        float_json(n)
-    }
+    if n.fract() == 0.0 && n.abs() < 9.0e15 { Value::from(n as i64) } else { float_json(n) }
 }
 
 #[cfg(test)]
@@ -352,20 +353,26 @@ mod tests {
 
     #[test]
     fn int64_accepts_numbers_and_strings() {
-        let a = any_from_json(&obj(json!({"@type": "type.googleapis.com/google.protobuf.Int64Value", "value": 100}))).unwrap();
+        let a = any_from_json(&obj(
+            json!({"@type": "type.googleapis.com/google.protobuf.Int64Value", "value": 100}),
+        ))
+        .unwrap();
         assert_eq!(any_value(&a), Some(json!("100")));
     }
 
     #[test]
     fn unknown_type_is_an_error() {
-        let e = any_from_json(&obj(json!({"@type": "type.googleapis.com/foo.Bar", "value": 1}))).unwrap_err();
+        let e = any_from_json(&obj(json!({"@type": "type.googleapis.com/foo.Bar", "value": 1})))
+            .unwrap_err();
         assert!(e.contains("unable to resolve"), "{e}");
         assert!(any_from_json(&obj(json!({"value": 1}))).is_err());
     }
 
     #[test]
     fn out_of_range_int32_is_an_error() {
-        let e = any_from_json(&obj(json!({"@type": "type.googleapis.com/google.protobuf.Int32Value", "value": "99999999999"})));
+        let e = any_from_json(&obj(
+            json!({"@type": "type.googleapis.com/google.protobuf.Int32Value", "value": "99999999999"}),
+        ));
         assert!(e.is_err());
     }
 

@@ -1,12 +1,23 @@
-//! Fake LLM upstreams for tests and benchmarks: one HTTP server that speaks the OpenAI Chat
-//! Completions (also Azure), Anthropic Messages and AWS Bedrock Converse wire protocols,
-//! chosen by path.
+//! Fake LLM upstreams for tests and benchmarks: one HTTP server on 127.0.0.1 that speaks three
+//! wire protocols, chosen by path:
 //!
-//! Each protocol validates requests as the real API does and answers its exact error shape;
-//! valid requests get deterministic, realistic replies (see `reply.rs` for the rules). Every
-//! request is recorded, and per-request faults can be scripted ([`FakeUpstream::push_fault`]),
-//! asked for by header (`x-fake-fault: status=429,retry-after=2`) or by model name
-//! (`fault:drop`).
+//! | path | protocol | auth |
+//! | --- | --- | --- |
+//! | `…/chat/completions` (any prefix) | OpenAI Chat Completions | `Authorization: Bearer` |
+//! | `/openai/deployments/{d}/chat/completions?api-version=…` | Azure OpenAI | `api-key` |
+//! | `…/messages` | Anthropic Messages | `x-api-key` + `anthropic-version` |
+//! | `/model/{modelId}/converse` | Bedrock Converse | SigV4-shaped `Authorization` + `x-amz-date` |
+//!
+//! Each protocol validates requests as the real API does and answers in its exact error shape.
+//! Valid requests get deterministic replies: `"echo: " + <last message text>`, a tool call when
+//! the tool choice forces one or the user names a tool, a schema sample for structured output,
+//! truncation at `max_tokens`, word-count usage, and simulated prompt caching (rules in
+//! `reply.rs` and `cache.rs`).
+//!
+//! Every request is recorded ([`FakeUpstream::requests`]). A fault is picked per request from,
+//! in order: the scripted queue ([`FakeUpstream::push_fault`]), the `x-fake-fault` header, a
+//! model named `fault:<spec>`, the default fault. Specs: `status=500`,
+//! `status=429,retry-after=2`, `delay=200ms`, `malformed`, `slow-body=50ms`, `drop`, `hang`.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

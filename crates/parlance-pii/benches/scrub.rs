@@ -1,7 +1,9 @@
 //! Criterion benchmarks: a typical 200-byte chat message with and without PII, and a 1 MiB
 //! mixed document, reported as bytes per second.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use parlance_pii::Scrubber;
 use std::hint::black_box;
 
@@ -37,9 +39,13 @@ fn bench(c: &mut Criterion) {
     let scrubber = Scrubber::default();
     let doc = mixed_document();
     let mut g = c.benchmark_group("scrub");
-    for (name, text) in [("message_clean_200B", CLEAN), ("message_pii_200B", DIRTY), ("mixed_1MiB", doc.as_str())] {
+    for (name, text) in
+        [("message_clean_200B", CLEAN), ("message_pii_200B", DIRTY), ("mixed_1MiB", doc.as_str())]
+    {
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| b.iter(|| scrubber.scrub(black_box(t))));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| scrubber.scrub(black_box(t)))
+        });
     }
     g.finish();
 }

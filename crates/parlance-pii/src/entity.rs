@@ -80,10 +80,7 @@ impl Entity {
         if let Some(e) = Entity::ALL.iter().find(|e| e.label().eq_ignore_ascii_case(s)) {
             return Some(*e);
         }
-        ALIASES
-            .iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(s))
-            .map(|(_, e)| *e)
+        ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(s)).map(|(_, e)| *e)
     }
 
     fn bit(self) -> u16 {
@@ -114,7 +111,7 @@ const ALIASES: &[(&str, Entity)] = &[
     ("NAME", Entity::Person),
     ("PERSON_NAME", Entity::Person),
     ("LINK", Entity::Url),
-]; 
+];
 
 impl fmt::Display for Entity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -222,10 +219,7 @@ impl EntityCounts {
 
     /// The non-zero counts, in [`Entity::ALL`] order.
     pub fn iter(&self) -> impl Iterator<Item = (Entity, u32)> + '_ {
-        Entity::ALL
-            .into_iter()
-            .map(|e| (e, self.get(e)))
-            .filter(|(_, n)| *n > 0)
+        Entity::ALL.into_iter().map(|e| (e, self.get(e))).filter(|(_, n)| *n > 0)
     }
 
     /// Adds every count of `other` to this one.

@@ -19,7 +19,11 @@ pub(crate) fn is_json(json: &str) -> bool {
 }
 
 /// Applies `f` to the decoded content of each selected string of the valid JSON `json`.
-pub(crate) fn map_strings<'a>(json: &'a str, which: Strings, mut f: impl FnMut(&str) -> Cow<'_, str>) -> Cow<'a, str> {
+pub(crate) fn map_strings<'a>(
+    json: &'a str,
+    which: Strings,
+    mut f: impl FnMut(&str) -> Cow<'_, str>,
+) -> Cow<'a, str> {
     let b = json.as_bytes();
     let mut out: Option<String> = None;
     let mut copied = 0;
@@ -82,7 +86,7 @@ fn rewrite(literal: &str, f: &mut impl FnMut(&str) -> Cow<'_, str>) -> Option<St
 
 #[cfg(test)]
 mod tests {
-    use super::{is_json, map_strings, Strings};
+    use super::{Strings, is_json, map_strings};
     use std::borrow::Cow;
 
     fn upper(s: &str) -> Cow<'_, str> {

@@ -2,7 +2,9 @@
 //! surnames from the US Census 1990 tables (see `data/README.md`), plus the word lists in
 //! `detect::person_words`, in hash sets keyed by the upper-case word.
 
-use crate::detect::person_words::{DIRECT_CUES, NAME_SUFFIXES, NOT_NAMES, PARTICLES, POST_CUES, STRONG_CUES, TITLES};
+use crate::detect::person_words::{
+    DIRECT_CUES, NAME_SUFFIXES, NOT_NAMES, PARTICLES, POST_CUES, STRONG_CUES, TITLES,
+};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -65,7 +67,9 @@ impl Names {
 
     /// Whether `w` is a census given name.
     pub(crate) fn is_first(&self, w: &[u8]) -> bool {
-        with_upper(w, |u| self.first.contains(u) || hyphen_head(u).is_some_and(|h| self.first.contains(h)))
+        with_upper(w, |u| {
+            self.first.contains(u) || hyphen_head(u).is_some_and(|h| self.first.contains(h))
+        })
     }
 
     /// The frequency rank of surname `w` (0 = most frequent), if it is one.

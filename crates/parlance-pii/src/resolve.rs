@@ -27,7 +27,9 @@ pub(crate) fn resolve(found: &mut Vec<Finding>) {
     if found.len() < 2 {
         return;
     }
-    found.sort_by(|a, b| b.len().cmp(&a.len()).then(rank(b.entity).cmp(&rank(a.entity))).then(a.start.cmp(&b.start)));
+    found.sort_by(|a, b| {
+        b.len().cmp(&a.len()).then(rank(b.entity).cmp(&rank(a.entity))).then(a.start.cmp(&b.start))
+    });
     let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
     for f in found.iter() {
         if !kept.iter().any(|k| k.overlaps(f)) {
@@ -49,7 +51,11 @@ mod tests {
 
     #[test]
     fn longest_wins_then_rank() {
-        let mut v = vec![f(Entity::ZipCode, 20, 25), f(Entity::StreetAddress, 0, 25), f(Entity::EmailAddress, 30, 40)];
+        let mut v = vec![
+            f(Entity::ZipCode, 20, 25),
+            f(Entity::StreetAddress, 0, 25),
+            f(Entity::EmailAddress, 30, 40),
+        ];
         resolve(&mut v);
         assert_eq!(v, vec![f(Entity::StreetAddress, 0, 25), f(Entity::EmailAddress, 30, 40)]);
         let mut v = vec![f(Entity::PhoneNumber, 0, 10), f(Entity::CreditCard, 0, 10)];

@@ -2,7 +2,7 @@
 //! and share it across threads; cloning is an `Arc` bump.
 
 use crate::detect::Pass;
-use crate::json::{is_json, map_strings, Strings};
+use crate::json::{Strings, is_json, map_strings};
 use crate::names::Names;
 use crate::resolve::resolve;
 use crate::{EntityCounts, EntitySet, Finding, Vault};
@@ -92,7 +92,11 @@ impl Scrubber {
         map_strings(json, Strings::Values, |s| self.scrub_reversible(s, vault))
     }
 
-    fn replace<'a>(&self, text: &'a str, mut with: impl FnMut(&Finding, &str) -> Cow<'static, str>) -> Cow<'a, str> {
+    fn replace<'a>(
+        &self,
+        text: &'a str,
+        mut with: impl FnMut(&Finding, &str) -> Cow<'static, str>,
+    ) -> Cow<'a, str> {
         let found = self.find(text);
         if found.is_empty() {
             return Cow::Borrowed(text);
@@ -108,4 +112,3 @@ impl Scrubber {
         Cow::Owned(out)
     }
 }
-

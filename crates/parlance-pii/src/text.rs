@@ -128,7 +128,9 @@ pub(crate) fn skip_blanks(b: &[u8], i: usize, max: usize) -> usize {
 /// Whether `b[i..]` starts with `word` (ASCII case-insensitive) followed by a non-word byte.
 pub(crate) fn word_at_ci(b: &[u8], i: usize, word: &str) -> bool {
     let w = word.as_bytes();
-    b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w) && !is_word(at(b, i + w.len()))
+    b.len() >= i + w.len()
+        && b[i..i + w.len()].eq_ignore_ascii_case(w)
+        && !is_word(at(b, i + w.len()))
 }
 
 /// Luhn checksum over the ASCII digits of `digits` (other bytes ignored).

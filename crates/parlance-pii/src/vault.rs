@@ -2,8 +2,8 @@
 //! gets a numbered placeholder (`<PERSON_1>`, `<PERSON_2>`, `<EMAIL_ADDRESS_1>`; numbered per
 //! entity), and [`Vault::restore`] puts the originals back. It lives only in memory.
 
-use crate::json::{map_strings, Strings};
 use crate::Entity;
+use crate::json::{Strings, map_strings};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(v.placeholder(Entity::EmailAddress, "a@b.co"), "<EMAIL_ADDRESS_1>");
         assert_eq!(v.placeholder(Entity::Person, "Ann"), "<PERSON_1>");
         assert_eq!(v.len(), 3);
-        assert_eq!(v.restore("Hi <PERSON_2>, <PERSON_1> <x> <PERSON_9>"), "Hi Bob, Ann <x> <PERSON_9>");
+        assert_eq!(
+            v.restore("Hi <PERSON_2>, <PERSON_1> <x> <PERSON_9>"),
+            "Hi Bob, Ann <x> <PERSON_9>"
+        );
     }
 
     #[test]

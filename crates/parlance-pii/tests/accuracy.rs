@@ -1,6 +1,6 @@
-//! Accuracy regression gate on the development corpus: every entity's recall >= 0.97 and
-//! >= 0.97 of the look-alikes kept (`cargo run -p parlance-pii --example score --release`
-//! prints the full table).
+//! Accuracy regression gate on the development corpus: every entity's recall at least 0.97 and
+//! at least 0.97 of the look-alikes kept. The full table:
+//! `cargo run -p parlance-pii --example score --release`.
 
 #[path = "../examples/score_lib/mod.rs"]
 mod score_lib;

@@ -8,9 +8,18 @@ use std::borrow::Cow;
 fn dapr_conformance_vectors() {
     let s = Scrubber::default();
     for (input, want) in [
-        ("well hello there, my phone number is +2222222222", "well hello there, my phone number is <PHONE_NUMBER>"),
-        ("well hello there, my phone number is +4422222222", "well hello there, my phone number is <PHONE_NUMBER>"),
-        ("well hello there, my email is test@test.com", "well hello there, my email is <EMAIL_ADDRESS>"),
+        (
+            "well hello there, my phone number is +2222222222",
+            "well hello there, my phone number is <PHONE_NUMBER>",
+        ),
+        (
+            "well hello there, my phone number is +4422222222",
+            "well hello there, my phone number is <PHONE_NUMBER>",
+        ),
+        (
+            "well hello there, my email is test@test.com",
+            "well hello there, my email is <EMAIL_ADDRESS>",
+        ),
         ("well hello there from 10.8.9.1", "well hello there from <IP>"),
         ("well hello there", "well hello there"),
         ("", ""),
@@ -40,7 +49,10 @@ fn correct_dapr_vectors_still_hold() {
         ("415.555.2671", "<PHONE_NUMBER>"),
         ("10.0.0.1,10.0.0.2", "<IP>,<IP>"),
         ("a::b", "<IP>"),
-        ("email a@b.com and ip 192.168.0.1 and ssn 123-45-6789", "email <EMAIL_ADDRESS> and ip <IP> and ssn <US_SSN>"),
+        (
+            "email a@b.com and ip 192.168.0.1 and ssn 123-45-6789",
+            "email <EMAIL_ADDRESS> and ip <IP> and ssn <US_SSN>",
+        ),
         ("Ünïcödé test@test.com ünï", "Ünïcödé <EMAIL_ADDRESS> ünï"),
         ("The answer is 42", "The answer is 42"),
     ] {

@@ -7,9 +7,21 @@ use parlance_pii::Scrubber;
 /// (input, Dapr's output, why parlance differs). Inputs and outputs use `\n` escapes.
 const ROWS: &[(&str, &str, &str)] = &[
     ("Hi my phone number is +919140520809", "Hi my phone number is <PHONE_NUMBER>", "same"),
-    ("call me at 555-123-4567 ext. 89", "call me at <ISBN> ext. 89", "a NANP number with its extension is one phone; there is no ISBN entity"),
-    ("Hello here is my credit card 6011553157232994", "Hello here is my credit card <CREDIT_CARD>", "same (Luhn-valid Discover number)"),
-    ("I live at 123 Main Street, Springfield", "I live at <STREET_ADDRESS> Springfield", "the comma is kept; a city without a state is not consumed"),
+    (
+        "call me at 555-123-4567 ext. 89",
+        "call me at <ISBN> ext. 89",
+        "a NANP number with its extension is one phone; there is no ISBN entity",
+    ),
+    (
+        "Hello here is my credit card 6011553157232994",
+        "Hello here is my credit card <CREDIT_CARD>",
+        "same (Luhn-valid Discover number)",
+    ),
+    (
+        "I live at 123 Main Street, Springfield",
+        "I live at <STREET_ADDRESS> Springfield",
+        "the comma is kept; a city without a state is not consumed",
+    ),
     ("zip 94103 please", "zip <ZIP_CODE> please", "same (\"zip\" context)"),
     ("iban DE89370400440532013000 end", "iban <IBAN> end", "same (mod-97 valid)"),
     ("isbn 978-3-16-148410-0 book", "isbn <ISBN> book", "ISBNs are not personal data and survive"),
@@ -20,36 +32,120 @@ const ROWS: &[(&str, &str, &str)] = &[
     ("ip 192.168.1.1:8080", "ip <IP>:<PHONE_NUMBER>", "a port is not a phone"),
     ("ip 255.255.255.255 and 256.1.1.1", "ip <IP> and 2<IP>", "256.1.1.1 is not an IPv4 address"),
     ("server ::1 loopback", "server <IP>loopback", "the blank after the address is kept"),
-    ("ipv6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 end", "ipv<PHONE_NUMBER>:<IP>end", "parsed as one IPv6 address"),
-    ("visit https://example.com/path?q=1 now", "visit https://example.com/path?q=1 now", "URLs are a new entity, <URL>"),
+    (
+        "ipv6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 end",
+        "ipv<PHONE_NUMBER>:<IP>end",
+        "parsed as one IPv6 address",
+    ),
+    (
+        "visit https://example.com/path?q=1 now",
+        "visit https://example.com/path?q=1 now",
+        "URLs are a new entity, <URL>",
+    ),
     ("visit www.example.com now", "visit www.example.com now", "URLs are a new entity, <URL>"),
-    ("mail me at john.doe@example.org or see https://example.com/u/john.doe@example.org", "mail me at <EMAIL_ADDRESS> or see https://example.com/u/john.doe@example.org", "PII inside a URL is no longer leaked: the URL is scrubbed"),
-    ("https://user:pass@host.com/x", "https://user:<EMAIL_ADDRESS>/x", "credentials in a URL: the whole URL is scrubbed"),
-    ("repo git@github.com:dapr/dapr.git here", "repo git@github.com:dapr/dapr.git here", "a git remote is a URL"),
+    (
+        "mail me at john.doe@example.org or see https://example.com/u/john.doe@example.org",
+        "mail me at <EMAIL_ADDRESS> or see https://example.com/u/john.doe@example.org",
+        "PII inside a URL is no longer leaked: the URL is scrubbed",
+    ),
+    (
+        "https://user:pass@host.com/x",
+        "https://user:<EMAIL_ADDRESS>/x",
+        "credentials in a URL: the whole URL is scrubbed",
+    ),
+    (
+        "repo git@github.com:dapr/dapr.git here",
+        "repo git@github.com:dapr/dapr.git here",
+        "a git remote is a URL",
+    ),
     ("the year 2024 was good", "the year <PHONE_NUMBER> was good", "a year is not a phone"),
     ("port 8080", "port <PHONE_NUMBER>", "a port is not a phone"),
     ("1234", "<PHONE_NUMBER>", "four digits are not a phone"),
     ("order number 12345", "order number <ZIP_CODE>", "a bare 5-digit number is not a ZIP code"),
-    ("Zürich résumé café 12345", "Zürich résumé café <ZIP_CODE>", "a bare 5-digit number is not a ZIP code"),
+    (
+        "Zürich résumé café 12345",
+        "Zürich résumé café <ZIP_CODE>",
+        "a bare 5-digit number is not a ZIP code",
+    ),
     ("12345 67890", "<PHONE_NUMBER>", "not a phone shape"),
     ("2024-01-15", "<PHONE_NUMBER>", "dates survive"),
     ("It costs $1,234.56 today", "It costs $1,<PHONE_NUMBER> today", "prices survive"),
-    ("meet at 10:30 am on 12/25/2024", "meet at 10:30 am on 12/25/<PHONE_NUMBER>", "dates and times survive"),
+    (
+        "meet at 10:30 am on 12/25/2024",
+        "meet at 10:30 am on 12/25/<PHONE_NUMBER>",
+        "dates and times survive",
+    ),
     ("on January 5th, 2024", "on January 5th, <PHONE_NUMBER>", "dates survive"),
-    ("hash d41d8cd98f00b204e9800998ecf8427e", "hash d41d8cd98f00b204e<PHONE_NUMBER>ecf<PHONE_NUMBER>e", "hex hashes survive"),
-    ("sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709", "sha1 da39a3ee5e6b4b0d<PHONE_NUMBER>bfef<PHONE_NUMBER>afd<PHONE_NUMBER>", "hex hashes survive"),
-    ("guid 123e4567-e89b-12d3-a456-426614174000", "guid 123e<PHONE_NUMBER>-e89b-12d3-a<PHONE_NUMBER>", "GUIDs survive"),
-    ("I bought 2 apples first", "I bought <STREET_ADDRESS>", "a street needs capitalised words and a whole suffix word"),
-    ("Top 10 best practices", "Top <STREET_ADDRESS>ices", "a street needs capitalised words and a whole suffix word"),
-    ("Chapter 3 the court", "Chapter <STREET_ADDRESS>", "a street needs capitalised words and a whole suffix word"),
-    ("number 99999999999999999999", "number <CREDIT_CARD>9999", "20 digits fail the card length and Luhn checks; nothing leaks half-scrubbed"),
-    ("number 99999999999999999999 and mail test@test.com", "number <CREDIT_CARD>9999 and mail test@test.com", "the e-mail no longer leaks"),
-    ("card 4111111111111111 then mail test@test.com", "card <CREDIT_CARD> then mail test@test.com", "the e-mail no longer leaks"),
-    ("ssn 123-45-6789 card 4111111111111111 mail test@test.com", "ssn <US_SSN> <STREET_ADDRESS>4<CREDIT_CARD> mail test@test.com", "no stray digit, no leaked e-mail"),
-    ("I was born in 1984 and live at 221 Baker Street, London", "I was born in <PHONE_NUMBER> and live at <STREET_ADDRESS> London", "a year is not a phone; the comma is kept"),
-    ("Call me at (555) 123-4567 or 555-123-4567 ext 12", "Call me at <PHONE_NUMBER> or <ISBN> ext 12", "both are phones, the extension included"),
-    ("Email: John.Doe@Example.co.uk, phone +44 20 7946 0958", "Email: <EMAIL_ADDRESS>, phone <PHONE_NUMBER> <PHONE_NUMBER>", "one number, one placeholder"),
-    ("Please forward this to Mary Johnson", "Please forward this to Mary Johnson", "names are a new entity, <PERSON>"),
+    (
+        "hash d41d8cd98f00b204e9800998ecf8427e",
+        "hash d41d8cd98f00b204e<PHONE_NUMBER>ecf<PHONE_NUMBER>e",
+        "hex hashes survive",
+    ),
+    (
+        "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "sha1 da39a3ee5e6b4b0d<PHONE_NUMBER>bfef<PHONE_NUMBER>afd<PHONE_NUMBER>",
+        "hex hashes survive",
+    ),
+    (
+        "guid 123e4567-e89b-12d3-a456-426614174000",
+        "guid 123e<PHONE_NUMBER>-e89b-12d3-a<PHONE_NUMBER>",
+        "GUIDs survive",
+    ),
+    (
+        "I bought 2 apples first",
+        "I bought <STREET_ADDRESS>",
+        "a street needs capitalised words and a whole suffix word",
+    ),
+    (
+        "Top 10 best practices",
+        "Top <STREET_ADDRESS>ices",
+        "a street needs capitalised words and a whole suffix word",
+    ),
+    (
+        "Chapter 3 the court",
+        "Chapter <STREET_ADDRESS>",
+        "a street needs capitalised words and a whole suffix word",
+    ),
+    (
+        "number 99999999999999999999",
+        "number <CREDIT_CARD>9999",
+        "20 digits fail the card length and Luhn checks; nothing leaks half-scrubbed",
+    ),
+    (
+        "number 99999999999999999999 and mail test@test.com",
+        "number <CREDIT_CARD>9999 and mail test@test.com",
+        "the e-mail no longer leaks",
+    ),
+    (
+        "card 4111111111111111 then mail test@test.com",
+        "card <CREDIT_CARD> then mail test@test.com",
+        "the e-mail no longer leaks",
+    ),
+    (
+        "ssn 123-45-6789 card 4111111111111111 mail test@test.com",
+        "ssn <US_SSN> <STREET_ADDRESS>4<CREDIT_CARD> mail test@test.com",
+        "no stray digit, no leaked e-mail",
+    ),
+    (
+        "I was born in 1984 and live at 221 Baker Street, London",
+        "I was born in <PHONE_NUMBER> and live at <STREET_ADDRESS> London",
+        "a year is not a phone; the comma is kept",
+    ),
+    (
+        "Call me at (555) 123-4567 or 555-123-4567 ext 12",
+        "Call me at <PHONE_NUMBER> or <ISBN> ext 12",
+        "both are phones, the extension included",
+    ),
+    (
+        "Email: John.Doe@Example.co.uk, phone +44 20 7946 0958",
+        "Email: <EMAIL_ADDRESS>, phone <PHONE_NUMBER> <PHONE_NUMBER>",
+        "one number, one placeholder",
+    ),
+    (
+        "Please forward this to Mary Johnson",
+        "Please forward this to Mary Johnson",
+        "names are a new entity, <PERSON>",
+    ),
 ];
 
 fn cell(s: &str) -> String {
@@ -69,7 +165,13 @@ fn render() -> String {
     );
     for (input, dapr, why) in ROWS {
         let ours = s.scrub(input);
-        out.push_str(&format!("| {} | {} | {} | {} |\n", cell(input), cell(dapr), cell(&ours), why));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            cell(input),
+            cell(dapr),
+            cell(&ours),
+            why
+        ));
     }
     out
 }
@@ -82,5 +184,8 @@ fn differences_table_is_current() {
         std::fs::write(path, &want).unwrap();
     }
     let have = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(have == want, "DIFFERENCES.md is out of date: run UPDATE_DIFFERENCES=1 cargo test -p parlance-pii --test differences");
+    assert!(
+        have == want,
+        "DIFFERENCES.md is out of date: run UPDATE_DIFFERENCES=1 cargo test -p parlance-pii --test differences"
+    );
 }

@@ -71,10 +71,15 @@ pub fn plan(
         }
         match plan_component(spec, env) {
             Ok(c) => plan.conversation.push(c),
-            Err(problems) if spec.ignore_errors => plan.warnings.extend(problems.into_iter().map(|mut p| {
-                p.message.push_str(&format!(" (component {:?} skipped: ignoreErrors is true)", spec.name));
-                p
-            })),
+            Err(problems) if spec.ignore_errors => {
+                plan.warnings.extend(problems.into_iter().map(|mut p| {
+                    p.message.push_str(&format!(
+                        " (component {:?} skipped: ignoreErrors is true)",
+                        spec.name
+                    ));
+                    p
+                }))
+            }
             Err(problems) => errors.extend(problems),
         }
     }
@@ -87,7 +92,11 @@ fn plan_component(
 ) -> Result<ComponentPlan, Vec<ConfigProblem>> {
     let Some(kind) = ProviderKind::from_type(&spec.type_name) else {
         let known: Vec<&str> = ProviderKind::all_types().collect();
-        let msg = format!("unknown conversation type {:?} (known: {})", spec.type_display, known.join(", "));
+        let msg = format!(
+            "unknown conversation type {:?} (known: {})",
+            spec.type_display,
+            known.join(", ")
+        );
         return Err(vec![problem(spec, "spec.type", msg)]);
     };
     let provider = registry::validate(kind, &spec.metadata, env);
@@ -106,7 +115,11 @@ fn plan_component(
 /// A `"<key>: <message>"` problem, placed at that key's YAML path when the key is present.
 fn metadata_problem(spec: &ComponentSpec, message: &str) -> ConfigProblem {
     let key = message.split_once(':').map(|(k, _)| k.trim()).unwrap_or("");
-    let path = spec.metadata.path_of(key).map(str::to_string).unwrap_or_else(|| "spec.metadata".to_string());
+    let path = spec
+        .metadata
+        .path_of(key)
+        .map(str::to_string)
+        .unwrap_or_else(|| "spec.metadata".to_string());
     problem(spec, &path, message.to_string())
 }
 
@@ -117,7 +130,8 @@ fn problem(spec: &ComponentSpec, path: &str, message: String) -> ConfigProblem {
 impl Plan {
     /// Builds every component's pipeline on the shared HTTP client.
     pub fn build(self, client: &reqwest::Client) -> ConversationService {
-        let mut components: Vec<Component> = self.conversation.into_iter().map(|c| build_one(c, client)).collect();
+        let mut components: Vec<Component> =
+            self.conversation.into_iter().map(|c| build_one(c, client)).collect();
         components.extend(self.others.into_iter().map(|(name, type_name, version)| Component {
             name,
             type_name,
@@ -137,5 +151,10 @@ fn build_one(c: ComponentPlan, client: &reqwest::Client) -> Component {
     // outputs after, so cache hits are scrubbed too.
     let scrubber = Scrubber::new(c.settings.pii_entities);
     chain = Arc::new(PiiStage::new(chain, scrubber, c.settings.pii_mode));
-    Component { name: c.name, type_name: c.kind.type_name().to_string(), version: "v1".into(), chain: Some(chain) }
+    Component {
+        name: c.name,
+        type_name: c.kind.type_name().to_string(),
+        version: "v1".into(),
+        chain: Some(chain),
+    }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use parlance_core::wkt::{any_value, lenient_f64};
 use parlance_core::GenerationParams;
+use parlance_core::wkt::{any_value, lenient_f64};
 use serde_json::Value;
 
 /// Extracts the generation parameters.
@@ -70,10 +70,19 @@ mod tests {
     #[test]
     fn known_parameters_are_extracted() {
         let mut p = BTreeMap::new();
-        p.insert("max_tokens".to_string(), any(json!({"@type": "type.googleapis.com/google.protobuf.Int64Value", "value": "100"})));
-        p.insert("top_p".to_string(), any(json!({"@type": "type.googleapis.com/google.protobuf.DoubleValue", "value": 0.5})));
+        p.insert(
+            "max_tokens".to_string(),
+            any(json!({"@type": "type.googleapis.com/google.protobuf.Int64Value", "value": "100"})),
+        );
+        p.insert(
+            "top_p".to_string(),
+            any(json!({"@type": "type.googleapis.com/google.protobuf.DoubleValue", "value": 0.5})),
+        );
         p.insert("stop".to_string(), any(json!({"@type": "type.googleapis.com/google.protobuf.ListValue", "value": ["a", "b"]})));
-        p.insert("model".to_string(), any(json!({"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "x"})));
+        p.insert(
+            "model".to_string(),
+            any(json!({"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "x"})),
+        );
         let g = generation(&p).unwrap();
         assert_eq!(g.max_tokens, Some(100));
         assert_eq!(g.top_p, Some(0.5));

@@ -42,11 +42,16 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
         None | Some("") | Some("redact") => PiiMode::Redact,
         Some("reversible") => PiiMode::Reversible,
         Some(other) => {
-            problems.push(format!("piiMode: unknown mode {other:?} (expected redact or reversible)"));
+            problems
+                .push(format!("piiMode: unknown mode {other:?} (expected redact or reversible)"));
             PiiMode::Redact
         }
     };
-    if problems.is_empty() { Ok(Settings { cache_ttl, pii_entities, pii_mode }) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(Settings { cache_ttl, pii_entities, pii_mode })
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -57,13 +62,16 @@ mod tests {
     fn defaults_and_errors() {
         let s = validate(&Metadata::from_pairs(&[])).unwrap();
         assert_eq!(s.pii_mode, PiiMode::Redact);
-        let e = validate(&Metadata::from_pairs(&[("piiMode", "shred"), ("piiEntities", "EMAIL,NOPE")])).unwrap_err();
+        let e =
+            validate(&Metadata::from_pairs(&[("piiMode", "shred"), ("piiEntities", "EMAIL,NOPE")]))
+                .unwrap_err();
         assert_eq!(e.len(), 2, "{e:?}");
         let s = validate(&Metadata::from_pairs(&[("PIIMODE", "Reversible")])).unwrap();
         assert_eq!(s.pii_mode, PiiMode::Reversible);
         let s = validate(&Metadata::from_pairs(&[("cacheTTL", "10m")])).unwrap();
         assert_eq!(s.cache_ttl, Some(Duration::from_secs(600)));
-        let e = validate(&Metadata::from_pairs(&[("responseCacheTTL", "ten minutes")])).unwrap_err();
+        let e =
+            validate(&Metadata::from_pairs(&[("responseCacheTTL", "ten minutes")])).unwrap_err();
         assert!(e[0].starts_with("responseCacheTTL: "), "{e:?}");
     }
 }

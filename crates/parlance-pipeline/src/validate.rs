@@ -17,7 +17,8 @@ const CHOICE_NOT_FOUND: &str = "tool choice selected was not found. Must be 'aut
 pub fn to_chat(component: &str, req: &mut ConverseRequest) -> Result<ChatRequest, ApiError> {
     let invalid = |detail: &str| ApiError::invalid_params(component, detail);
     let messages = flatten(req).map_err(invalid)?;
-    let tools: Vec<ToolDef> = req.tools.iter().filter_map(|t| t.function.as_ref()).map(tool_def).collect();
+    let tools: Vec<ToolDef> =
+        req.tools.iter().filter_map(|t| t.function.as_ref()).map(tool_def).collect();
     let tool_choice = tool_choice(req.tool_choice.as_deref(), &tools).map_err(invalid)?;
     let params = params::generation(&req.parameters).map_err(|e| invalid(&e))?;
     Ok(ChatRequest {
@@ -56,13 +57,18 @@ fn message_to_chat(message: Message) -> Result<ChatMessage, &'static str> {
             let mut parts = texts(content);
             for call in tool_calls {
                 let f = call.function.ok_or("tool types cannot be nil")?;
-                parts.push(Part::ToolCall(ToolCall { id: call.id, name: f.name, arguments: f.arguments }));
+                parts.push(Part::ToolCall(ToolCall {
+                    id: call.id,
+                    name: f.name,
+                    arguments: f.arguments,
+                }));
             }
             (Role::Assistant, parts)
         }
         Message::Tool { tool_id, name, content } => {
             let id = tool_id.unwrap_or_default();
-            let result = |c| Part::ToolResult(ToolResult { id: id.clone(), name: name.clone(), content: c });
+            let result =
+                |c| Part::ToolResult(ToolResult { id: id.clone(), name: name.clone(), content: c });
             (Role::Tool, content.into_iter().map(result).collect())
         }
         Message::Legacy { role, content } => (role, vec![Part::Text(content)]),
@@ -80,7 +86,10 @@ fn tool_def(f: &FunctionIn) -> ToolDef {
 }
 
 /// daprd's tool-choice rules; `any` is a tool name like any other, as in daprd.
-fn tool_choice(choice: Option<&str>, tools: &[ToolDef]) -> Result<Option<ToolChoice>, &'static str> {
+fn tool_choice(
+    choice: Option<&str>,
+    tools: &[ToolDef],
+) -> Result<Option<ToolChoice>, &'static str> {
     let has_tools = !tools.is_empty();
     match choice.unwrap_or("") {
         "" => Ok(has_tools.then_some(ToolChoice::Auto)),
@@ -112,8 +121,8 @@ fn response_format(mut schema: Map<String, Value>) -> Option<ResponseFormat> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parlance_core::request::{FunctionCallIn, Input, ToolCallIn, ToolIn};
     use parlance_core::ErrorCode;
+    use parlance_core::request::{FunctionCallIn, Input, ToolCallIn, ToolIn};
     use serde_json::json;
 
     fn req(messages: Vec<Message>) -> ConverseRequest {
@@ -133,7 +142,10 @@ mod tests {
 
     #[test]
     fn tool_call_without_function_is_invalid_params() {
-        let m = Message::Assistant { content: vec![], tool_calls: vec![ToolCallIn { id: Some("call_123".into()), function: None }] };
+        let m = Message::Assistant {
+            content: vec![],
+            tool_calls: vec![ToolCallIn { id: Some("call_123".into()), function: None }],
+        };
         let e = to_chat("echo", &mut req(vec![m])).unwrap_err();
         assert!(e.message.contains("tool types cannot be nil"));
     }
@@ -142,22 +154,44 @@ mod tests {
     fn tool_choice_rules() {
         let mut r = req(vec![Message::User(vec!["hello".into()])]);
         r.tool_choice = Some("required".into());
-        assert!(to_chat("echo", &mut r.clone()).unwrap_err().message.contains("tool choice must be"));
+        assert!(
+            to_chat("echo", &mut r.clone()).unwrap_err().message.contains("tool choice must be")
+        );
         r.tools = vec![tool("other_tool")];
         r.tool_choice = Some("missing_tool".into());
-        assert!(to_chat("echo", &mut r.clone()).unwrap_err().message.contains("tool choice selected was not found"));
+        assert!(
+            to_chat("echo", &mut r.clone())
+                .unwrap_err()
+                .message
+                .contains("tool choice selected was not found")
+        );
         r.tool_choice = None;
         assert_eq!(to_chat("echo", &mut r.clone()).unwrap().tool_choice, Some(ToolChoice::Auto));
         r.tools.clear();
         r.tool_choice = Some("named".into());
-        assert_eq!(to_chat("echo", &mut r).unwrap().tool_choice, Some(ToolChoice::Named("named".into())));
+        assert_eq!(
+            to_chat("echo", &mut r).unwrap().tool_choice,
+            Some(ToolChoice::Named("named".into()))
+        );
     }
 
     #[test]
     fn flattening_keeps_order_roles_and_scrub_flags() {
-        let tool_msg = Message::Tool { tool_id: Some("t1".into()), name: "f".into(), content: vec!["a".into(), "b".into()] };
-        let asst = Message::Assistant { content: vec!["x".into()], tool_calls: vec![ToolCallIn { id: None, function: Some(FunctionCallIn { name: "f".into(), arguments: "{}".into() }) }] };
-        let chat = to_chat("echo", &mut req(vec![Message::Developer(vec!["d".into()]), asst, tool_msg])).unwrap();
+        let tool_msg = Message::Tool {
+            tool_id: Some("t1".into()),
+            name: "f".into(),
+            content: vec!["a".into(), "b".into()],
+        };
+        let asst = Message::Assistant {
+            content: vec!["x".into()],
+            tool_calls: vec![ToolCallIn {
+                id: None,
+                function: Some(FunctionCallIn { name: "f".into(), arguments: "{}".into() }),
+            }],
+        };
+        let chat =
+            to_chat("echo", &mut req(vec![Message::Developer(vec!["d".into()]), asst, tool_msg]))
+                .unwrap();
         assert_eq!(chat.messages[0].role, Role::User);
         assert_eq!(chat.messages[1].parts.len(), 2);
         assert_eq!(chat.messages[2].parts.len(), 2);
@@ -167,7 +201,10 @@ mod tests {
     #[test]
     fn response_format_needs_a_type() {
         assert!(response_format(json!({"properties": {}}).as_object().cloned().unwrap()).is_none());
-        let f = response_format(json!({"type": "object", "name": "calc", "strict": true}).as_object().cloned().unwrap()).unwrap();
+        let f = response_format(
+            json!({"type": "object", "name": "calc", "strict": true}).as_object().cloned().unwrap(),
+        )
+        .unwrap();
         assert_eq!((f.name.as_str(), f.strict), ("calc", true));
         assert!(!f.schema.contains_key("name"));
     }

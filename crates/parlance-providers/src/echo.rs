@@ -47,7 +47,12 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
     let words = content.split_whitespace().count() as u64;
     let finish_reason = if tool_calls.is_empty() { "stop" } else { "tool_calls" };
     let choice = Choice { index: 0, finish_reason: finish_reason.into(), content, tool_calls };
-    let usage = Usage { completion_tokens: words, prompt_tokens: words, total_tokens: 2 * words, ..Usage::default() };
+    let usage = Usage {
+        completion_tokens: words,
+        prompt_tokens: words,
+        total_tokens: 2 * words,
+        ..Usage::default()
+    };
     Ok(ChatResponse { choices: vec![choice], usage: Some(usage), model: None })
 }
 
@@ -71,7 +76,11 @@ fn offer(index: usize, tool: &ToolDef) -> Result<ToolCall, ProviderError> {
             ));
         }
     };
-    Ok(ToolCall { id: Some(index.to_string()), name: tool.name.clone(), arguments: names.join(",") })
+    Ok(ToolCall {
+        id: Some(index.to_string()),
+        name: tool.name.clone(),
+        arguments: names.join(","),
+    })
 }
 
 #[cfg(test)]
@@ -89,7 +98,14 @@ mod tests {
     fn joins_texts_and_counts_words() {
         let req = ChatRequest {
             messages: vec![
-                ChatMessage { role: Role::User, parts: vec![Part::Text("first message".into()), Part::Text("second message".into())], scrub: false },
+                ChatMessage {
+                    role: Role::User,
+                    parts: vec![
+                        Part::Text("first message".into()),
+                        Part::Text("second message".into()),
+                    ],
+                    scrub: false,
+                },
                 ChatMessage::text(Role::User, "third message"),
             ],
             ..ChatRequest::default()
@@ -104,33 +120,50 @@ mod tests {
     fn offers_tools_with_sorted_argument_names() {
         let req = ChatRequest {
             messages: vec![ChatMessage::text(Role::User, "hello echo")],
-            tools: vec![tool("myfunc", json!({"properties": {"unit": {}, "name": {}, "location": {}}}))],
+            tools: vec![tool(
+                "myfunc",
+                json!({"properties": {"unit": {}, "name": {}, "location": {}}}),
+            )],
             ..ChatRequest::default()
         };
         let resp = echo(&req).unwrap();
         let call = &resp.choices[0].tool_calls[0];
-        assert_eq!((call.id.as_deref(), call.name.as_str(), call.arguments.as_str()), (Some("0"), "myfunc", "location,name,unit"));
+        assert_eq!(
+            (call.id.as_deref(), call.name.as_str(), call.arguments.as_str()),
+            (Some("0"), "myfunc", "location,name,unit")
+        );
         assert_eq!(resp.choices[0].finish_reason, "tool_calls");
     }
 
     #[test]
     fn tool_results_become_text() {
-        let result = ToolResult { id: "myid".into(), name: "myfunc".into(), content: "Dapr".into() };
+        let result =
+            ToolResult { id: "myid".into(), name: "myfunc".into(), content: "Dapr".into() };
         let req = ChatRequest {
             messages: vec![
                 ChatMessage::text(Role::User, "hello echo"),
-                ChatMessage { role: Role::Tool, parts: vec![Part::ToolResult(result)], scrub: false },
+                ChatMessage {
+                    role: Role::Tool,
+                    parts: vec![Part::ToolResult(result)],
+                    scrub: false,
+                },
             ],
             ..ChatRequest::default()
         };
         let resp = echo(&req).unwrap();
-        assert_eq!(resp.choices[0].content, "hello echo\nTool Response for tool ID 'myid' with name 'myfunc': Dapr");
+        assert_eq!(
+            resp.choices[0].content,
+            "hello echo\nTool Response for tool ID 'myid' with name 'myfunc': Dapr"
+        );
         assert!(resp.choices[0].tool_calls.is_empty());
     }
 
     #[test]
     fn properties_that_are_not_an_object_fail() {
-        let req = ChatRequest { tools: vec![tool("f", json!({"properties": [1]}))], ..ChatRequest::default() };
+        let req = ChatRequest {
+            tools: vec![tool("f", json!({"properties": [1]}))],
+            ..ChatRequest::default()
+        };
         assert_eq!(echo(&req).unwrap_err().kind, FailureKind::InvalidRequest);
     }
 }

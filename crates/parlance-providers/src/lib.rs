@@ -31,9 +31,15 @@ pub(crate) fn http_error(e: reqwest::Error) -> ProviderError {
     if e.is_timeout() {
         ProviderError::transient(FailureKind::Timeout, "upstream did not answer in time")
     } else if e.is_connect() {
-        ProviderError::transient(FailureKind::Connect, format!("upstream unreachable: {}", source_text(&e)))
+        ProviderError::transient(
+            FailureKind::Connect,
+            format!("upstream unreachable: {}", source_text(&e)),
+        )
     } else {
-        ProviderError::transient(FailureKind::Connect, format!("upstream connection failed: {}", source_text(&e)))
+        ProviderError::transient(
+            FailureKind::Connect,
+            format!("upstream connection failed: {}", source_text(&e)),
+        )
     }
 }
 

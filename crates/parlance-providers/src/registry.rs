@@ -121,7 +121,10 @@ mod tests {
     #[test]
     fn types_match_case_insensitively() {
         assert_eq!(ProviderKind::from_type("Conversation.OpenAI"), Some(ProviderKind::OpenAi));
-        assert_eq!(ProviderKind::from_type("conversation.aws.bedrock"), Some(ProviderKind::Bedrock));
+        assert_eq!(
+            ProviderKind::from_type("conversation.aws.bedrock"),
+            Some(ProviderKind::Bedrock)
+        );
         assert_eq!(ProviderKind::from_type("conversation.nope"), None);
         for t in ProviderKind::all_types() {
             assert_eq!(ProviderKind::from_type(t).map(|k| k.type_name()), Some(t));

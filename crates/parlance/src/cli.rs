@@ -25,7 +25,12 @@ pub enum Command {
     /// exits non-zero listing every problem.
     Validate {
         /// Folder of component YAML files (repeatable).
-        #[arg(long = "resources-path", visible_alias = "components-path", value_name = "DIR", required = true)]
+        #[arg(
+            long = "resources-path",
+            visible_alias = "components-path",
+            value_name = "DIR",
+            required = true
+        )]
         resources_path: Vec<PathBuf>,
     },
 }
@@ -94,14 +99,17 @@ fn normalize<I: IntoIterator<Item = String>>(args: I) -> Vec<String> {
     let mut longs: Vec<String> = Vec::new();
     for c in std::iter::once(&cmd).chain(cmd.get_subcommands()) {
         for a in c.get_arguments() {
-            longs.extend(a.get_long_and_visible_aliases().into_iter().flatten().map(str::to_string));
+            longs
+                .extend(a.get_long_and_visible_aliases().into_iter().flatten().map(str::to_string));
         }
     }
     args.into_iter()
         .map(|a| {
             let single = a.strip_prefix('-').filter(|rest| !rest.starts_with('-'));
             match single {
-                Some(rest) if longs.iter().any(|l| l == rest.split('=').next().unwrap_or("")) => format!("-{a}"),
+                Some(rest) if longs.iter().any(|l| l == rest.split('=').next().unwrap_or("")) => {
+                    format!("-{a}")
+                }
                 _ => a,
             }
         })
@@ -138,14 +146,25 @@ mod tests {
     #[test]
     fn defaults_match_daprd() {
         let c = try_parse_from(args(&[])).unwrap();
-        assert_eq!((c.run.dapr_http_port, c.run.dapr_grpc_port, c.run.metrics_port), (3500, 50001, 9090));
+        assert_eq!(
+            (c.run.dapr_http_port, c.run.dapr_grpc_port, c.run.metrics_port),
+            (3500, 50001, 9090)
+        );
         assert_eq!(c.run.max_body_size, 4 << 20);
         assert_eq!(c.run.dapr_listen_addresses, vec!["127.0.0.1"]);
     }
 
     #[test]
     fn go_style_flags_and_aliases() {
-        let c = try_parse_from(args(&["-dapr-http-port", "3600", "--components-path", "a", "--resources-path=b", "-log-as-json"])).unwrap();
+        let c = try_parse_from(args(&[
+            "-dapr-http-port",
+            "3600",
+            "--components-path",
+            "a",
+            "--resources-path=b",
+            "-log-as-json",
+        ]))
+        .unwrap();
         assert_eq!(c.run.dapr_http_port, 3600);
         assert_eq!(c.run.resources_path, vec![PathBuf::from("a"), PathBuf::from("b")]);
         assert!(c.run.log_as_json);

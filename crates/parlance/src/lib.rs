@@ -25,8 +25,9 @@ fn init_logging(args: &RunArgs) {
         LogLevel::Warn => "warn",
         LogLevel::Error | LogLevel::Fatal => "error",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PARLANCE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,h2=warn,reqwest=warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PARLANCE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,h2=warn,reqwest=warn"))
+    });
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if args.log_as_json { builder.json().try_init() } else { builder.try_init() };
 }
@@ -39,7 +40,12 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
             }
             println!("ok: {} conversation component(s)", plan.conversation.len());
             for c in &plan.conversation {
-                println!("  {} ({}, model {})", c.name, c.kind.type_name(), c.provider.model().unwrap_or("-"));
+                println!(
+                    "  {} ({}, model {})",
+                    c.name,
+                    c.kind.type_name(),
+                    c.provider.model().unwrap_or("-")
+                );
             }
             ExitCode::SUCCESS
         }

@@ -75,7 +75,8 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     for w in &plan.warnings {
         tracing::warn!("{w}");
     }
-    let client = parlance_providers::http_client().map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
+    let client = parlance_providers::http_client()
+        .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
     let service = plan.build(&client);
     let mut sidecar = Sidecar::new(service);
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });

@@ -28,14 +28,22 @@ pub async fn start(resources: &[PathBuf]) -> Parlance {
 }
 
 pub async fn start_with(args: RunArgs, token: Option<&str>) -> Parlance {
-    let running = server::start(&args, token.map(str::to_string)).await.unwrap_or_else(|e| panic!("start: {e:?}"));
+    let running = server::start(&args, token.map(str::to_string))
+        .await
+        .unwrap_or_else(|e| panic!("start: {e:?}"));
     let base = format!("http://{}", running.http_addrs[0]);
     Parlance { running, base, client: reqwest::Client::new() }
 }
 
 impl Parlance {
     pub async fn post(&self, path: &str, body: &str) -> (u16, Value) {
-        let resp = self.client.post(format!("{}{path}", self.base)).body(body.to_string()).send().await.unwrap();
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
         let json = serde_json::from_str(&text).unwrap_or(Value::String(text));

@@ -15,22 +15,38 @@ fn parlance() -> Command {
 /// Runs `parlance validate` and returns (success, stdout + stderr).
 fn validate(dir: &tempfile::TempDir) -> (bool, String) {
     let out = parlance().args(["validate", "--resources-path"]).arg(dir.path()).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
 fn component(name: &str, ty: &str, meta: &str) -> String {
     let meta = if meta.is_empty() { " []\n".to_string() } else { format!("\n{meta}") };
-    format!("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:{meta}")
+    format!(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:{meta}"
+    )
 }
 
 #[test]
 fn every_problem_is_listed_with_file_and_path() {
     let dir = resources(&[
         ("a-malformed.yaml", "kind: Component\nmetadata: [unclosed\n"),
-        ("b-unknown.yaml", &component("weird", "conversation.nosuch", "  - name: key\n    value: k\n")),
-        ("c-nokey.yaml", &component("openai", "conversation.openai", "  - name: model\n    value: gpt-4o\n")),
-        ("d-duration.yml", &component("cached", "conversation.echo", "  - name: cacheTTL\n    value: tenminutes\n")),
+        (
+            "b-unknown.yaml",
+            &component("weird", "conversation.nosuch", "  - name: key\n    value: k\n"),
+        ),
+        (
+            "c-nokey.yaml",
+            &component("openai", "conversation.openai", "  - name: model\n    value: gpt-4o\n"),
+        ),
+        (
+            "d-duration.yml",
+            &component(
+                "cached",
+                "conversation.echo",
+                "  - name: cacheTTL\n    value: tenminutes\n",
+            ),
+        ),
         ("e-dup1.yaml", &component("twin", "conversation.echo", "")),
         ("f-dup2.yaml", &component("twin", "conversation.echo", "")),
     ]);
@@ -59,8 +75,12 @@ fn the_server_refuses_to_start_on_a_bad_folder() {
 
 #[test]
 fn ignore_errors_skips_only_that_component() {
-    let bad = component("broken", "conversation.openai", "").replace("  version: v1\n", "  version: v1\n  ignoreErrors: true\n");
-    let dir = resources(&[("bad.yaml", &bad), ("good.yaml", &component("echo", "conversation.echo", ""))]);
+    let bad = component("broken", "conversation.openai", "")
+        .replace("  version: v1\n", "  version: v1\n  ignoreErrors: true\n");
+    let dir = resources(&[
+        ("bad.yaml", &bad),
+        ("good.yaml", &component("echo", "conversation.echo", "")),
+    ]);
     let (ok, text) = validate(&dir);
     assert!(ok, "{text}");
     assert!(text.contains("warning") && text.contains("broken"), "{text}");
@@ -80,8 +100,14 @@ fn env_refs_secrets_and_other_kinds() {
         "conversation.openai",
         "  - name: key\n    secretKeyRef:\n      name: openai:apiKey\n      key: openai:apiKey\n  - name: maxTokens\n    value: 2048\nauth:\n  secretStore: files\n",
     );
-    let other = "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: cfg\nspec: {}\n";
-    let dir = resources(&[("a.yaml", &store), ("b.yaml", &openai), ("c.yaml", other), ("notes.txt", "not yaml")]);
+    let other =
+        "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: cfg\nspec: {}\n";
+    let dir = resources(&[
+        ("a.yaml", &store),
+        ("b.yaml", &openai),
+        ("c.yaml", other),
+        ("notes.txt", "not yaml"),
+    ]);
     let (ok, text) = validate(&dir);
     assert!(ok, "{text}");
     assert!(text.contains("openai (conversation.openai, model gpt-5-nano)"), "{text}");

@@ -15,21 +15,42 @@ async fn echo_sidecar() -> (common::Parlance, tempfile::TempDir) {
 async fn alpha1_vectors() {
     let (p, _d) = echo_sidecar().await;
     let cases = [
-        (r#"{"inputs":[{"content":"well hello there"}]}"#, json!({"outputs":[{"result":"well hello there"}]})),
-        (r#"{"inputs":[{"content":"well hello there, my phone number is +2222222222","scrubPII":true}]}"#,
-         json!({"outputs":[{"result":"well hello there, my phone number is <PHONE_NUMBER>"}]})),
-        (r#"{"inputs":[{"content":"well hello there, my phone number is +4422222222","scrubPII":true}]}"#,
-         json!({"outputs":[{"result":"well hello there, my phone number is <PHONE_NUMBER>"}]})),
-        (r#"{"inputs":[{"content":"well hello there, my email is test@test.com","scrubPII":true}]}"#,
-         json!({"outputs":[{"result":"well hello there, my email is <EMAIL_ADDRESS>"}]})),
-        (r#"{"inputs":[{"content":"well hello there from 10.8.9.1","scrubPII":true}]}"#,
-         json!({"outputs":[{"result":"well hello there from <IP>"}]})),
-        (r#"{"inputs":[{"content":"well hello there from 10.8.9.1"},{"content":"well hello there, my email is test@test.com"}],"scrubPII":true}"#,
-         json!({"outputs":[{"result":"well hello there from <IP>\nwell hello there, my email is <EMAIL_ADDRESS>"}]})),
-        (r#"{"inputs":[{"content":"well hello there","scrubPII":true}],"scrubPII":true}"#,
-         json!({"outputs":[{"result":"well hello there"}]})),
-        (r#"{"inputs":[{"content":"one","role":"user"},{"content":"two","role":"user"}]}"#, json!({"outputs":[{"result":"one\ntwo"}]})),
-        (r#"{"inputs":[{"content":"warm"}],"temperature":0.7}"#, json!({"outputs":[{"result":"warm"}]})),
+        (
+            r#"{"inputs":[{"content":"well hello there"}]}"#,
+            json!({"outputs":[{"result":"well hello there"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"well hello there, my phone number is +2222222222","scrubPII":true}]}"#,
+            json!({"outputs":[{"result":"well hello there, my phone number is <PHONE_NUMBER>"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"well hello there, my phone number is +4422222222","scrubPII":true}]}"#,
+            json!({"outputs":[{"result":"well hello there, my phone number is <PHONE_NUMBER>"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"well hello there, my email is test@test.com","scrubPII":true}]}"#,
+            json!({"outputs":[{"result":"well hello there, my email is <EMAIL_ADDRESS>"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"well hello there from 10.8.9.1","scrubPII":true}]}"#,
+            json!({"outputs":[{"result":"well hello there from <IP>"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"well hello there from 10.8.9.1"},{"content":"well hello there, my email is test@test.com"}],"scrubPII":true}"#,
+            json!({"outputs":[{"result":"well hello there from <IP>\nwell hello there, my email is <EMAIL_ADDRESS>"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"well hello there","scrubPII":true}],"scrubPII":true}"#,
+            json!({"outputs":[{"result":"well hello there"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"one","role":"user"},{"content":"two","role":"user"}]}"#,
+            json!({"outputs":[{"result":"one\ntwo"}]}),
+        ),
+        (
+            r#"{"inputs":[{"content":"warm"}],"temperature":0.7}"#,
+            json!({"outputs":[{"result":"warm"}]}),
+        ),
     ];
     for (body, want) in cases {
         let (status, got) = p.alpha1("echo", body).await;
@@ -94,16 +115,33 @@ async fn alpha2_message_types() {
             "usage":{"completionTokens":n.to_string(),"promptTokens":n.to_string(),"totalTokens":(2*n).to_string()}}]})
     };
     let cases = [
-        (json!({"ofUser": {"name": "user name", "content": [{"text": "user message"}]}}), simple("stop", "user message", 2)),
-        (json!({"ofSystem": {"name": "system name", "content": [{"text": "system message"}]}}), simple("stop", "system message", 2)),
-        (json!({"ofDeveloper": {"name": "dev name", "content": [{"text": "developer message"}]}}), simple("stop", "developer message", 2)),
-        (json!({"ofTool": {"toolId": "tool-123", "name": "tool name", "content": [{"text": "tool message"}]}}),
-         simple("stop", "Tool Response for tool ID 'tool-123' with name 'tool name': tool message", 12)),
-        (json!({"ofAssistant": {"name": "assistant name", "content": [{"text": "assistant message"}],
+        (
+            json!({"ofUser": {"name": "user name", "content": [{"text": "user message"}]}}),
+            simple("stop", "user message", 2),
+        ),
+        (
+            json!({"ofSystem": {"name": "system name", "content": [{"text": "system message"}]}}),
+            simple("stop", "system message", 2),
+        ),
+        (
+            json!({"ofDeveloper": {"name": "dev name", "content": [{"text": "developer message"}]}}),
+            simple("stop", "developer message", 2),
+        ),
+        (
+            json!({"ofTool": {"toolId": "tool-123", "name": "tool name", "content": [{"text": "tool message"}]}}),
+            simple(
+                "stop",
+                "Tool Response for tool ID 'tool-123' with name 'tool name': tool message",
+                12,
+            ),
+        ),
+        (
+            json!({"ofAssistant": {"name": "assistant name", "content": [{"text": "assistant message"}],
             "toolCalls": [{"id": "call_123", "function": {"name": "test_function", "arguments": "test-string"}}]}}),
-         json!({"outputs":[{"choices":[{"finishReason":"tool_calls","message":{"content":"assistant message",
+            json!({"outputs":[{"choices":[{"finishReason":"tool_calls","message":{"content":"assistant message",
             "toolCalls":[{"id":"call_123","function":{"name":"test_function","arguments":"test-string"}}]}}],
-            "usage":{"completionTokens":"2","promptTokens":"2","totalTokens":"4"}}]})),
+            "usage":{"completionTokens":"2","promptTokens":"2","totalTokens":"4"}}]}),
+        ),
     ];
     for (message, want) in cases {
         let body = json!({"inputs": [{"messages": [message]}]}).to_string();
@@ -118,7 +156,14 @@ async fn alpha2_message_types() {
         {"ofSystem": {"content": [{"text": "system instruction"}]}}
     ]}]});
     let (_, got) = p.alpha2("test-alpha2-echo", &multi.to_string()).await;
-    assert_eq!(got, simple("stop", "first user message\nfirst assistant response\nsecond user message\nsystem instruction", 11));
+    assert_eq!(
+        got,
+        simple(
+            "stop",
+            "first user message\nfirst assistant response\nsecond user message\nsystem instruction",
+            11
+        )
+    );
 }
 
 #[tokio::test]
@@ -144,15 +189,29 @@ async fn alpha2_tool_call_round_trip_and_malformed_tool_call() {
 #[tokio::test]
 async fn alpha2_pii_vectors() {
     let (p, _d) = echo_sidecar().await;
-    let one = |text: &str| json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": text}]}}], "scrubPii": true}]}).to_string();
+    let one = |text: &str| {
+        json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": text}]}}], "scrubPii": true}]}).to_string()
+    };
     let expect = |content: &str, n: u64| {
         json!({"outputs":[{"choices":[{"finishReason":"stop","message":{"content":content}}],
             "usage":{"completionTokens":n.to_string(),"promptTokens":n.to_string(),"totalTokens":(2*n).to_string()}}]})
     };
     let cases = [
-        ("well hello there, my phone number is +2222222222", "well hello there, my phone number is <PHONE_NUMBER>", 8),
-        ("well hello there, my phone number is +4422222222", "well hello there, my phone number is <PHONE_NUMBER>", 8),
-        ("well hello there, my email is test@test.com", "well hello there, my email is <EMAIL_ADDRESS>", 7),
+        (
+            "well hello there, my phone number is +2222222222",
+            "well hello there, my phone number is <PHONE_NUMBER>",
+            8,
+        ),
+        (
+            "well hello there, my phone number is +4422222222",
+            "well hello there, my phone number is <PHONE_NUMBER>",
+            8,
+        ),
+        (
+            "well hello there, my email is test@test.com",
+            "well hello there, my email is <EMAIL_ADDRESS>",
+            7,
+        ),
         ("well hello there from 10.8.9.1", "well hello there from <IP>", 5),
     ];
     for (input, output, n) in cases {
@@ -165,7 +224,10 @@ async fn alpha2_pii_vectors() {
         {"messages": [{"ofUser": {"content": [{"text": "well hello there, my email is test@test.com"}]}}]}
     ]});
     let (_, got) = p.alpha2("echo", &outputs.to_string()).await;
-    assert_eq!(got, expect("well hello there from <IP>\nwell hello there, my email is <EMAIL_ADDRESS>", 12));
+    assert_eq!(
+        got,
+        expect("well hello there from <IP>\nwell hello there, my email is <EMAIL_ADDRESS>", 12)
+    );
     let good = json!({"scrubPii": true, "inputs": [{"messages": [{"ofUser": {"content": [{"text": "well hello there"}]}}], "scrubPii": true}]});
     let (_, got) = p.alpha2("echo", &good.to_string()).await;
     assert_eq!(got, expect("well hello there", 3));
@@ -189,5 +251,8 @@ async fn input_with_no_messages_gives_an_empty_message() {
     let (p, _d) = echo_sidecar().await;
     let (status, got) = p.alpha2("echo", r#"{"inputs":[{}]}"#).await;
     assert_eq!(status, 200);
-    assert_eq!(got, json!({"outputs":[{"choices":[{"finishReason":"stop","message":{}}],"usage":{}}]}));
+    assert_eq!(
+        got,
+        json!({"outputs":[{"choices":[{"finishReason":"stop","message":{}}],"usage":{}}]})
+    );
 }

@@ -19,9 +19,14 @@ fn assert_error(got: &serde_json::Value, code: &str, message: &str) {
 async fn component_not_found() {
     let (p, _d) = echo_sidecar().await;
     for api in ["alpha1", "alpha2"] {
-        let (status, got) = p.post(&format!("/v1.0-{api}/conversation/nope/converse"), r#"{"inputs":[]}"#).await;
+        let (status, got) =
+            p.post(&format!("/v1.0-{api}/conversation/nope/converse"), r#"{"inputs":[]}"#).await;
         assert_eq!(status, 400);
-        assert_error(&got, "ERR_CONVERSATION_NOT_FOUND", "failed finding conversation component nope");
+        assert_error(
+            &got,
+            "ERR_CONVERSATION_NOT_FOUND",
+            "failed finding conversation component nope",
+        );
     }
 }
 
@@ -31,7 +36,11 @@ async fn missing_inputs() {
     for body in ["", "{}", r#"{"inputs":[]}"#, r#"{"inputs":null}"#] {
         let (status, got) = p.alpha2("echo", body).await;
         assert_eq!(status, 400, "{body:?}");
-        assert_error(&got, "ERR_CONVERSATION_MISSING_INPUTS", "failed conversing with component echo: missing inputs in request");
+        assert_error(
+            &got,
+            "ERR_CONVERSATION_MISSING_INPUTS",
+            "failed conversing with component echo: missing inputs in request",
+        );
     }
     let (status, got) = p.alpha1("echo", "{}").await;
     assert_eq!(status, 400);
@@ -44,12 +53,19 @@ async fn invalid_params_rows() {
     let prefix = "failed conversing with component echo: invalid params: ";
     let cases = [
         (json!({"inputs": [{"messages": [{}]}]}), "message type cannot be nil"),
-        (json!({"inputs": [{"messages": [{"ofAssistant": {"toolCalls": [{}]}}]}]}), "tool types cannot be nil"),
-        (json!({"toolChoice": "required", "inputs": [{"messages": [{"ofUser": {"content": [{"text": "hello"}]}}]}]}),
-         "tool choice must be 'auto', 'none', 'required', or a specific tool name matching the tools available to be used"),
-        (json!({"toolChoice": "missing_tool", "tools": [{"function": {"name": "other_tool"}}],
+        (
+            json!({"inputs": [{"messages": [{"ofAssistant": {"toolCalls": [{}]}}]}]}),
+            "tool types cannot be nil",
+        ),
+        (
+            json!({"toolChoice": "required", "inputs": [{"messages": [{"ofUser": {"content": [{"text": "hello"}]}}]}]}),
+            "tool choice must be 'auto', 'none', 'required', or a specific tool name matching the tools available to be used",
+        ),
+        (
+            json!({"toolChoice": "missing_tool", "tools": [{"function": {"name": "other_tool"}}],
                 "inputs": [{"messages": [{"ofUser": {"content": [{"text": "hello"}]}}]}]}),
-         "tool choice selected was not found. Must be 'auto', 'none', 'required', or a specific tool name matching the tools available to be used"),
+            "tool choice selected was not found. Must be 'auto', 'none', 'required', or a specific tool name matching the tools available to be used",
+        ),
     ];
     for (body, detail) in cases {
         let (status, got) = p.alpha2("echo", &body.to_string()).await;
@@ -72,7 +88,10 @@ async fn malformed_bodies() {
         let (status, got) = p.alpha2("echo", body).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(got["errorCode"], "ERR_MALFORMED_REQUEST", "{body}");
-        assert!(got["message"].as_str().unwrap().starts_with("failed deserializing HTTP body: "), "{got}");
+        assert!(
+            got["message"].as_str().unwrap().starts_with("failed deserializing HTTP body: "),
+            "{got}"
+        );
     }
 }
 
@@ -84,7 +103,9 @@ async fn invoke_error_is_500() {
     let (status, got) = p.alpha2("echo", &body.to_string()).await;
     assert_eq!(status, 500);
     assert_eq!(got["errorCode"], "ERR_CONVERSATION_INVOKE");
-    assert!(got["message"].as_str().unwrap().starts_with("failed conversing with component echo: "));
+    assert!(
+        got["message"].as_str().unwrap().starts_with("failed conversing with component echo: ")
+    );
 }
 
 #[tokio::test]
@@ -107,9 +128,15 @@ async fn unknown_routes_and_methods_fall_back_like_daprd() {
     let (status, got) = p.post("/v1.0/invoke/x/method/y", "{}").await;
     assert_eq!(status, 404);
     assert_eq!(got["errorCode"], "ERR_DIRECT_INVOKE");
-    let resp = p.client.get(format!("{}/v1.0-alpha2/conversation/echo/converse", p.base)).send().await.unwrap();
+    let resp = p
+        .client
+        .get(format!("{}/v1.0-alpha2/conversation/echo/converse", p.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
-    let (status, _) = p.post("/v1.0-alpha2/conversation/echo/converse/", r#"{"inputs":[{}]}"#).await;
+    let (status, _) =
+        p.post("/v1.0-alpha2/conversation/echo/converse/", r#"{"inputs":[{}]}"#).await;
     assert_eq!(status, 200, "one trailing slash is accepted");
 }
 
@@ -122,13 +149,33 @@ async fn health_and_metadata() {
     }
     let resp = p.client.get(format!("{}/v1.0/healthz?appid=other", p.base)).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 500);
-    let meta: serde_json::Value = p.client.get(format!("{}/v1.0/metadata", p.base)).send().await.unwrap().json().await.unwrap();
+    let meta: serde_json::Value = p
+        .client
+        .get(format!("{}/v1.0/metadata", p.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(meta["id"], "test-app");
-    assert_eq!(meta["components"][0], json!({"name": "echo", "type": "conversation.echo", "version": "v1"}));
+    assert_eq!(
+        meta["components"][0],
+        json!({"name": "echo", "type": "conversation.echo", "version": "v1"})
+    );
     assert!(meta["extended"]["daprRuntimeVersion"].is_string());
-    let resp = p.client.put(format!("{}/v1.0/metadata/team", p.base)).body("llm").send().await.unwrap();
+    let resp =
+        p.client.put(format!("{}/v1.0/metadata/team", p.base)).body("llm").send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 204);
-    let meta: serde_json::Value = p.client.get(format!("{}/v1.0/metadata", p.base)).send().await.unwrap().json().await.unwrap();
+    let meta: serde_json::Value = p
+        .client
+        .get(format!("{}/v1.0/metadata", p.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(meta["extended"]["team"], "llm");
 }
 
@@ -147,7 +194,8 @@ async fn api_token() {
         assert_eq!(resp.status().as_u16(), 401, "{token:?}");
         assert_eq!(resp.text().await.unwrap().trim(), "invalid api token");
     }
-    let resp = p.client.post(&url).header("dapr-api-token", "s3cret").body(body).send().await.unwrap();
+    let resp =
+        p.client.post(&url).header("dapr-api-token", "s3cret").body(body).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     for path in ["/v1.0/healthz", "/v1.0/healthz/outbound"] {
         let resp = p.client.get(format!("{}{path}", p.base)).send().await.unwrap();

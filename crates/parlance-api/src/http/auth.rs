@@ -15,7 +15,11 @@ use crate::sidecar::Sidecar;
 pub const TOKEN_HEADER: &str = "dapr-api-token";
 
 /// Middleware: checks the token when one is configured, and strips it before handling.
-pub async fn require_token(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> Response {
+pub async fn require_token(
+    State(s): State<Sidecar>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     let Some(expected) = s.api_token.as_deref() else {
         return next.run(req).await;
     };
@@ -31,7 +35,8 @@ pub async fn require_token(State(s): State<Sidecar>, mut req: Request<Body>, nex
 }
 
 fn is_exempt(req: &Request<Body>) -> bool {
-    req.method() == Method::GET && matches!(req.uri().path(), "/v1.0/healthz" | "/v1.0/healthz/outbound")
+    req.method() == Method::GET
+        && matches!(req.uri().path(), "/v1.0/healthz" | "/v1.0/healthz/outbound")
 }
 
 /// Constant-time equality (lengths are compared first, which reveals only the length).

@@ -172,7 +172,8 @@ pub fn alpha2(body: &[u8]) -> Result<ConverseRequest, ApiError> {
     let raw: Alpha2 = parse(body)?;
     let mut inputs = Vec::new();
     for i in raw.inputs.unwrap_or_default() {
-        let messages = i.messages.unwrap_or_default().into_iter().map(message).collect::<Result<_, _>>()?;
+        let messages =
+            i.messages.unwrap_or_default().into_iter().map(message).collect::<Result<_, _>>()?;
         inputs.push(Input { messages, scrub_pii: i.scrub_pii.unwrap_or(false) });
     }
     Ok(ConverseRequest {
@@ -201,9 +202,17 @@ fn texts(content: Option<Vec<Content>>) -> Vec<String> {
 }
 
 fn message(m: WireMessage) -> Result<Message, ApiError> {
-    let set = [m.of_developer.is_some(), m.of_system.is_some(), m.of_user.is_some(), m.of_assistant.is_some(), m.of_tool.is_some()];
+    let set = [
+        m.of_developer.is_some(),
+        m.of_system.is_some(),
+        m.of_user.is_some(),
+        m.of_assistant.is_some(),
+        m.of_tool.is_some(),
+    ];
     if set.iter().filter(|s| **s).count() > 1 {
-        return Err(ApiError::malformed(&"oneof dapr.proto.runtime.v1.ConversationMessage.message_types is already set"));
+        return Err(ApiError::malformed(
+            &"oneof dapr.proto.runtime.v1.ConversationMessage.message_types is already set",
+        ));
     }
     Ok(if let Some(d) = m.of_developer {
         Message::Developer(texts(d.content))
@@ -215,7 +224,11 @@ fn message(m: WireMessage) -> Result<Message, ApiError> {
         let tool_calls = a.tool_calls.unwrap_or_default().into_iter().map(tool_call).collect();
         Message::Assistant { content: texts(a.content), tool_calls }
     } else if let Some(t) = m.of_tool {
-        Message::Tool { tool_id: t.tool_id, name: t.name.unwrap_or_default(), content: texts(t.content) }
+        Message::Tool {
+            tool_id: t.tool_id,
+            name: t.name.unwrap_or_default(),
+            content: texts(t.content),
+        }
     } else {
         Message::Unset
     })
@@ -238,7 +251,9 @@ fn tool(t: Tool) -> ToolIn {
     ToolIn { function }
 }
 
-fn parameters(p: Option<BTreeMap<String, Obj>>) -> Result<BTreeMap<String, prost_types::Any>, ApiError> {
+fn parameters(
+    p: Option<BTreeMap<String, Obj>>,
+) -> Result<BTreeMap<String, prost_types::Any>, ApiError> {
     p.unwrap_or_default()
         .into_iter()
         .map(|(k, v)| any_from_json(&v).map(|a| (k, a)).map_err(|e| ApiError::malformed(&e)))
@@ -248,7 +263,9 @@ fn parameters(p: Option<BTreeMap<String, Obj>>) -> Result<BTreeMap<String, prost
 fn temperature(v: Option<Value>) -> Result<Option<f64>, ApiError> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => lenient_f64(&v).map(Some).map_err(|e| ApiError::malformed(&format!("temperature: {e}"))),
+        Some(v) => {
+            lenient_f64(&v).map(Some).map_err(|e| ApiError::malformed(&format!("temperature: {e}")))
+        }
     }
 }
 
@@ -256,7 +273,9 @@ fn retention(v: Option<String>) -> Result<Option<Duration>, ApiError> {
     let Some(s) = v else { return Ok(None) };
     let d = parse_duration_json(&s).map_err(|e| ApiError::malformed(&e))?;
     if d.seconds < 0 || d.nanos < 0 {
-        return Err(ApiError::malformed(&format!("promptCacheRetention must not be negative: {s:?}")));
+        return Err(ApiError::malformed(&format!(
+            "promptCacheRetention must not be negative: {s:?}"
+        )));
     }
     Ok(Some(Duration::new(d.seconds as u64, d.nanos as u32)))
 }
@@ -307,7 +326,10 @@ mod tests {
 
     #[test]
     fn unknown_any_type_and_bad_duration_are_malformed() {
-        assert!(alpha2(br#"{"parameters":{"x":{"@type":"type.googleapis.com/a.B","value":1}}}"#).is_err());
+        assert!(
+            alpha2(br#"{"parameters":{"x":{"@type":"type.googleapis.com/a.B","value":1}}}"#)
+                .is_err()
+        );
         assert!(alpha2(br#"{"promptCacheRetention":"24h"}"#).is_err());
         let a = alpha2(br#"{"promptCacheRetention":"86400s"}"#).unwrap();
         assert_eq!(a.prompt_cache_retention, Some(Duration::from_secs(86400)));

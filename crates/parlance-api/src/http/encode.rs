@@ -16,7 +16,8 @@ pub fn alpha1(
     chat: &ChatResponse,
     parameters: &BTreeMap<String, prost_types::Any>,
 ) -> Value {
-    let params: Map<String, Value> = parameters.iter().map(|(k, v)| (k.clone(), any_to_json(v))).collect();
+    let params: Map<String, Value> =
+        parameters.iter().map(|(k, v)| (k.clone(), any_to_json(v))).collect();
     let outputs: Vec<Value> = chat
         .choices
         .iter()
@@ -143,8 +144,18 @@ mod tests {
     #[test]
     fn index_and_tokens_are_strings() {
         let chat = ChatResponse {
-            choices: vec![Choice { index: 1, finish_reason: "stop".into(), content: "x".into(), tool_calls: vec![] }],
-            usage: Some(Usage { completion_tokens: 8, prompt_tokens: 8, total_tokens: 16, ..Usage::default() }),
+            choices: vec![Choice {
+                index: 1,
+                finish_reason: "stop".into(),
+                content: "x".into(),
+                tool_calls: vec![],
+            }],
+            usage: Some(Usage {
+                completion_tokens: 8,
+                prompt_tokens: 8,
+                total_tokens: 16,
+                ..Usage::default()
+            }),
             model: Some("m".into()),
         };
         let v = alpha2(Some("ctx"), &chat);

@@ -102,7 +102,8 @@ async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
 
 /// Per-request options from headers: `Cache-Control` and `traceparent`.
 fn options(headers: &HeaderMap) -> CallOptions {
-    let cache_control = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let cache_control =
+        headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("");
     let directives = cache_control.split(',').map(|d| d.trim().to_ascii_lowercase());
     let mut cache = CacheMode::Normal;
     for d in directives {

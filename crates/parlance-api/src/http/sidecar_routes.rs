@@ -21,11 +21,17 @@ pub async fn healthz(
 ) -> Result<StatusCode, HttpError> {
     if let Some(app) = q.get("appid") {
         if *app != s.info.app_id {
-            return Err(HttpError(ApiError::new(ErrorCode::HealthAppIdNotMatch, "dapr app-id does not match")));
+            return Err(HttpError(ApiError::new(
+                ErrorCode::HealthAppIdNotMatch,
+                "dapr app-id does not match",
+            )));
         }
     }
     if !s.health.is_ready() {
-        return Err(HttpError(ApiError::new(ErrorCode::HealthNotReady, "dapr is not ready: [parlance]")));
+        return Err(HttpError(ApiError::new(
+            ErrorCode::HealthNotReady,
+            "dapr is not ready: [parlance]",
+        )));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -66,7 +72,11 @@ pub fn metadata_json(s: &Sidecar) -> Value {
 }
 
 /// `PUT /v1.0/metadata/{key}`: the raw body becomes an extended attribute.
-pub async fn put_metadata(State(s): State<Sidecar>, Path(key): Path<String>, body: Bytes) -> StatusCode {
+pub async fn put_metadata(
+    State(s): State<Sidecar>,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> StatusCode {
     let value = String::from_utf8_lossy(&body).into_owned();
     if let Ok(mut m) = s.info.extended.write() {
         m.insert(key, value);

@@ -33,6 +33,7 @@ pub struct Report {
 
 impl Report {
     /// Recall of one entity (1.0 when there is no labelled span).
+    #[allow(dead_code)] // used by tests/accuracy.rs, not by the example
     pub fn recall(&self, e: &str) -> f64 {
         self.per_entity.get(e).map_or(1.0, |t| ratio(t.found, t.total))
     }
@@ -70,7 +71,8 @@ fn parse_line(line: &str) -> Option<(String, Vec<Span>)> {
 fn covered(text: &str, span: &Span, found: &[Finding], want: Option<Entity>) -> bool {
     text.as_bytes()[span.start..span.end].iter().enumerate().all(|(k, c)| {
         let p = span.start + k;
-        !c.is_ascii_alphanumeric() || found.iter().any(|f| f.start <= p && p < f.end && want.is_none_or(|w| w == f.entity))
+        !c.is_ascii_alphanumeric()
+            || found.iter().any(|f| f.start <= p && p < f.end && want.is_none_or(|w| w == f.entity))
     })
 }
 
@@ -96,7 +98,10 @@ fn score_record(r: &mut Report, text: &str, spans: &[Span], found: &[Finding]) {
             e.0 += 1;
             e.1 += u32::from(kept);
             if !kept {
-                r.errors.push(format!("LOOKALIKE {kind} {:?} in {text:?} -> {found:?}", &text[s.start..s.end]));
+                r.errors.push(format!(
+                    "LOOKALIKE {kind} {:?} in {text:?} -> {found:?}",
+                    &text[s.start..s.end]
+                ));
             }
             continue;
         }
@@ -107,21 +112,33 @@ fn score_record(r: &mut Report, text: &str, spans: &[Span], found: &[Finding]) {
         t.found += u32::from(ok);
         t.covered += u32::from(covered(text, s, found, None));
         if !ok {
-            r.errors.push(format!("MISS {} {:?} in {text:?} -> {found:?}", s.label, &text[s.start..s.end]));
+            r.errors.push(format!(
+                "MISS {} {:?} in {text:?} -> {found:?}",
+                s.label,
+                &text[s.start..s.end]
+            ));
         }
     }
     for f in found {
-        let hits_pii = spans.iter().any(|s| !s.label.starts_with("KEEP:") && f.start < s.end && s.start < f.end);
+        let hits_pii = spans
+            .iter()
+            .any(|s| !s.label.starts_with("KEEP:") && f.start < s.end && s.start < f.end);
         if !hits_pii {
             r.per_entity.entry(f.entity.label()).or_default().false_pos += 1;
-            r.errors.push(format!("FALSE {} {:?} in {text:?}", f.entity.label(), &text[f.start..f.end]));
+            r.errors.push(format!(
+                "FALSE {} {:?} in {text:?}",
+                f.entity.label(),
+                &text[f.start..f.end]
+            ));
         }
     }
 }
 
 /// The report as a markdown table.
 pub fn markdown(r: &Report) -> String {
-    let mut out = String::from("| Entity | Labelled | Recall | No leak | False positives |\n| --- | ---: | ---: | ---: | ---: |\n");
+    let mut out = String::from(
+        "| Entity | Labelled | Recall | No leak | False positives |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
     for (label, t) in &r.per_entity {
         out.push_str(&format!(
             "| {label} | {} | {:.3} | {:.3} | {} |\n",

@@ -3,7 +3,9 @@
 //! "City, ST 12345" tail on the same or the next line. Also US military addresses
 //! ("PSC 1234, Box 5678 / APO AE 12345", "USNS Name / FPO AP 12345").
 
-use crate::detect::address_words::{contains, STATE_CODES, STATE_FIRST, STATE_NAMES, STATE_SECOND, SUFFIXES, UNITS, DIRECTIONS};
+use crate::detect::address_words::{
+    DIRECTIONS, STATE_CODES, STATE_FIRST, STATE_NAMES, STATE_SECOND, SUFFIXES, UNITS, contains,
+};
 use crate::detect::zip;
 use crate::text::{at, before, digits_end, glued_before, is_word, skip_blanks, word_end};
 
@@ -63,11 +65,13 @@ fn street(b: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Words that never belong to a street name (upper case, sorted).
-const FUNCTION_WORDS: &[&str] = &["A", "AN", "AND", "AT", "BY", "FOR", "IN", "OF", "ON", "OR", "THE", "TO"];
+const FUNCTION_WORDS: &[&str] =
+    &["A", "AN", "AND", "AT", "BY", "FOR", "IN", "OF", "ON", "OR", "THE", "TO"];
 
 /// A capitalised word, an all-caps word, or an ordinal such as `5th`.
 fn street_word(w: &[u8]) -> bool {
-    let cap = w[0].is_ascii_uppercase() && w[1..].iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80);
+    let cap =
+        w[0].is_ascii_uppercase() && w[1..].iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80);
     let ordinal = w[0].is_ascii_digit() && {
         let d = w.iter().take_while(|c| c.is_ascii_digit()).count();
         matches!(&w[d..], b"st" | b"nd" | b"rd" | b"th" | b"ST" | b"ND" | b"RD" | b"TH")
@@ -77,7 +81,11 @@ fn street_word(w: &[u8]) -> bool {
 
 fn trailing_direction(b: &[u8], e: usize) -> Option<usize> {
     let we = word_end(b, e + 1);
-    let ok = at(b, e) == b' ' && we - e - 1 <= 2 && we > e + 1 && b[e + 1].is_ascii_uppercase() && contains(DIRECTIONS, &b[e + 1..we]);
+    let ok = at(b, e) == b' '
+        && we - e - 1 <= 2
+        && we > e + 1
+        && b[e + 1].is_ascii_uppercase()
+        && contains(DIRECTIONS, &b[e + 1..we]);
     ok.then_some(we)
 }
 
@@ -137,7 +145,10 @@ fn state_zip(b: &[u8], e: usize) -> Option<usize> {
         return None;
     }
     let we = word_end(b, j);
-    let code = we == j + 2 && b[j].is_ascii_uppercase() && b[j + 1].is_ascii_uppercase() && contains(STATE_CODES, &b[j..we]);
+    let code = we == j + 2
+        && b[j].is_ascii_uppercase()
+        && b[j + 1].is_ascii_uppercase()
+        && contains(STATE_CODES, &b[j..we]);
     let name = we > j + 2 && b[j].is_ascii_uppercase() && contains(STATE_NAMES, &b[j..we]);
     let we = if !code && !name { two_word_state(b, j, we)? } else { we };
     let z = skip_blanks(b, we, 2);
@@ -147,7 +158,10 @@ fn state_zip(b: &[u8], e: usize) -> Option<usize> {
 /// "North Carolina", "New York": returns the end of the second word.
 fn two_word_state(b: &[u8], j: usize, we: usize) -> Option<usize> {
     let w2 = word_end(b, we + 1);
-    let ok = contains(STATE_FIRST, &b[j..we]) && at(b, we) == b' ' && at(b, we + 1).is_ascii_uppercase() && contains(STATE_SECOND, &b[we + 1..w2]);
+    let ok = contains(STATE_FIRST, &b[j..we])
+        && at(b, we) == b' '
+        && at(b, we + 1).is_ascii_uppercase()
+        && contains(STATE_SECOND, &b[we + 1..w2]);
     ok.then_some(w2)
 }
 
@@ -198,12 +212,22 @@ mod tests {
         let s = "at 74675 April Via, East David, South Carolina 85981-3412.";
         assert_eq!(find(s), Some("74675 April Via, East David, South Carolina 85981-3412"));
         assert_eq!(find("to 1774 West Square Suite 965 ok"), Some("1774 West Square Suite 965"));
-        assert_eq!(find("to 709 Amanda Green\nKristenview, ME 33642"), Some("709 Amanda Green\nKristenview, ME 33642"));
+        assert_eq!(
+            find("to 709 Amanda Green\nKristenview, ME 33642"),
+            Some("709 Amanda Green\nKristenview, ME 33642")
+        );
     }
 
     #[test]
     fn not_streets() {
-        for s in ["I bought 2 apples first", "Top 10 best practices", "Chapter 3 the court", "We need 5 drivers", "Order 12345 shipped", "I have 3 Cats"] {
+        for s in [
+            "I bought 2 apples first",
+            "Top 10 best practices",
+            "Chapter 3 the court",
+            "We need 5 drivers",
+            "Order 12345 shipped",
+            "I have 3 Cats",
+        ] {
             assert_eq!(find(s), None, "{s}");
         }
     }
@@ -213,6 +237,9 @@ mod tests {
         let s = "PSC 1234, Box 5678\nAPO AE 12345";
         assert_eq!(detect_military(s.as_bytes(), 0).map(|(a, b)| &s[a..b]), Some(s));
         let s = "USNS Smith\nFPO AP 45678 ok";
-        assert_eq!(detect_military(s.as_bytes(), 0).map(|(a, b)| &s[a..b]), Some("USNS Smith\nFPO AP 45678"));
+        assert_eq!(
+            detect_military(s.as_bytes(), 0).map(|(a, b)| &s[a..b]),
+            Some("USNS Smith\nFPO AP 45678")
+        );
     }
 }

@@ -11,10 +11,8 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let (end, n) = groups(b, i)?;
     let mut digits = [0u8; 19];
-    let mut k = 0;
-    for c in b[i..end].iter().filter(|c| c.is_ascii_digit()) {
-        digits[k] = *c;
-        k += 1;
+    for (slot, c) in digits.iter_mut().zip(b[i..end].iter().filter(|c| c.is_ascii_digit())) {
+        *slot = *c;
     }
     let d = &digits[..n];
     (clean_end(b, end) && issuer_fits(d) && luhn(d)).then_some((i, end))

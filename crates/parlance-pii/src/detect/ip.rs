@@ -5,8 +5,9 @@ use crate::text::{at, before, cue_before, digits_end, is_word};
 use std::net::Ipv6Addr;
 
 const VERSION_CUES: &[&str] = &[
-    "version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "upgraded", "upgrade",
-    "updated", "update", "patch", "sdk", "driver", "kernel", "library", "package", "tag", "bumped",
+    "version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "upgraded",
+    "upgrade", "updated", "update", "patch", "sdk", "driver", "kernel", "library", "package",
+    "tag", "bumped",
 ];
 
 /// The span of an IPv4 address starting at the digit at `i`, if any.
@@ -28,7 +29,7 @@ pub(crate) fn detect_v4(b: &[u8], i: usize) -> Option<(usize, usize)> {
             j += 1;
         }
     }
-    let tail_ok = !is_word(at(b, j)) && !(at(b, j) == b'.' && at(b, j + 1).is_ascii_digit());
+    let tail_ok = !(is_word(at(b, j)) || at(b, j) == b'.' && at(b, j + 1).is_ascii_digit());
     (tail_ok && !cue_before(b, i, 2, VERSION_CUES)).then_some((i, j))
 }
 
@@ -84,7 +85,10 @@ mod tests {
 
     #[test]
     fn ipv6() {
-        assert_eq!(v6("2001:0db8:85a3:0000:0000:8a2e:0370:7334 end", 0), Some("2001:0db8:85a3:0000:0000:8a2e:0370:7334"));
+        assert_eq!(
+            v6("2001:0db8:85a3:0000:0000:8a2e:0370:7334 end", 0),
+            Some("2001:0db8:85a3:0000:0000:8a2e:0370:7334")
+        );
         assert_eq!(v6("::1 loopback", 0), Some("::1"));
         assert_eq!(v6("a::b", 0), Some("a::b"));
         assert_eq!(v6("fe80::1.", 0), Some("fe80::1"));

@@ -10,7 +10,8 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let end = pairs(b, i).or_else(|| quads(b, i))?;
     let n = at(b, end);
-    let tail_ok = !is_word(n) && !(matches!(n, b':' | b'-' | b'.') && at(b, end + 1).is_ascii_hexdigit());
+    let tail_ok =
+        !(is_word(n) || matches!(n, b':' | b'-' | b'.') && at(b, end + 1).is_ascii_hexdigit());
     tail_ok.then_some((i, end))
 }
 

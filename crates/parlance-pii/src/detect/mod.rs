@@ -32,7 +32,12 @@ pub(crate) struct Pass<'a> {
 
 impl<'a> Pass<'a> {
     /// A pass over `text` writing candidates into `out`.
-    pub(crate) fn new(text: &'a str, set: EntitySet, names: &'a Names, out: &'a mut Vec<Finding>) -> Self {
+    pub(crate) fn new(
+        text: &'a str,
+        set: EntitySet,
+        names: &'a Names,
+        out: &'a mut Vec<Finding>,
+    ) -> Self {
         Pass { b: text.as_bytes(), set, names, out }
     }
 
@@ -119,14 +124,19 @@ impl<'a> Pass<'a> {
 
     /// Whether the word at `i` continues a list after a name just found ("Ann Lee, Bob").
     fn listed(&self, i: usize) -> bool {
-        let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person && f.end <= i) else { return false };
+        let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person && f.end <= i)
+        else {
+            return false;
+        };
         matches!(&self.b[last.end..i], b", " | b" and " | b", and " | b" & " | b" or ")
     }
 
     /// Whether a phone, e-mail or name was found within 48 bytes before `i` (a contact block).
     fn contact_near(&self, i: usize) -> bool {
         self.out.iter().rev().take(4).any(|f| {
-            matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress) && f.end <= i && i - f.end <= 48
+            matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress)
+                && f.end <= i
+                && i - f.end <= 48
         })
     }
 
@@ -153,12 +163,16 @@ impl<'a> Pass<'a> {
     fn punct(&mut self, i: usize, c: u8) {
         let b = self.b;
         match c {
-            b'@' if self.want(Entity::EmailAddress) => self.push(Entity::EmailAddress, email::detect(b, i)),
+            b'@' if self.want(Entity::EmailAddress) => {
+                self.push(Entity::EmailAddress, email::detect(b, i))
+            }
             b'+' | b'(' if self.want(Entity::PhoneNumber) && at(b, i + 1).is_ascii_digit() => {
                 let near = self.contact_near(i);
                 self.push(Entity::PhoneNumber, phone::detect(b, i, near));
             }
-            b':' if self.want(Entity::Ip) && at(b, i + 1) == b':' => self.push(Entity::Ip, ip::detect_v6(b, i)),
+            b':' if self.want(Entity::Ip) && at(b, i + 1) == b':' => {
+                self.push(Entity::Ip, ip::detect_v6(b, i))
+            }
             _ => {}
         }
     }

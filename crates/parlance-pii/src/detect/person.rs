@@ -151,8 +151,13 @@ fn may_continue(b: &[u8], seq: &Seq, w: &[u8], names: &Names) -> bool {
 fn angle_email_follows(b: &[u8], i: usize) -> bool {
     let window = &b[i..b.len().min(i + 48)];
     let Some(lt) = window.iter().position(|c| *c == b'<') else { return false };
-    let plain = window[..lt].iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80 || matches!(c, b' ' | b'.' | b'\'' | b'-'));
-    plain && lt > 1 && window[lt - 1] == b' ' && window[lt..].iter().take_while(|c| **c != b'>').any(|c| *c == b'@')
+    let plain = window[..lt]
+        .iter()
+        .all(|c| c.is_ascii_alphabetic() || *c >= 0x80 || matches!(c, b' ' | b'.' | b'\'' | b'-'));
+    plain
+        && lt > 1
+        && window[lt - 1] == b' '
+        && window[lt..].iter().take_while(|c| **c != b'>').any(|c| *c == b'@')
 }
 
 /// Whether a census surname (skipping one initial) follows the word ending at `e`.
@@ -164,7 +169,8 @@ fn surname_follows(b: &[u8], e: usize, names: &Names) -> bool {
     }
     let Some(we) = name_word_end(b, k) else { return false };
     let w = &b[k..we];
-    names.surname_rank(w).is_some_and(|r| r < 20000) && (!names.is_not_name(w) || soft_surname(w, names))
+    names.surname_rank(w).is_some_and(|r| r < 20000)
+        && (!names.is_not_name(w) || soft_surname(w, names))
 }
 
 /// A word that is usually a common word but also a frequent surname ("Brown", "King").
@@ -182,7 +188,10 @@ fn next_word(b: &[u8], e: usize, names: &Names) -> Option<usize> {
         return Some(k);
     }
     let pe = crate::text::word_end(b, k);
-    let particle = pe > k && names.is_particle(&b[k..pe]) && at(b, pe) == b' ' && at(b, pe + 1).is_ascii_uppercase();
+    let particle = pe > k
+        && names.is_particle(&b[k..pe])
+        && at(b, pe) == b' '
+        && at(b, pe + 1).is_ascii_uppercase();
     particle.then_some(pe + 1)
 }
 
@@ -236,8 +245,11 @@ fn post_cue(b: &[u8], e: usize, names: &Names) -> bool {
     }
     let we = crate::text::word_end(b, j + 1);
     let w = &b[j + 1..we];
-    let and_i = w == b"and" && at(b, we) == b' ' && at(b, we + 1) == b'I' && !is_word(at(b, we + 2));
-    let and_name = w == b"and" && at(b, we) == b' ' && name_word_end(b, we + 1).is_some_and(|ne| names.is_first(&b[we + 1..ne]));
+    let and_i =
+        w == b"and" && at(b, we) == b' ' && at(b, we + 1) == b'I' && !is_word(at(b, we + 2));
+    let and_name = w == b"and"
+        && at(b, we) == b' '
+        && name_word_end(b, we + 1).is_some_and(|ne| names.is_first(&b[we + 1..ne]));
     and_i || and_name || names.is_post_cue(w)
 }
 
@@ -281,11 +293,17 @@ mod tests {
     fn names_in_any_position() {
         let n = Names::new();
         assert_eq!(find(&n, "John Smith called", "John").as_deref(), Some("John Smith"));
-        assert_eq!(find(&n, "please forward this to Mary Johnson.", "Mary").as_deref(), Some("Mary Johnson"));
+        assert_eq!(
+            find(&n, "please forward this to Mary Johnson.", "Mary").as_deref(),
+            Some("Mary Johnson")
+        );
         assert_eq!(find(&n, "Call Dr. Smith now", "Dr").as_deref(), Some("Smith"));
         assert_eq!(find(&n, "Dear Xavi,", "Xavi").as_deref(), Some("Xavi"));
         assert_eq!(find(&n, "my name is Jennifer", "Jen").as_deref(), Some("Jennifer"));
-        assert_eq!(find(&n, "Regards,\nRobert King Jr.", "Rob").as_deref(), Some("Robert King Jr."));
+        assert_eq!(
+            find(&n, "Regards,\nRobert King Jr.", "Rob").as_deref(),
+            Some("Robert King Jr.")
+        );
         assert_eq!(find(&n, "met Vincent van Gogh", "Vin").as_deref(), Some("Vincent van Gogh"));
         assert_eq!(find(&n, "ask Sean O'Brien", "Sean").as_deref(), Some("Sean O'Brien"));
         assert_eq!(find(&n, "with Susan", "Susan").as_deref(), Some("Susan"));
@@ -295,11 +313,23 @@ mod tests {
         assert_eq!(find(&n, "The invoice for King is attached", "King").as_deref(), Some("King"));
         assert_eq!(find(&n, "Miss Green, MD will", "Miss").as_deref(), Some("Green, MD"));
         assert_eq!(find(&n, "Dear April,", "April").as_deref(), Some("April"));
-        assert_eq!(find(&n, "Bring it to Francisco H. Simpson in", "Fran").as_deref(), Some("Francisco H. Simpson"));
-        assert_eq!(find(&n, "I spoke with \u{c9}ric Gallet from", "\u{c9}ric").as_deref(), Some("\u{c9}ric Gallet"));
-        assert_eq!(find(&n, "Congratulations to Reinhart Klingelh\u{f6}fer on", "Rein").as_deref(), Some("Reinhart Klingelh\u{f6}fer"));
+        assert_eq!(
+            find(&n, "Bring it to Francisco H. Simpson in", "Fran").as_deref(),
+            Some("Francisco H. Simpson")
+        );
+        assert_eq!(
+            find(&n, "I spoke with \u{c9}ric Gallet from", "\u{c9}ric").as_deref(),
+            Some("\u{c9}ric Gallet")
+        );
+        assert_eq!(
+            find(&n, "Congratulations to Reinhart Klingelh\u{f6}fer on", "Rein").as_deref(),
+            Some("Reinhart Klingelh\u{f6}fer")
+        );
         assert_eq!(find(&n, "Potter's flight", "Potter").as_deref(), Some("Potter"));
-        assert_eq!(find(&n, "Sanchez and Lucy Palmer approved", "Sanchez").as_deref(), Some("Sanchez"));
+        assert_eq!(
+            find(&n, "Sanchez and Lucy Palmer approved", "Sanchez").as_deref(),
+            Some("Sanchez")
+        );
     }
 
     #[test]

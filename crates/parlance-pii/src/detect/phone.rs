@@ -4,15 +4,56 @@
 //! after a cue such as "call" or "phone" — a bare NANP-valid 10-digit run or a national number.
 //! Dates, times, prices, versions and order numbers never have these shapes.
 
-use crate::text::{at, before, clean_end, continues_number, cue_before, glued_before, is_word, skip_blanks};
+use crate::text::{
+    at, before, clean_end, continues_number, cue_before, glued_before, is_word, skip_blanks,
+};
 
 const CUES: &[&str] = &[
-    "phone", "phones", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "cellphone",
-    "fax", "whatsapp", "sms", "text", "txt", "reach", "dial", "ring", "contact", "ph", "mob", "landline",
+    "phone",
+    "phones",
+    "call",
+    "called",
+    "calling",
+    "tel",
+    "telephone",
+    "mobile",
+    "cell",
+    "cellphone",
+    "fax",
+    "whatsapp",
+    "sms",
+    "text",
+    "txt",
+    "reach",
+    "dial",
+    "ring",
+    "contact",
+    "ph",
+    "mob",
+    "landline",
 ];
 const ANTI_CUES: &[&str] = &[
-    "isbn", "order", "invoice", "ref", "reference", "tracking", "account", "acct", "id", "sku", "serial",
-    "version", "ticket", "case", "no", "po", "item", "part", "model", "build", "transaction",
+    "isbn",
+    "order",
+    "invoice",
+    "ref",
+    "reference",
+    "tracking",
+    "account",
+    "acct",
+    "id",
+    "sku",
+    "serial",
+    "version",
+    "ticket",
+    "case",
+    "no",
+    "po",
+    "item",
+    "part",
+    "model",
+    "build",
+    "transaction",
 ];
 
 /// Digit groups read from the text.
@@ -38,7 +79,9 @@ impl Groups {
 /// says other contact data was just found (a contact block: "Ann <a@b.co>, 4155552671").
 pub(crate) fn detect(b: &[u8], i: usize, contact_near: bool) -> Option<(usize, usize)> {
     let c = b[i];
-    if (c == b'+' || c == b'(') && is_word(before(b, i)) || c.is_ascii_digit() && (glued_before(b, i) || continues_number(b, i)) {
+    if (c == b'+' || c == b'(') && is_word(before(b, i))
+        || c.is_ascii_digit() && (glued_before(b, i) || continues_number(b, i))
+    {
         return None;
     }
     let g = parse(b, i)?;
@@ -82,7 +125,8 @@ fn parse(b: &[u8], i: usize) -> Option<Groups> {
 /// After a group ending at `e`: the start of the next group, if one follows.
 fn next_group(b: &[u8], e: usize) -> Option<usize> {
     let sep = at(b, e);
-    let starts = |k: usize| at(b, k).is_ascii_digit() || at(b, k) == b'(' && at(b, k + 1).is_ascii_digit();
+    let starts =
+        |k: usize| at(b, k).is_ascii_digit() || at(b, k) == b'(' && at(b, k + 1).is_ascii_digit();
     let k = match sep {
         b' ' | b'-' | b'.' if starts(e + 1) => e + 1,
         b' ' if at(b, e + 1) == b'-' && at(b, e + 2) == b' ' && starts(e + 3) => e + 3,
@@ -125,8 +169,8 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     if nanp || intl {
         return true;
     }
-    let cue = ext || own_line(b, i, g.end) || cue_before(b, i, 4, CUES);
-    cue && (bare_nanp(g) || national(g))
+    let cue = ext || cue_before(b, i, 4, CUES);
+    cue && (bare_nanp(g) || national(g)) || own_line(b, i, g.end) && bare_nanp(g)
 }
 
 /// Whether only blanks separate `i` from the start of its line.

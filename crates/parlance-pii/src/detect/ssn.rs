@@ -12,7 +12,9 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let end = grouped(b, i).or_else(|| bare(b, i))?;
     let digit = |k: usize| u32::from(b[k] - b'0');
-    let off = |k: usize| if end - i == 9 { i + k } else { i + k + usize::from(k >= 3) + usize::from(k >= 5) };
+    let off = |k: usize| {
+        if end - i == 9 { i + k } else { i + k + usize::from(k >= 3) + usize::from(k >= 5) }
+    };
     let num = |from: usize, to: usize| (from..to).fold(0, |a, k| a * 10 + digit(off(k)));
     let (area, group, serial) = (num(0, 3), num(3, 5), num(5, 9));
     let valid = area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;

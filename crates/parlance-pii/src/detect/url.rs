@@ -3,7 +3,8 @@
 
 use crate::text::{at, before, is_word};
 
-const SCHEMES: &[&str] = &["https://", "http://", "ftp://", "ftps://", "sftp://", "ssh://", "git://", "wss://", "ws://"];
+const SCHEMES: &[&str] =
+    &["https://", "http://", "ftp://", "ftps://", "sftp://", "ssh://", "git://", "wss://", "ws://"];
 
 /// The span of a URL starting at the word at `i` (a lower- or upper-case letter), if any.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
@@ -25,7 +26,9 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
 }
 
 fn www(rest: &[u8]) -> Option<usize> {
-    let ok = rest.len() > 6 && rest[..4].eq_ignore_ascii_case(b"www.") && rest[4].is_ascii_alphanumeric();
+    let ok = rest.len() > 6
+        && rest[..4].eq_ignore_ascii_case(b"www.")
+        && rest[4].is_ascii_alphanumeric();
     ok.then_some(4)
 }
 
@@ -34,7 +37,8 @@ fn git_remote(rest: &[u8]) -> Option<usize> {
         return None;
     }
     let colon = rest.iter().take(80).position(|c| *c == b':')?;
-    let host_ok = rest[4..colon].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'));
+    let host_ok =
+        rest[4..colon].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'));
     (host_ok && colon > 5).then_some(colon + 1)
 }
 

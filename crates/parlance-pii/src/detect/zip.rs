@@ -1,7 +1,7 @@
 //! ZIP codes, only where context says so: five digits (optionally `-dddd`) right after a US state
 //! code or name, or within three words of "zip"/"postal code". A bare 5-digit number is not one.
 
-use crate::detect::address_words::{contains, STATE_CODES, STATE_NAMES, STATE_SECOND};
+use crate::detect::address_words::{STATE_CODES, STATE_NAMES, STATE_SECOND, contains};
 use crate::text::{any_word_before, at, before, clean_end, digits_end, glued_before, is_word};
 
 const CUES: &[&str] = &["zip", "zipcode", "postal", "postcode", "zip4"];
@@ -9,7 +9,9 @@ const CUES: &[&str] = &["zip", "zipcode", "postal", "postcode", "zip4"];
 /// The span of a ZIP code starting at the digit at `i`, if any.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     let end = shape(b, i)?;
-    let ok = !glued_before(b, i) && clean_end(b, end) && (after_state(b, i) || crate::text::cue_before(b, i, 4, CUES) || after_po_box(b, i));
+    let ok = !glued_before(b, i)
+        && clean_end(b, end)
+        && (after_state(b, i) || crate::text::cue_before(b, i, 4, CUES) || after_po_box(b, i));
     ok.then_some((i, end))
 }
 
@@ -40,7 +42,9 @@ pub(crate) fn after_state(b: &[u8], i: usize) -> bool {
     if j == i || j < 2 || is_word(b[j - 1]) && !b[j - 1].is_ascii_alphabetic() {
         return false;
     }
-    let code = b[j - 2].is_ascii_uppercase() && b[j - 1].is_ascii_uppercase() && !is_word(before(b, j - 2));
+    let code = b[j - 2].is_ascii_uppercase()
+        && b[j - 1].is_ascii_uppercase()
+        && !is_word(before(b, j - 2));
     if code {
         return contains(STATE_CODES, &b[j - 2..j]);
     }

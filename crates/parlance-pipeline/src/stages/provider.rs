@@ -41,6 +41,8 @@ fn check_required_tools(call: &Call, chat: &ChatResponse) -> Result<(), Provider
     }
     Err(ProviderError::transient(
         FailureKind::MalformedReply,
-        format!("LLM returned empty response with no tool calls despite {tools} tools being available"),
+        format!(
+            "LLM returned empty response with no tool calls despite {tools} tools being available"
+        ),
     ))
 }

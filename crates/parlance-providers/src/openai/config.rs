@@ -39,9 +39,16 @@ struct Defaults {
 
 impl Flavor {
     fn defaults(self) -> Defaults {
-        let d = |model_env, model, endpoint, key_required| Defaults { model_env, model, endpoint, key_required };
+        let d = |model_env, model, endpoint, key_required| Defaults {
+            model_env,
+            model,
+            endpoint,
+            key_required,
+        };
         match self {
-            Flavor::OpenAi => d(Some("OPENAI_MODEL"), "gpt-5-nano", "https://api.openai.com/v1", true),
+            Flavor::OpenAi => {
+                d(Some("OPENAI_MODEL"), "gpt-5-nano", "https://api.openai.com/v1", true)
+            }
             Flavor::Azure => d(Some("AZURE_OPENAI_MODEL"), "gpt-4.1-nano", "", true),
             Flavor::DeepSeek => d(None, "deepseek-chat", "https://api.deepseek.com", true),
             Flavor::HuggingFace => d(
@@ -50,14 +57,18 @@ impl Flavor {
                 "https://router.huggingface.co/hf-inference/models/{model}/v1",
                 true,
             ),
-            Flavor::Ollama => d(Some("OLLAMA_MODEL"), "llama3.2:latest", "http://localhost:11434/v1", false),
+            Flavor::Ollama => {
+                d(Some("OLLAMA_MODEL"), "llama3.2:latest", "http://localhost:11434/v1", false)
+            }
             Flavor::GoogleAi => d(
                 Some("GOOGLEAI_MODEL"),
                 "gemini-2.5-flash-lite",
                 "https://generativelanguage.googleapis.com/v1beta/openai",
                 true,
             ),
-            Flavor::Mistral => d(Some("MISTRAL_MODEL"), "open-mistral-7b", "https://api.mistral.ai/v1", true),
+            Flavor::Mistral => {
+                d(Some("MISTRAL_MODEL"), "open-mistral-7b", "https://api.mistral.ai/v1", true)
+            }
         }
     }
 
@@ -142,11 +153,17 @@ fn resolve_flavor(flavor: Flavor, meta: &Metadata) -> Result<Flavor, Vec<String>
     match meta.get("apiType").map(str::to_ascii_lowercase).as_deref() {
         None | Some("") | Some("open_ai") | Some("openai") => Ok(Flavor::OpenAi),
         Some("azure") | Some("azure_ad") => Ok(Flavor::Azure),
-        Some(other) => Err(vec![format!("apiType: unknown value {other:?} (expected open_ai or azure)")]),
+        Some(other) => {
+            Err(vec![format!("apiType: unknown value {other:?} (expected open_ai or azure)")])
+        }
     }
 }
 
-fn resolve_model(meta: &Metadata, defaults: &Defaults, env: &dyn Fn(&str) -> Option<String>) -> String {
+fn resolve_model(
+    meta: &Metadata,
+    defaults: &Defaults,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let from_env = || defaults.model_env.and_then(env).filter(|v| !v.is_empty());
     match meta.get("model").filter(|m| !m.is_empty()) {
         Some(m) => m.to_string(),
@@ -154,7 +171,12 @@ fn resolve_model(meta: &Metadata, defaults: &Defaults, env: &dyn Fn(&str) -> Opt
     }
 }
 
-fn resolve_key(flavor: Flavor, meta: &Metadata, defaults: &Defaults, problems: &mut Vec<String>) -> String {
+fn resolve_key(
+    flavor: Flavor,
+    meta: &Metadata,
+    defaults: &Defaults,
+    problems: &mut Vec<String>,
+) -> String {
     match meta.get("key").filter(|k| !k.is_empty()) {
         Some(k) => k.to_string(),
         None if flavor == Flavor::Ollama => "ollama".to_string(),
@@ -190,10 +212,16 @@ fn openai_env_base(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     env("OPENAI_BASE_URL").or_else(|| env("OPENAI_API_BASE")).filter(|v| !v.is_empty())
 }
 
-fn azure_url(meta: &Metadata, endpoint: Option<String>, model: &str, problems: &mut Vec<String>) -> String {
+fn azure_url(
+    meta: &Metadata,
+    endpoint: Option<String>,
+    model: &str,
+    problems: &mut Vec<String>,
+) -> String {
     let version = meta.get("apiVersion").filter(|v| !v.is_empty());
     let (Some(endpoint), Some(version)) = (endpoint, version) else {
-        problems.push("endpoint and apiVersion must be provided when apiType is set to 'azure'".into());
+        problems
+            .push("endpoint and apiVersion must be provided when apiType is set to 'azure'".into());
         return String::new();
     };
     format!(
@@ -232,7 +260,8 @@ mod tests {
     #[test]
     fn metadata_model_wins_over_env_then_default() {
         let env = |k: &str| (k == "OPENAI_MODEL").then(|| "from-env".to_string());
-        let c = validate(Flavor::OpenAi, &meta(&[("key", "k"), ("model", "gpt-4o")]), &env).unwrap();
+        let c =
+            validate(Flavor::OpenAi, &meta(&[("key", "k"), ("model", "gpt-4o")]), &env).unwrap();
         assert_eq!(c.model, "gpt-4o");
         let c = validate(Flavor::OpenAi, &meta(&[("key", "k")]), &env).unwrap();
         assert_eq!(c.model, "from-env");
@@ -243,25 +272,50 @@ mod tests {
         let m = meta(&[("key", "k"), ("apiType", "AZURE")]);
         let e = validate(Flavor::OpenAi, &m, &no_env).unwrap_err();
         assert!(e[0].contains("apiVersion must be provided"));
-        let m = meta(&[("key", "k"), ("apiType", "azure"), ("endpoint", "https://x.openai.azure.com/"), ("apiVersion", "2024-06-01"), ("model", "dep")]);
+        let m = meta(&[
+            ("key", "k"),
+            ("apiType", "azure"),
+            ("endpoint", "https://x.openai.azure.com/"),
+            ("apiVersion", "2024-06-01"),
+            ("model", "dep"),
+        ]);
         let c = validate(Flavor::OpenAi, &m, &no_env).unwrap();
-        assert_eq!(c.url, "https://x.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2024-06-01");
+        assert_eq!(
+            c.url,
+            "https://x.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2024-06-01"
+        );
         assert_eq!(c.auth, Auth::ApiKey("k".into()));
     }
 
     #[test]
     fn huggingface_substitutes_the_model_and_endpoints_are_honoured() {
-        let c = validate(Flavor::HuggingFace, &meta(&[("key", "k"), ("model", "m/x")]), &no_env).unwrap();
-        assert_eq!(c.url, "https://router.huggingface.co/hf-inference/models/m/x/v1/chat/completions");
-        let c = validate(Flavor::GoogleAi, &meta(&[("key", "k"), ("endpoint", "http://127.0.0.1:9/v1beta/openai/")]), &no_env).unwrap();
+        let c = validate(Flavor::HuggingFace, &meta(&[("key", "k"), ("model", "m/x")]), &no_env)
+            .unwrap();
+        assert_eq!(
+            c.url,
+            "https://router.huggingface.co/hf-inference/models/m/x/v1/chat/completions"
+        );
+        let c = validate(
+            Flavor::GoogleAi,
+            &meta(&[("key", "k"), ("endpoint", "http://127.0.0.1:9/v1beta/openai/")]),
+            &no_env,
+        )
+        .unwrap();
         assert_eq!(c.url, "http://127.0.0.1:9/v1beta/openai/chat/completions");
-        let c = validate(Flavor::Mistral, &meta(&[("key", "k"), ("endpoint", "http://h/v1")]), &no_env).unwrap();
+        let c =
+            validate(Flavor::Mistral, &meta(&[("key", "k"), ("endpoint", "http://h/v1")]), &no_env)
+                .unwrap();
         assert_eq!(c.url, "http://h/v1/chat/completions");
     }
 
     #[test]
     fn bad_numbers_and_durations_are_reported_together() {
-        let e = validate(Flavor::DeepSeek, &meta(&[("maxTokens", "lots"), ("timeout", "soon")]), &no_env).unwrap_err();
+        let e = validate(
+            Flavor::DeepSeek,
+            &meta(&[("maxTokens", "lots"), ("timeout", "soon")]),
+            &no_env,
+        )
+        .unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");
     }
 }

@@ -152,8 +152,14 @@ fn choice(c: super::wire::WireChoice) -> Choice {
             arguments: t.function.arguments,
         })
         .collect();
-    let finish_reason = c.finish_reason.filter(|f| !f.is_empty()).unwrap_or_else(|| "unknown".into());
-    Choice { index: c.index, finish_reason, content: c.message.content.unwrap_or_default(), tool_calls }
+    let finish_reason =
+        c.finish_reason.filter(|f| !f.is_empty()).unwrap_or_else(|| "unknown".into());
+    Choice {
+        index: c.index,
+        finish_reason,
+        content: c.message.content.unwrap_or_default(),
+        tool_calls,
+    }
 }
 
 fn usage(u: WireUsage) -> Usage {
@@ -209,8 +215,16 @@ mod tests {
             messages: vec![
                 ChatMessage::text(Role::System, "be brief"),
                 ChatMessage::text(Role::User, "hi"),
-                ChatMessage { role: Role::Assistant, parts: vec![Part::ToolCall(call)], scrub: false },
-                ChatMessage { role: Role::Tool, parts: vec![Part::ToolResult(result)], scrub: false },
+                ChatMessage {
+                    role: Role::Assistant,
+                    parts: vec![Part::ToolCall(call)],
+                    scrub: false,
+                },
+                ChatMessage {
+                    role: Role::Tool,
+                    parts: vec![Part::ToolResult(result)],
+                    scrub: false,
+                },
             ],
             ..ChatRequest::default()
         };
@@ -231,16 +245,29 @@ mod tests {
     fn named_tool_choice_is_an_object_and_params_are_forwarded() {
         let req = ChatRequest {
             messages: vec![ChatMessage::text(Role::User, "x")],
-            tools: vec![ToolDef { name: "get".into(), description: Some("d".into()), parameters: Default::default() }],
+            tools: vec![ToolDef {
+                name: "get".into(),
+                description: Some("d".into()),
+                parameters: Default::default(),
+            }],
             tool_choice: Some(ToolChoice::Named("get".into())),
             temperature: Some(0.5),
-            params: GenerationParams { max_tokens: Some(10), top_p: Some(0.9), stop: vec!["END".into()], seed: Some(7), ..Default::default() },
+            params: GenerationParams {
+                max_tokens: Some(10),
+                top_p: Some(0.9),
+                stop: vec!["END".into()],
+                seed: Some(7),
+                ..Default::default()
+            },
             ..ChatRequest::default()
         };
         let b = body(Flavor::OpenAi, &req);
         assert_eq!(b["tool_choice"], json!({"type": "function", "function": {"name": "get"}}));
         assert_eq!(b["max_completion_tokens"], json!(10));
-        assert_eq!((b["top_p"].clone(), b["stop"].clone(), b["seed"].clone()), (json!(0.9), json!(["END"]), json!(7)));
+        assert_eq!(
+            (b["top_p"].clone(), b["stop"].clone(), b["seed"].clone()),
+            (json!(0.9), json!(["END"]), json!(7))
+        );
         let b = body(Flavor::Mistral, &req);
         assert_eq!((b["max_tokens"].clone(), b["random_seed"].clone()), (json!(10), json!(7)));
     }

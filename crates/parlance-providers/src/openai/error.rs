@@ -12,7 +12,12 @@ use super::wire::ErrorBody;
 const MAX_REASON: usize = 200;
 
 /// Maps a non-2xx reply.
-pub fn from_status(status: u16, body: &[u8], retry_after: Option<Duration>, key: &str) -> ProviderError {
+pub fn from_status(
+    status: u16,
+    body: &[u8],
+    retry_after: Option<Duration>,
+    key: &str,
+) -> ProviderError {
     let reason = match status {
         401 | 403 => "authentication failed (check the component's key)".to_string(),
         _ => reason(body, key),
@@ -65,7 +70,10 @@ mod tests {
     fn reasons_are_short_and_redacted() {
         let body = br#"{"error":{"message":"Rate limit for key sk-secretkey reached","type":"requests","code":"rate_limit_exceeded"}}"#;
         let e = from_status(429, body, Some(Duration::from_secs(2)), "sk-secretkey");
-        assert_eq!(e.message, "upstream returned status 429: requests: rate_limit_exceeded: Rate limit for key [redacted] reached");
+        assert_eq!(
+            e.message,
+            "upstream returned status 429: requests: rate_limit_exceeded: Rate limit for key [redacted] reached"
+        );
         assert!(e.retryable);
         let long = vec![b'x'; 1000];
         assert!(from_status(500, &long, None, "k").message.len() < 260);

@@ -7,9 +7,7 @@ mod error;
 mod wire;
 
 use async_trait::async_trait;
-use parlance_core::{
-    CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError,
-};
+use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError};
 
 pub use config::{Flavor, OpenAiConfig};
 
@@ -68,7 +66,10 @@ impl Provider for OpenAiProvider {
             return Err(error::from_status(status, &bytes, retry_after, self.key()));
         }
         let reply: wire::ChatCompletion = serde_json::from_slice(&bytes).map_err(|e| {
-            ProviderError::transient(FailureKind::MalformedReply, format!("malformed upstream reply: {e}"))
+            ProviderError::transient(
+                FailureKind::MalformedReply,
+                format!("malformed upstream reply: {e}"),
+            )
         })?;
         Ok(convert::from_wire(&self.cfg, reply))
     }

@@ -1,0 +1,166 @@
+//! Property tests on random inputs (the same invariants as the cargo-fuzz target, runnable on
+//! stable in `cargo test`): no panic; findings sorted, non-overlapping and on char boundaries;
+//! the scrubbed text is exactly as long as needed; reversible scrubbing round-trips; JSON stays
+//! JSON.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns
+
+use parlance_pii::{EntityCounts, Scrubber, Vault};
+
+/// xorshift64*: deterministic, dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const PIECES: &[&str] = &[
+    " ",
+    " ",
+    " ",
+    "\n",
+    ",",
+    ".",
+    "-",
+    ":",
+    "::",
+    "(",
+    ")",
+    "+",
+    "@",
+    "#",
+    "/",
+    "'",
+    "x",
+    "ext.",
+    "0",
+    "1",
+    "4",
+    "9",
+    "12",
+    "555",
+    "2024",
+    "4111",
+    "123-45-6789",
+    "4111 1111 1111 1111",
+    "+44",
+    "10.0.0.1",
+    "fe80::1",
+    "00:1A:2B:3C:4D:5E",
+    "DE89370400440532013000",
+    "DE89 3704",
+    "PO Box",
+    "Main",
+    "Street",
+    "St.",
+    "Apt",
+    "Suite",
+    "CA",
+    "NY",
+    "94105",
+    "zip",
+    "John",
+    "Smith",
+    "Dr.",
+    "Mary",
+    "Ann",
+    "O'Brien",
+    "van",
+    "Jr.",
+    "Dear",
+    "my name is",
+    "call",
+    "phone",
+    "www.",
+    "https://",
+    "a.b",
+    "test@test.com",
+    "é",
+    "Ünï",
+    "日本",
+    "🙂",
+    "\u{200b}",
+    "Ä",
+    "Ém",
+    "ﬁ",
+    "\t",
+    "<",
+    ">",
+    "PSC 1234, Box 5678\nAPO AE",
+    "Paris",
+    "New York",
+    "version",
+    "v1.2",
+    "ISBN",
+    "$",
+    "€",
+];
+
+fn random_text(rng: &mut Rng) -> String {
+    let n = rng.below(40);
+    (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect()
+}
+
+fn check(s: &Scrubber, text: &str) {
+    let found = s.find(text);
+    let mut prev_end = 0;
+    let mut expected = text.len();
+    for f in &found {
+        assert!(
+            f.start >= prev_end && f.start < f.end && f.end <= text.len(),
+            "{text:?} {found:?}"
+        );
+        assert!(
+            text.is_char_boundary(f.start) && text.is_char_boundary(f.end),
+            "{text:?} {found:?}"
+        );
+        expected = expected - f.len() + f.entity.placeholder().len();
+        prev_end = f.end;
+    }
+    let mut counts = EntityCounts::default();
+    let out = s.scrub_counted(text, &mut counts);
+    assert_eq!(out.len(), expected, "{text:?}");
+    assert_eq!(counts.total() as usize, found.len());
+    let mut vault = Vault::default();
+    let rev = s.scrub_reversible(text, &mut vault);
+    if !text.contains('<') {
+        assert_eq!(vault.restore(&rev), text);
+    }
+    let json = serde_json::to_string(&serde_json::json!({ "k": text, "a": [text, 1] })).unwrap();
+    let scrubbed = s.scrub_json(&json, &mut EntityCounts::default());
+    assert!(serde_json::from_str::<serde_json::Value>(&scrubbed).is_ok(), "{scrubbed}");
+    let mut vault = Vault::default();
+    let rev = s.scrub_json_reversible(&json, &mut vault);
+    let back: serde_json::Value = serde_json::from_str(&vault.restore_json(&rev)).unwrap();
+    if !text.contains('<') {
+        assert_eq!(back["k"], text);
+    }
+}
+
+#[test]
+fn random_inputs_keep_invariants() {
+    let s = Scrubber::default();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20_000 {
+        check(&s, &random_text(&mut rng));
+    }
+}
+
+#[test]
+fn random_bytes_as_lossy_utf8_keep_invariants() {
+    let s = Scrubber::default();
+    let mut rng = Rng(42);
+    for _ in 0..5_000 {
+        let bytes: Vec<u8> = (0..rng.below(64)).map(|_| (rng.next() & 0xFF) as u8).collect();
+        check(&s, &String::from_utf8_lossy(&bytes));
+    }
+}
