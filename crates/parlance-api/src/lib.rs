@@ -1,7 +1,9 @@
-//! The two doors of parlance — the Dapr HTTP API and (soon) the gRPC API — as thin adapters
-//! over one [`parlance_pipeline::ConversationService`]: decode → service → encode, and errors
-//! turned into responses in one place ([`http::error`]).
+//! The two doors of parlance — the Dapr HTTP API ([`http`]) and gRPC API ([`grpc`]) — as thin
+//! adapters over one [`parlance_pipeline::ConversationService`]: decode → service → encode, and
+//! errors turned into responses in one place per door ([`http::error`], [`grpc::error`]), both
+//! reading the core's one mapping table.
 
+pub mod grpc;
 pub mod http;
 pub mod sidecar;
 

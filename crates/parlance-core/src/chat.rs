@@ -42,7 +42,7 @@ impl Role {
 }
 
 /// A tool call, requested by the model or replayed from the conversation history.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ToolCall {
     /// The provider's call id; `None` when the provider gave none.
     pub id: Option<String>,
@@ -182,7 +182,7 @@ pub struct ChatRequest {
 }
 
 /// Token usage, in Dapr's shape.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     /// Generated tokens.
     pub completion_tokens: u64,
@@ -197,7 +197,7 @@ pub struct Usage {
 }
 
 /// Completion token details.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionDetails {
     /// Predicted tokens accepted.
     pub accepted_prediction_tokens: u64,
@@ -217,7 +217,7 @@ impl CompletionDetails {
 }
 
 /// Prompt token details.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PromptDetails {
     /// Audio tokens.
     pub audio_tokens: u64,
@@ -233,7 +233,7 @@ impl PromptDetails {
 }
 
 /// One answer of the model.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Choice {
     /// Position among the choices.
     pub index: i64,
@@ -246,7 +246,7 @@ pub struct Choice {
 }
 
 /// A provider's reply.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChatResponse {
     /// The choices, usually one.
     pub choices: Vec<Choice>,

@@ -16,7 +16,7 @@ pub use chat::{
     PromptDetails, ResponseFormat, Role, ToolCall, ToolChoice, ToolDef, ToolResult, Usage,
 };
 pub use error::{ApiError, ErrorCode, FailureKind, ProviderError};
-pub use provider::{CallContext, Provider};
+pub use provider::{CallContext, Provider, UpstreamClock};
 pub use request::{
     ApiVersion, ConverseRequest, FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn,
 };

@@ -1,5 +1,9 @@
 //! The one trait behind which every upstream lives.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use crate::chat::{ChatRequest, ChatResponse};
@@ -10,6 +14,26 @@ use crate::error::ProviderError;
 pub struct CallContext {
     /// W3C `traceparent` to pass to the upstream, when tracing is on.
     pub traceparent: Option<String>,
+    /// Time spent waiting on upstreams, summed over attempts (shared with the caller, so the
+    /// time spent inside parlance itself can be told apart).
+    pub upstream: UpstreamClock,
+}
+
+/// A shared sum of upstream wait time.
+#[derive(Debug, Clone, Default)]
+pub struct UpstreamClock(Arc<AtomicU64>);
+
+impl UpstreamClock {
+    /// Adds one upstream call's duration.
+    pub fn add(&self, d: Duration) {
+        let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// The total so far.
+    pub fn total(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
 }
 
 /// A configured upstream: echo, an OpenAI-protocol endpoint, Anthropic, Bedrock, …

@@ -9,7 +9,10 @@ dates, times, tracking codes, ISBNs, hashes, GUIDs, place and product names).
 Values come from Faker (fixed seed); sentences from the templates below. Reproduce with:
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install faker==40.1.0
     /tmp/venv/bin/python corpus/generate.py > corpus/dev.jsonl
+    /tmp/venv/bin/python corpus/generate.py --holdout > corpus/holdout.jsonl
+    /tmp/venv/bin/python corpus/generate.py --blind > corpus/blind.jsonl
 """
+import datetime
 import json
 import random
 import re
@@ -175,11 +178,12 @@ def lookalike():
         v = pick(["$", "€", "£", "USD "]) + pick([lambda: "%d,%03d.%02d" % (rnd.randint(1, 99), rnd.randint(0, 999), rnd.randint(0, 99)),
                                               lambda: "%d.%02d" % (rnd.randint(1, 9999), rnd.randint(0, 99))])()
     elif kind == "date":
-        dt = us.date_object()
+        dt = us.date_between_dates(datetime.date(1950, 1, 1), datetime.date(2025, 12, 31))
         v = pick([dt.isoformat(), dt.strftime("%m/%d/%Y"), dt.strftime("%d.%m.%Y"),
                   MONTHS[dt.month - 1] + " " + str(dt.day) + ", " + str(dt.year), dt.strftime("%Y%m%d")])
     elif kind == "time":
-        v = pick([us.time(), us.time("%H:%M"), us.time("%I:%M %p")])
+        h, m, sec = rnd.randint(0, 23), rnd.randint(0, 59), rnd.randint(0, 59)
+        v = pick(["%02d:%02d:%02d" % (h, m, sec), "%02d:%02d" % (h, m), "%02d:%02d %s" % (h % 12 or 12, m, pick(["AM", "PM"]))])
     elif kind == "tracking":
         v = pick([lambda: "1Z" + us.bothify("???").upper() + d(11), lambda: "94" + d(20), lambda: " ".join(d(4) for _ in range(5)) + " " + d(2),
                   lambda: us.bothify("??#########??").upper()])()
@@ -314,6 +318,64 @@ TEMPLATES = [
     "Summer sale: {L} for {L} until {L}.",
 ]
 
+# Held-out templates: written once, never used to tune the engine (corpus/holdout.jsonl).
+HOLDOUT_TEMPLATES = [
+    "Quick question from {P}: is {L} still on track?",
+    "Attached is the NDA for {P}; her direct line is {PH}.",
+    "Reminder: {P} is out until {L}, escalate to {P}.",
+    "The customer wrote from {E} asking about {L}.",
+    "Unknown login for {E} from {IP4} ({L}).",
+    "Per our call, please wire {L} to {IBAN} under the name {P}.",
+    "{P} (cell {PH}) will meet the courier at {ADDR}.",
+    "ssn on file: {SSN}; card on file: {CC}",
+    "Handset {MAC} leased {IP6} at {L}.",
+    "Billing address: {ADDR}",
+    "Returns go to {POB}, {L} processing.",
+    "Our records show zip code {ZIP} for this account.",
+    "Docs live at {URL} (see {L}).",
+    "{L} shipped; {L} is next; {L} is planned for {L}.",
+    "Best,\n{P}\nSenior Analyst, {L}",
+    "Good morning {F}! {P} asked me to share {L}.",
+    "Can {P} cover the {L} shift? If not, ping {P}.",
+    "Our intern {P} fixed {L} in {L}.",
+    "Reach our {L} office at {PI}.",
+    "Dial {PE} for the hotline.",
+    "The package for {T} arrived at {ADDR}.",
+    "Message from {T}: please call back on {PH}.",
+    "I met {P} at the {L} conference in {L}.",
+    "Wi-Fi logs: {MAC} -> {IP4}, {MAC} -> {IP4}",
+    "Refunds go to card {CC} or IBAN {IBAN}.",
+]
+
+# Blind templates: written after the last tuning round and never tuned on (corpus/blind.jsonl).
+BLIND_TEMPLATES = [
+    "Hey team, {P} will present {L} tomorrow; questions to {E}.",
+    "Shipping label: {P}, {ADDR}",
+    "I think {P} mentioned {L} during the standup.",
+    "Her mobile is {PH} and she prefers texts after {L}.",
+    "Please find my details below.\nName: {P}\nPhone: {PH}\nEmail: {E}",
+    "{T} approved the refund to card ending in {L}; full number {CC}.",
+    "Can you run a trace on {IP4}? It hit us {L}.",
+    "VPN peer {IP6} dropped at {L}.",
+    "Payroll uses IBAN {IBAN} for {P}.",
+    "The scanner's MAC is {MAC}; firmware {L}.",
+    "Mail goes to {POB} ({L}).",
+    "Is {ZIP} the right zip code for {L}?",
+    "Log in at {URL} and open {L}.",
+    "{P}: the {L} numbers look off, can we talk {L}?",
+    "Signed,\n{T}",
+    "We are meeting {P} and {P} in {L} on {L}.",
+    "Ring {PI} and ask for {F}.",
+    "My SSN, {SSN}, was on the {L} form.",
+    "Team lunch at {L}; {P} is paying with {L}.",
+    "Forwarding to {P} <{E}> for review of {L}.",
+    "Thank you, {F}! I will send {L} by {L}.",
+    "The {L} build fails on {L} with error {L}.",
+    "{P} moved to {ADDR} last month.",
+    "WhatsApp {PE} if the {L} order is delayed.",
+    "Cardholder {P}, number {CC}, billing zip {ZIP}.",
+]
+
 SLOTS = {
     "P": ("PERSON", person), "E": ("EMAIL_ADDRESS", email), "PH": ("PHONE_NUMBER", phone_us),
     "PI": ("PHONE_NUMBER", phone_intl), "PE": ("PHONE_NUMBER", phone_e164), "IP4": ("IP", ipv4),
@@ -352,8 +414,15 @@ def render(template):
 
 
 def main():
-    for _ in range(N_RECORDS):
-        text, spans = render(pick(TEMPLATES))
+    holdout = "--holdout" in sys.argv or "--blind" in sys.argv
+    blind = "--blind" in sys.argv
+    if holdout:
+        rnd.seed(SEED + (2 if blind else 1))
+        for i, f in enumerate(fakers.values()):
+            f.seed_instance(SEED + (200 if blind else 100) + i)
+    templates = BLIND_TEMPLATES if blind else HOLDOUT_TEMPLATES if holdout else TEMPLATES
+    for _ in range(N_RECORDS // 2 if holdout else N_RECORDS):
+        text, spans = render(pick(templates))
         sys.stdout.write(json.dumps({"text": text, "spans": spans}, ensure_ascii=False) + "\n")
 
 

@@ -1,15 +1,23 @@
 //! Prints the accuracy table of the engine on `corpus/dev.jsonl` (markdown), and with `-v` the
 //! individual misses and false positives.
 //!
-//! `cargo run -p parlance-pii --example score --release [-- -v]`
+//! `cargo run -p parlance-pii --example score --release [-- -v] [--holdout | --blind]`
 
 mod score_lib;
 
 use parlance_pii::Scrubber;
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/dev.jsonl");
-    let corpus = match std::fs::read_to_string(path) {
+    let arg = |a: &str| std::env::args().any(|x| x == a);
+    let name = if arg("--holdout") {
+        "holdout"
+    } else if arg("--blind") {
+        "blind"
+    } else {
+        "dev"
+    };
+    let path = format!("{}/corpus/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
+    let corpus = match std::fs::read_to_string(&path) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cannot read {path}: {e}");

@@ -16,28 +16,38 @@ fn rank(e: Entity) -> u8 {
         Entity::Ip => 6,
         Entity::StreetAddress => 5,
         Entity::PoBox => 4,
-        Entity::PhoneNumber => 3,
-        Entity::ZipCode => 2,
+        Entity::ZipCode => 3,
+        Entity::PhoneNumber => 2,
         Entity::Person => 1,
     }
 }
 
-/// Sorts `found` and removes overlaps in place.
+/// Whether `a` beats `b` when they overlap: longer, then higher precedence.
+fn beats(a: &Finding, b: &Finding) -> bool {
+    (a.len(), rank(a.entity)) > (b.len(), rank(b.entity))
+}
+
+/// Sorts `found` and removes overlaps in place, in one sweep. Overlapping candidates are merged
+/// into one span (so no byte of either leaks) labelled with the winner: the longer candidate,
+/// then the higher precedence.
 pub(crate) fn resolve(found: &mut Vec<Finding>) {
     if found.len() < 2 {
         return;
     }
-    found.sort_by(|a, b| {
-        b.len().cmp(&a.len()).then(rank(b.entity).cmp(&rank(a.entity))).then(a.start.cmp(&b.start))
-    });
-    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
-    for f in found.iter() {
-        if !kept.iter().any(|k| k.overlaps(f)) {
-            kept.push(*f);
+    found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.len().cmp(&a.len())));
+    let mut kept = 0;
+    for k in 1..found.len() {
+        let cur = found[k];
+        let last = found[kept];
+        if cur.start >= last.end {
+            kept += 1;
+            found[kept] = cur;
+            continue;
         }
+        let entity = if beats(&cur, &last) { cur.entity } else { last.entity };
+        found[kept] = Finding { entity, start: last.start, end: last.end.max(cur.end) };
     }
-    kept.sort_by_key(|f| f.start);
-    *found = kept;
+    found.truncate(kept + 1);
 }
 
 #[cfg(test)]
@@ -61,5 +71,8 @@ mod tests {
         let mut v = vec![f(Entity::PhoneNumber, 0, 10), f(Entity::CreditCard, 0, 10)];
         resolve(&mut v);
         assert_eq!(v, vec![f(Entity::CreditCard, 0, 10)]);
+        let mut v = vec![f(Entity::Url, 5, 40), f(Entity::Person, 0, 8)];
+        resolve(&mut v);
+        assert_eq!(v, vec![f(Entity::Url, 0, 40)]);
     }
 }

@@ -4,8 +4,20 @@
 
 /// Whether `b` belongs to a word (ASCII alphanumeric, `_`, or any non-ASCII byte).
 pub(crate) fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    WORD[usize::from(b)]
 }
+
+/// [`is_word`] as a table: one load per byte in the hot loop.
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+        i += 1;
+    }
+    t
+};
 
 /// The end of the word starting at `i`.
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
@@ -100,9 +112,143 @@ pub(crate) fn any_word_before(
     false
 }
 
-/// Whether any of the `max` words before `i` is one of `cues` (lower case).
-pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[&str]) -> bool {
-    any_word_before(b, i, max, |w| cues.iter().any(|c| c.as_bytes() == w))
+/// Like [`any_word_before`], but within one clause: never across sentence punctuation, and
+/// across a line break only right before `i` ("Regards,\nAnn").
+pub(crate) fn any_word_in_clause_before(
+    b: &[u8],
+    i: usize,
+    max: usize,
+    mut f: impl FnMut(&[u8]) -> bool,
+) -> bool {
+    let mut j = i;
+    for k in 0..max {
+        while j > 0 && !is_word(b[j - 1]) {
+            let c = b[j - 1];
+            if matches!(c, b'.' | b'!' | b'?' | b';') || (k > 0 && c == b'\n') {
+                return false;
+            }
+            j -= 1;
+        }
+        let end = j;
+        while j > 0 && is_word(b[j - 1]) {
+            j -= 1;
+        }
+        if end == j {
+            return false;
+        }
+        let mut buf = [0u8; 24];
+        let w = &b[j..end];
+        if w.len() <= buf.len() {
+            for (d, s) in buf.iter_mut().zip(w) {
+                *d = s.to_ascii_lowercase();
+            }
+            if f(&buf[..w.len()]) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A word folded into one integer: ASCII upper-cased, Latin-1 letters reduced to their base
+/// letter (`é` -> `E`), apostrophes dropped; at most 16 bytes. Comparing keys replaces
+/// case-insensitive string comparison and hashing strings on the hot path.
+pub(crate) type Key = u128;
+
+/// The key of `w`, if it has at most 16 folded bytes.
+pub(crate) fn key(w: &[u8]) -> Option<Key> {
+    let mut k: Key = 0;
+    let mut n = 0;
+    let mut j = 0;
+    while j < w.len() {
+        let c = w[j];
+        j += 1;
+        let folded = match c {
+            b'\'' => continue,
+            0xC3 if j < w.len() => {
+                j += 1;
+                fold_latin1(w[j - 1])
+            }
+            0x80.. => b'?',
+            _ => c.to_ascii_uppercase(),
+        };
+        n += 1;
+        if n > 16 {
+            return None;
+        }
+        k = (k << 8) | Key::from(folded);
+    }
+    Some(k)
+}
+
+/// Folds the second byte of a UTF-8 `U+00C0..U+00FF` letter to its base letter (upper case).
+fn fold_latin1(c: u8) -> u8 {
+    const MAP: &[u8; 64] = b"AAAAAAACEEEEIIIIDNOOOOO?OUUUUYTSAAAAAAACEEEEIIIIDNOOOOO?OUUUUYTY";
+    MAP.get(usize::from(c.wrapping_sub(0x80))).copied().unwrap_or(b'?')
+}
+
+/// The keys of ASCII words, at compile time (for cue tables).
+pub(crate) const fn keys<const N: usize>(words: [&str; N]) -> [Key; N] {
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        let w = words[i].as_bytes();
+        let mut k: Key = 0;
+        let mut j = 0;
+        while j < w.len() {
+            k = (k << 8) | w[j].to_ascii_uppercase() as Key;
+            j += 1;
+        }
+        out[i] = k;
+        i += 1;
+    }
+    out
+}
+
+/// Whether any of the `max` words before `i` has one of the `cues` keys.
+pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[Key]) -> bool {
+    let mut j = i;
+    for _ in 0..max {
+        while j > 0 && !is_word(b[j - 1]) {
+            if b[j - 1] == b'\n' && j > 1 && b[j - 2] == b'\n' {
+                return false;
+            }
+            j -= 1;
+        }
+        let end = j;
+        while j > 0 && is_word(b[j - 1]) {
+            j -= 1;
+        }
+        if end == j {
+            return false;
+        }
+        if key(&b[j..end]).is_some_and(|k| cues.contains(&k)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether one of the `max` words after `end` is one of `cues` (lower case), within the line.
+pub(crate) fn cue_after(b: &[u8], end: usize, max: usize, cues: &[&str]) -> bool {
+    let mut j = end;
+    for _ in 0..max {
+        while j < b.len() && !is_word(b[j]) {
+            if matches!(b[j], b'\n' | b'.' | b'?' | b'!' | b';') {
+                return false;
+            }
+            j += 1;
+        }
+        let e = word_end(b, j);
+        if e == j {
+            return false;
+        }
+        if cues.iter().any(|c| b[j..e].eq_ignore_ascii_case(c.as_bytes())) {
+            return true;
+        }
+        j = e;
+    }
+    false
 }
 
 /// The word immediately before `i` (skipping blanks and punctuation), lower-cased into `buf`.
@@ -165,10 +311,18 @@ mod tests {
     #[test]
     fn words_before() {
         let t = b"my phone number is +1";
-        assert!(cue_before(t, 19, 3, &["phone"]));
-        assert!(!cue_before(t, 19, 2, &["phone"]));
+        assert!(cue_before(t, 19, 3, &keys(["phone"])));
+        assert!(!cue_before(t, 19, 2, &keys(["phone"])));
         let mut buf = [0u8; 24];
         assert_eq!(prev_word(t, 19, &mut buf), b"is");
+    }
+
+    #[test]
+    fn keys_fold_case_accents_and_apostrophes() {
+        assert_eq!(key(b"Jos\xc3\xa9"), key(b"JOSE"));
+        assert_eq!(key(b"O'Brien"), key(b"obrien"));
+        assert_eq!(key(b"phone"), Some(keys(["PHONE"])[0]));
+        assert_eq!(key(b"abcdefghijklmnopq"), None);
     }
 
     #[test]

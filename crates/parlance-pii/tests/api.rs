@@ -10,6 +10,17 @@ fn scrubber_is_send_sync_clone() {
 }
 
 #[test]
+fn nothing_found_allocates_nothing() {
+    let s = Scrubber::default();
+    let text = "Hi there, could you summarise the attached quarterly report for the board? \
+                Focus on revenue growth and the new product launch in the third quarter.";
+    assert_eq!(s.find(text).capacity(), 0);
+    assert!(matches!(s.scrub(text), Cow::Borrowed(_)));
+    assert!(matches!(s.scrub_counted(text, &mut EntityCounts::default()), Cow::Borrowed(_)));
+    assert!(matches!(s.scrub_reversible(text, &mut Vault::default()), Cow::Borrowed(_)));
+}
+
+#[test]
 fn configured_entities_only() {
     let s = Scrubber::new(EntitySet::parse("email").unwrap());
     assert_eq!(s.scrub("a@b.co from 10.0.0.1"), "<EMAIL_ADDRESS> from 10.0.0.1");

@@ -8,13 +8,19 @@
 //! Chains are built once at start-up by [`assemble`]; each [`stage::Stage`] wraps the next.
 
 pub mod assemble;
+pub mod cache;
+pub mod fallback;
 pub mod params;
+pub mod resiliency;
 pub mod service;
 pub mod settings;
 pub mod stage;
 pub mod stages;
+pub mod telemetry;
+pub mod trace;
 pub mod validate;
 
-pub use assemble::{Plan, builtin_echo, plan};
+pub use assemble::{BuildOptions, Plan, builtin_echo, plan};
+pub use cache::{CacheSnapshot, CacheStats};
 pub use service::{CallOptions, Component, ConversationService, Conversed};
 pub use stage::{CacheMode, CacheStatus, Call, Reply, Stage};

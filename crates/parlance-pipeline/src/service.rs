@@ -1,13 +1,15 @@
 //! The conversation service: one instance behind both doors (HTTP and gRPC). It finds the
-//! component, runs daprd's checks in daprd's order, and calls the component's chain.
+//! component, runs daprd's checks in daprd's order, and calls the component's chain (and,
+//! when that fails, its `fallbackComponent`'s chain: [`crate::fallback`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use parlance_core::{ApiError, CallContext, ChatResponse, ConverseRequest};
 
+use crate::resiliency::ResiliencyStats;
 use crate::stage::{CacheMode, CacheStatus, Call, DynStage};
-use crate::validate;
+use crate::{fallback, validate};
 
 /// A component, as the service and the metadata endpoint see it.
 pub struct Component {
@@ -20,6 +22,10 @@ pub struct Component {
     /// The pipeline built for it; `None` for components that are not conversation components
     /// (secret stores, state stores) and are only listed.
     pub chain: Option<DynStage>,
+    /// Retry and circuit-breaker counters, when a resiliency policy applies to it.
+    pub resiliency: Option<ResiliencyStats>,
+    /// `fallbackComponent`: the component whose chain answers when this one fails.
+    pub fallback: Option<String>,
 }
 
 /// Per-request options that do not come from the body.
@@ -38,6 +44,8 @@ pub struct Conversed {
     pub chat: ChatResponse,
     /// How the cache answered, when the component has one.
     pub cache: Option<CacheStatus>,
+    /// Set when the component's `fallbackComponent` answered: that component's name.
+    pub answered_by: Option<String>,
 }
 
 /// The conversation service.
@@ -66,17 +74,21 @@ impl ConversationService {
         mut req: ConverseRequest,
         opts: CallOptions,
     ) -> Result<Conversed, ApiError> {
-        let chain = self
-            .by_name
-            .get(name)
-            .and_then(|c| c.chain.as_ref())
-            .ok_or_else(|| ApiError::not_found(name))?;
+        let (chain, fallback) = self.chains(name).ok_or_else(|| ApiError::not_found(name))?;
         if req.inputs.is_empty() {
             return Err(ApiError::missing_inputs(name));
         }
         let chat = validate::to_chat(name, &mut req)?;
         let call = Call { chat, scrub_output: req.scrub_pii, cache: opts.cache, ctx: opts.ctx };
-        let reply = chain.call(call).await.map_err(|e| ApiError::invoke(name, &e))?;
-        Ok(Conversed { chat: reply.chat, cache: reply.cache })
+        let (reply, answered_by) = fallback::call(name, chain, fallback, call).await?;
+        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by })
+    }
+
+    /// The chain of conversation component `name`, and its fallback's name and chain.
+    fn chains(&self, name: &str) -> Option<(&DynStage, Option<(&str, &DynStage)>)> {
+        let component = self.by_name.get(name)?;
+        let fallback = component.fallback.as_deref().and_then(|f| self.by_name.get(f));
+        let fallback = fallback.and_then(|f| Some((f.name.as_str(), f.chain.as_ref()?)));
+        Some((component.chain.as_ref()?, fallback))
     }
 }

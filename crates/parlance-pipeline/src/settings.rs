@@ -1,6 +1,8 @@
 //! Component settings that belong to the pipeline rather than the provider: the response
-//! cache TTL (`responseCacheTTL`, alias `cacheTTL`), which PII entities to scrub
-//! (`piiEntities`, default all) and how (`piiMode`: `redact` or `reversible`).
+//! cache TTL (`responseCacheTTL`, alias `cacheTTL`) and its shared store
+//! (`responseCacheStore`: the name of a `state.redis` component), which PII entities to scrub
+//! (`piiEntities`, default all) and how (`piiMode`: `redact` or `reversible`), and the
+//! component to fall back to when a call fails (`fallbackComponent`, see [`crate::fallback`]).
 //! Validated without I/O, every problem reported.
 
 use std::time::Duration;
@@ -15,10 +17,16 @@ use crate::stages::pii::PiiMode;
 pub struct Settings {
     /// Response cache TTL; `None` means no response cache.
     pub cache_ttl: Option<Duration>,
+    /// `responseCacheStore`: the `state.redis` component that shares the cache; `None` keeps
+    /// it in memory only. Checked against the resources by [`crate::assemble::plan`].
+    pub cache_store: Option<String>,
     /// Entities the scrubber looks for.
     pub pii_entities: EntitySet,
     /// Placeholder style for inputs.
     pub pii_mode: PiiMode,
+    /// `fallbackComponent`: the conversation component that answers when this one fails.
+    /// Checked against the resources by [`crate::assemble::plan`].
+    pub fallback_component: Option<String>,
 }
 
 /// Reads the settings; problems are `"<key>: <message>"`.
@@ -31,6 +39,10 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             None
         })
     });
+    let cache_store = meta.get("responseCacheStore").map(str::trim).filter(|v| !v.is_empty());
+    let cache_store = cache_store.map(str::to_string);
+    let fallback = meta.get(crate::fallback::KEY).map(str::trim).filter(|v| !v.is_empty());
+    let fallback_component = fallback.map(str::to_string);
     let pii_entities = match meta.get("piiEntities").filter(|v| !v.trim().is_empty()) {
         None => EntitySet::all(),
         Some(list) => EntitySet::parse(list).unwrap_or_else(|e| {
@@ -48,7 +60,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
         }
     };
     if problems.is_empty() {
-        Ok(Settings { cache_ttl, pii_entities, pii_mode })
+        Ok(Settings { cache_ttl, cache_store, pii_entities, pii_mode, fallback_component })
     } else {
         Err(problems)
     }
@@ -57,6 +69,14 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fallback_component_is_read_and_trimmed() {
+        let s = validate(&Metadata::from_pairs(&[("fallbackComponent", " echo ")])).unwrap();
+        assert_eq!(s.fallback_component.as_deref(), Some("echo"));
+        let s = validate(&Metadata::from_pairs(&[("fallbackComponent", "")])).unwrap();
+        assert_eq!(s.fallback_component, None);
+    }
 
     #[test]
     fn defaults_and_errors() {
@@ -70,6 +90,9 @@ mod tests {
         assert_eq!(s.pii_mode, PiiMode::Reversible);
         let s = validate(&Metadata::from_pairs(&[("cacheTTL", "10m")])).unwrap();
         assert_eq!(s.cache_ttl, Some(Duration::from_secs(600)));
+        assert_eq!(s.cache_store, None);
+        let s = validate(&Metadata::from_pairs(&[("responseCacheStore", "statestore")])).unwrap();
+        assert_eq!(s.cache_store.as_deref(), Some("statestore"));
         let e =
             validate(&Metadata::from_pairs(&[("responseCacheTTL", "ten minutes")])).unwrap_err();
         assert!(e[0].starts_with("responseCacheTTL: "), "{e:?}");

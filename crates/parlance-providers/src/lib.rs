@@ -3,9 +3,12 @@
 //! [`registry`] is the explicit table `spec.type → (validate, build)`: a closed set of kinds,
 //! matched exhaustively, so adding a provider makes the compiler list every decision.
 
+pub mod anthropic;
+pub mod bedrock;
 pub mod echo;
 pub mod openai;
 pub mod registry;
+mod upstream;
 
 use std::time::Duration;
 

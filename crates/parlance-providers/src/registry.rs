@@ -8,6 +8,8 @@ use std::sync::Arc;
 use parlance_config::Metadata;
 use parlance_core::Provider;
 
+use crate::anthropic::{self, AnthropicConfig, AnthropicProvider};
+use crate::bedrock::{self, BedrockConfig, BedrockProvider};
 use crate::echo::Echo;
 use crate::openai::{self, Flavor, OpenAiConfig, OpenAiProvider};
 
@@ -72,6 +74,10 @@ pub enum ProviderConfig {
     Echo,
     /// Any member of the OpenAI-protocol family.
     OpenAi(OpenAiConfig),
+    /// `conversation.anthropic` (Anthropic or Microsoft Foundry).
+    Anthropic(AnthropicConfig),
+    /// `conversation.aws.bedrock` (Converse).
+    Bedrock(BedrockConfig),
 }
 
 impl ProviderConfig {
@@ -80,6 +86,8 @@ impl ProviderConfig {
         match self {
             ProviderConfig::Echo => None,
             ProviderConfig::OpenAi(c) => Some(&c.model),
+            ProviderConfig::Anthropic(c) => Some(&c.model),
+            ProviderConfig::Bedrock(c) => Some(&c.model),
         }
     }
 }
@@ -99,10 +107,10 @@ pub fn validate(
         ProviderKind::DeepSeek => openai(Flavor::DeepSeek),
         ProviderKind::GoogleAi => openai(Flavor::GoogleAi),
         ProviderKind::Ollama => openai(Flavor::Ollama),
-        ProviderKind::Anthropic | ProviderKind::Bedrock => Err(vec![format!(
-            "{} is not supported by this build of parlance yet",
-            kind.type_name()
-        )]),
+        ProviderKind::Anthropic => {
+            anthropic::config::validate(meta, env).map(ProviderConfig::Anthropic)
+        }
+        ProviderKind::Bedrock => bedrock::config::validate(meta, env).map(ProviderConfig::Bedrock),
     }
 }
 
@@ -111,6 +119,8 @@ pub fn build(config: ProviderConfig, client: &reqwest::Client) -> Arc<dyn Provid
     match config {
         ProviderConfig::Echo => Arc::new(Echo),
         ProviderConfig::OpenAi(cfg) => Arc::new(OpenAiProvider::new(cfg, client.clone())),
+        ProviderConfig::Anthropic(cfg) => Arc::new(AnthropicProvider::new(cfg, client.clone())),
+        ProviderConfig::Bedrock(cfg) => Arc::new(BedrockProvider::new(cfg, client.clone())),
     }
 }
 

@@ -81,6 +81,10 @@ pub struct RunArgs {
     /// Largest request body accepted, e.g. `4Mi`, `512Ki`, `10M` or a number of bytes.
     #[arg(long, default_value = "4Mi", value_parser = parse_size, value_name = "SIZE")]
     pub max_body_size: usize,
+    /// Upper bound of the in-memory response cache (all components together), same size
+    /// syntax as `--max-body-size`. Least recently used entries are evicted beyond it.
+    #[arg(long, default_value = "256Mi", value_parser = parse_size, value_name = "SIZE")]
+    pub cache_max_bytes: usize,
 }
 
 /// Parses the process arguments (accepting Go-style single-dash long flags).
@@ -151,6 +155,7 @@ mod tests {
             (3500, 50001, 9090)
         );
         assert_eq!(c.run.max_body_size, 4 << 20);
+        assert_eq!(c.run.cache_max_bytes, 256 << 20);
         assert_eq!(c.run.dapr_listen_addresses, vec!["127.0.0.1"]);
     }
 

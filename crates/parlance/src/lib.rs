@@ -2,34 +2,23 @@
 //! `main.rs` only parses flags and calls [`run`]; tests call [`server::start`] directly.
 
 pub mod cli;
+pub mod logging;
 pub mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cli::{Cli, Command, LogLevel, RunArgs};
+use cli::{Cli, Command, RunArgs};
 
 /// Runs the command line to completion.
 pub fn run(cli: Cli) -> ExitCode {
-    init_logging(&cli.run);
-    match cli.command {
+    let guard = logging::init(&cli.run);
+    let code = match cli.command {
         Some(Command::Validate { resources_path }) => validate(&resources_path),
         None => serve(cli.run),
-    }
-}
-
-fn init_logging(args: &RunArgs) {
-    let level = match args.log_level {
-        LogLevel::Debug => "debug",
-        LogLevel::Info => "info",
-        LogLevel::Warn => "warn",
-        LogLevel::Error | LogLevel::Fatal => "error",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PARLANCE_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,h2=warn,reqwest=warn"))
-    });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if args.log_as_json { builder.json().try_init() } else { builder.try_init() };
+    guard.shutdown();
+    code
 }
 
 fn validate(paths: &[PathBuf]) -> ExitCode {

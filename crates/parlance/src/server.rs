@@ -51,6 +51,8 @@ pub fn load_plan(paths: &[PathBuf]) -> Result<Plan, Vec<ConfigProblem>> {
 pub struct Running {
     /// Where the HTTP API listens.
     pub http_addrs: Vec<SocketAddr>,
+    /// Where the gRPC API listens (same addresses, `--dapr-grpc-port`).
+    pub grpc_addrs: Vec<SocketAddr>,
     /// The shared state (readiness, service).
     pub sidecar: Sidecar,
     stop: watch::Sender<bool>,
@@ -77,7 +79,9 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     }
     let client = parlance_providers::http_client()
         .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
-    let service = plan.build(&client);
+    let mut build = parlance_pipeline::BuildOptions::new(client);
+    build.cache_max_bytes = args.cache_max_bytes as u64;
+    let service = plan.build(&build);
     let mut sidecar = Sidecar::new(service);
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
@@ -92,10 +96,16 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         http_addrs.push(addr);
         tasks.push(tokio::spawn(serve_http(listener, sidecar.clone(), stopped.clone())));
     }
+    let mut grpc_addrs = Vec::new();
+    for host in &args.dapr_listen_addresses {
+        let listener = bind(host, args.dapr_grpc_port).await?;
+        grpc_addrs.push(listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?);
+        tasks.push(tokio::spawn(serve_grpc(listener, sidecar.clone(), stopped.clone())));
+    }
     sidecar.health.set_ready(true);
     let names: Vec<String> = sidecar.service.components().map(|c| c.name.clone()).collect();
-    tracing::info!(?http_addrs, components = ?names, elapsed_ms = started.elapsed().as_millis() as u64, "parlance is ready");
-    Ok(Running { http_addrs, sidecar, stop, tasks })
+    tracing::info!(?http_addrs, ?grpc_addrs, components = ?names, elapsed_ms = started.elapsed().as_millis() as u64, "parlance is ready");
+    Ok(Running { http_addrs, grpc_addrs, sidecar, stop, tasks })
 }
 
 async fn bind(host: &str, port: u16) -> Result<TcpListener, StartError> {
@@ -111,6 +121,15 @@ async fn serve_http(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Re
     };
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         tracing::error!("HTTP server failed: {e}");
+    }
+}
+
+async fn serve_grpc(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = parlance_api::grpc::serve(listener, sidecar, shutdown).await {
+        tracing::error!("gRPC server failed: {e}");
     }
 }
 

@@ -23,6 +23,9 @@ use error::HttpError;
 /// Response header naming how the response cache answered (`hit`, `miss`, `bypass`).
 pub const CACHE_HEADER: &str = "x-parlance-cache";
 
+/// Response header naming the component that answered, set when a `fallbackComponent` did.
+pub const COMPONENT_HEADER: &str = "x-parlance-component";
+
 /// The whole HTTP app.
 pub fn router(sidecar: Sidecar) -> Router {
     let routes = Router::new()
@@ -84,6 +87,10 @@ async fn converse(
     if let Some(c) = done.cache {
         resp.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
     }
+    // Component names are DNS-1123 labels, so they are always valid header values.
+    if let Some(v) = done.answered_by.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        resp.headers_mut().insert(COMPONENT_HEADER, v);
+    }
     Ok(resp)
 }
 
@@ -114,7 +121,7 @@ fn options(headers: &HeaderMap) -> CallOptions {
         }
     }
     let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_string);
-    CallOptions { cache, ctx: CallContext { traceparent } }
+    CallOptions { cache, ctx: CallContext { traceparent, ..CallContext::default() } }
 }
 
 /// A JSON response with Dapr's content type.

@@ -449,13 +449,13 @@ fn check_sampling(obj: &Map<String, Value>) -> Result<(), WireError> {
     Ok(())
 }
 
-/// Caching is simulated when `prompt_cache_retention` is set top-level (the real parameter)
-/// or in `metadata` (where Dapr puts it).
+/// Caching is simulated when `prompt_cache_retention` is set top-level (the real parameter,
+/// whose documented values are `in_memory` and `24h`) or in `metadata` (where Dapr puts it).
 fn cache_requested(obj: &Map<String, Value>) -> Result<bool, WireError> {
     match obj.get("prompt_cache_retention") {
-        Some(Value::String(s)) if s == "in-memory" || s == "24h" => return Ok(true),
+        Some(Value::String(s)) if s == "in_memory" || s == "24h" => return Ok(true),
         Some(Value::String(s)) => {
-            return Err(bad_value("prompt_cache_retention", s, "'in-memory' and '24h'"));
+            return Err(bad_value("prompt_cache_retention", s, "'in_memory' and '24h'"));
         }
         Some(Value::Null) | None => {}
         Some(other) => return Err(wrong_type("prompt_cache_retention", "a string", other)),
@@ -606,6 +606,8 @@ mod tests {
             err(base("prompt_cache_retention", json!("forever"))).code.as_deref(),
             Some("invalid_value")
         );
+        assert!(parse(&base("prompt_cache_retention", json!("in_memory")), false).unwrap().cache);
+        assert!(err(base("prompt_cache_retention", json!("in-memory"))).message.contains("in_memory"));
         assert!(
             parse(&base("metadata", json!({"prompt_cache_retention": "24h0m0s"})), false)
                 .unwrap()

@@ -1,14 +1,14 @@
 //! IP addresses, parsed rather than pattern-guessed: IPv4 as four decimal octets <= 255, IPv6
 //! through [`std::net::Ipv6Addr`]. A dotted quad after "version", "v" or "build" is a version.
 
-use crate::text::{at, before, cue_before, digits_end, is_word};
+use crate::text::{Key, at, before, cue_before, digits_end, is_word, keys};
 use std::net::Ipv6Addr;
 
-const VERSION_CUES: &[&str] = &[
+const VERSION_CUES: &[Key] = &keys([
     "version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "upgraded",
     "upgrade", "updated", "update", "patch", "sdk", "driver", "kernel", "library", "package",
     "tag", "bumped",
-];
+]);
 
 /// The span of an IPv4 address starting at the digit at `i`, if any.
 pub(crate) fn detect_v4(b: &[u8], i: usize) -> Option<(usize, usize)> {

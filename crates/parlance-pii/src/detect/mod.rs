@@ -78,7 +78,7 @@ impl<'a> Pass<'a> {
             self.capital(i);
         }
         if c.is_ascii_alphabetic() {
-            self.letters(i);
+            self.letters(i, end);
         }
         if c.is_ascii_hexdigit() && matches!(at(self.b, end), b':' | b'-' | b'.') {
             self.hex(i);
@@ -140,13 +140,16 @@ impl<'a> Pass<'a> {
         })
     }
 
-    fn letters(&mut self, i: usize) {
+    fn letters(&mut self, i: usize, end: usize) {
         let b = self.b;
-        let c = b[i].to_ascii_lowercase();
-        if self.want(Entity::Url) && matches!(c, b'h' | b'f' | b'w' | b's' | b'g') {
+        let next = at(b, end);
+        let url_shaped = next == b':' && at(b, end + 1) == b'/'
+            || next == b'.' && b[i..end].eq_ignore_ascii_case(b"www")
+            || next == b'@' && &b[i..end] == b"git";
+        if url_shaped && self.want(Entity::Url) {
             self.push(Entity::Url, url::detect(b, i));
         }
-        if self.want(Entity::PoBox) && c == b'p' {
+        if matches!(b[i], b'p' | b'P') && end - i <= 4 && self.want(Entity::PoBox) {
             self.push(Entity::PoBox, pobox::detect(b, i));
         }
     }

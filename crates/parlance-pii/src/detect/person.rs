@@ -7,7 +7,7 @@
 //! function words) never start a name.
 
 use crate::names::Names;
-use crate::text::{any_word_before, at, before, is_word};
+use crate::text::{any_word_before, any_word_in_clause_before, at, before, is_word};
 
 /// Up to four words of a candidate name.
 #[derive(Default)]
@@ -36,11 +36,34 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
     }
     let we = name_word_end(b, i)?;
     if names.is_title(&b[i..we]) {
-        return after_title(b, we, names);
+        return after_title(b, we, names, names.is_word_title(&b[i..we]));
     }
-    let direct = listed || direct_cue(b, i, names) || angle_email_follows(b, i);
-    let seq = read(b, i, names, direct)?;
-    decide(b, i, &seq, names, direct).then_some((i, suffix(b, seq.end, names)))
+    let mut direct = Direct { b, i, names, listed, value: None };
+    let seq = read(b, i, names, &mut direct)?;
+    decide(b, i, &seq, names, direct.get()).then_some((i, suffix(b, seq.end, names)))
+}
+
+/// Whether a direct cue introduces the word at `i`, computed on first use (most capitalised
+/// words are rejected before it is needed).
+struct Direct<'a> {
+    b: &'a [u8],
+    i: usize,
+    names: &'a Names,
+    listed: bool,
+    value: Option<bool>,
+}
+
+impl Direct<'_> {
+    fn get(&mut self) -> bool {
+        if let Some(v) = self.value {
+            return v;
+        }
+        let v = self.listed
+            || direct_cue(self.b, self.i, self.names)
+            || angle_email_follows(self.b, self.i);
+        self.value = Some(v);
+        v
+    }
 }
 
 /// The end of a name-shaped word at `i`: an upper-case letter, then lower-case letters, with
@@ -75,21 +98,27 @@ pub(crate) fn upper_len(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// After a title ending at `we` ("Dr", "Mrs."): the following one to three name words.
-fn after_title(b: &[u8], we: usize, names: &Names) -> Option<(usize, usize)> {
+fn after_title(b: &[u8], we: usize, names: &Names, weak: bool) -> Option<(usize, usize)> {
     let mut j = we + usize::from(at(b, we) == b'.');
     if at(b, j) != b' ' {
         return None;
     }
     j += 1;
-    let seq = read(b, j, names, true)?;
+    let mut trusted = Direct { b, i: j, names, listed: false, value: Some(!weak) };
+    let seq = read(b, j, names, &mut trusted)?;
     let single_initial = seq.n == 1 && seq.words[0].1 - seq.words[0].0 == 1;
-    (!single_initial).then_some((j, suffix(b, seq.end, names)))
+    let backed = !weak || census(seq.first(b), names) || census(seq.last(b), names);
+    (!single_initial && backed).then_some((j, suffix(b, seq.end, names)))
+}
+
+fn census(w: &[u8], names: &Names) -> bool {
+    names.is_first(w) || names.surname_rank(w).is_some()
 }
 
 /// Reads the name words from `i`. A known non-name may start the name only when `trusted`
 /// (after a title or a direct cue) and it is a census given name, or when it is a given name
 /// followed by a census surname ("Jordan Leach", "April Rhodes").
-fn read(b: &[u8], i: usize, names: &Names, trusted: bool) -> Option<Seq> {
+fn read(b: &[u8], i: usize, names: &Names, trusted: &mut Direct<'_>) -> Option<Seq> {
     let mut seq = Seq::default();
     let mut j = i;
     while seq.n < seq.words.len() {
@@ -99,7 +128,7 @@ fn read(b: &[u8], i: usize, names: &Names, trusted: bool) -> Option<Seq> {
         if initial && at(b, we) != b'.' && seq.n > 0 {
             break;
         }
-        if seq.n > 0 && !initial && !may_continue(b, &seq, w, names) {
+        if seq.n > 0 && !initial && !may_continue(b, &seq, w, names, trusted) {
             break;
         }
         if seq.n == 0 && !may_start(b, i, we, names, trusted) {
@@ -121,13 +150,13 @@ fn read(b: &[u8], i: usize, names: &Names, trusted: bool) -> Option<Seq> {
 /// and by context: after a title or direct cue ("Miss Green", "Dear April"), before a surname
 /// ("April Rhodes"), or as a frequent surname after a cue or before a verb ("for King",
 /// "Pope lives at").
-fn may_start(b: &[u8], i: usize, we: usize, names: &Names, trusted: bool) -> bool {
+fn may_start(b: &[u8], i: usize, we: usize, names: &Names, trusted: &mut Direct<'_>) -> bool {
     let w = &b[i..we];
     if !names.is_not_name(w) {
         return true;
     }
     let census = names.is_first(w) || names.surname_rank(w).is_some();
-    if trusted && census || names.is_first(w) && surname_follows(b, we, names) {
+    if census && trusted.get() || names.is_first(w) && surname_follows(b, we, names) {
         return true;
     }
     let cue = any_word_before(b, i, 1, |p| names.is_strong_cue(p));
@@ -136,24 +165,59 @@ fn may_start(b: &[u8], i: usize, we: usize, names: &Names, trusted: bool) -> boo
 
 /// Whether `w` may continue the name in `seq`: not a title or suffix, and either not a known
 /// non-name, a frequent surname ("Brown"), or a surname after a given name ("Carl Swift").
-fn may_continue(b: &[u8], seq: &Seq, w: &[u8], names: &Names) -> bool {
-    if names.is_title(w) || names.is_suffix(w) {
+fn may_continue(b: &[u8], seq: &Seq, w: &[u8], names: &Names, trusted: &mut Direct<'_>) -> bool {
+    let surname = names.surname_rank(w).is_some();
+    if names.is_suffix(w) || names.is_title(w) && !surname {
         return false;
     }
     if !names.is_not_name(w) || soft_surname(w, names) {
         return true;
     }
     let street = crate::detect::address_words::contains(crate::detect::address_words::SUFFIXES, w);
-    names.is_first(seq.first(b)) && names.surname_rank(w).is_some() && !street
+    surname && !street && (names.is_first(seq.first(b)) || trusted.get())
+}
+
+/// "Ann Lee: sounds good": a name at the start of a line followed by a colon (chat, minutes).
+fn speaker_label(b: &[u8], e: usize) -> bool {
+    let mut j = e;
+    while j > 0 && (is_word(b[j - 1]) || matches!(b[j - 1], b' ' | b'.' | b'\'' | b'-')) {
+        j -= 1;
+    }
+    j == 0 || b[j - 1] == b'\n'
+}
+
+/// "Clark (cell 555…)", "Ann (ann@x.io)": contact details in parentheses after the name.
+fn contact_paren(b: &[u8], k: usize) -> bool {
+    let we = crate::text::word_end(b, k);
+    let w = &b[k..we];
+    let cue = [
+        &b"cell"[..],
+        b"mobile",
+        b"phone",
+        b"tel",
+        b"email",
+        b"e",
+        b"mail",
+        b"ext",
+        b"fax",
+        b"m",
+        b"t",
+    ];
+    matches!(at(b, k), b'+' | b'0'..=b'9') || cue.iter().any(|c| w.eq_ignore_ascii_case(c))
 }
 
 /// "Ann Lee <ann@example.com>": a name right before an e-mail address in angle brackets.
 fn angle_email_follows(b: &[u8], i: usize) -> bool {
     let window = &b[i..b.len().min(i + 48)];
     let Some(lt) = window.iter().position(|c| *c == b'<') else { return false };
-    let plain = window[..lt]
-        .iter()
-        .all(|c| c.is_ascii_alphabetic() || *c >= 0x80 || matches!(c, b' ' | b'.' | b'\'' | b'-'));
+    let capitalised = window[..lt]
+        .split(|c| *c == b' ')
+        .filter(|t| !t.is_empty())
+        .all(|t| upper_len(t, 0).is_some());
+    let plain = capitalised
+        && window[..lt].iter().all(|c| {
+            c.is_ascii_alphabetic() || *c >= 0x80 || matches!(c, b' ' | b'.' | b'\'' | b'-')
+        });
     plain
         && lt > 1
         && window[lt - 1] == b' '
@@ -215,18 +279,54 @@ fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: bool) -> bool {
     }
     let f = names.is_first(first);
     let l = names.surname_rank(last);
-    let cue = any_word_before(b, i, 1, |w| names.is_strong_cue(w));
     let post = post_cue(b, seq.end, names);
-    if full_words(seq) >= 2 {
-        return f || l.is_some() || direct || (cue || post) && !place_like(first);
-    }
     if direct {
         return true;
+    }
+    if full_words(seq) >= 2 {
+        return pair(b, i, seq, names, post);
     }
     if post && (f || l.is_some()) {
         return true;
     }
+    let cue = any_word_before(b, i, 1, |w| names.is_strong_cue(w));
     cue && (f || l.is_some_and(|r| r < 10000))
+}
+
+/// Two or more name words. Census-backed pairs are names unless both words are also common
+/// English words ("Will Power", "Major Component") and no cue says so; pairs of unknown words
+/// need a cue that is more than a preposition.
+fn pair(b: &[u8], i: usize, seq: &Seq, names: &Names, post: bool) -> bool {
+    let (first, last) = (seq.first(b), seq.last(b));
+    let f = names.is_first(first);
+    let l = names.surname_rank(last);
+    let person_cue = post
+        || any_word_in_clause_before(b, i, 3, |w| names.is_strong_cue(w) && !is_preposition(w));
+    let cue = person_cue || any_word_before(b, i, 1, |w| names.is_strong_cue(w));
+    let plain = |w: &[u8]| !names.is_common_word(w) && !non_name_ending(w);
+    match (f, l) {
+        (true, Some(_)) => plain(first) || plain(last) || cue,
+        (true, None) => plain(first) && !non_name_ending(last) || cue,
+        (false, Some(r)) => plain(first) && (r < 2000 || cue) || person_cue,
+        (false, None) => person_cue && !place_like(first) && !non_name_ending(first),
+    }
+}
+
+fn is_preposition(w: &[u8]) -> bool {
+    matches!(w, b"to" | b"for" | b"of" | b"and" | b"by" | b"with" | b"from" | b"per" | b"via")
+}
+
+/// Endings of English common nouns and adjectives that names (outside the census) rarely have.
+fn non_name_ending(w: &[u8]) -> bool {
+    const ENDINGS: &[&[u8]] = &[
+        b"tion", b"sion", b"ment", b"ness", b"ity", b"ing", b"ive", b"ous", b"able", b"ible",
+        b"ful", b"less", b"ism", b"ical", b"ship", b"ware", b"ance", b"ence", b"ings", b"ions",
+        b"ents", b"ies", b"ics", b"ary", b"ory",
+    ];
+    let lower: [u8; 8] = std::array::from_fn(|k| {
+        w.len().checked_sub(8 - k).map_or(0, |p| w[p].to_ascii_lowercase())
+    });
+    ENDINGS.iter().any(|e| lower.ends_with(e))
 }
 
 /// A first word that names a place or road kind ("Cape Town", "Park Avenue").
@@ -239,9 +339,15 @@ fn post_cue(b: &[u8], e: usize, names: &Names) -> bool {
     if at(b, e) == b'\'' && at(b, e + 1) == b's' && !is_word(at(b, e + 2)) {
         return true;
     }
+    if at(b, e) == b':' && at(b, e + 1) == b' ' {
+        return speaker_label(b, e);
+    }
     let j = e + usize::from(at(b, e) == b',');
     if at(b, j) != b' ' {
         return false;
+    }
+    if at(b, j + 1) == b'(' {
+        return contact_paren(b, j + 2);
     }
     let we = crate::text::word_end(b, j + 1);
     let w = &b[j + 1..we];
@@ -257,13 +363,33 @@ fn post_cue(b: &[u8], e: usize, names: &Names) -> bool {
 fn direct_cue(b: &[u8], i: usize, names: &Names) -> bool {
     let mut prev = [0u8; 24];
     let p = crate::text::prev_word(b, i, &mut prev);
-    if !names.is_direct_cue(p) {
+    if p == b"you" {
+        return any_word_before(b, i, 2, |w| w == b"thank");
+    }
+    if !names.is_direct_cue(p) || crosses_sentence(b, i) {
         return false;
+    }
+    if p == b"name" {
+        return gap(b, i).contains(&b':');
     }
     if matches!(p, b"is" | b"am" | b"m") {
         return any_word_before(b, i, 3, |w| matches!(w, b"name" | b"i" | b"this"));
     }
     true
+}
+
+/// The punctuation and blanks between the previous word and `i`.
+fn gap(b: &[u8], i: usize) -> &[u8] {
+    let mut j = i;
+    while j > 0 && !is_word(b[j - 1]) {
+        j -= 1;
+    }
+    &b[j..i]
+}
+
+/// Whether a sentence ends between the previous word and `i` ("YOUR NAME. Permission").
+fn crosses_sentence(b: &[u8], i: usize) -> bool {
+    gap(b, i).iter().any(|c| matches!(c, b'.' | b'!' | b'?' | b';'))
 }
 
 /// Extends over a trailing name suffix: ` Jr.`, `, PhD`, ` III`.
@@ -330,6 +456,22 @@ mod tests {
             find(&n, "Sanchez and Lucy Palmer approved", "Sanchez").as_deref(),
             Some("Sanchez")
         );
+        assert_eq!(find(&n, "Good morning Andre!", "Andre").as_deref(), Some("Andre"));
+        assert_eq!(find(&n, "Thank you, Tammy!", "Tammy").as_deref(), Some("Tammy"));
+        assert_eq!(find(&n, "hi\nBell: the numbers", "Bell").as_deref(), Some("Bell"));
+        assert_eq!(find(&n, "Forwarding to Joan Lee <j@x.com>", "Forw"), None);
+        assert_eq!(
+            find(&n, "Clark (cell +1-822-784-7272) will", "Clark").as_deref(),
+            Some("Clark")
+        );
+        assert_eq!(
+            find(&n, "Meeting with Darren Lord about", "Darren").as_deref(),
+            Some("Darren Lord")
+        );
+        assert_eq!(
+            find(&n, "Best regards,\nLaetitia Paris", "Laet").as_deref(),
+            Some("Laetitia Paris")
+        );
     }
 
     #[test]
@@ -344,6 +486,9 @@ mod tests {
             ("May I ask", "May"),
             ("Main Street", "Main"),
             ("Welcome to Springfield", "Spring"),
+            ("visited Surface Pro 9", "Surface"),
+            ("Ring (021)-0533122 now", "Ring"),
+            ("Warning: the disk", "Warning"),
             ("The report", "The"),
             ("flights to Cape Town", "Cape"),
             ("the office in Rio de Janeiro", "Rio"),

@@ -5,10 +5,11 @@
 //! Dates, times, prices, versions and order numbers never have these shapes.
 
 use crate::text::{
-    at, before, clean_end, continues_number, cue_before, glued_before, is_word, skip_blanks,
+    Key, at, before, clean_end, continues_number, cue_before, glued_before, is_word, keys,
+    skip_blanks,
 };
 
-const CUES: &[&str] = &[
+const CUES: &[Key] = &keys([
     "phone",
     "phones",
     "call",
@@ -31,8 +32,15 @@ const CUES: &[&str] = &[
     "ph",
     "mob",
     "landline",
-];
-const ANTI_CUES: &[&str] = &[
+    "line",
+    "hotline",
+    "number",
+    "direct",
+    "helpline",
+    "phoned",
+    "cellular",
+]);
+const ANTI_CUES: &[Key] = &keys([
     "isbn",
     "order",
     "invoice",
@@ -54,7 +62,28 @@ const ANTI_CUES: &[&str] = &[
     "model",
     "build",
     "transaction",
-];
+    "confirmation",
+    "booking",
+    "flight",
+    "policy",
+    "member",
+    "routing",
+    "claim",
+    "record",
+    "batch",
+    "shipment",
+    "parcel",
+    "package",
+    "receipt",
+    "voucher",
+    "coupon",
+    "license",
+    "licence",
+    "vin",
+]);
+
+/// Words that may stand between an anti-cue and the number ("order number 123", "ticket id 9").
+const NUMBER_WORDS: &[Key] = &keys(["number", "no", "nr", "num", "id", "code", "ref", "nbr"]);
 
 /// Digit groups read from the text.
 #[derive(Default)]
@@ -161,7 +190,7 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     if g.plus {
         return (8..=15).contains(&g.digits) && g.first[0] != b'0';
     }
-    if !line_start(b, i) && cue_before(b, i, 2, ANTI_CUES) {
+    if !line_start(b, i) && anti_cue(b, i) {
         return false;
     }
     let nanp = shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && g.first[0] == b'1');
@@ -169,8 +198,34 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     if nanp || intl {
         return true;
     }
-    let cue = ext || cue_before(b, i, 4, CUES);
-    cue && (bare_nanp(g) || national(g)) || own_line(b, i, g.end) && bare_nanp(g)
+    if trunk_national(g) {
+        return true;
+    }
+    if !(bare_nanp(g) || national(g)) {
+        return false;
+    }
+    ext || cue_before(b, i, 6, CUES) || own_line(b, i, g.end) && bare_nanp(g)
+}
+
+/// "order 555…", "order number 555…", "ticket id 555…": the number is an identifier.
+fn anti_cue(b: &[u8], i: usize) -> bool {
+    let mut prev: [Key; 2] = [0; 2];
+    let mut k = 0;
+    crate::text::any_word_before(b, i, 2, |w| {
+        prev[k] = crate::text::key(w).unwrap_or(0);
+        k += 1;
+        false
+    });
+    ANTI_CUES.contains(&prev[0]) || NUMBER_WORDS.contains(&prev[0]) && ANTI_CUES.contains(&prev[1])
+}
+
+/// A national number with a trunk `0` (not `00`), grouped or with a parenthesised area code:
+/// "(01787) 622336", "0115 496 0805", "03 86 12 81 86".
+fn trunk_national(g: &Groups) -> bool {
+    let trunk = g.first[0] == b'0' && g.first[1] != b'0';
+    let grouped = (g.paren || g.n >= 2) && (9..=11).contains(&g.digits);
+    let solid = g.n == 1 && (10..=11).contains(&g.digits);
+    trunk && (grouped || solid) && national(g)
 }
 
 /// Whether only blanks separate `i` from the start of its line.
@@ -196,8 +251,9 @@ fn bare_nanp(g: &Groups) -> bool {
 fn national(g: &Groups) -> bool {
     let shape = g.shape();
     let dotted_quad = g.dots && g.n == 4 && shape.iter().all(|l| *l <= 3);
+    let zip_plus4 = shape == [5, 4];
     let isbn_like = g.n >= 4 && shape[g.n - 1] == 1;
-    if is_date(shape) || dotted_quad || isbn_like {
+    if is_date(shape) || dotted_quad || isbn_like || zip_plus4 {
         return false;
     }
     let grouped = g.n >= 2 && (7..=15).contains(&g.digits) && g.shape().iter().all(|l| *l <= 8);
@@ -242,6 +298,11 @@ mod tests {
         assert_eq!(find("phone 020 7946 0958", "0").as_deref(), Some("020 7946 0958"));
         assert_eq!(find("(555)555-5555", "(").as_deref(), Some("(555)555-5555"));
         assert_eq!(find("Fax: 37308392259", "3").as_deref(), Some("37308392259"));
+        assert_eq!(find("office at (01787) 622336.", "(").as_deref(), Some("(01787) 622336"));
+        assert_eq!(find("office at 03 86 12 81 86.", "0").as_deref(), Some("03 86 12 81 86"));
+        assert_eq!(find("office at 07349677176.", "0").as_deref(), Some("07349677176"));
+        assert_eq!(find("Zachary Case (cell 873.238.3513)", "8").as_deref(), Some("873.238.3513"));
+        assert_eq!(find("her direct line is 4802334818", "4").as_deref(), Some("4802334818"));
         assert_eq!(find("Thanks,\nTina King\n3042902369", "3").as_deref(), Some("3042902369"));
         assert_eq!(find("David Case\n649-305-7030", "6").as_deref(), Some("649-305-7030"));
     }
@@ -260,6 +321,9 @@ mod tests {
             ("version 1.2.3.4", "1"),
             ("C++11", "+"),
             ("ref 555-123-4567", "5"),
+            ("order number 5551234567", "5"),
+            ("zip code 02556-1825", "0"),
+            ("call about ticket id 2125551234", "2"),
             ("call after 27.12.2002", "2"),
             ("call after release 32.31.23.15", "3"),
             ("call after ISBN-13: 0-397-57267-0", "0"),

@@ -1,9 +1,9 @@
 //! US social security numbers: `ddd-dd-dddd` (or blanks), with a valid area (not 000, 666 or
 //! 900–999), group (not 00) and serial (not 0000); nine bare digits only after an "SSN" cue.
 
-use crate::text::{at, clean_end, cue_before, digits_end, glued_before};
+use crate::text::{Key, at, clean_end, cue_before, digits_end, glued_before, keys};
 
-const CUES: &[&str] = &["ssn", "social", "security", "ss"];
+const CUES: &[Key] = &keys(["ssn", "social", "security", "ss"]);
 
 /// The span of an SSN starting at the digit at `i`, if any.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {

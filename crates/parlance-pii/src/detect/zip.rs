@@ -2,16 +2,22 @@
 //! code or name, or within three words of "zip"/"postal code". A bare 5-digit number is not one.
 
 use crate::detect::address_words::{STATE_CODES, STATE_NAMES, STATE_SECOND, contains};
-use crate::text::{any_word_before, at, before, clean_end, digits_end, glued_before, is_word};
+use crate::text::{
+    Key, any_word_before, at, before, clean_end, digits_end, glued_before, is_word, keys,
+};
 
-const CUES: &[&str] = &["zip", "zipcode", "postal", "postcode", "zip4"];
+const CUE_WORDS: &[&str] = &["zip", "zipcode", "postal", "postcode", "zip4"];
+const CUES: &[Key] = &keys(["zip", "zipcode", "postal", "postcode", "zip4"]);
 
 /// The span of a ZIP code starting at the digit at `i`, if any.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     let end = shape(b, i)?;
     let ok = !glued_before(b, i)
         && clean_end(b, end)
-        && (after_state(b, i) || crate::text::cue_before(b, i, 4, CUES) || after_po_box(b, i));
+        && (after_state(b, i)
+            || crate::text::cue_before(b, i, 4, CUES)
+            || after_po_box(b, i)
+            || crate::text::cue_after(b, end, 4, CUE_WORDS));
     ok.then_some((i, end))
 }
 
@@ -68,6 +74,7 @@ mod tests {
         assert_eq!(find("Austin, Texas 73301.", "7").as_deref(), Some("73301"));
         assert_eq!(find("ZIP code: 10001", "1").as_deref(), Some("10001"));
         assert_eq!(find("the zip code is now 10001", "1").as_deref(), Some("10001"));
+        assert_eq!(find("Is 05683 the right zip code?", "0").as_deref(), Some("05683"));
         assert_eq!(find("PO Box 47439, 63890.", "6").as_deref(), Some("63890"));
     }
 
@@ -77,5 +84,6 @@ mod tests {
         assert_eq!(find("Zürich résumé café 12345", "1"), None);
         assert_eq!(find("zip 123456", "1"), None);
         assert_eq!(find("in 12345 ways", "1"), None);
+        assert_eq!(find("order 12345. Zip code later", "1"), None);
     }
 }

@@ -1,4 +1,6 @@
 //! The stages of a component's pipeline, innermost first.
 
+pub mod cache;
 pub mod pii;
 pub mod provider;
+pub mod resiliency;

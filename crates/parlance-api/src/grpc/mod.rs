@@ -1,0 +1,129 @@
+//! The Dapr gRPC API (spec §2): `dapr.proto.runtime.v1.Dapr` with `ConverseAlpha1`,
+//! `ConverseAlpha2` and `GetMetadata` — a thin adapter over the same
+//! [`parlance_pipeline::ConversationService`] as the HTTP door: decode → service → encode, with
+//! errors mapped once ([`error`]). Every other RPC answers `UNIMPLEMENTED`; server reflection
+//! is on; the API token is checked for every method ([`auth`]).
+
+pub mod auth;
+pub mod decode;
+pub mod encode;
+pub mod error;
+mod metadata;
+
+use std::future::Future;
+
+use parlance_core::CallContext;
+use parlance_pipeline::{CacheMode, CallOptions, Conversed};
+use parlance_proto::runtime as pb;
+use parlance_proto::runtime::dapr_server::{Dapr, DaprServer};
+use tokio::net::TcpListener;
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::service::InterceptorLayer;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status};
+
+use crate::http::CACHE_HEADER;
+use crate::sidecar::Sidecar;
+
+/// Why the gRPC server stopped with an error.
+pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The `Dapr` service over a sidecar.
+#[derive(Clone)]
+pub struct DaprApi {
+    sidecar: Sidecar,
+}
+
+impl DaprApi {
+    /// The service, to be wrapped in [`DaprServer`].
+    pub fn new(sidecar: Sidecar) -> DaprApi {
+        DaprApi { sidecar }
+    }
+}
+
+#[tonic::async_trait]
+impl Dapr for DaprApi {
+    async fn converse_alpha1(
+        &self,
+        req: Request<pb::ConversationRequest>,
+    ) -> Result<Response<pb::ConversationResponse>, Status> {
+        let opts = options(req.metadata());
+        let mut raw = req.into_inner();
+        let name = std::mem::take(&mut raw.name);
+        let mut conv = decode::alpha1(raw);
+        let parameters = std::mem::take(&mut conv.parameters);
+        let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
+        let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
+        Ok(with_cache(encode::alpha1(context_id, &done.chat, &parameters), &done))
+    }
+
+    async fn converse_alpha2(
+        &self,
+        req: Request<pb::ConversationRequestAlpha2>,
+    ) -> Result<Response<pb::ConversationResponseAlpha2>, Status> {
+        let opts = options(req.metadata());
+        let mut raw = req.into_inner();
+        let name = std::mem::take(&mut raw.name);
+        let conv = decode::alpha2(raw).map_err(error::status)?;
+        let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
+        let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
+        Ok(with_cache(encode::alpha2(context_id, &done.chat), &done))
+    }
+
+    async fn get_metadata(
+        &self,
+        _req: Request<pb::GetMetadataRequest>,
+    ) -> Result<Response<pb::GetMetadataResponse>, Status> {
+        Ok(Response::new(metadata::response(&self.sidecar)))
+    }
+}
+
+/// Per-call options from metadata, by the HTTP door's rules: `cache-control`
+/// (`no-store` bypasses the cache, `no-cache` refreshes it) and `traceparent`.
+fn options(md: &MetadataMap) -> CallOptions {
+    let text = |k: &str| md.get(k).and_then(|v| v.to_str().ok());
+    let mut cache = CacheMode::Normal;
+    for d in text("cache-control").unwrap_or("").split(',').map(|d| d.trim().to_ascii_lowercase()) {
+        match d.as_str() {
+            "no-store" => cache = CacheMode::Bypass,
+            "no-cache" if cache == CacheMode::Normal => cache = CacheMode::Refresh,
+            _ => {}
+        }
+    }
+    let ctx = CallContext { traceparent: text("traceparent").map(str::to_string), ..CallContext::default() };
+    CallOptions { cache, ctx }
+}
+
+/// The response, with `x-parlance-cache` when the component has a cache.
+fn with_cache<T>(msg: T, done: &Conversed) -> Response<T> {
+    let mut resp = Response::new(msg);
+    if let Some(c) = done.cache {
+        resp.metadata_mut().insert(CACHE_HEADER, MetadataValue::from_static(c.as_str()));
+    }
+    resp
+}
+
+/// Serves the gRPC API on `listener` until `shutdown` resolves, then drains in-flight calls.
+pub async fn serve(
+    listener: TcpListener,
+    sidecar: Sidecar,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let token = InterceptorLayer::new(auth::TokenCheck::new(sidecar.api_token.clone()));
+    let dapr = DaprServer::new(DaprApi::new(sidecar.clone()))
+        .max_decoding_message_size(sidecar.max_body)
+        .max_encoding_message_size(usize::MAX);
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(parlance_proto::FILE_DESCRIPTOR_SET);
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(parlance_proto::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    tonic::transport::Server::builder()
+        .layer(token)
+        .add_service(dapr)
+        .add_service(reflection.build_v1()?)
+        .add_service(reflection_v1alpha)
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .await?;
+    Ok(())
+}

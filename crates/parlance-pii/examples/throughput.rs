@@ -1,0 +1,42 @@
+//! Throughput of `Scrubber::scrub` on the benchmark inputs, measured in *thread CPU time*
+//! (`/proc/thread-self/schedstat`), so that the figure stays meaningful on a shared, loaded
+//! machine where wall-clock benchmarks (criterion) mostly measure the neighbours. Linux only.
+//!
+//! `cargo run -p parlance-pii --example throughput --release`
+
+#[path = "../benches/inputs/mod.rs"]
+mod inputs;
+
+use parlance_pii::Scrubber;
+use std::hint::black_box;
+
+/// Nanoseconds this thread has spent on a CPU.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn measure(s: &Scrubber, name: &str, text: &str) {
+    let reps = (64 << 20) / text.len().max(1);
+    for _ in 0..reps / 8 + 1 {
+        black_box(s.scrub(black_box(text)));
+    }
+    let start = cpu_ns();
+    for _ in 0..reps {
+        black_box(s.scrub(black_box(text)));
+    }
+    let secs = (cpu_ns() - start) as f64 / 1e9;
+    let mbps = (reps * text.len()) as f64 / secs / 1e6;
+    println!("| {name} | {} B | {mbps:.0} MB/s |", text.len());
+}
+
+fn main() {
+    let s = Scrubber::default();
+    let doc = inputs::mixed_document();
+    println!("| Input | Size | Throughput (CPU time) |\n| --- | ---: | ---: |");
+    measure(&s, "message without PII", inputs::CLEAN);
+    measure(&s, "message with PII", inputs::DIRTY);
+    measure(&s, "mixed document", &doc);
+}

@@ -1,0 +1,276 @@
+//! Every metric parlance exports, named in this one module, with typed low-cardinality labels:
+//! the component label only ever holds a configured component name (`unknown` otherwise), the
+//! model label the component's configured model, the code label a Dapr error code.
+//!
+//! Names follow Prometheus conventions and, where they define one, the OpenTelemetry GenAI
+//! semantic conventions (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`, with
+//! dots written as underscores). Recording is lock-free on the hot path apart from the label
+//! map look-up of `prometheus-client`'s `Family` (a read lock).
+
+use std::time::Duration;
+
+use parlance_core::{ApiVersion, ErrorCode, Usage};
+use parlance_pii::{Entity, EntityCounts};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::stage::CacheStatus;
+
+/// Latency buckets in seconds: 50 µs … 60 s.
+const LATENCY_BUCKETS: [f64; 18] = [
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+    2.5, 10.0, 30.0, 60.0,
+];
+/// Time spent inside parlance: 10 µs … 100 ms.
+const OVERHEAD_BUCKETS: [f64; 12] =
+    [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+/// Token counts per call, as the GenAI conventions suggest (powers of 4).
+const TOKEN_BUCKETS: [f64; 14] = [
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+    16777216.0, 67108864.0,
+];
+
+/// Labels of a finished API request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    api: &'static str,
+    component: String,
+    code: &'static str,
+}
+
+/// Labels of per-component timings.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentLabels {
+    api: &'static str,
+    component: String,
+}
+
+/// GenAI-convention labels of a provider call.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GenAiLabels {
+    gen_ai_operation_name: &'static str,
+    gen_ai_provider_name: &'static str,
+    gen_ai_request_model: String,
+    component: String,
+}
+
+/// Token labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TokenLabels {
+    gen_ai_provider_name: &'static str,
+    gen_ai_request_model: String,
+    gen_ai_token_type: &'static str,
+    component: String,
+}
+
+/// Cache labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    component: String,
+    status: &'static str,
+}
+
+/// PII labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EntityLabels {
+    entity: &'static str,
+}
+
+/// Component-only labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OnlyComponent {
+    component: String,
+}
+
+fn latency() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+fn overhead() -> Histogram {
+    Histogram::new(OVERHEAD_BUCKETS)
+}
+fn tokens() -> Histogram {
+    Histogram::new(TOKEN_BUCKETS)
+}
+
+type HistFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The registry and every metric family.
+pub struct Telemetry {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    duration: HistFamily<ComponentLabels>,
+    overhead: HistFamily<ComponentLabels>,
+    operation: HistFamily<GenAiLabels>,
+    token_usage: HistFamily<TokenLabels>,
+    tokens: Family<TokenLabels, Counter>,
+    cache: Family<CacheLabels, Counter>,
+    tokens_saved: Family<OnlyComponent, Counter>,
+    pii: Family<EntityLabels, Counter>,
+    in_flight: Gauge<i64, AtomicI64>,
+    shed: Counter,
+}
+
+type AtomicI64 = std::sync::atomic::AtomicI64;
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Telemetry::new()
+    }
+}
+
+impl Telemetry {
+    /// A fresh registry with every family registered.
+    pub fn new() -> Telemetry {
+        let mut registry = Registry::default();
+        let t = Telemetry {
+            requests: Family::default(),
+            duration: Family::new_with_constructor(latency),
+            overhead: Family::new_with_constructor(overhead),
+            operation: Family::new_with_constructor(latency),
+            token_usage: Family::new_with_constructor(tokens),
+            tokens: Family::default(),
+            cache: Family::default(),
+            tokens_saved: Family::default(),
+            pii: Family::default(),
+            in_flight: Gauge::default(),
+            shed: Counter::default(),
+            registry: Registry::default(),
+        };
+        t.register(&mut registry);
+        Telemetry { registry, ..t }
+    }
+
+    fn register(&self, r: &mut Registry) {
+        r.register("parlance_requests", "Conversation requests by API, component and result code", self.requests.clone());
+        r.register("parlance_request_duration_seconds", "End-to-end duration of conversation requests", self.duration.clone());
+        r.register("parlance_overhead_seconds", "Time spent inside parlance per request, excluding upstream calls", self.overhead.clone());
+        r.register("gen_ai_client_operation_duration_seconds", "Duration of GenAI provider calls (gen_ai.client.operation.duration)", self.operation.clone());
+        r.register("gen_ai_client_token_usage", "Tokens per GenAI call by type (gen_ai.client.token.usage)", self.token_usage.clone());
+        r.register("parlance_tokens", "Tokens by component, model and type (input, output, cached_input)", self.tokens.clone());
+        r.register("parlance_cache_requests", "Response cache outcomes", self.cache.clone());
+        r.register("parlance_cache_tokens_saved", "Tokens not spent upstream thanks to response cache hits", self.tokens_saved.clone());
+        r.register("parlance_pii_entities", "PII entities found and obfuscated, by type", self.pii.clone());
+        r.register("parlance_requests_in_flight", "Conversation requests being handled", self.in_flight.clone());
+        r.register("parlance_load_shed", "Requests refused because the concurrency limit was reached", self.shed.clone());
+    }
+
+    /// Lets other parts register their own metrics (e.g. collectors over cache statistics).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// The Prometheus text exposition of everything.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+
+    /// A finished request: `code` is `None` on success; `upstream` is time spent waiting on
+    /// providers (the rest is parlance's overhead).
+    pub fn request(&self, api: ApiVersion, component: &str, code: Option<ErrorCode>, total: Duration, upstream: Duration) {
+        let code = code.map(ErrorCode::as_str).unwrap_or("OK");
+        let component = component.to_string();
+        self.requests.get_or_create(&RequestLabels { api: api.label(), component: component.clone(), code }).inc();
+        let labels = ComponentLabels { api: api.label(), component };
+        self.duration.get_or_create(&labels).observe(total.as_secs_f64());
+        if code == "OK" {
+            self.overhead.get_or_create(&labels).observe(total.saturating_sub(upstream).as_secs_f64());
+        }
+    }
+
+    /// One provider call and the usage it reported.
+    pub fn provider_call(&self, call: &ProviderCall<'_>, elapsed: Duration, usage: Option<&Usage>) {
+        let labels = GenAiLabels {
+            gen_ai_operation_name: "chat",
+            gen_ai_provider_name: call.provider,
+            gen_ai_request_model: call.model.to_string(),
+            component: call.component.to_string(),
+        };
+        self.operation.get_or_create(&labels).observe(elapsed.as_secs_f64());
+        if let Some(u) = usage {
+            let cached = u.prompt_details.as_ref().map(|d| d.cached_tokens).unwrap_or(0);
+            for (kind, n) in [("input", u.prompt_tokens), ("output", u.completion_tokens), ("cached_input", cached)] {
+                let l = TokenLabels {
+                    gen_ai_provider_name: call.provider,
+                    gen_ai_request_model: call.model.to_string(),
+                    gen_ai_token_type: kind,
+                    component: call.component.to_string(),
+                };
+                self.tokens.get_or_create(&l).inc_by(n);
+                if kind != "cached_input" {
+                    self.token_usage.get_or_create(&l).observe(n as f64);
+                }
+            }
+        }
+    }
+
+    /// A response cache outcome; on a hit, the tokens the stored answer had cost.
+    pub fn cache(&self, component: &str, status: CacheStatus, saved_tokens: u64) {
+        let labels = CacheLabels { component: component.to_string(), status: status.as_str() };
+        self.cache.get_or_create(&labels).inc();
+        if saved_tokens > 0 {
+            self.tokens_saved.get_or_create(&OnlyComponent { component: component.to_string() }).inc_by(saved_tokens);
+        }
+    }
+
+    /// PII entities found in one request.
+    pub fn pii(&self, counts: &EntityCounts) {
+        for entity in Entity::ALL {
+            let n = counts.get(entity);
+            if n > 0 {
+                self.pii.get_or_create(&EntityLabels { entity: entity.label() }).inc_by(u64::from(n));
+            }
+        }
+    }
+
+    /// A request starts (+1) or ends (-1).
+    pub fn in_flight(&self, delta: i64) {
+        self.in_flight.inc_by(delta);
+    }
+
+    /// A request was refused by the concurrency limit.
+    pub fn shed(&self) {
+        self.shed.inc();
+    }
+}
+
+/// Who a provider call went to, for its metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderCall<'a> {
+    /// The component name.
+    pub component: &'a str,
+    /// The GenAI-convention provider name (`openai`, `anthropic`, `aws.bedrock`, …).
+    pub provider: &'static str,
+    /// The configured model (`echo` has none: empty).
+    pub model: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_encodes() {
+        let t = Telemetry::new();
+        t.request(ApiVersion::Alpha2, "echo", None, Duration::from_millis(3), Duration::from_millis(2));
+        t.request(ApiVersion::Alpha1, "unknown", Some(ErrorCode::ConversationNotFound), Duration::from_millis(1), Duration::ZERO);
+        let usage = Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() };
+        let call = ProviderCall { component: "openai", provider: "openai", model: "gpt-4o" };
+        t.provider_call(&call, Duration::from_millis(2), Some(&usage));
+        t.cache("openai", CacheStatus::Hit, 15);
+        let text = t.encode();
+        assert!(text.contains(r#"parlance_requests_total{api="alpha2",component="echo",code="OK"} 1"#), "{text}");
+        assert!(text.contains(r#"code="ERR_CONVERSATION_NOT_FOUND""#), "{text}");
+        assert!(text.contains("parlance_overhead_seconds_bucket"), "{text}");
+        assert!(text.contains(r#"parlance_tokens_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",gen_ai_token_type="input",component="openai"} 10"#), "{text}");
+        assert!(text.contains("gen_ai_client_token_usage_bucket"), "{text}");
+        assert!(text.contains(r#"parlance_cache_tokens_saved_total{component="openai"} 15"#), "{text}");
+    }
+}

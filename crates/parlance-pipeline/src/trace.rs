@@ -1,0 +1,91 @@
+//! One span per conversation call, with the OpenTelemetry GenAI attributes (operation,
+//! provider, request/response model, token usage, finish reasons) and never the prompt or the
+//! completion text. The W3C `traceparent` of the incoming request becomes the span's parent, and
+//! the span becomes the parent of the upstream call.
+//!
+//! When no OpenTelemetry layer is installed (no `OTEL_EXPORTER_OTLP_*` configuration) the span
+//! is an ordinary `tracing` span, and the incoming `traceparent` is passed upstream unchanged.
+
+use std::collections::HashMap;
+
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use parlance_core::{ApiError, ChatResponse};
+use tracing::Span;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+/// Opens the span of one conversation call.
+pub fn call_span(component: &str, provider: &'static str, model: &str) -> Span {
+    let name = if model.is_empty() { "chat".to_string() } else { format!("chat {model}") };
+    tracing::info_span!(
+        "chat",
+        otel.name = %name,
+        otel.kind = "client",
+        otel.status_code = Empty,
+        gen_ai.operation.name = "chat",
+        gen_ai.provider.name = provider,
+        gen_ai.request.model = model,
+        gen_ai.response.model = Empty,
+        gen_ai.usage.input_tokens = Empty,
+        gen_ai.usage.output_tokens = Empty,
+        gen_ai.response.finish_reasons = Empty,
+        dapr.component = component,
+        error.type = Empty,
+    )
+}
+
+/// Makes the incoming `traceparent` the span's parent.
+pub fn link_parent(span: &Span, traceparent: Option<&str>) {
+    let Some(tp) = traceparent else { return };
+    let carrier: HashMap<String, String> = HashMap::from([("traceparent".to_string(), tp.to_string())]);
+    let cx = TraceContextPropagator::new().extract(&carrier);
+    if cx.span().span_context().is_valid() {
+        let _ = span.set_parent(cx);
+    }
+}
+
+/// The `traceparent` to send upstream: this span when it is exported, else the incoming one.
+pub fn outgoing_traceparent(span: &Span, incoming: Option<String>) -> Option<String> {
+    let cx = span.context();
+    if !cx.span().span_context().is_valid() {
+        return incoming;
+    }
+    let mut carrier: HashMap<String, String> = HashMap::new();
+    TraceContextPropagator::new().inject_context(&cx, &mut carrier);
+    carrier.remove("traceparent").or(incoming)
+}
+
+/// Records the reply's GenAI attributes.
+pub fn record_reply(span: &Span, chat: &ChatResponse) {
+    if let Some(m) = &chat.model {
+        span.record("gen_ai.response.model", m.as_str());
+    }
+    if let Some(u) = &chat.usage {
+        span.record("gen_ai.usage.input_tokens", u.prompt_tokens);
+        span.record("gen_ai.usage.output_tokens", u.completion_tokens);
+    }
+    let reasons: Vec<&str> = chat.choices.iter().map(|c| c.finish_reason.as_str()).collect();
+    span.record("gen_ai.response.finish_reasons", format!("{reasons:?}").as_str());
+}
+
+/// Records a failure (its Dapr code, not its message, which may quote upstream text).
+pub fn record_error(span: &Span, err: &ApiError) {
+    span.record("error.type", err.code.as_str());
+    span.record("otel.status_code", "ERROR");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_an_exporter_the_incoming_traceparent_passes_through() {
+        let span = call_span("echo", "echo", "");
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string();
+        link_parent(&span, Some(&tp));
+        assert_eq!(outgoing_traceparent(&span, Some(tp.clone())), Some(tp));
+        assert_eq!(outgoing_traceparent(&span, None), None);
+    }
+}

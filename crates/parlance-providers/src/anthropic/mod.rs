@@ -1,0 +1,86 @@
+//! The Anthropic Messages API, spoken by `conversation.anthropic` (Anthropic or Microsoft
+//! Foundry): `POST {endpoint}/messages` with `x-api-key` and `anthropic-version`.
+
+pub mod config;
+mod convert;
+mod error;
+mod wire;
+
+use async_trait::async_trait;
+use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError};
+
+pub use config::{AnthropicConfig, ApiType};
+pub use convert::OPENING_TURN;
+
+use crate::{http_error, upstream};
+
+/// The beta that enables the one-hour prompt cache (`cache_control.ttl: "1h"`).
+const LONG_CACHE_BETA: &str = "extended-cache-ttl-2025-04-11";
+
+/// A configured `conversation.anthropic` component.
+pub struct AnthropicProvider {
+    cfg: AnthropicConfig,
+    client: reqwest::Client,
+}
+
+impl AnthropicProvider {
+    /// Builds the provider on the shared HTTP client.
+    pub fn new(cfg: AnthropicConfig, client: reqwest::Client) -> AnthropicProvider {
+        AnthropicProvider { cfg, client }
+    }
+
+    fn request(
+        &self,
+        body: Vec<u8>,
+        long_cache: bool,
+        ctx: &CallContext,
+    ) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .client
+            .post(&self.cfg.url)
+            .timeout(self.cfg.timeout)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header("x-api-key", &self.cfg.key)
+            .header("anthropic-version", config::API_VERSION)
+            .body(body);
+        if long_cache {
+            rb = rb.header("anthropic-beta", LONG_CACHE_BETA);
+        }
+        if let Some(tp) = &ctx.traceparent {
+            rb = rb.header("traceparent", tp);
+        }
+        rb
+    }
+}
+
+#[async_trait]
+impl Provider for AnthropicProvider {
+    async fn converse(
+        &self,
+        request: &ChatRequest,
+        ctx: &CallContext,
+    ) -> Result<ChatResponse, ProviderError> {
+        let wire = convert::to_wire(&self.cfg, request)?;
+        let body = serde_json::to_vec(&wire)
+            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))?;
+        let long_cache = convert::wants_long_cache(request);
+        let resp = self.request(body, long_cache, ctx).send().await.map_err(http_error)?;
+        let status = resp.status().as_u16();
+        let retry_after = upstream::retry_after(resp.headers().get(http::header::RETRY_AFTER));
+        let bytes = resp.bytes().await.map_err(http_error)?;
+        if !(200..300).contains(&status) {
+            return Err(error::from_status(status, &bytes, retry_after, &self.cfg.key));
+        }
+        let reply: wire::MessagesResponse = serde_json::from_slice(&bytes).map_err(|e| {
+            ProviderError::transient(
+                FailureKind::MalformedReply,
+                format!("malformed upstream reply: {e}"),
+            )
+        })?;
+        Ok(convert::from_wire(&self.cfg, request, reply))
+    }
+
+    fn model(&self) -> Option<&str> {
+        Some(&self.cfg.model)
+    }
+}

@@ -1,0 +1,204 @@
+//! AWS Bedrock Runtime Converse, spoken by `conversation.aws.bedrock`: one request shape for
+//! every model family, `POST {endpoint}/model/{modelId}/converse`, signed with SigV4 (service
+//! `bedrock`) by the official `aws-sigv4` signer.
+
+pub mod config;
+mod convert;
+mod credentials;
+mod error;
+mod wire;
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError};
+
+pub use config::{BedrockConfig, Keys};
+pub use convert::OPENING_TURN;
+
+use crate::{http_error, upstream};
+
+/// The SigV4 signing name of Bedrock Runtime.
+const SIGNING_NAME: &str = "bedrock";
+
+/// A configured `conversation.aws.bedrock` component.
+pub struct BedrockProvider {
+    cfg: BedrockConfig,
+    client: reqwest::Client,
+    /// Resolved once at build time; an error is reported on every call.
+    keys: Result<Keys, String>,
+}
+
+impl BedrockProvider {
+    /// Builds the provider on the shared HTTP client, reading the shared credentials file
+    /// when the configuration points at it.
+    pub fn new(cfg: BedrockConfig, client: reqwest::Client) -> BedrockProvider {
+        let keys = credentials::resolve(&cfg.credentials);
+        if let Err(e) = &keys {
+            tracing::warn!(model = %cfg.model, "bedrock component has no usable credentials: {e}");
+        }
+        BedrockProvider { cfg, client, keys }
+    }
+
+    fn keys(&self) -> Result<&Keys, ProviderError> {
+        self.keys.as_ref().map_err(|e| {
+            ProviderError::permanent(
+                FailureKind::InvalidRequest,
+                format!("no AWS credentials: {e}"),
+            )
+        })
+    }
+
+    /// The SigV4 headers (`authorization`, `x-amz-date`, `x-amz-security-token`) for one body.
+    fn signature(&self, keys: &Keys, body: &[u8]) -> Result<Vec<(String, String)>, ProviderError> {
+        let internal = |e: &dyn std::fmt::Display| {
+            ProviderError::permanent(FailureKind::Internal, format!("SigV4 signing failed: {e}"))
+        };
+        let identity = aws_credential_types::Credentials::new(
+            &keys.access_key,
+            &keys.secret_key,
+            keys.session_token.clone(),
+            None,
+            "parlance",
+        )
+        .into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.cfg.region)
+            .name(SIGNING_NAME)
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| internal(&e))?
+            .into();
+        let headers = [("content-type", "application/json")];
+        let signable = SignableRequest::new(
+            "POST",
+            &self.cfg.url,
+            headers.into_iter(),
+            SignableBody::Bytes(body),
+        )
+        .map_err(|e| internal(&e))?;
+        let (instructions, _) = sign(signable, &params).map_err(|e| internal(&e))?.into_parts();
+        Ok(instructions.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    fn request(
+        &self,
+        body: Vec<u8>,
+        signed: Vec<(String, String)>,
+        ctx: &CallContext,
+    ) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .client
+            .post(&self.cfg.url)
+            .timeout(self.cfg.timeout)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        for (name, value) in signed {
+            rb = rb.header(name, value);
+        }
+        if let Some(tp) = &ctx.traceparent {
+            rb = rb.header("traceparent", tp);
+        }
+        rb
+    }
+}
+
+#[async_trait]
+impl Provider for BedrockProvider {
+    async fn converse(
+        &self,
+        request: &ChatRequest,
+        ctx: &CallContext,
+    ) -> Result<ChatResponse, ProviderError> {
+        let keys = self.keys()?;
+        let wire = convert::to_wire(&self.cfg, request)?;
+        let body = serde_json::to_vec(&wire)
+            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))?;
+        let signed = self.signature(keys, &body)?;
+        let resp = self.request(body, signed, ctx).send().await.map_err(http_error)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.map_err(http_error)?;
+        if !(200..300).contains(&status) {
+            let kind = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok());
+            let retry_after = upstream::retry_after(headers.get(http::header::RETRY_AFTER));
+            let secrets = [keys.access_key.as_str(), keys.secret_key.as_str()];
+            return Err(error::from_status(status, kind, &bytes, retry_after, &secrets));
+        }
+        let reply: wire::ConverseResponse = serde_json::from_slice(&bytes).map_err(|e| {
+            ProviderError::transient(
+                FailureKind::MalformedReply,
+                format!("malformed upstream reply: {e}"),
+            )
+        })?;
+        Ok(convert::from_wire(&self.cfg, request, reply))
+    }
+
+    fn model(&self) -> Option<&str> {
+        Some(&self.cfg.model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bedrock::config::Credentials;
+
+    fn provider(session_token: Option<&str>) -> BedrockProvider {
+        let keys = Keys {
+            access_key: "AKIDEXAMPLE".into(),
+            secret_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            session_token: session_token.map(str::to_string),
+        };
+        let cfg = BedrockConfig {
+            region: "eu-central-1".into(),
+            model: "amazon.nova-lite-v1:0".into(),
+            url: "https://bedrock-runtime.eu-central-1.amazonaws.com/model/amazon.nova-lite-v1%3A0/converse".into(),
+            credentials: Credentials::Keys(keys),
+            default_max_tokens: None,
+            timeout: config::DEFAULT_TIMEOUT,
+        };
+        BedrockProvider::new(cfg, reqwest::Client::new())
+    }
+
+    fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn signs_for_bedrock_in_the_region() {
+        let p = provider(Some("session-tok"));
+        let keys = p.keys().unwrap();
+        let signed = p.signature(keys, br#"{"messages":[]}"#).unwrap();
+        let auth = header(&signed, "authorization").unwrap();
+        let date = header(&signed, "x-amz-date").unwrap();
+        let scope =
+            format!("Credential=AKIDEXAMPLE/{}/eu-central-1/bedrock/aws4_request", &date[..8]);
+        assert!(auth.starts_with("AWS4-HMAC-SHA256 ") && auth.contains(&scope), "{auth}");
+        assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date"), "{auth}");
+        assert!(!auth.contains("wJalr"));
+        assert_eq!(header(&signed, "x-amz-security-token"), Some("session-tok"));
+        let unsigned = provider(None);
+        let signed = unsigned.signature(unsigned.keys().unwrap(), b"{}").unwrap();
+        assert!(header(&signed, "x-amz-security-token").is_none());
+    }
+
+    #[test]
+    fn missing_credentials_fail_every_call_without_a_network_attempt() {
+        let mut cfg = provider(None).cfg;
+        cfg.credentials =
+            Credentials::Profile { path: "/nonexistent/creds".into(), profile: "default".into() };
+        let p = BedrockProvider::new(cfg, reqwest::Client::new());
+        let e = p.keys().unwrap_err();
+        assert_eq!(e.kind, FailureKind::InvalidRequest);
+        assert!(
+            e.message.starts_with("no AWS credentials: set accessKey/secretKey"),
+            "{}",
+            e.message
+        );
+    }
+}
