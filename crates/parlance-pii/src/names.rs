@@ -1,13 +1,14 @@
 //! Name tables for the `<PERSON>` detector, built once per [`crate::Scrubber`]: given names and
 //! surnames from the US Census 1990 tables, English dictionary words (SCOWL; see
-//! `data/README.md`), plus the word lists in `detect::person_words`, in hash sets keyed by the
-//! case-folded word ([`Key`]).
+//! `data/README.md`), plus the word lists in `detect::person_words`, merged into one hash map
+//! keyed by the case-folded word ([`Key`]) whose value says which lists hold the word ([`Info`]):
+//! the name detector computes each word's key once and probes once, then tests flags.
 
 use crate::detect::person_words::{
     DIRECT_CUES, NAME_SUFFIXES, NOT_NAMES, PARTICLES, POST_CUES, STRONG_CUES, TITLES, WORD_TITLES,
 };
 use crate::text::{Key, key};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
@@ -36,25 +37,97 @@ impl Hasher for KeyHasher {
     }
 }
 
-type Set = HashSet<Key, BuildHasherDefault<KeyHasher>>;
-
-/// The tables, keyed by [`Key`] (case-folded words).
-pub(crate) struct Names {
-    first: Set,
-    last: HashMap<Key, u32, BuildHasherDefault<KeyHasher>>,
-    not_names: Set,
-    common: Set,
-    word_titles: Set,
-    titles: Set,
-    suffixes: Set,
-    particles: Set,
-    strong_cues: Set,
-    direct_cues: Set,
-    post_cues: Set,
+/// What the tables say about one word: a set of flags and, for census surnames, the frequency
+/// rank. One probe of one table answers every question the name detector asks about a word, so
+/// callers look a word up once ([`Names::word`]) and then test flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Info {
+    flags: u16,
+    rank: u32,
 }
 
-fn set<'a>(words: impl IntoIterator<Item = &'a str>) -> Set {
-    words.into_iter().filter_map(|w| key(w.as_bytes())).collect()
+/// [`Info::rank`] of a word that is not a census surname.
+const NO_RANK: u32 = u32::MAX;
+
+const FIRST: u16 = 1;
+const COMMON: u16 = 1 << 1;
+const NOT_NAME: u16 = 1 << 2;
+const WORD_TITLE: u16 = 1 << 3;
+const TITLE: u16 = 1 << 4;
+const SUFFIX: u16 = 1 << 5;
+const PARTICLE: u16 = 1 << 6;
+const STRONG_CUE: u16 = 1 << 7;
+const DIRECT_CUE: u16 = 1 << 8;
+const POST_CUE: u16 = 1 << 9;
+
+impl Info {
+    /// A word in no table.
+    pub(crate) const NONE: Info = Info { flags: 0, rank: NO_RANK };
+
+    fn has(self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// A census given name (or "Anne" of "Anne-Marie").
+    pub(crate) fn is_first(self) -> bool {
+        self.has(FIRST)
+    }
+
+    /// The frequency rank of a census surname (0 = most frequent), also for "Smith" of
+    /// "Smith-Jones".
+    pub(crate) fn surname_rank(self) -> Option<u32> {
+        (self.rank != NO_RANK).then_some(self.rank)
+    }
+
+    /// A census given name or surname.
+    pub(crate) fn is_census(self) -> bool {
+        self.is_first() || self.rank != NO_RANK
+    }
+
+    /// A capitalised word that is not a name in running text.
+    pub(crate) fn is_not_name(self) -> bool {
+        self.has(NOT_NAME)
+    }
+
+    /// A title such as "Dr" or "Mrs".
+    pub(crate) fn is_title(self) -> bool {
+        self.has(TITLE)
+    }
+
+    /// A title that is also an ordinary word ("General", "Judge").
+    pub(crate) fn is_word_title(self) -> bool {
+        self.has(WORD_TITLE)
+    }
+
+    /// A name suffix such as "Jr" or "PhD".
+    pub(crate) fn is_suffix(self) -> bool {
+        self.has(SUFFIX)
+    }
+
+    /// A name particle ("van", "de").
+    pub(crate) fn is_particle(self) -> bool {
+        self.has(PARTICLE)
+    }
+
+    /// A cue word before a name.
+    pub(crate) fn is_strong_cue(self) -> bool {
+        self.has(STRONG_CUE)
+    }
+
+    /// A cue that makes any capitalised word a name.
+    pub(crate) fn is_direct_cue(self) -> bool {
+        self.has(DIRECT_CUE)
+    }
+
+    /// A verb after a name ("wrote", "lives").
+    pub(crate) fn is_post_cue(self) -> bool {
+        self.has(POST_CUE)
+    }
+}
+
+/// The tables: one hash map from [`Key`] (case-folded word) to [`Info`].
+pub(crate) struct Names {
+    words: HashMap<Key, Info, BuildHasherDefault<KeyHasher>>,
 }
 
 fn lines(data: &str) -> impl Iterator<Item = &str> {
@@ -64,103 +137,145 @@ fn lines(data: &str) -> impl Iterator<Item = &str> {
 impl Names {
     /// Builds the tables from the embedded data.
     pub(crate) fn new() -> Names {
-        let last = lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..);
-        Names {
-            first: set(lines(FIRST_NAMES)),
-            last: last.collect(),
-            not_names: set(NOT_NAMES.iter().copied()),
-            common: set(lines(ENGLISH_WORDS)),
-            word_titles: set(WORD_TITLES.iter().copied()),
-            titles: set(TITLES.iter().copied()),
-            suffixes: set(NAME_SUFFIXES.iter().copied()),
-            particles: set(PARTICLES.iter().copied()),
-            strong_cues: set(STRONG_CUES.iter().copied()),
-            direct_cues: set(DIRECT_CUES.iter().copied()),
-            post_cues: set(POST_CUES.iter().copied()),
+        let mut words: HashMap<Key, Info, BuildHasherDefault<KeyHasher>> =
+            HashMap::with_capacity_and_hasher(72_000, BuildHasherDefault::default());
+        let mut flag = |list: &mut dyn Iterator<Item = &str>, flag: u16| {
+            for k in list.filter_map(|w| key(w.as_bytes())) {
+                words.entry(k).or_insert(Info::NONE).flags |= flag;
+            }
+        };
+        flag(&mut lines(FIRST_NAMES), FIRST);
+        flag(&mut lines(ENGLISH_WORDS), COMMON);
+        flag(&mut NOT_NAMES.iter().copied(), NOT_NAME);
+        flag(&mut WORD_TITLES.iter().copied(), WORD_TITLE);
+        flag(&mut TITLES.iter().copied(), TITLE);
+        flag(&mut NAME_SUFFIXES.iter().copied(), SUFFIX);
+        flag(&mut PARTICLES.iter().copied(), PARTICLE);
+        flag(&mut STRONG_CUES.iter().copied(), STRONG_CUE);
+        flag(&mut DIRECT_CUES.iter().copied(), DIRECT_CUE);
+        flag(&mut POST_CUES.iter().copied(), POST_CUE);
+        // The last rank wins for a surname listed twice, as when collecting into a map.
+        for (k, rank) in lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..) {
+            words.entry(k).or_insert(Info::NONE).rank = rank;
         }
+        Names { words }
+    }
+
+    /// The tables' entry for the word with key `k`.
+    fn get(&self, k: Option<Key>) -> Info {
+        k.and_then(|k| self.words.get(&k).copied()).unwrap_or(Info::NONE)
+    }
+
+    /// Everything the tables say about `w`, in one key computation and one probe (two for a
+    /// hyphenated word that is not itself a census name: "Smith-Jones" counts as "Smith").
+    pub(crate) fn word(&self, w: &[u8]) -> Info {
+        let k = key(w);
+        let mut info = self.get(k);
+        if (!info.is_first() || info.rank == NO_RANK) && has_hyphen(w, k) {
+            if let Some(h) = hyphen_head(w) {
+                let head = self.get(key(h));
+                info.flags |= head.flags & FIRST;
+                if info.rank == NO_RANK {
+                    info.rank = head.rank;
+                }
+            }
+        }
+        info
     }
 
     /// Whether `w` is a census given name.
     pub(crate) fn is_first(&self, w: &[u8]) -> bool {
-        in_set(&self.first, w) || hyphen_head(w).is_some_and(|h| in_set(&self.first, h))
+        self.word(w).is_first()
     }
 
-    /// The frequency rank of surname `w` (0 = most frequent), if it is one.
-    pub(crate) fn surname_rank(&self, w: &[u8]) -> Option<u32> {
-        let rank = |w: &[u8]| key(w).and_then(|k| self.last.get(&k).copied());
-        rank(w).or_else(|| hyphen_head(w).and_then(rank))
-    }
 
     /// Whether `w` is a lower-case English dictionary word (or a simple inflection of one):
     /// "Copyright", "Works", and also names such as "Mark" or "Brown".
     pub(crate) fn is_common_word(&self, w: &[u8]) -> bool {
-        if in_set(&self.common, w) {
+        let k = key(w);
+        if self.get(k).has(COMMON) {
             return true;
         }
+        if w.len() > 24 {
+            return false;
+        }
+        match k {
+            Some(k) => STEMS.iter().any(|(end, add)| {
+                let (n, a) = (end.len() as u32, add.len() as u32);
+                let stem = |k: Key| (k >> (8 * n) << (8 * a)) | key(add).unwrap_or(0);
+                ends_with_ci(w, end) && self.get(Some(stem(k))).has(COMMON)
+            }),
+            None => self.common_inflection_slow(w),
+        }
+    }
+
+    /// The inflection test of [`Names::is_common_word`] on the bytes, for words whose key does
+    /// not fit (more than 16 folded bytes).
+    fn common_inflection_slow(&self, w: &[u8]) -> bool {
         let mut buf = [0u8; 24];
         let Some(lw) = lower(w, &mut buf) else { return false };
-        let stems: [(&[u8], &[u8]); 7] = [
-            (b"ing", b"e"),
-            (b"ing", b""),
-            (b"es", b""),
-            (b"ed", b"e"),
-            (b"ed", b""),
-            (b"s", b""),
-            (b"ly", b""),
-        ];
-        stems.iter().any(|(end, add)| {
+        STEMS.iter().any(|(end, add)| {
             lw.strip_suffix(*end).is_some_and(|stem| {
                 let mut s = [0u8; 24];
                 s[..stem.len()].copy_from_slice(stem);
                 s[stem.len()..stem.len() + add.len()].copy_from_slice(add);
-                in_set(&self.common, &s[..stem.len() + add.len()])
+                self.get(key(&s[..stem.len() + add.len()])).has(COMMON)
             })
         })
     }
 
-    /// Whether title `w` is also an ordinary word ("General", "Judge").
-    pub(crate) fn is_word_title(&self, w: &[u8]) -> bool {
-        in_set(&self.word_titles, w)
-    }
 
-    /// Whether `w` is a capitalised word that is not a name in running text.
-    pub(crate) fn is_not_name(&self, w: &[u8]) -> bool {
-        in_set(&self.not_names, w)
-    }
 
-    /// Whether `w` is a title such as "Dr" or "Mrs".
-    pub(crate) fn is_title(&self, w: &[u8]) -> bool {
-        in_set(&self.titles, w)
-    }
 
     /// Whether `w` is a name suffix such as "Jr" or "PhD".
     pub(crate) fn is_suffix(&self, w: &[u8]) -> bool {
-        in_set(&self.suffixes, w)
+        self.word(w).is_suffix()
     }
 
     /// Whether `w` is a name particle ("van", "de").
     pub(crate) fn is_particle(&self, w: &[u8]) -> bool {
-        in_set(&self.particles, w)
+        self.word(w).is_particle()
     }
 
-    /// Whether `w` is a cue word before a name.
-    pub(crate) fn is_strong_cue(&self, w: &[u8]) -> bool {
-        in_set(&self.strong_cues, w)
-    }
 
     /// Whether `w` is a verb after a name ("wrote", "lives").
     pub(crate) fn is_post_cue(&self, w: &[u8]) -> bool {
-        in_set(&self.post_cues, w)
+        self.word(w).is_post_cue()
     }
 
     /// Whether `w` is a cue that makes any capitalised word a name.
     pub(crate) fn is_direct_cue(&self, w: &[u8]) -> bool {
-        in_set(&self.direct_cues, w)
+        self.word(w).is_direct_cue()
     }
 }
 
-fn in_set(set: &Set, w: &[u8]) -> bool {
-    key(w).is_some_and(|k| set.contains(&k))
+/// Inflections tried by [`Names::is_common_word`]: (ending, what replaces it on the stem).
+const STEMS: [(&[u8], &[u8]); 7] = [
+    (b"ing", b"e"),
+    (b"ing", b""),
+    (b"es", b""),
+    (b"ed", b"e"),
+    (b"ed", b""),
+    (b"s", b""),
+    (b"ly", b""),
+];
+
+/// Whether `w` ends with the lower-case ASCII `end`, ignoring ASCII case.
+fn ends_with_ci(w: &[u8], end: &[u8]) -> bool {
+    w.len() >= end.len() && w[w.len() - end.len()..].eq_ignore_ascii_case(end)
+}
+
+/// Whether `w`, whose key is `k`, contains a `-`. The key keeps `-` bytes (and no folded letter
+/// is `-`), so a zero-byte test on the key answers without reading `w` again.
+fn has_hyphen(w: &[u8], k: Option<Key>) -> bool {
+    const ONES: Key = Key::MAX / 0xFF; // 0x0101…01
+    match k {
+        Some(k) => {
+            let x = k ^ (ONES * Key::from(b'-'));
+            x.wrapping_sub(ONES) & !x & (ONES << 7) != 0
+        }
+        None => w.contains(&b'-'),
+    }
 }
 
 /// "Smith" of "Smith-Jones".
@@ -186,17 +301,20 @@ mod tests {
     fn census_lookups() {
         let n = Names::new();
         assert!(n.is_first(b"John") && n.is_first(b"MARY") && n.is_first(b"Jos\xc3\xa9"));
-        assert_eq!(n.surname_rank(b"Smith"), Some(0));
-        assert!(n.surname_rank(b"Garc\xc3\xada").is_some());
-        assert!(n.surname_rank(b"Smith-Jones").is_some());
-        assert!(n.surname_rank(b"O'Brien").is_some());
+        assert_eq!(n.word(b"Smith").surname_rank(), Some(0));
+        assert!(n.word(b"Garc\xc3\xada").surname_rank().is_some());
+        assert!(n.word(b"Smith-Jones").surname_rank().is_some());
+        assert!(n.word(b"O'Brien").surname_rank().is_some());
+        assert!(n.is_first(b"Anne-Marie") && n.word(b"Anne-Marie").is_census());
         assert!(
             n.is_common_word(b"Works")
                 && n.is_common_word(b"Copyright")
                 && n.is_common_word(b"Mark")
         );
         assert!(!n.is_common_word(b"Jennifer") && !n.is_common_word(b"Klingelh\xc3\xb6fer"));
-        assert!(n.is_not_name(b"Monday") && n.is_title(b"Dr") && n.is_suffix(b"Jr"));
-        assert!(n.is_strong_cue(b"dear") && n.is_particle(b"van"));
+        assert!(n.word(b"Monday").is_not_name() && n.word(b"Dr").is_title() && n.is_suffix(b"Jr"));
+        assert!(n.word(b"dear").is_strong_cue() && n.is_particle(b"van"));
+        assert!(n.is_common_word(b"Walking") && n.is_common_word(b"Baked"));
+        assert_eq!(n.word(b"Qwxzy"), super::Info::NONE);
     }
 }

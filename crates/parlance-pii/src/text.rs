@@ -12,12 +12,16 @@ static WORD: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
-        let c = i as u8;
-        t[i] = c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+        t[i] = is_word_const(i as u8);
         i += 1;
     }
     t
 };
+
+/// [`is_word`] for tables built at compile time.
+pub(crate) const fn is_word_const(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
 
 /// The end of the word starting at `i`.
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
@@ -157,6 +161,27 @@ pub(crate) type Key = u128;
 
 /// The key of `w`, if it has at most 16 folded bytes.
 pub(crate) fn key(w: &[u8]) -> Option<Key> {
+    ascii_key(w).or_else(|| key_folded(w))
+}
+
+/// The key of a plain word, the usual case: at most 16 ASCII bytes, none of them an apostrophe
+/// or NUL (which [`key`] drops). Then the key is simply the upper-cased bytes read as one
+/// big-endian number, computed in one branch-free pass; `None` for any other word.
+pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
+    if w.len() > 16 {
+        return None;
+    }
+    let mut k: Key = 0;
+    let mut special = false;
+    for &c in w {
+        special |= c >= 0x80 || c == b'\'' || c == 0;
+        k = (k << 8) | Key::from(c.to_ascii_uppercase());
+    }
+    (!special).then_some(k)
+}
+
+/// [`key`] byte by byte: folds Latin-1 letters, drops apostrophes, handles long words.
+fn key_folded(w: &[u8]) -> Option<Key> {
     let mut k: Key = 0;
     let mut n = 0;
     let mut j = 0;
@@ -187,8 +212,14 @@ fn fold_latin1(c: u8) -> u8 {
     MAP.get(usize::from(c.wrapping_sub(0x80))).copied().unwrap_or(b'?')
 }
 
-/// The keys of ASCII words, at compile time (for cue tables).
+/// The keys of ASCII words, at compile time (for cue tables), sorted for binary search.
 pub(crate) const fn keys<const N: usize>(words: [&str; N]) -> [Key; N] {
+    sorted_keys(&words)
+}
+
+/// The keys of the ASCII words of `words` (`N` of them), sorted, at compile time.
+pub(crate) const fn sorted_keys<const N: usize>(words: &[&str]) -> [Key; N] {
+    assert!(words.len() == N, "N must be the number of words");
     let mut out = [0; N];
     let mut i = 0;
     while i < N {
@@ -202,10 +233,23 @@ pub(crate) const fn keys<const N: usize>(words: [&str; N]) -> [Key; N] {
         out[i] = k;
         i += 1;
     }
+    // Insertion sort: the tables are small and this runs once, in the compiler.
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && out[j - 1] > out[j] {
+            let t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
     out
 }
 
-/// Whether any of the `max` words before `i` has one of the `cues` keys.
+/// Whether any of the `max` words before `i` has one of the `cues` keys (sorted, as made by
+/// [`keys`]).
 pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[Key]) -> bool {
     let mut j = i;
     for _ in 0..max {
@@ -222,7 +266,7 @@ pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[Key]) -> bool {
         if end == j {
             return false;
         }
-        if key(&b[j..end]).is_some_and(|k| cues.contains(&k)) {
+        if key(&b[j..end]).is_some_and(|k| cues.binary_search(&k).is_ok()) {
             return true;
         }
     }
@@ -323,6 +367,9 @@ mod tests {
         assert_eq!(key(b"O'Brien"), key(b"obrien"));
         assert_eq!(key(b"phone"), Some(keys(["PHONE"])[0]));
         assert_eq!(key(b"abcdefghijklmnopq"), None);
+        for w in [&b""[..], b"a", b"Smith", b"abcdefghijklmnop", b"x-Y_9", b"O'Neil", b"\xc3\x89ric"] {
+            assert_eq!(key(w), key_folded(w), "{w:?}");
+        }
     }
 
     #[test]

@@ -81,3 +81,77 @@ pub async fn call(
 fn both(first: &ProviderError, fb_name: &str, second: &ProviderError) -> String {
     format!("{first} (fallback component {fb_name} also failed: {second})")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+    use parlance_core::{ConverseRequest, FailureKind, Input, Message};
+
+    use super::*;
+    use crate::service::{CallOptions, Component, ConversationService};
+    use crate::stage::Stage;
+
+    /// A chain that always fails (or answers) and counts its calls.
+    struct Stub {
+        fail: bool,
+        calls: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Stage for Stub {
+        async fn call(&self, _call: Call) -> Result<Reply, ProviderError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.fail {
+                return Err(ProviderError::transient(FailureKind::Connect, "down"));
+            }
+            Ok(Reply { chat: Default::default(), cache: None })
+        }
+    }
+
+    fn component(name: &str, fallback: &str, stub: &Arc<Stub>) -> Component {
+        Component {
+            name: name.into(),
+            type_name: "conversation.echo".into(),
+            version: "v1".into(),
+            chain: Some(stub.clone()),
+            resiliency: None,
+            fallback: Some(fallback.into()),
+        }
+    }
+
+    fn stub(fail: bool) -> Arc<Stub> {
+        Arc::new(Stub { fail, calls: AtomicUsize::new(0) })
+    }
+
+    fn hello() -> ConverseRequest {
+        let messages = vec![Message::User(vec!["hi".into()])];
+        ConverseRequest { inputs: vec![Input { messages, scrub_pii: false }], ..Default::default() }
+    }
+
+    #[tokio::test]
+    async fn one_hop_only_even_when_fallbacks_point_at_each_other() {
+        let (a, b) = (stub(true), stub(true));
+        let service =
+            ConversationService::new(vec![component("a", "b", &a), component("b", "a", &b)]);
+        let err = service.converse("a", hello(), CallOptions::default()).await.unwrap_err();
+        assert_eq!(
+            err.message,
+            "failed conversing with component a: down (fallback component b also failed: down)"
+        );
+        assert_eq!((a.calls.load(Ordering::SeqCst), b.calls.load(Ordering::SeqCst)), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn the_reply_names_the_fallback_that_answered() {
+        let (a, b) = (stub(true), stub(false));
+        let service =
+            ConversationService::new(vec![component("a", "b", &a), component("b", "a", &b)]);
+        let done = service.converse("a", hello(), CallOptions::default()).await.unwrap();
+        assert_eq!(done.answered_by.as_deref(), Some("b"));
+        let done = service.converse("b", hello(), CallOptions::default()).await.unwrap();
+        assert_eq!(done.answered_by, None);
+    }
+}

@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 /// see each other's entries.
 fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
 }
 
@@ -90,7 +91,12 @@ fn body(text: &str) -> Value {
 }
 
 /// Posts an alpha2 request; returns status, `x-parlance-cache` and the JSON body.
-async fn converse(p: &Parlance, component: &str, body: &Value, cache_control: Option<&str>) -> (u16, String, Value) {
+async fn converse(
+    p: &Parlance,
+    component: &str,
+    body: &Value,
+    cache_control: Option<&str>,
+) -> (u16, String, Value) {
     let url = format!("{}/v1.0-alpha2/conversation/{component}/converse", p.base);
     let mut req = p.client.post(url).json(body);
     if let Some(cc) = cache_control {
@@ -98,7 +104,11 @@ async fn converse(p: &Parlance, component: &str, body: &Value, cache_control: Op
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
-    let cache = resp.headers().get("x-parlance-cache").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let cache = resp
+        .headers()
+        .get("x-parlance-cache")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
     (status, cache, resp.json().await.unwrap_or(Value::Null))
 }
 
@@ -146,7 +156,10 @@ async fn every_part_of_the_request_is_in_the_key() {
         with("tools", tool.clone()),
         with("metadata", json!({"tenant": "a"})),
         with("responseFormat", json!({"type": "object", "properties": {"a": {"type": "string"}}})),
-        with("parameters", json!({"max_tokens": {"@type": "type.googleapis.com/google.protobuf.Int64Value", "value": "5"}})),
+        with(
+            "parameters",
+            json!({"max_tokens": {"@type": "type.googleapis.com/google.protobuf.Int64Value", "value": "5"}}),
+        ),
         with("promptCacheRetention", json!("60s")),
         json!({"inputs": [{"messages": [{"ofSystem": {"content": [{"text": "what is the key?"}]}}]}]}),
     ];
@@ -167,9 +180,7 @@ async fn the_key_is_built_after_input_scrubbing() {
     let fake = fake().await;
     let name = unique("pii");
     let s = sidecar(&[("c.yaml", &openai(&name, &fake, ""))]).await;
-    let scrubbed = |email: &str| {
-        json!({"inputs": [{"scrubPii": true, "messages": [{"ofUser": {"content": [{"text": format!("mail {email} now")}]}}]}]})
-    };
+    let scrubbed = |email: &str| json!({"inputs": [{"scrubPii": true, "messages": [{"ofUser": {"content": [{"text": format!("mail {email} now")}]}}]}]});
     assert_eq!(status_of(&s.p, &name, &scrubbed("ann@example.com")).await, "miss");
     assert_eq!(status_of(&s.p, &name, &scrubbed("bob@example.org")).await, "hit");
     assert_eq!(fake.request_count(), 1);
@@ -237,10 +248,13 @@ async fn entries_expire_after_the_ttl() {
 
 #[tokio::test]
 async fn a_missing_store_is_a_config_problem() {
-    let dir = resources(&[("c.yaml", &format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: c\nspec:\n  type: conversation.echo\n  metadata:\n  - name: cacheTTL\n    value: 1m\n{}",
-        store_ref("nostore")
-    ))]);
+    let dir = resources(&[(
+        "c.yaml",
+        &format!(
+            "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: c\nspec:\n  type: conversation.echo\n  metadata:\n  - name: cacheTTL\n    value: 1m\n{}",
+            store_ref("nostore")
+        ),
+    )]);
     let err = parlance::server::load_plan(&[path(&dir)]).unwrap_err();
     assert_eq!(err.len(), 1, "{err:?}");
     assert_eq!(err[0].path, "spec.metadata[1]");
@@ -253,7 +267,10 @@ async fn two_instances_share_one_redis() {
     let fake = fake().await;
     let name = unique("shared");
     let store = unique("store");
-    let files = [("c.yaml", openai(&name, &fake, &store_ref(&store))), ("r.yaml", redis_component(&store, &host))];
+    let files = [
+        ("c.yaml", openai(&name, &fake, &store_ref(&store))),
+        ("r.yaml", redis_component(&store, &host)),
+    ];
     let files: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let a = sidecar(&files).await;
     let b = sidecar(&files).await;
@@ -272,7 +289,10 @@ async fn redis_going_away_means_bypass_then_hits_resume() {
     let fake = fake().await;
     let name = unique("outage");
     let store = unique("store");
-    let files = [("c.yaml", openai(&name, &fake, &store_ref(&store))), ("r.yaml", redis_component(&store, &host))];
+    let files = [
+        ("c.yaml", openai(&name, &fake, &store_ref(&store))),
+        ("r.yaml", redis_component(&store, &host)),
+    ];
     let files: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let a = sidecar(&files).await;
     assert_eq!(status_of(&a.p, &name, &body("before")).await, "miss");
@@ -343,11 +363,22 @@ struct RedisServer {
 impl RedisServer {
     fn start(port: u16) -> RedisServer {
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("these tests need redis-server on PATH (apt-get install redis-server): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("these tests need redis-server on PATH (apt-get install redis-server): {e}")
+            });
         let deadline = Instant::now() + Duration::from_secs(5);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "redis-server did not start on port {port}");

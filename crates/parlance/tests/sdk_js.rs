@@ -39,7 +39,9 @@ fn run(mut cmd: Command, limit: Duration) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn js_sdk_against_parlance() {
     let node_dir = std::env::var("PARLANCE_TEST_NODE_DIR").unwrap_or_else(|_| {
-        panic!("PARLANCE_TEST_NODE_DIR is not set: run ./scripts/test (it runs npm ci in tests/sdk/js)")
+        panic!(
+            "PARLANCE_TEST_NODE_DIR is not set: run ./scripts/test (it runs npm ci in tests/sdk/js)"
+        )
     });
     let dir = resources(&[("echo.yaml", ECHO_COMPONENTS)]);
     let p = start(&[path(&dir)]).await;
@@ -51,7 +53,8 @@ async fn js_sdk_against_parlance() {
         .env_remove("DAPR_API_TOKEN")
         .env_remove("DAPR_HTTP_ENDPOINT")
         .env_remove("DAPR_GRPC_ENDPOINT");
-    let (ok, out) = tokio::task::spawn_blocking(move || run(cmd, Duration::from_secs(300))).await.unwrap();
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || run(cmd, Duration::from_secs(300))).await.unwrap();
     p.running.shutdown().await;
     assert!(ok, "node --test failed:\n{out}");
     println!("{out}");

@@ -56,7 +56,8 @@ async fn python_sdk_against_parlance() {
         .env_remove("DAPR_API_TOKEN")
         .env_remove("DAPR_HTTP_ENDPOINT")
         .env_remove("DAPR_GRPC_ENDPOINT");
-    let (ok, out) = tokio::task::spawn_blocking(move || run(cmd, Duration::from_secs(300))).await.unwrap();
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || run(cmd, Duration::from_secs(300))).await.unwrap();
     p.running.shutdown().await;
     assert!(ok, "pytest failed:\n{out}");
     println!("{out}");

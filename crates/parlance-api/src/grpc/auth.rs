@@ -96,7 +96,10 @@ mod tests {
         let ok = call(Some("t"), Some("t")).unwrap();
         assert!(ok.metadata().get(TOKEN_HEADER).is_none());
         let missing = call(Some("t"), None).unwrap_err();
-        assert_eq!((missing.code(), missing.message()), (Code::Unauthenticated, "missing api token in request metadata"));
+        assert_eq!(
+            (missing.code(), missing.message()),
+            (Code::Unauthenticated, "missing api token in request metadata")
+        );
         let wrong = call(Some("t"), Some("u")).unwrap_err();
         assert_eq!(wrong.message(), "authentication error: api token mismatch");
         let details = RpcStatus::decode(wrong.details()).unwrap();

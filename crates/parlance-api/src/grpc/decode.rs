@@ -77,10 +77,9 @@ fn message(m: pb::ConversationMessage) -> Message {
 
 fn tool_call(c: pb::ConversationToolCalls) -> ToolCallIn {
     use pb::conversation_tool_calls::ToolTypes;
-    let function = c.tool_types.map(|ToolTypes::Function(f)| FunctionCallIn {
-        name: f.name,
-        arguments: f.arguments,
-    });
+    let function = c
+        .tool_types
+        .map(|ToolTypes::Function(f)| FunctionCallIn { name: f.name, arguments: f.arguments });
     ToolCallIn { id: c.id, function }
 }
 
@@ -117,35 +116,47 @@ mod tests {
     #[test]
     fn oneofs_keep_their_absence() {
         let tool_call = pb::ConversationToolCalls { id: Some("c".into()), tool_types: None };
-        let assistant = pb::ConversationMessageOfAssistant { tool_calls: vec![tool_call], ..Default::default() };
+        let assistant = pb::ConversationMessageOfAssistant {
+            tool_calls: vec![tool_call],
+            ..Default::default()
+        };
         let messages = vec![
             user("hi"),
             pb::ConversationMessage { message_types: None },
             pb::ConversationMessage { message_types: Some(MessageTypes::OfAssistant(assistant)) },
         ];
         let input = pb::ConversationInputAlpha2 { messages, scrub_pii: Some(true) };
-        let r = alpha2(pb::ConversationRequestAlpha2 { inputs: vec![input], ..Default::default() }).unwrap();
+        let r = alpha2(pb::ConversationRequestAlpha2 { inputs: vec![input], ..Default::default() })
+            .unwrap();
         let m = &r.inputs[0].messages;
         assert_eq!(m[0], Message::User(vec!["hi".into()]));
         assert_eq!(m[1], Message::Unset);
-        assert!(matches!(&m[2], Message::Assistant { tool_calls, .. } if tool_calls[0].function.is_none()));
+        assert!(
+            matches!(&m[2], Message::Assistant { tool_calls, .. } if tool_calls[0].function.is_none())
+        );
         assert!(r.inputs[0].scrub_pii);
     }
 
     #[test]
     fn negative_retention_is_refused() {
         let d = prost_types::Duration { seconds: -1, nanos: 0 };
-        let r = pb::ConversationRequestAlpha2 { prompt_cache_retention: Some(d), ..Default::default() };
+        let r =
+            pb::ConversationRequestAlpha2 { prompt_cache_retention: Some(d), ..Default::default() };
         assert_eq!(alpha2(r).unwrap_err().code, ErrorCode::MalformedRequest);
         let d = prost_types::Duration { seconds: 86_400, nanos: 0 };
-        let r = pb::ConversationRequestAlpha2 { prompt_cache_retention: Some(d), ..Default::default() };
+        let r =
+            pb::ConversationRequestAlpha2 { prompt_cache_retention: Some(d), ..Default::default() };
         assert_eq!(alpha2(r).unwrap().prompt_cache_retention, Some(Duration::from_secs(86_400)));
     }
 
     #[test]
     fn alpha1_roles_map_like_http() {
-        let input = pb::ConversationInput { content: "x".into(), role: Some("ai".into()), scrub_pii: None };
+        let input =
+            pb::ConversationInput { content: "x".into(), role: Some("ai".into()), scrub_pii: None };
         let r = alpha1(pb::ConversationRequest { inputs: vec![input], ..Default::default() });
-        assert_eq!(r.inputs[0].messages[0], Message::Legacy { role: Role::Assistant, content: "x".into() });
+        assert_eq!(
+            r.inputs[0].messages[0],
+            Message::Legacy { role: Role::Assistant, content: "x".into() }
+        );
     }
 }

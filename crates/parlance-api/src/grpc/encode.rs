@@ -16,7 +16,10 @@ pub fn alpha1(
     let outputs = chat
         .choices
         .iter()
-        .map(|c| pb::ConversationResult { result: c.content.clone(), parameters: parameters.clone() })
+        .map(|c| pb::ConversationResult {
+            result: c.content.clone(),
+            parameters: parameters.clone(),
+        })
         .collect();
     pb::ConversationResponse { context_id, outputs }
 }
@@ -51,7 +54,10 @@ fn choice(c: &Choice) -> pb::ConversationResultChoices {
 
 fn tool_call(t: &ToolCall) -> pb::ConversationToolCalls {
     use pb::conversation_tool_calls::ToolTypes;
-    let function = pb::ConversationToolCallsOfFunction { name: t.name.clone(), arguments: t.arguments.clone() };
+    let function = pb::ConversationToolCallsOfFunction {
+        name: t.name.clone(),
+        arguments: t.arguments.clone(),
+    };
     pb::ConversationToolCalls { id: t.id.clone(), tool_types: Some(ToolTypes::Function(function)) }
 }
 
@@ -84,10 +90,20 @@ mod tests {
     use super::*;
 
     fn chat() -> ChatResponse {
-        let choice = |i: i64| Choice { index: i, finish_reason: "stop".into(), content: format!("c{i}"), tool_calls: vec![] };
+        let choice = |i: i64| Choice {
+            index: i,
+            finish_reason: "stop".into(),
+            content: format!("c{i}"),
+            tool_calls: vec![],
+        };
         ChatResponse {
             choices: vec![choice(0), choice(1)],
-            usage: Some(Usage { completion_tokens: 1, prompt_tokens: 2, total_tokens: 3, ..Usage::default() }),
+            usage: Some(Usage {
+                completion_tokens: 1,
+                prompt_tokens: 2,
+                total_tokens: 3,
+                ..Usage::default()
+            }),
             model: Some("m".into()),
         }
     }

@@ -30,9 +30,15 @@ mod tests {
     #[test]
     fn codes_and_messages_follow_the_table() {
         let s = status(ApiError::not_found("x"));
-        assert_eq!((s.code(), s.message()), (Code::InvalidArgument, "failed finding conversation component x"));
+        assert_eq!(
+            (s.code(), s.message()),
+            (Code::InvalidArgument, "failed finding conversation component x")
+        );
         assert_eq!(status(ApiError::invoke("x", &"boom")).code(), Code::Internal);
-        assert_eq!(status(ApiError::new(ErrorCode::Unimplemented, "u")).code(), Code::Unimplemented);
+        assert_eq!(
+            status(ApiError::new(ErrorCode::Unimplemented, "u")).code(),
+            Code::Unimplemented
+        );
         assert!(s.details().is_empty());
     }
 }

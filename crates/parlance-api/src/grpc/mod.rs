@@ -90,7 +90,10 @@ fn options(md: &MetadataMap) -> CallOptions {
             _ => {}
         }
     }
-    let ctx = CallContext { traceparent: text("traceparent").map(str::to_string), ..CallContext::default() };
+    let ctx = CallContext {
+        traceparent: text("traceparent").map(str::to_string),
+        ..CallContext::default()
+    };
     CallOptions { cache, ctx }
 }
 

@@ -4,10 +4,13 @@
 //! ("PSC 1234, Box 5678 / APO AE 12345", "USNS Name / FPO AP 12345").
 
 use crate::detect::address_words::{
-    DIRECTIONS, STATE_CODES, STATE_FIRST, STATE_NAMES, STATE_SECOND, SUFFIXES, UNITS, contains,
+    DIRECTION_KEYS, STATE_CODE_KEYS, STATE_FIRST_KEYS, STATE_NAME_KEYS, STATE_SECOND_KEYS,
+    SUFFIX_KEYS, UNIT_KEYS, contains,
 };
 use crate::detect::zip;
-use crate::text::{at, before, digits_end, glued_before, is_word, skip_blanks, word_end};
+use crate::text::{
+    Key, at, before, digits_end, glued_before, is_word, keys, skip_blanks, word_end,
+};
 
 /// The span of a street address starting at the building number at `i`, if any.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
@@ -48,7 +51,7 @@ fn street(b: &[u8], from: usize) -> Option<usize> {
         }
         let w = &b[j..we];
         let after = we + usize::from(at(b, we) == b'.');
-        if names > 0 && contains(SUFFIXES, w) {
+        if names > 0 && contains(&SUFFIX_KEYS, w) {
             end = Some(after);
         } else if end.is_some() {
             break;
@@ -64,9 +67,9 @@ fn street(b: &[u8], from: usize) -> Option<usize> {
     Some(trailing_direction(b, e).unwrap_or(e))
 }
 
-/// Words that never belong to a street name (upper case, sorted).
-const FUNCTION_WORDS: &[&str] =
-    &["A", "AN", "AND", "AT", "BY", "FOR", "IN", "OF", "ON", "OR", "THE", "TO"];
+/// Words that never belong to a street name (sorted keys).
+const FUNCTION_WORDS: &[Key] =
+    &keys(["A", "AN", "AND", "AT", "BY", "FOR", "IN", "OF", "ON", "OR", "THE", "TO"]);
 
 /// A capitalised word, an all-caps word, or an ordinal such as `5th`.
 fn street_word(w: &[u8]) -> bool {
@@ -85,7 +88,7 @@ fn trailing_direction(b: &[u8], e: usize) -> Option<usize> {
         && we - e - 1 <= 2
         && we > e + 1
         && b[e + 1].is_ascii_uppercase()
-        && contains(DIRECTIONS, &b[e + 1..we]);
+        && contains(&DIRECTION_KEYS, &b[e + 1..we]);
     ok.then_some(we)
 }
 
@@ -101,7 +104,7 @@ fn unit(b: &[u8], e: usize) -> Option<usize> {
         return (we > j + 1).then_some(we);
     }
     let we = word_end(b, j);
-    if we == j || !b[j].is_ascii_uppercase() || !contains(UNITS, &b[j..we]) {
+    if we == j || !b[j].is_ascii_uppercase() || !contains(&UNIT_KEYS, &b[j..we]) {
         return None;
     }
     let mut k = we + usize::from(at(b, we) == b'.');
@@ -148,8 +151,8 @@ fn state_zip(b: &[u8], e: usize) -> Option<usize> {
     let code = we == j + 2
         && b[j].is_ascii_uppercase()
         && b[j + 1].is_ascii_uppercase()
-        && contains(STATE_CODES, &b[j..we]);
-    let name = we > j + 2 && b[j].is_ascii_uppercase() && contains(STATE_NAMES, &b[j..we]);
+        && contains(&STATE_CODE_KEYS, &b[j..we]);
+    let name = we > j + 2 && b[j].is_ascii_uppercase() && contains(&STATE_NAME_KEYS, &b[j..we]);
     let we = if !code && !name { two_word_state(b, j, we)? } else { we };
     let z = skip_blanks(b, we, 2);
     Some(if z > we { zip::shape(b, z).unwrap_or(we) } else { we })
@@ -158,10 +161,10 @@ fn state_zip(b: &[u8], e: usize) -> Option<usize> {
 /// "North Carolina", "New York": returns the end of the second word.
 fn two_word_state(b: &[u8], j: usize, we: usize) -> Option<usize> {
     let w2 = word_end(b, we + 1);
-    let ok = contains(STATE_FIRST, &b[j..we])
+    let ok = contains(&STATE_FIRST_KEYS, &b[j..we])
         && at(b, we) == b' '
         && at(b, we + 1).is_ascii_uppercase()
-        && contains(STATE_SECOND, &b[we + 1..w2]);
+        && contains(&STATE_SECOND_KEYS, &b[we + 1..w2]);
     ok.then_some(w2)
 }
 

@@ -2,6 +2,8 @@
 //! full words and the standard abbreviations), unit designators, directionals and US states
 //! (USPS abbreviations and names). Upper case, sorted, for binary search.
 
+use crate::text::{Key, ascii_key, sorted_keys};
+
 /// Street suffixes (upper case, sorted).
 pub(crate) const SUFFIXES: &[&str] = &[
     "ALLEY",
@@ -492,17 +494,27 @@ pub(crate) const STATE_SECOND: &[&str] =
 /// First words of two-word state names (upper case, sorted).
 pub(crate) const STATE_FIRST: &[&str] = &["NEW", "NORTH", "RHODE", "SOUTH", "WEST"];
 
-/// Whether `word` (any case, at most 24 bytes) is in the sorted upper-case `list`.
-pub(crate) fn contains(list: &[&str], word: &[u8]) -> bool {
-    let mut buf = [0u8; 24];
-    if word.len() > buf.len() {
-        return false;
-    }
-    for (d, s) in buf.iter_mut().zip(word) {
-        *d = s.to_ascii_uppercase();
-    }
-    let w = &buf[..word.len()];
-    list.binary_search_by(|p| p.as_bytes().cmp(w)).is_ok()
+/// The keys of the lists above ([`crate::text::Key`], sorted), so that a look-up compares
+/// integers instead of strings.
+pub(crate) static SUFFIX_KEYS: [Key; SUFFIXES.len()] = sorted_keys(SUFFIXES);
+/// [`UNITS`] as sorted keys.
+pub(crate) static UNIT_KEYS: [Key; UNITS.len()] = sorted_keys(UNITS);
+/// [`DIRECTIONS`] as sorted keys.
+pub(crate) static DIRECTION_KEYS: [Key; DIRECTIONS.len()] = sorted_keys(DIRECTIONS);
+/// [`STATE_CODES`] as sorted keys.
+pub(crate) static STATE_CODE_KEYS: [Key; STATE_CODES.len()] = sorted_keys(STATE_CODES);
+/// [`STATE_NAMES`] as sorted keys.
+pub(crate) static STATE_NAME_KEYS: [Key; STATE_NAMES.len()] = sorted_keys(STATE_NAMES);
+/// [`STATE_SECOND`] as sorted keys.
+pub(crate) static STATE_SECOND_KEYS: [Key; STATE_SECOND.len()] = sorted_keys(STATE_SECOND);
+/// [`STATE_FIRST`] as sorted keys.
+pub(crate) static STATE_FIRST_KEYS: [Key; STATE_FIRST.len()] = sorted_keys(STATE_FIRST);
+
+/// Whether `word` (any case) is in the list whose sorted keys are `keys`. The lists hold plain
+/// upper-case ASCII words of at most 16 letters, so only a plain word
+/// ([`crate::text::ascii_key`]) can match, and then exactly when its upper-cased bytes do.
+pub(crate) fn contains(keys: &[Key], word: &[u8]) -> bool {
+    ascii_key(word).is_some_and(|k| keys.binary_search(&k).is_ok())
 }
 
 #[cfg(test)]
@@ -520,7 +532,13 @@ mod tests {
                 list.windows(2).find(|w| w[0] >= w[1])
             );
         }
-        assert!(contains(SUFFIXES, b"Street"));
-        assert!(!contains(SUFFIXES, b"first"));
+        for list in
+            [SUFFIXES, UNITS, DIRECTIONS, STATE_CODES, STATE_NAMES, STATE_SECOND, STATE_FIRST]
+        {
+            assert!(list.iter().all(|w| w.len() <= 16 && w.bytes().all(|c| c.is_ascii_uppercase())));
+        }
+        assert!(contains(&SUFFIX_KEYS, b"Street") && contains(&SUFFIX_KEYS, b"AVENUE"));
+        assert!(!contains(&SUFFIX_KEYS, b"first") && !contains(&SUFFIX_KEYS, b"Stre\xc3\xa9t"));
+        assert!(contains(&STATE_CODE_KEYS, b"dc") && !contains(&STATE_CODE_KEYS, b"D'C"));
     }
 }

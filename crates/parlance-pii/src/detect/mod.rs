@@ -19,8 +19,44 @@ pub(crate) mod url;
 pub(crate) mod zip;
 
 use crate::names::Names;
-use crate::text::{at, is_word, word_end};
+use crate::text::{at, word_end};
 use crate::{Entity, EntitySet, Finding};
+
+/// What the pass does with a byte where it stands (the start of a word, or a byte between
+/// words).
+#[derive(Clone, Copy)]
+enum Class {
+    /// A byte between words that starts no detector (blank, most punctuation).
+    Blank,
+    /// `@`, `+`, `(`, `:`: may start an e-mail, phone or IPv6 detector ([`Pass::punct`]).
+    Punct,
+    /// A word start that needs a detector only when the word is followed by `:`, `.`, `@` or
+    /// `-` (URL scheme, `www.`, `git@`, hex groups): lower-case letters except `p`, `_`, and
+    /// non-ASCII bytes that cannot start a capital letter.
+    Plain,
+    /// Any other word start: digits, capitals, `p` (PO boxes), `0xC3` (Latin-1 capitals).
+    Word,
+}
+
+/// [`Class`] of every byte value; [`Pass::run`] reads one entry per word or blank.
+static CLASS: [Class; 256] = {
+    let mut t = [Class::Blank; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if matches!(c, b'@' | b'+' | b'(' | b':') {
+            Class::Punct
+        } else if !crate::text::is_word_const(c) {
+            Class::Blank
+        } else if c.is_ascii_lowercase() && c != b'p' || c == b'_' || c >= 0x80 && c != 0xC3 {
+            Class::Plain
+        } else {
+            Class::Word
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Collects candidate findings (possibly overlapping) for the entities in `set`.
 pub(crate) struct Pass<'a> {
@@ -47,13 +83,25 @@ impl<'a> Pass<'a> {
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
-            if is_word(c) {
-                let end = word_end(b, i);
-                self.word(i, end);
-                i = end;
-            } else {
-                self.punct(i, c);
-                i += 1;
+            match CLASS[usize::from(c)] {
+                Class::Blank => i += 1,
+                Class::Punct => {
+                    self.punct(i, c);
+                    i += 1;
+                }
+                Class::Plain => {
+                    // Most words: only what follows them can make them interesting.
+                    let end = word_end(b, i + 1);
+                    if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
+                        self.word(i, end);
+                    }
+                    i = end;
+                }
+                Class::Word => {
+                    let end = word_end(b, i + 1);
+                    self.word(i, end);
+                    i = end;
+                }
             }
         }
     }
@@ -70,6 +118,7 @@ impl<'a> Pass<'a> {
         self.set.contains(e)
     }
 
+    #[inline]
     fn word(&mut self, i: usize, end: usize) {
         let c = self.b[i];
         if c.is_ascii_digit() {
@@ -78,7 +127,10 @@ impl<'a> Pass<'a> {
             self.capital(i);
         }
         if c.is_ascii_alphabetic() {
-            self.letters(i, end);
+            let next = at(self.b, end);
+            if matches!(next, b':' | b'.' | b'@') || matches!(c, b'p' | b'P') {
+                self.letters(i, end);
+            }
         }
         if c.is_ascii_hexdigit() && matches!(at(self.b, end), b':' | b'-' | b'.') {
             self.hex(i);
@@ -143,9 +195,10 @@ impl<'a> Pass<'a> {
     fn letters(&mut self, i: usize, end: usize) {
         let b = self.b;
         let next = at(b, end);
-        let url_shaped = next == b':' && at(b, end + 1) == b'/'
-            || next == b'.' && b[i..end].eq_ignore_ascii_case(b"www")
-            || next == b'@' && &b[i..end] == b"git";
+        let url_shaped = matches!(next, b':' | b'.' | b'@')
+            && (next == b':' && at(b, end + 1) == b'/'
+                || next == b'.' && b[i..end].eq_ignore_ascii_case(b"www")
+                || next == b'@' && &b[i..end] == b"git");
         if url_shaped && self.want(Entity::Url) {
             self.push(Entity::Url, url::detect(b, i));
         }

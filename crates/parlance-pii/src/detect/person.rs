@@ -6,13 +6,13 @@
 //! and the census tables back it. Known non-names (calendar, places, products, organisations,
 //! function words) never start a name.
 
-use crate::names::Names;
+use crate::names::{Info, Names};
 use crate::text::{any_word_before, any_word_in_clause_before, at, before, is_word};
 
-/// Up to four words of a candidate name.
-#[derive(Default)]
+/// Up to four words of a candidate name, with what the tables say about each (looked up once).
 struct Seq {
     words: [(usize, usize); 4],
+    info: [Info; 4],
     n: usize,
     end: usize,
 }
@@ -26,6 +26,14 @@ impl Seq {
         let (s, e) = self.words[self.n - 1];
         &b[s..e]
     }
+
+    fn first_info(&self) -> Info {
+        self.info[0]
+    }
+
+    fn last_info(&self) -> Info {
+        self.info[self.n - 1]
+    }
 }
 
 /// The span of a person's name starting at the capitalised word at `i`, if any. `listed` says
@@ -35,12 +43,13 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
         return None;
     }
     let we = name_word_end(b, i)?;
-    if names.is_title(&b[i..we]) {
-        return after_title(b, we, names, names.is_word_title(&b[i..we]));
+    let info = names.word(&b[i..we]);
+    if info.is_title() {
+        return after_title(b, we, names, info.is_word_title());
     }
     let mut direct = Direct { b, i, names, listed, value: None };
-    let seq = read(b, i, names, &mut direct)?;
-    decide(b, i, &seq, names, direct.get()).then_some((i, suffix(b, seq.end, names)))
+    let seq = read(b, i, names, &mut direct, Some((we, info)))?;
+    decide(b, i, &seq, names, &mut direct).then_some((i, suffix(b, seq.end, names)))
 }
 
 /// Whether a direct cue introduces the word at `i`, computed on first use (most capitalised
@@ -105,36 +114,47 @@ fn after_title(b: &[u8], we: usize, names: &Names, weak: bool) -> Option<(usize,
     }
     j += 1;
     let mut trusted = Direct { b, i: j, names, listed: false, value: Some(!weak) };
-    let seq = read(b, j, names, &mut trusted)?;
+    let seq = read(b, j, names, &mut trusted, None)?;
     let single_initial = seq.n == 1 && seq.words[0].1 - seq.words[0].0 == 1;
-    let backed = !weak || census(seq.first(b), names) || census(seq.last(b), names);
+    let backed = !weak || seq.first_info().is_census() || seq.last_info().is_census();
     (!single_initial && backed).then_some((j, suffix(b, seq.end, names)))
-}
-
-fn census(w: &[u8], names: &Names) -> bool {
-    names.is_first(w) || names.surname_rank(w).is_some()
 }
 
 /// Reads the name words from `i`. A known non-name may start the name only when `trusted`
 /// (after a title or a direct cue) and it is a census given name, or when it is a given name
-/// followed by a census surname ("Jordan Leach", "April Rhodes").
-fn read(b: &[u8], i: usize, names: &Names, trusted: &mut Direct<'_>) -> Option<Seq> {
-    let mut seq = Seq::default();
+/// followed by a census surname ("Jordan Leach", "April Rhodes"). `first` is the end and the
+/// table entry of the word at `i`, when the caller already has them.
+fn read(
+    b: &[u8],
+    i: usize,
+    names: &Names,
+    trusted: &mut Direct<'_>,
+    first: Option<(usize, Info)>,
+) -> Option<Seq> {
+    let mut seq = Seq { words: [(0, 0); 4], info: [Info::NONE; 4], n: 0, end: 0 };
     let mut j = i;
+    let mut known = first;
     while seq.n < seq.words.len() {
-        let Some(we) = name_word_end(b, j) else { break };
+        let (we, info) = match known.take() {
+            Some(k) => k,
+            None => {
+                let Some(we) = name_word_end(b, j) else { break };
+                (we, names.word(&b[j..we]))
+            }
+        };
         let w = &b[j..we];
         let initial = we - j == 1;
         if initial && at(b, we) != b'.' && seq.n > 0 {
             break;
         }
-        if seq.n > 0 && !initial && !may_continue(b, &seq, w, names, trusted) {
+        if seq.n > 0 && !initial && !may_continue(&seq, w, info, trusted) {
             break;
         }
-        if seq.n == 0 && !may_start(b, i, we, names, trusted) {
+        if seq.n == 0 && !may_start(b, i, we, info, names, trusted) {
             return None;
         }
         seq.words[seq.n] = (j, we);
+        seq.info[seq.n] = info;
         seq.n += 1;
         seq.end = if initial { we + 1 } else { we };
         match next_word(b, seq.end, names) {
@@ -150,31 +170,41 @@ fn read(b: &[u8], i: usize, names: &Names, trusted: &mut Direct<'_>) -> Option<S
 /// and by context: after a title or direct cue ("Miss Green", "Dear April"), before a surname
 /// ("April Rhodes"), or as a frequent surname after a cue or before a verb ("for King",
 /// "Pope lives at").
-fn may_start(b: &[u8], i: usize, we: usize, names: &Names, trusted: &mut Direct<'_>) -> bool {
-    let w = &b[i..we];
-    if !names.is_not_name(w) {
+fn may_start(
+    b: &[u8],
+    i: usize,
+    we: usize,
+    info: Info,
+    names: &Names,
+    trusted: &mut Direct<'_>,
+) -> bool {
+    if !info.is_not_name() {
         return true;
     }
-    let census = names.is_first(w) || names.surname_rank(w).is_some();
-    if census && trusted.get() || names.is_first(w) && surname_follows(b, we, names) {
+    if info.is_census() && trusted.get() || info.is_first() && surname_follows(b, we, names) {
         return true;
     }
-    let cue = any_word_before(b, i, 1, |p| names.is_strong_cue(p));
-    soft_surname(w, names) && (cue || post_cue(b, we, names))
+    soft_surname(info) && (strong_cue_before(b, i, names) || post_cue(b, we, names))
+}
+
+/// Whether the word right before `i` is a strong cue ("with", "to", "from").
+fn strong_cue_before(b: &[u8], i: usize, names: &Names) -> bool {
+    any_word_before(b, i, 1, |p| names.word(p).is_strong_cue())
 }
 
 /// Whether `w` may continue the name in `seq`: not a title or suffix, and either not a known
 /// non-name, a frequent surname ("Brown"), or a surname after a given name ("Carl Swift").
-fn may_continue(b: &[u8], seq: &Seq, w: &[u8], names: &Names, trusted: &mut Direct<'_>) -> bool {
-    let surname = names.surname_rank(w).is_some();
-    if names.is_suffix(w) || names.is_title(w) && !surname {
+fn may_continue(seq: &Seq, w: &[u8], info: Info, trusted: &mut Direct<'_>) -> bool {
+    let surname = info.surname_rank().is_some();
+    if info.is_suffix() || info.is_title() && !surname {
         return false;
     }
-    if !names.is_not_name(w) || soft_surname(w, names) {
+    if !info.is_not_name() || soft_surname(info) {
         return true;
     }
-    let street = crate::detect::address_words::contains(crate::detect::address_words::SUFFIXES, w);
-    surname && !street && (names.is_first(seq.first(b)) || trusted.get())
+    surname
+        && !crate::detect::address_words::contains(&crate::detect::address_words::SUFFIX_KEYS, w)
+        && (seq.first_info().is_first() || trusted.get())
 }
 
 /// "Ann Lee: sounds good": a name at the start of a line followed by a colon (chat, minutes).
@@ -209,7 +239,7 @@ fn contact_paren(b: &[u8], k: usize) -> bool {
 /// "Ann Lee <ann@example.com>": a name right before an e-mail address in angle brackets.
 fn angle_email_follows(b: &[u8], i: usize) -> bool {
     let window = &b[i..b.len().min(i + 48)];
-    let Some(lt) = window.iter().position(|c| *c == b'<') else { return false };
+    let Some(lt) = memchr::memchr(b'<', window) else { return false };
     let capitalised = window[..lt]
         .split(|c| *c == b' ')
         .filter(|t| !t.is_empty())
@@ -232,14 +262,13 @@ fn surname_follows(b: &[u8], e: usize, names: &Names) -> bool {
         k = k2;
     }
     let Some(we) = name_word_end(b, k) else { return false };
-    let w = &b[k..we];
-    names.surname_rank(w).is_some_and(|r| r < 20000)
-        && (!names.is_not_name(w) || soft_surname(w, names))
+    let info = names.word(&b[k..we]);
+    info.surname_rank().is_some_and(|r| r < 20000) && (!info.is_not_name() || soft_surname(info))
 }
 
 /// A word that is usually a common word but also a frequent surname ("Brown", "King").
-fn soft_surname(w: &[u8], names: &Names) -> bool {
-    names.surname_rank(w).is_some_and(|r| r < 1000)
+fn soft_surname(info: Info) -> bool {
+    info.surname_rank().is_some_and(|r| r < 1000)
 }
 
 /// The start of the next word of the name after `e`: one blank, optionally over a particle.
@@ -253,9 +282,9 @@ fn next_word(b: &[u8], e: usize, names: &Names) -> Option<usize> {
     }
     let pe = crate::text::word_end(b, k);
     let particle = pe > k
-        && names.is_particle(&b[k..pe])
         && at(b, pe) == b' '
-        && at(b, pe + 1).is_ascii_uppercase();
+        && at(b, pe + 1).is_ascii_uppercase()
+        && names.is_particle(&b[k..pe]);
     particle.then_some(pe + 1)
 }
 
@@ -272,25 +301,23 @@ fn full_words(seq: &Seq) -> usize {
     seq.words[..seq.n].iter().filter(|(s, e)| e - s > 1).count()
 }
 
-fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: bool) -> bool {
-    let (first, last) = (seq.first(b), seq.last(b));
-    if first.len() == 1 {
+fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: &mut Direct<'_>) -> bool {
+    if seq.first(b).len() == 1 {
         return false;
     }
-    let f = names.is_first(first);
-    let l = names.surname_rank(last);
-    let post = post_cue(b, seq.end, names);
-    if direct {
+    if direct.get() {
         return true;
     }
+    let post = post_cue(b, seq.end, names);
     if full_words(seq) >= 2 {
         return pair(b, i, seq, names, post);
     }
+    let f = seq.first_info().is_first();
+    let l = seq.last_info().surname_rank();
     if post && (f || l.is_some()) {
         return true;
     }
-    let cue = any_word_before(b, i, 1, |w| names.is_strong_cue(w));
-    cue && (f || l.is_some_and(|r| r < 10000))
+    (f || l.is_some_and(|r| r < 10000)) && strong_cue_before(b, i, names)
 }
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
@@ -298,17 +325,21 @@ fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: bool) -> bool {
 /// need a cue that is more than a preposition.
 fn pair(b: &[u8], i: usize, seq: &Seq, names: &Names, post: bool) -> bool {
     let (first, last) = (seq.first(b), seq.last(b));
-    let f = names.is_first(first);
-    let l = names.surname_rank(last);
-    let person_cue = post
-        || any_word_in_clause_before(b, i, 3, |w| names.is_strong_cue(w) && !is_preposition(w));
-    let cue = person_cue || any_word_before(b, i, 1, |w| names.is_strong_cue(w));
-    let plain = |w: &[u8]| !names.is_common_word(w) && !non_name_ending(w);
+    let f = seq.first_info().is_first();
+    let l = seq.last_info().surname_rank();
+    // The cues are looked for only when the census does not settle it.
+    let person_cue = || {
+        post || any_word_in_clause_before(b, i, 3, |w| {
+            !is_preposition(w) && names.word(w).is_strong_cue()
+        })
+    };
+    let cue = || person_cue() || strong_cue_before(b, i, names);
+    let plain = |w: &[u8]| !non_name_ending(w) && !names.is_common_word(w);
     match (f, l) {
-        (true, Some(_)) => plain(first) || plain(last) || cue,
-        (true, None) => plain(first) && !non_name_ending(last) || cue,
-        (false, Some(r)) => plain(first) && (r < 2000 || cue) || person_cue,
-        (false, None) => person_cue && !place_like(first) && !non_name_ending(first),
+        (true, Some(_)) => plain(first) || plain(last) || cue(),
+        (true, None) => plain(first) && !non_name_ending(last) || cue(),
+        (false, Some(r)) => plain(first) && (r < 2000 || cue()) || person_cue(),
+        (false, None) => person_cue() && !place_like(first) && !non_name_ending(first),
     }
 }
 
@@ -331,7 +362,7 @@ fn non_name_ending(w: &[u8]) -> bool {
 
 /// A first word that names a place or road kind ("Cape Town", "Park Avenue").
 fn place_like(w: &[u8]) -> bool {
-    crate::detect::address_words::contains(crate::detect::address_words::SUFFIXES, w)
+    crate::detect::address_words::contains(&crate::detect::address_words::SUFFIX_KEYS, w)
 }
 
 /// A verb right after the word ("Ferguson wrote", "Hall lives"), or "and I".
@@ -366,7 +397,7 @@ fn direct_cue(b: &[u8], i: usize, names: &Names) -> bool {
     if p == b"you" {
         return any_word_before(b, i, 2, |w| w == b"thank");
     }
-    if !names.is_direct_cue(p) || crosses_sentence(b, i) {
+    if crosses_sentence(b, i) || !names.is_direct_cue(p) {
         return false;
     }
     if p == b"name" {

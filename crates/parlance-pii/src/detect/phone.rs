@@ -172,6 +172,10 @@ fn extension(b: &[u8], end: usize) -> Option<usize> {
         j += 1;
     }
     j = skip_blanks(b, j, 2);
+    // Every extension marker starts with `e`, `x` or `#` (`| 0x20` folds the capitals).
+    if !matches!(at(b, j) | 0x20, b'e' | b'x' | b'#') {
+        return None;
+    }
     let word_len = [&b"extension"[..], b"ext", b"x", b"#"]
         .iter()
         .find(|w| b.len() >= j + w.len() && b[j..j + w.len()].eq_ignore_ascii_case(w))
@@ -190,21 +194,15 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     if g.plus {
         return (8..=15).contains(&g.digits) && g.first[0] != b'0';
     }
-    if !line_start(b, i) && anti_cue(b, i) {
-        return false;
-    }
     let nanp = shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && g.first[0] == b'1');
     let intl = g.first[..2] == *b"00" && g.n >= 2 && (10..=17).contains(&g.digits);
-    if nanp || intl {
-        return true;
-    }
-    if trunk_national(g) {
-        return true;
-    }
-    if !(bare_nanp(g) || national(g)) {
+    let sure = nanp || intl || trunk_national(g);
+    // The shape tests are cheap and reject most numbers; the words before are read only for
+    // numbers shaped like a phone.
+    if !sure && !(bare_nanp(g) || national(g)) || !line_start(b, i) && anti_cue(b, i) {
         return false;
     }
-    ext || cue_before(b, i, 6, CUES) || own_line(b, i, g.end) && bare_nanp(g)
+    sure || ext || cue_before(b, i, 6, CUES) || own_line(b, i, g.end) && bare_nanp(g)
 }
 
 /// "order 555…", "order number 555…", "ticket id 555…": the number is an identifier.
@@ -216,7 +214,8 @@ fn anti_cue(b: &[u8], i: usize) -> bool {
         k += 1;
         false
     });
-    ANTI_CUES.contains(&prev[0]) || NUMBER_WORDS.contains(&prev[0]) && ANTI_CUES.contains(&prev[1])
+    let listed = |list: &[Key], k: Key| list.binary_search(&k).is_ok();
+    listed(ANTI_CUES, prev[0]) || listed(NUMBER_WORDS, prev[0]) && listed(ANTI_CUES, prev[1])
 }
 
 /// A national number with a trunk `0` (not `00`), grouped or with a parenthesised area code:

@@ -1,7 +1,9 @@
 //! ZIP codes, only where context says so: five digits (optionally `-dddd`) right after a US state
 //! code or name, or within three words of "zip"/"postal code". A bare 5-digit number is not one.
 
-use crate::detect::address_words::{STATE_CODES, STATE_NAMES, STATE_SECOND, contains};
+use crate::detect::address_words::{
+    STATE_CODE_KEYS, STATE_NAME_KEYS, STATE_SECOND_KEYS, contains,
+};
 use crate::text::{
     Key, any_word_before, at, before, clean_end, digits_end, glued_before, is_word, keys,
 };
@@ -52,9 +54,9 @@ pub(crate) fn after_state(b: &[u8], i: usize) -> bool {
         && b[j - 1].is_ascii_uppercase()
         && !is_word(before(b, j - 2));
     if code {
-        return contains(STATE_CODES, &b[j - 2..j]);
+        return contains(&STATE_CODE_KEYS, &b[j - 2..j]);
     }
-    any_word_before(b, i, 1, |w| contains(STATE_NAMES, w) || contains(STATE_SECOND, w))
+    any_word_before(b, i, 1, |w| contains(&STATE_NAME_KEYS, w) || contains(&STATE_SECOND_KEYS, w))
 }
 
 #[cfg(test)]

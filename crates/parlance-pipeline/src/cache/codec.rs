@@ -53,13 +53,18 @@ mod tests {
                 index: 0,
                 finish_reason: "stop".into(),
                 content: "héllo \"world\"".into(),
-                tool_calls: vec![ToolCall { id: Some("c1".into()), name: "f".into(), arguments: "{\"a\":1}".into() }],
+                tool_calls: vec![ToolCall {
+                    id: Some("c1".into()),
+                    name: "f".into(),
+                    arguments: "{\"a\":1}".into(),
+                }],
             }],
             usage: Some(Usage {
                 completion_tokens: 3,
                 prompt_tokens: 5,
                 total_tokens: 8,
-                completion_details: CompletionDetails { reasoning_tokens: 2, ..Default::default() }.non_zero(),
+                completion_details: CompletionDetails { reasoning_tokens: 2, ..Default::default() }
+                    .non_zero(),
                 prompt_details: None,
             }),
             model: Some("gpt".into()),

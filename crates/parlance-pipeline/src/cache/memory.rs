@@ -89,7 +89,8 @@ fn weight(chat: &ChatResponse) -> u32 {
         .choices
         .iter()
         .map(|c| {
-            let calls: usize = c.tool_calls.iter().map(|t| 96 + t.name.len() + t.arguments.len()).sum();
+            let calls: usize =
+                c.tool_calls.iter().map(|t| 96 + t.name.len() + t.arguments.len()).sum();
             96 + c.finish_reason.len() + c.content.len() + calls
         })
         .sum();
@@ -100,7 +101,7 @@ fn weight(chat: &ChatResponse) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parlance_core::{ChatRequest, ChatMessage, Choice, Role};
+    use parlance_core::{ChatMessage, ChatRequest, Choice, Role};
 
     fn reply(text: &str) -> ChatResponse {
         ChatResponse {
@@ -110,7 +111,10 @@ mod tests {
     }
 
     fn key(i: usize) -> CacheKey {
-        let req = ChatRequest { messages: vec![ChatMessage::text(Role::User, i.to_string())], ..Default::default() };
+        let req = ChatRequest {
+            messages: vec![ChatMessage::text(Role::User, i.to_string())],
+            ..Default::default()
+        };
         CacheKey::of("c", None, &req)
     }
 

@@ -97,7 +97,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
         map.insert(key.clone(), rx);
         Role::Lead(tx)
     }
-
 }
 
 /// The leader's value, or `None` when it went away without one.

@@ -86,7 +86,14 @@ mod tests {
         s.bypass();
         s.coalesced(5);
         s.redis_error();
-        let want = CacheSnapshot { hits: 1, misses: 1, bypasses: 1, coalesced: 1, redis_errors: 1, tokens_saved: 15 };
+        let want = CacheSnapshot {
+            hits: 1,
+            misses: 1,
+            bypasses: 1,
+            coalesced: 1,
+            redis_errors: 1,
+            tokens_saved: 15,
+        };
         assert_eq!(s.snapshot(), want);
     }
 }

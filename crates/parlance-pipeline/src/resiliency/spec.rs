@@ -104,6 +104,9 @@ impl PolicyKind {
 /// A policy name used by a target, checked once every document is read.
 type Reference = (Source, String, PolicyKind, String);
 
+/// Reads one named policy of a group: `(doc, name, yaml path, value)`.
+type ReadPolicy<'a> = fn(&mut Doc<'a>, &str, &str, &Value);
+
 /// One document being read.
 struct Doc<'a> {
     source: &'a Source,
@@ -168,7 +171,7 @@ impl Doc<'_> {
     fn policies(&mut self, policies: &Mapping) {
         let base = "spec.policies";
         self.unknown_keys(policies, base, &["timeouts", "retries", "circuitBreakers"]);
-        let groups: [(&str, fn(&mut Self, &str, &str, &Value)); 3] = [
+        let groups: [(&str, ReadPolicy<'_>); 3] = [
             ("timeouts", Doc::timeout),
             ("retries", Doc::retry),
             ("circuitBreakers", Doc::breaker),

@@ -116,7 +116,11 @@ impl CacheStage {
     }
 
     /// A Redis hit (copied into memory for the time it has left), or the status to report.
-    async fn from_store(&self, store: &RedisStore, key: CacheKey) -> Result<ChatResponse, CacheStatus> {
+    async fn from_store(
+        &self,
+        store: &RedisStore,
+        key: CacheKey,
+    ) -> Result<ChatResponse, CacheStatus> {
         let bytes = match store.get(&RedisStore::key(&self.component, &key)).await {
             Lookup::Found(bytes) => bytes,
             Lookup::Absent => return Err(CacheStatus::Miss),
@@ -125,7 +129,9 @@ impl CacheStage {
         let stored = codec::decode(&bytes).ok_or(CacheStatus::Miss)?;
         let left = match stored.expires_at_ms {
             None => None,
-            Some(at) => Some(at.checked_sub(now_ms()).filter(|&ms| ms > 0).ok_or(CacheStatus::Miss)?),
+            Some(at) => {
+                Some(at.checked_sub(now_ms()).filter(|&ms| ms > 0).ok_or(CacheStatus::Miss)?)
+            }
         };
         self.memory.insert(key, stored.chat.clone(), left.map(Duration::from_millis)).await;
         self.count(CacheStatus::Hit, &stored.chat);
@@ -193,7 +199,10 @@ mod tests {
             }
             let choice = Choice { content: format!("{n}: {text}"), ..Choice::default() };
             let usage = Usage { total_tokens: 7, ..Usage::default() };
-            Ok(Reply { chat: ChatResponse { choices: vec![choice], usage: Some(usage), model: None }, cache: None })
+            Ok(Reply {
+                chat: ChatResponse { choices: vec![choice], usage: Some(usage), model: None },
+                cache: None,
+            })
         }
     }
 
@@ -205,7 +214,10 @@ mod tests {
     }
 
     fn call(text: &str, mode: CacheMode) -> Call {
-        let mut c = Call::new(ChatRequest { messages: vec![ChatMessage::text(Role::User, text)], ..Default::default() });
+        let mut c = Call::new(ChatRequest {
+            messages: vec![ChatMessage::text(Role::User, text)],
+            ..Default::default()
+        });
         c.cache = mode;
         c
     }
@@ -218,8 +230,14 @@ mod tests {
     #[tokio::test]
     async fn miss_then_hit_with_stored_usage() {
         let (up, stage, stats) = setup(Duration::from_secs(60));
-        assert_eq!(ask(&stage, "a", CacheMode::Normal).await, ("1: a".into(), Some(CacheStatus::Miss)));
-        assert_eq!(ask(&stage, "a", CacheMode::Normal).await, ("1: a".into(), Some(CacheStatus::Hit)));
+        assert_eq!(
+            ask(&stage, "a", CacheMode::Normal).await,
+            ("1: a".into(), Some(CacheStatus::Miss))
+        );
+        assert_eq!(
+            ask(&stage, "a", CacheMode::Normal).await,
+            ("1: a".into(), Some(CacheStatus::Hit))
+        );
         assert_eq!(up.0.load(Ordering::SeqCst), 1);
         assert_eq!((stats.snapshot().hits, stats.snapshot().tokens_saved), (1, 7));
     }
@@ -228,10 +246,22 @@ mod tests {
     async fn no_cache_refreshes_and_no_store_bypasses() {
         let (up, stage, _) = setup(Duration::from_secs(60));
         ask(&stage, "a", CacheMode::Normal).await;
-        assert_eq!(ask(&stage, "a", CacheMode::Refresh).await, ("2: a".into(), Some(CacheStatus::Miss)));
-        assert_eq!(ask(&stage, "a", CacheMode::Normal).await, ("2: a".into(), Some(CacheStatus::Hit)));
-        assert_eq!(ask(&stage, "a", CacheMode::Bypass).await, ("3: a".into(), Some(CacheStatus::Bypass)));
-        assert_eq!(ask(&stage, "a", CacheMode::Normal).await, ("2: a".into(), Some(CacheStatus::Hit)));
+        assert_eq!(
+            ask(&stage, "a", CacheMode::Refresh).await,
+            ("2: a".into(), Some(CacheStatus::Miss))
+        );
+        assert_eq!(
+            ask(&stage, "a", CacheMode::Normal).await,
+            ("2: a".into(), Some(CacheStatus::Hit))
+        );
+        assert_eq!(
+            ask(&stage, "a", CacheMode::Bypass).await,
+            ("3: a".into(), Some(CacheStatus::Bypass))
+        );
+        assert_eq!(
+            ask(&stage, "a", CacheMode::Normal).await,
+            ("2: a".into(), Some(CacheStatus::Hit))
+        );
         assert_eq!(up.0.load(Ordering::SeqCst), 3);
     }
 

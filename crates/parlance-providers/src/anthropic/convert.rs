@@ -9,6 +9,8 @@
 //! - Structured output is a tool named after the schema that the model is made to call; its
 //!   input comes back as the choice's content (finish reason `end_turn`), not as a tool call.
 //!   This works on every Claude model, which Anthropic's native structured output does not.
+//!   When the client also offers its own tools with choice `auto`, nothing is forced and the
+//!   model picks between them and the schema tool.
 //! - `promptCacheRetention` puts `cache_control` on the last system block and the last tool:
 //!   the default five-minute cache up to 5 minutes, the one-hour cache beyond.
 //! - Usage: Anthropic's `input_tokens` excludes cached tokens, so Dapr's prompt tokens are

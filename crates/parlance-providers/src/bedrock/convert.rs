@@ -4,7 +4,8 @@
 //!
 //! The same decisions as the Anthropic mapping: system messages go to `system`; same-role
 //! turns merge and tool results lead their user turn; a conversation must open with the user
-//! ([`OPENING_TURN`]); structured output is a forced tool whose input comes back as content.
+//! ([`OPENING_TURN`]); structured output is a forced tool whose input comes back as content
+//! (not forced when the client offers its own tools with choice `auto`).
 //! Converse has no `none` tool choice: `none` sends no tools at all unless the history holds
 //! tool blocks (then Converse requires `toolConfig`, and the choice is left to the model).
 //! `promptCacheRetention` adds a `cachePoint` after the system blocks and after the tools
