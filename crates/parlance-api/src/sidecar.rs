@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use parlance_pipeline::ConversationService;
+use parlance_core::CallContext;
+use parlance_pipeline::{CacheMode, CallOptions, ConversationService};
 
 /// The Dapr runtime version parlance answers to, with its own version as build metadata.
 pub const RUNTIME_VERSION: &str = concat!("1.18.0+parlance.", env!("CARGO_PKG_VERSION"));
@@ -65,4 +66,44 @@ impl Sidecar {
             max_body: 4 << 20,
         }
     }
+}
+
+/// What both doors report as sidecar metadata (spec §5.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetadataView {
+    /// `--app-id`.
+    pub id: String,
+    /// `(name, type, version)` of every component, in load order.
+    pub components: Vec<(String, String, String)>,
+    /// Extended attributes, always including `daprRuntimeVersion`.
+    pub extended: BTreeMap<String, String>,
+}
+
+impl Sidecar {
+    /// The metadata both `GET /v1.0/metadata` and gRPC `GetMetadata` answer with.
+    pub fn metadata(&self) -> MetadataView {
+        let components = self
+            .service
+            .components()
+            .map(|c| (c.name.clone(), c.type_name.clone(), c.version.clone()))
+            .collect();
+        let mut extended = self.info.extended.read().map(|m| m.clone()).unwrap_or_default();
+        extended.insert("daprRuntimeVersion".into(), RUNTIME_VERSION.into());
+        MetadataView { id: self.info.app_id.clone(), components, extended }
+    }
+}
+
+/// Per-request options from the transport's headers/metadata, the same for both doors:
+/// `Cache-Control` (`no-store` bypasses the cache, `no-cache` refreshes it) and `traceparent`.
+pub fn call_options(cache_control: Option<&str>, traceparent: Option<&str>) -> CallOptions {
+    let mut cache = CacheMode::Normal;
+    for d in cache_control.unwrap_or("").split(',').map(|d| d.trim().to_ascii_lowercase()) {
+        match d.as_str() {
+            "no-store" => cache = CacheMode::Bypass,
+            "no-cache" if cache == CacheMode::Normal => cache = CacheMode::Refresh,
+            _ => {}
+        }
+    }
+    let ctx = CallContext { traceparent: traceparent.map(str::to_string), ..CallContext::default() };
+    CallOptions { cache, ctx }
 }

@@ -188,7 +188,6 @@ impl Names {
         self.word(w).is_first()
     }
 
-
     /// Whether `w` is a lower-case English dictionary word (or a simple inflection of one):
     /// "Copyright", "Works", and also names such as "Mark" or "Brown".
     pub(crate) fn is_common_word(&self, w: &[u8]) -> bool {
@@ -224,9 +223,6 @@ impl Names {
         })
     }
 
-
-
-
     /// Whether `w` is a name suffix such as "Jr" or "PhD".
     pub(crate) fn is_suffix(&self, w: &[u8]) -> bool {
         self.word(w).is_suffix()
@@ -236,7 +232,6 @@ impl Names {
     pub(crate) fn is_particle(&self, w: &[u8]) -> bool {
         self.word(w).is_particle()
     }
-
 
     /// Whether `w` is a verb after a name ("wrote", "lives").
     pub(crate) fn is_post_cue(&self, w: &[u8]) -> bool {

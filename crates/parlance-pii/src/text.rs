@@ -367,7 +367,9 @@ mod tests {
         assert_eq!(key(b"O'Brien"), key(b"obrien"));
         assert_eq!(key(b"phone"), Some(keys(["PHONE"])[0]));
         assert_eq!(key(b"abcdefghijklmnopq"), None);
-        for w in [&b""[..], b"a", b"Smith", b"abcdefghijklmnop", b"x-Y_9", b"O'Neil", b"\xc3\x89ric"] {
+        for w in
+            [&b""[..], b"a", b"Smith", b"abcdefghijklmnop", b"x-Y_9", b"O'Neil", b"\xc3\x89ric"]
+        {
             assert_eq!(key(w), key_folded(w), "{w:?}");
         }
     }

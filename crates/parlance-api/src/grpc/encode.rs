@@ -34,7 +34,7 @@ pub fn alpha2(context_id: Option<String>, chat: &ChatResponse) -> pb::Conversati
         .map(|c| pb::ConversationResultAlpha2 {
             choices: vec![choice(c)],
             model: model.clone(),
-            usage: usage.clone(),
+            usage,
         })
         .collect();
     pb::ConversationResponseAlpha2 { context_id, outputs }

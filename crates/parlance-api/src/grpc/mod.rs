@@ -12,8 +12,7 @@ mod metadata;
 
 use std::future::Future;
 
-use parlance_core::CallContext;
-use parlance_pipeline::{CacheMode, CallOptions, Conversed};
+use parlance_pipeline::{CallOptions, Conversed};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_server::{Dapr, DaprServer};
 use tokio::net::TcpListener;
@@ -78,23 +77,10 @@ impl Dapr for DaprApi {
     }
 }
 
-/// Per-call options from metadata, by the HTTP door's rules: `cache-control`
-/// (`no-store` bypasses the cache, `no-cache` refreshes it) and `traceparent`.
+/// Per-call options from metadata, by the same rules as the HTTP door.
 fn options(md: &MetadataMap) -> CallOptions {
     let text = |k: &str| md.get(k).and_then(|v| v.to_str().ok());
-    let mut cache = CacheMode::Normal;
-    for d in text("cache-control").unwrap_or("").split(',').map(|d| d.trim().to_ascii_lowercase()) {
-        match d.as_str() {
-            "no-store" => cache = CacheMode::Bypass,
-            "no-cache" if cache == CacheMode::Normal => cache = CacheMode::Refresh,
-            _ => {}
-        }
-    }
-    let ctx = CallContext {
-        traceparent: text("traceparent").map(str::to_string),
-        ..CallContext::default()
-    };
-    CallOptions { cache, ctx }
+    crate::sidecar::call_options(text("cache-control"), text("traceparent"))
 }
 
 /// The response, with `x-parlance-cache` when the component has a cache.

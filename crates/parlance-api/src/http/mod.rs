@@ -14,8 +14,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use parlance_core::{ApiError, ApiVersion, CallContext, ErrorCode};
-use parlance_pipeline::{CacheMode, CallOptions};
+use parlance_core::{ApiError, ApiVersion, ErrorCode};
+use parlance_pipeline::CallOptions;
 
 use crate::sidecar::Sidecar;
 use error::HttpError;
@@ -109,19 +109,8 @@ async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
 
 /// Per-request options from headers: `Cache-Control` and `traceparent`.
 fn options(headers: &HeaderMap) -> CallOptions {
-    let cache_control =
-        headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let directives = cache_control.split(',').map(|d| d.trim().to_ascii_lowercase());
-    let mut cache = CacheMode::Normal;
-    for d in directives {
-        match d.as_str() {
-            "no-store" => cache = CacheMode::Bypass,
-            "no-cache" if cache == CacheMode::Normal => cache = CacheMode::Refresh,
-            _ => {}
-        }
-    }
-    let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_string);
-    CallOptions { cache, ctx: CallContext { traceparent, ..CallContext::default() } }
+    let text = |k| headers.get(k).and_then(|v: &HeaderValue| v.to_str().ok());
+    crate::sidecar::call_options(text(header::CACHE_CONTROL.as_str()), text("traceparent"))
 }
 
 /// A JSON response with Dapr's content type.

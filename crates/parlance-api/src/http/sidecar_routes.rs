@@ -50,19 +50,18 @@ pub async fn metadata(State(s): State<Sidecar>) -> Response {
     json_response(StatusCode::OK, &metadata_json(&s))
 }
 
-/// The metadata document (shared with gRPC `GetMetadata`).
+/// The metadata document, Go `encoding/json` style (empty fields omitted).
 pub fn metadata_json(s: &Sidecar) -> Value {
-    let components: Vec<Value> = s
-        .service
-        .components()
-        .map(|c| json!({"name": c.name, "type": c.type_name, "version": c.version}))
+    let view = s.metadata();
+    let components: Vec<Value> = view
+        .components
+        .iter()
+        .map(|(name, ty, version)| json!({"name": name, "type": ty, "version": version}))
         .collect();
-    let mut extended = s.info.extended.read().map(|m| m.clone()).unwrap_or_default();
-    extended.insert("daprRuntimeVersion".into(), RUNTIME_VERSION.into());
-    let mut doc = json!({"runtimeVersion": RUNTIME_VERSION, "extended": extended});
+    let mut doc = json!({"runtimeVersion": RUNTIME_VERSION, "extended": view.extended});
     if let Some(o) = doc.as_object_mut() {
-        if !s.info.app_id.is_empty() {
-            o.insert("id".into(), json!(s.info.app_id));
+        if !view.id.is_empty() {
+            o.insert("id".into(), json!(view.id));
         }
         if !components.is_empty() {
             o.insert("components".into(), Value::Array(components));

@@ -535,7 +535,9 @@ mod tests {
         for list in
             [SUFFIXES, UNITS, DIRECTIONS, STATE_CODES, STATE_NAMES, STATE_SECOND, STATE_FIRST]
         {
-            assert!(list.iter().all(|w| w.len() <= 16 && w.bytes().all(|c| c.is_ascii_uppercase())));
+            assert!(
+                list.iter().all(|w| w.len() <= 16 && w.bytes().all(|c| c.is_ascii_uppercase()))
+            );
         }
         assert!(contains(&SUFFIX_KEYS, b"Street") && contains(&SUFFIX_KEYS, b"AVENUE"));
         assert!(!contains(&SUFFIX_KEYS, b"first") && !contains(&SUFFIX_KEYS, b"Stre\xc3\xa9t"));

@@ -199,7 +199,8 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     let sure = nanp || intl || trunk_national(g);
     // The shape tests are cheap and reject most numbers; the words before are read only for
     // numbers shaped like a phone.
-    if !sure && !(bare_nanp(g) || national(g)) || !line_start(b, i) && anti_cue(b, i) {
+    let shaped = sure || bare_nanp(g) || national(g);
+    if !shaped || !line_start(b, i) && anti_cue(b, i) {
         return false;
     }
     sure || ext || cue_before(b, i, 6, CUES) || own_line(b, i, g.end) && bare_nanp(g)

@@ -1,9 +1,7 @@
 //! ZIP codes, only where context says so: five digits (optionally `-dddd`) right after a US state
 //! code or name, or within three words of "zip"/"postal code". A bare 5-digit number is not one.
 
-use crate::detect::address_words::{
-    STATE_CODE_KEYS, STATE_NAME_KEYS, STATE_SECOND_KEYS, contains,
-};
+use crate::detect::address_words::{STATE_CODE_KEYS, STATE_NAME_KEYS, STATE_SECOND_KEYS, contains};
 use crate::text::{
     Key, any_word_before, at, before, clean_end, digits_end, glued_before, is_word, keys,
 };
