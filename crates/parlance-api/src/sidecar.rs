@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use parlance_core::CallContext;
+use parlance_core::{ApiError, ApiVersion, CallContext, ErrorCode};
 use parlance_pipeline::{CacheMode, CallOptions, ConversationService};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The Dapr runtime version parlance answers to, with its own version as build metadata.
 pub const RUNTIME_VERSION: &str = concat!("1.18.0+parlance.", env!("CARGO_PKG_VERSION"));
@@ -51,6 +52,8 @@ pub struct Sidecar {
     pub api_token: Option<Arc<str>>,
     /// `--max-body-size`, in bytes.
     pub max_body: usize,
+    /// The global concurrency limit (`--max-concurrent-requests`); `None` means unlimited.
+    pub admission: Option<Arc<Semaphore>>,
 }
 
 impl Sidecar {
@@ -64,7 +67,18 @@ impl Sidecar {
             health,
             api_token: None,
             max_body: 4 << 20,
+            admission: None,
         }
+    }
+
+    /// Admits one conversation request, or sheds it at once when the limit is reached: a
+    /// fast 503 / `UNAVAILABLE` is better than an unbounded queue in a sidecar.
+    pub fn admit(&self) -> Result<Option<OwnedSemaphorePermit>, ApiError> {
+        let Some(sem) = &self.admission else { return Ok(None) };
+        sem.clone().try_acquire_owned().map(Some).map_err(|_| {
+            self.service.telemetry().shed();
+            ApiError::new(ErrorCode::Overloaded, "too many requests in flight; try again later")
+        })
     }
 }
 
@@ -95,7 +109,11 @@ impl Sidecar {
 
 /// Per-request options from the transport's headers/metadata, the same for both doors:
 /// `Cache-Control` (`no-store` bypasses the cache, `no-cache` refreshes it) and `traceparent`.
-pub fn call_options(cache_control: Option<&str>, traceparent: Option<&str>) -> CallOptions {
+pub fn call_options(
+    api: ApiVersion,
+    cache_control: Option<&str>,
+    traceparent: Option<&str>,
+) -> CallOptions {
     let mut cache = CacheMode::Normal;
     for d in cache_control.unwrap_or("").split(',').map(|d| d.trim().to_ascii_lowercase()) {
         match d.as_str() {
@@ -104,6 +122,7 @@ pub fn call_options(cache_control: Option<&str>, traceparent: Option<&str>) -> C
             _ => {}
         }
     }
-    let ctx = CallContext { traceparent: traceparent.map(str::to_string), ..CallContext::default() };
-    CallOptions { cache, ctx }
+    let ctx =
+        CallContext { traceparent: traceparent.map(str::to_string), ..CallContext::default() };
+    CallOptions { api, cache, ctx }
 }

@@ -45,7 +45,10 @@ enum Cmd {
 
 fn request(component: &str) -> ConversationRequestAlpha2 {
     let text = "What is the capital of France?".to_string();
-    let user = ConversationMessageOfUser { name: None, content: vec![ConversationMessageContent { text }] };
+    let user = ConversationMessageOfUser {
+        name: None,
+        content: vec![ConversationMessageContent { text }],
+    };
     let message = ConversationMessage { message_types: Some(MessageTypes::OfUser(user)) };
     ConversationRequestAlpha2 {
         name: component.to_string(),
@@ -54,7 +57,11 @@ fn request(component: &str) -> ConversationRequestAlpha2 {
     }
 }
 
-async fn worker(client: DaprClient<Channel>, req: ConversationRequestAlpha2, until: Instant) -> (Histogram<u64>, u64) {
+async fn worker(
+    client: DaprClient<Channel>,
+    req: ConversationRequestAlpha2,
+    until: Instant,
+) -> (Histogram<u64>, u64) {
     let mut hist = Histogram::<u64>::new(3).unwrap_or_else(|_| std::process::exit(2));
     let mut errors = 0;
     let mut client = client;
@@ -70,7 +77,12 @@ async fn worker(client: DaprClient<Channel>, req: ConversationRequestAlpha2, unt
     (hist, errors)
 }
 
-async fn grpc(addr: String, concurrency: usize, seconds: u64, component: String) -> Result<(), String> {
+async fn grpc(
+    addr: String,
+    concurrency: usize,
+    seconds: u64,
+    component: String,
+) -> Result<(), String> {
     let endpoint = Endpoint::from_shared(addr).map_err(|e| e.to_string())?;
     let mut channels = Vec::new();
     for _ in 0..concurrency.div_ceil(32).max(1) {
@@ -80,7 +92,13 @@ async fn grpc(addr: String, concurrency: usize, seconds: u64, component: String)
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..concurrency)
-        .map(|i| tokio::spawn(worker(DaprClient::new(channels[i % channels.len()].clone()), req.clone(), until)))
+        .map(|i| {
+            tokio::spawn(worker(
+                DaprClient::new(channels[i % channels.len()].clone()),
+                req.clone(),
+                until,
+            ))
+        })
         .collect();
     let mut total = Histogram::<u64>::new(3).map_err(|e| e.to_string())?;
     let mut errors = 0;
@@ -101,7 +119,9 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build();
     let Ok(rt) = rt else { std::process::exit(2) };
     let result = match cli.cmd {
-        Cmd::Grpc { addr, concurrency, seconds, scenario: _, component } => rt.block_on(grpc(addr, concurrency, seconds, component)),
+        Cmd::Grpc { addr, concurrency, seconds, scenario: _, component } => {
+            rt.block_on(grpc(addr, concurrency, seconds, component))
+        }
     };
     if let Err(e) = result {
         eprintln!("parlance-bench: {e}");

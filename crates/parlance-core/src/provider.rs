@@ -17,6 +17,16 @@ pub struct CallContext {
     /// Time spent waiting on upstreams, summed over attempts (shared with the caller, so the
     /// time spent inside parlance itself can be told apart).
     pub upstream: UpstreamClock,
+    /// A resiliency policy's per-attempt timeout; when set it replaces the provider's own
+    /// default bound, so that the policy (not a hidden client timeout) decides.
+    pub attempt_timeout: Option<Duration>,
+}
+
+impl CallContext {
+    /// The bound for one upstream call: the policy's when there is one, else `default`.
+    pub fn attempt_timeout_or(&self, default: Duration) -> Duration {
+        self.attempt_timeout.unwrap_or(default)
+    }
 }
 
 /// A shared sum of upstream wait time.

@@ -12,11 +12,12 @@ use serde_json::{Map, Value};
 use crate::chat::Role;
 
 /// Which API version a request came in on; it decides the response shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ApiVersion {
     /// `/v1.0-alpha1/…`, `ConverseAlpha1`.
     Alpha1,
     /// `/v1.0-alpha2/…`, `ConverseAlpha2`.
+    #[default]
     Alpha2,
 }
 

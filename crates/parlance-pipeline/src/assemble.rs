@@ -18,8 +18,9 @@ use crate::settings::{self, Settings};
 use crate::stage::DynStage;
 use crate::stages::cache::CacheStage;
 use crate::stages::pii::PiiStage;
-use crate::stages::provider::ProviderStage;
+use crate::stages::provider::{Meter, ProviderStage};
 use crate::stages::resiliency::ResiliencyStage;
+use crate::telemetry::{ResiliencyList, StatsCollector, Telemetry};
 use crate::{fallback, resiliency};
 
 /// A conversation component that passed validation.
@@ -224,8 +225,14 @@ impl Plan {
     /// run inside a Tokio runtime when the plan has cache stores.
     pub fn build(self, opts: &BuildOptions) -> ConversationService {
         let caches = Caches::build(opts.cache_max_bytes, &self.stores, opts.cache_stats.clone());
-        let build = |c| build_one(c, &opts.client, &caches);
+        let resiliency = ResiliencyList::default();
+        let mut telemetry = Telemetry::new();
+        telemetry.register_stats(StatsCollector::new(opts.cache_stats.clone(), resiliency.clone()));
+        let telemetry = Arc::new(telemetry);
+        let build = |c| build_one(c, &opts.client, &caches, &telemetry);
         let mut components: Vec<Component> = self.conversation.into_iter().map(build).collect();
+        let stats = components.iter().filter_map(|c| Some((c.name.clone(), c.resiliency.clone()?)));
+        let _ = resiliency.set(stats.collect());
         components.extend(self.others.into_iter().map(|(name, type_name, version)| Component {
             name,
             type_name,
@@ -233,17 +240,32 @@ impl Plan {
             chain: None,
             resiliency: None,
             fallback: None,
+            gen_ai_provider: "",
+            model: String::new(),
         }));
-        ConversationService::new(components)
+        ConversationService::new(components, telemetry)
     }
 }
 
 /// One component's chain, innermost first; each step says why it sits where it does.
-fn build_one(c: ComponentPlan, client: &reqwest::Client, caches: &Caches) -> Component {
+fn build_one(
+    c: ComponentPlan,
+    client: &reqwest::Client,
+    caches: &Caches,
+    telemetry: &Arc<Telemetry>,
+) -> Component {
     let model = c.provider.model().map(str::to_string);
+    let gen_ai_provider = c.provider.gen_ai_provider();
     let provider = registry::build(c.provider, client);
-    // The provider call itself, plus the "required tools but empty reply" check.
-    let mut chain: DynStage = Arc::new(ProviderStage::new(provider));
+    let meter = Meter {
+        telemetry: telemetry.clone(),
+        component: c.name.clone(),
+        provider: gen_ai_provider,
+        model: model.clone().unwrap_or_default(),
+    };
+    // The provider call itself (timed for the overhead metric, usage counted), plus the
+    // "required tools but empty reply" check.
+    let mut chain: DynStage = Arc::new(ProviderStage::new(provider, meter));
     // Right above the provider: retry ∘ breaker ∘ per-attempt timeout wraps only the upstream
     // call (as daprd wraps only the component call); a cache hit above never waits on it.
     let mut stats = None;
@@ -261,7 +283,7 @@ fn build_one(c: ComponentPlan, client: &reqwest::Client, caches: &Caches) -> Com
     // Outermost: scrub inputs before anything below can see or store them; scrub and restore
     // outputs after, so cache hits are scrubbed too.
     let scrubber = Scrubber::new(c.settings.pii_entities);
-    chain = Arc::new(PiiStage::new(chain, scrubber, c.settings.pii_mode));
+    chain = Arc::new(PiiStage::new(chain, scrubber, c.settings.pii_mode, telemetry.clone()));
     Component {
         name: c.name,
         type_name: c.kind.type_name().to_string(),
@@ -269,5 +291,7 @@ fn build_one(c: ComponentPlan, client: &reqwest::Client, caches: &Caches) -> Com
         chain: Some(chain),
         resiliency: stats,
         fallback: c.settings.fallback_component,
+        gen_ai_provider,
+        model: model.unwrap_or_default(),
     }
 }

@@ -119,6 +119,8 @@ mod tests {
             chain: Some(stub.clone()),
             resiliency: None,
             fallback: Some(fallback.into()),
+            gen_ai_provider: "echo",
+            model: String::new(),
         }
     }
 

@@ -4,12 +4,16 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
-use parlance_core::{ApiError, CallContext, ChatResponse, ConverseRequest};
+use tracing::Instrument;
+
+use parlance_core::{ApiError, ApiVersion, CallContext, ChatResponse, ConverseRequest};
 
 use crate::resiliency::ResiliencyStats;
 use crate::stage::{CacheMode, CacheStatus, Call, DynStage};
-use crate::{fallback, validate};
+use crate::telemetry::Telemetry;
+use crate::{fallback, trace, validate};
 
 /// A component, as the service and the metadata endpoint see it.
 pub struct Component {
@@ -26,11 +30,18 @@ pub struct Component {
     pub resiliency: Option<ResiliencyStats>,
     /// `fallbackComponent`: the component whose chain answers when this one fails.
     pub fallback: Option<String>,
+    /// The provider's GenAI-convention name (`openai`, `anthropic`, …; empty for listed-only
+    /// components), for spans.
+    pub gen_ai_provider: &'static str,
+    /// The resolved model (empty for echo), for spans.
+    pub model: String,
 }
 
 /// Per-request options that do not come from the body.
 #[derive(Debug, Clone, Default)]
 pub struct CallOptions {
+    /// Which API the request came in on (a metrics label).
+    pub api: ApiVersion,
     /// The client's cache wishes.
     pub cache: CacheMode,
     /// Trace context.
@@ -52,14 +63,36 @@ pub struct Conversed {
 pub struct ConversationService {
     by_name: HashMap<String, Arc<Component>>,
     order: Vec<Arc<Component>>,
+    telemetry: Arc<Telemetry>,
+}
+
+/// Keeps the in-flight gauge right even when the client goes away mid-request.
+struct InFlight<'a>(&'a Telemetry);
+
+impl<'a> InFlight<'a> {
+    fn enter(t: &'a Telemetry) -> InFlight<'a> {
+        t.in_flight(1);
+        InFlight(t)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight(-1);
+    }
 }
 
 impl ConversationService {
     /// A service over these components (names are unique: the loader checked).
-    pub fn new(components: Vec<Component>) -> ConversationService {
+    pub fn new(components: Vec<Component>, telemetry: Arc<Telemetry>) -> ConversationService {
         let order: Vec<Arc<Component>> = components.into_iter().map(Arc::new).collect();
         let by_name = order.iter().map(|c| (c.name.clone(), c.clone())).collect();
-        ConversationService { by_name, order }
+        ConversationService { by_name, order, telemetry }
+    }
+
+    /// The metrics every request is recorded in.
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
     }
 
     /// Every registered component, in load order.
@@ -71,10 +104,45 @@ impl ConversationService {
     pub async fn converse(
         &self,
         name: &str,
-        mut req: ConverseRequest,
+        req: ConverseRequest,
         opts: CallOptions,
     ) -> Result<Conversed, ApiError> {
+        let started = Instant::now();
+        let _in_flight = InFlight::enter(&self.telemetry);
+        let known = self.by_name.get(name);
+        let label = known.map(|c| c.name.as_str()).unwrap_or("unknown");
+        let span = match known {
+            Some(c) => trace::call_span(label, c.gen_ai_provider, &c.model),
+            None => trace::call_span(label, "", ""),
+        };
+        trace::link_parent(&span, opts.ctx.traceparent.as_deref());
+        let (api, upstream) = (opts.api, opts.ctx.upstream.clone());
+        let result = self.converse_in(name, req, opts, &span).instrument(span.clone()).await;
+        match &result {
+            Ok(done) => trace::record_reply(&span, &done.chat),
+            Err(e) => trace::record_error(&span, e),
+        }
+        let code = result.as_ref().err().map(|e| e.code);
+        self.telemetry.request(api, label, code, started.elapsed(), upstream.total());
+        tracing::debug!(
+            api = api.label(),
+            component = label,
+            code = code.map(|c| c.as_str()).unwrap_or("OK"),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "conversation request"
+        );
+        result
+    }
+
+    async fn converse_in(
+        &self,
+        name: &str,
+        mut req: ConverseRequest,
+        mut opts: CallOptions,
+        span: &tracing::Span,
+    ) -> Result<Conversed, ApiError> {
         let (chain, fallback) = self.chains(name).ok_or_else(|| ApiError::not_found(name))?;
+        opts.ctx.traceparent = trace::outgoing_traceparent(span, opts.ctx.traceparent.take());
         if req.inputs.is_empty() {
             return Err(ApiError::missing_inputs(name));
         }

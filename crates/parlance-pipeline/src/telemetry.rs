@@ -11,14 +11,17 @@ use std::time::Duration;
 
 use parlance_core::{ApiVersion, ErrorCode, Usage};
 use parlance_pii::{Entity, EntityCounts};
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::stage::CacheStatus;
+use crate::cache::CacheStats;
+use crate::resiliency::ResiliencyStats;
 
 /// Latency buckets in seconds: 50 µs … 60 s.
 const LATENCY_BUCKETS: [f64; 18] = [
@@ -67,13 +70,6 @@ struct TokenLabels {
     component: String,
 }
 
-/// Cache labels.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct CacheLabels {
-    component: String,
-    status: &'static str,
-}
-
 /// PII labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct EntityLabels {
@@ -84,6 +80,95 @@ struct EntityLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OnlyComponent {
     component: String,
+}
+
+/// Cache outcome labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: &'static str,
+}
+
+/// Reads the cache and resiliency counters at scrape time, so the hot path only bumps atomics.
+#[derive(Debug)]
+pub struct StatsCollector {
+    cache: std::sync::Arc<CacheStats>,
+    resiliency: ResiliencyList,
+}
+
+/// Each component's resiliency counters, filled in once the chains are built.
+pub type ResiliencyList = std::sync::Arc<std::sync::OnceLock<Vec<(String, ResiliencyStats)>>>;
+
+impl StatsCollector {
+    /// Over the shared cache counters and each component's resiliency counters.
+    pub fn new(cache: std::sync::Arc<CacheStats>, resiliency: ResiliencyList) -> StatsCollector {
+        StatsCollector { cache, resiliency }
+    }
+
+    fn encode_cache(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let s = self.cache.snapshot();
+        let mut family = encoder.encode_descriptor(
+            "parlance_cache_requests",
+            "Response cache outcomes (hit, miss, bypass, coalesced)",
+            None,
+            MetricType::Counter,
+        )?;
+        for (status, n) in [
+            ("hit", s.hits),
+            ("miss", s.misses),
+            ("bypass", s.bypasses),
+            ("coalesced", s.coalesced),
+        ] {
+            ConstCounter::new(n).encode(family.encode_family(&StatusLabel { status })?)?;
+        }
+        let saved = ConstCounter::new(s.tokens_saved);
+        saved.encode(encoder.encode_descriptor(
+            "parlance_cache_tokens_saved",
+            "Tokens not spent upstream thanks to cache hits and coalesced requests",
+            None,
+            saved.metric_type(),
+        )?)?;
+        let errors = ConstCounter::new(s.redis_errors);
+        errors.encode(encoder.encode_descriptor(
+            "parlance_cache_redis_errors",
+            "Redis calls that failed or timed out (the request bypassed the shared cache)",
+            None,
+            errors.metric_type(),
+        )?)
+    }
+
+    fn encode_resiliency(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut retries = encoder.encode_descriptor(
+            "parlance_retries",
+            "Retries made by resiliency policies",
+            None,
+            MetricType::Counter,
+        )?;
+        let list = self.resiliency.get().map(Vec::as_slice).unwrap_or_default();
+        for (name, stats) in list {
+            ConstCounter::new(stats.retries())
+                .encode(retries.encode_family(&OnlyComponent { component: name.clone() })?)?;
+        }
+        let mut state = encoder.encode_descriptor(
+            "parlance_circuit_breaker_state",
+            "Circuit breaker state: 0 closed, 1 open, 2 half-open",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (name, stats) in list {
+            if let Some(b) = stats.breaker_state() {
+                ConstGauge::new(i64::from(b.as_gauge()))
+                    .encode(state.encode_family(&OnlyComponent { component: name.clone() })?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Collector for StatsCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        self.encode_cache(&mut encoder)?;
+        self.encode_resiliency(&mut encoder)
+    }
 }
 
 fn latency() -> Histogram {
@@ -107,8 +192,6 @@ pub struct Telemetry {
     operation: HistFamily<GenAiLabels>,
     token_usage: HistFamily<TokenLabels>,
     tokens: Family<TokenLabels, Counter>,
-    cache: Family<CacheLabels, Counter>,
-    tokens_saved: Family<OnlyComponent, Counter>,
     pii: Family<EntityLabels, Counter>,
     in_flight: Gauge<i64, AtomicI64>,
     shed: Counter,
@@ -133,8 +216,6 @@ impl Telemetry {
             operation: Family::new_with_constructor(latency),
             token_usage: Family::new_with_constructor(tokens),
             tokens: Family::default(),
-            cache: Family::default(),
-            tokens_saved: Family::default(),
             pii: Family::default(),
             in_flight: Gauge::default(),
             shed: Counter::default(),
@@ -145,22 +226,56 @@ impl Telemetry {
     }
 
     fn register(&self, r: &mut Registry) {
-        r.register("parlance_requests", "Conversation requests by API, component and result code", self.requests.clone());
-        r.register("parlance_request_duration_seconds", "End-to-end duration of conversation requests", self.duration.clone());
-        r.register("parlance_overhead_seconds", "Time spent inside parlance per request, excluding upstream calls", self.overhead.clone());
-        r.register("gen_ai_client_operation_duration_seconds", "Duration of GenAI provider calls (gen_ai.client.operation.duration)", self.operation.clone());
-        r.register("gen_ai_client_token_usage", "Tokens per GenAI call by type (gen_ai.client.token.usage)", self.token_usage.clone());
-        r.register("parlance_tokens", "Tokens by component, model and type (input, output, cached_input)", self.tokens.clone());
-        r.register("parlance_cache_requests", "Response cache outcomes", self.cache.clone());
-        r.register("parlance_cache_tokens_saved", "Tokens not spent upstream thanks to response cache hits", self.tokens_saved.clone());
-        r.register("parlance_pii_entities", "PII entities found and obfuscated, by type", self.pii.clone());
-        r.register("parlance_requests_in_flight", "Conversation requests being handled", self.in_flight.clone());
-        r.register("parlance_load_shed", "Requests refused because the concurrency limit was reached", self.shed.clone());
+        r.register(
+            "parlance_requests",
+            "Conversation requests by API, component and result code",
+            self.requests.clone(),
+        );
+        r.register(
+            "parlance_request_duration_seconds",
+            "End-to-end duration of conversation requests",
+            self.duration.clone(),
+        );
+        r.register(
+            "parlance_overhead_seconds",
+            "Time spent inside parlance per request, excluding upstream calls",
+            self.overhead.clone(),
+        );
+        r.register(
+            "gen_ai_client_operation_duration_seconds",
+            "Duration of GenAI provider calls (gen_ai.client.operation.duration)",
+            self.operation.clone(),
+        );
+        r.register(
+            "gen_ai_client_token_usage",
+            "Tokens per GenAI call by type (gen_ai.client.token.usage)",
+            self.token_usage.clone(),
+        );
+        r.register(
+            "parlance_tokens",
+            "Tokens by component, model and type (input, output, cached_input)",
+            self.tokens.clone(),
+        );
+        r.register(
+            "parlance_pii_entities",
+            "PII entities found and obfuscated, by type",
+            self.pii.clone(),
+        );
+        r.register(
+            "parlance_requests_in_flight",
+            "Conversation requests being handled",
+            self.in_flight.clone(),
+        );
+        r.register(
+            "parlance_load_shed",
+            "Requests refused because the concurrency limit was reached",
+            self.shed.clone(),
+        );
     }
 
-    /// Lets other parts register their own metrics (e.g. collectors over cache statistics).
-    pub fn registry_mut(&mut self) -> &mut Registry {
-        &mut self.registry
+    /// Adds the scrape-time collector over cache and resiliency counters.
+    pub fn register_stats(&mut self, collector: StatsCollector) {
+        self.registry.register_collector(Box::new(collector));
     }
 
     /// The Prometheus text exposition of everything.
@@ -174,14 +289,25 @@ impl Telemetry {
 
     /// A finished request: `code` is `None` on success; `upstream` is time spent waiting on
     /// providers (the rest is parlance's overhead).
-    pub fn request(&self, api: ApiVersion, component: &str, code: Option<ErrorCode>, total: Duration, upstream: Duration) {
+    pub fn request(
+        &self,
+        api: ApiVersion,
+        component: &str,
+        code: Option<ErrorCode>,
+        total: Duration,
+        upstream: Duration,
+    ) {
         let code = code.map(ErrorCode::as_str).unwrap_or("OK");
         let component = component.to_string();
-        self.requests.get_or_create(&RequestLabels { api: api.label(), component: component.clone(), code }).inc();
+        self.requests
+            .get_or_create(&RequestLabels { api: api.label(), component: component.clone(), code })
+            .inc();
         let labels = ComponentLabels { api: api.label(), component };
         self.duration.get_or_create(&labels).observe(total.as_secs_f64());
         if code == "OK" {
-            self.overhead.get_or_create(&labels).observe(total.saturating_sub(upstream).as_secs_f64());
+            self.overhead
+                .get_or_create(&labels)
+                .observe(total.saturating_sub(upstream).as_secs_f64());
         }
     }
 
@@ -196,7 +322,11 @@ impl Telemetry {
         self.operation.get_or_create(&labels).observe(elapsed.as_secs_f64());
         if let Some(u) = usage {
             let cached = u.prompt_details.as_ref().map(|d| d.cached_tokens).unwrap_or(0);
-            for (kind, n) in [("input", u.prompt_tokens), ("output", u.completion_tokens), ("cached_input", cached)] {
+            for (kind, n) in [
+                ("input", u.prompt_tokens),
+                ("output", u.completion_tokens),
+                ("cached_input", cached),
+            ] {
                 let l = TokenLabels {
                     gen_ai_provider_name: call.provider,
                     gen_ai_request_model: call.model.to_string(),
@@ -211,21 +341,14 @@ impl Telemetry {
         }
     }
 
-    /// A response cache outcome; on a hit, the tokens the stored answer had cost.
-    pub fn cache(&self, component: &str, status: CacheStatus, saved_tokens: u64) {
-        let labels = CacheLabels { component: component.to_string(), status: status.as_str() };
-        self.cache.get_or_create(&labels).inc();
-        if saved_tokens > 0 {
-            self.tokens_saved.get_or_create(&OnlyComponent { component: component.to_string() }).inc_by(saved_tokens);
-        }
-    }
-
     /// PII entities found in one request.
     pub fn pii(&self, counts: &EntityCounts) {
         for entity in Entity::ALL {
             let n = counts.get(entity);
             if n > 0 {
-                self.pii.get_or_create(&EntityLabels { entity: entity.label() }).inc_by(u64::from(n));
+                self.pii
+                    .get_or_create(&EntityLabels { entity: entity.label() })
+                    .inc_by(u64::from(n));
             }
         }
     }
@@ -259,18 +382,32 @@ mod tests {
     #[test]
     fn records_and_encodes() {
         let t = Telemetry::new();
-        t.request(ApiVersion::Alpha2, "echo", None, Duration::from_millis(3), Duration::from_millis(2));
-        t.request(ApiVersion::Alpha1, "unknown", Some(ErrorCode::ConversationNotFound), Duration::from_millis(1), Duration::ZERO);
-        let usage = Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() };
+        t.request(
+            ApiVersion::Alpha2,
+            "echo",
+            None,
+            Duration::from_millis(3),
+            Duration::from_millis(2),
+        );
+        t.request(
+            ApiVersion::Alpha1,
+            "unknown",
+            Some(ErrorCode::ConversationNotFound),
+            Duration::from_millis(1),
+            Duration::ZERO,
+        );
+        let usage =
+            Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() };
         let call = ProviderCall { component: "openai", provider: "openai", model: "gpt-4o" };
         t.provider_call(&call, Duration::from_millis(2), Some(&usage));
-        t.cache("openai", CacheStatus::Hit, 15);
         let text = t.encode();
-        assert!(text.contains(r#"parlance_requests_total{api="alpha2",component="echo",code="OK"} 1"#), "{text}");
+        assert!(
+            text.contains(r#"parlance_requests_total{api="alpha2",component="echo",code="OK"} 1"#),
+            "{text}"
+        );
         assert!(text.contains(r#"code="ERR_CONVERSATION_NOT_FOUND""#), "{text}");
         assert!(text.contains("parlance_overhead_seconds_bucket"), "{text}");
         assert!(text.contains(r#"parlance_tokens_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",gen_ai_token_type="input",component="openai"} 10"#), "{text}");
         assert!(text.contains("gen_ai_client_token_usage_bucket"), "{text}");
-        assert!(text.contains(r#"parlance_cache_tokens_saved_total{component="openai"} 15"#), "{text}");
     }
 }

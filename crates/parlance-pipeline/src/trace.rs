@@ -39,7 +39,8 @@ pub fn call_span(component: &str, provider: &'static str, model: &str) -> Span {
 /// Makes the incoming `traceparent` the span's parent.
 pub fn link_parent(span: &Span, traceparent: Option<&str>) {
     let Some(tp) = traceparent else { return };
-    let carrier: HashMap<String, String> = HashMap::from([("traceparent".to_string(), tp.to_string())]);
+    let carrier: HashMap<String, String> =
+        HashMap::from([("traceparent".to_string(), tp.to_string())]);
     let cx = TraceContextPropagator::new().extract(&carrier);
     if cx.span().span_context().is_valid() {
         let _ = span.set_parent(cx);

@@ -90,6 +90,24 @@ impl ProviderConfig {
             ProviderConfig::Bedrock(c) => Some(&c.model),
         }
     }
+
+    /// The provider's name in the OpenTelemetry GenAI conventions (`gen_ai.provider.name`).
+    pub fn gen_ai_provider(&self) -> &'static str {
+        match self {
+            ProviderConfig::Echo => "echo",
+            ProviderConfig::OpenAi(c) => match c.flavor {
+                Flavor::OpenAi => "openai",
+                Flavor::Azure => "azure.ai.openai",
+                Flavor::DeepSeek => "deepseek",
+                Flavor::HuggingFace => "huggingface",
+                Flavor::Ollama => "ollama",
+                Flavor::GoogleAi => "gcp.gemini",
+                Flavor::Mistral => "mistral_ai",
+            },
+            ProviderConfig::Anthropic(_) => "anthropic",
+            ProviderConfig::Bedrock(_) => "aws.bedrock",
+        }
+    }
 }
 
 /// Validates a component's metadata for its kind; every problem is returned.

@@ -85,6 +85,16 @@ pub struct RunArgs {
     /// syntax as `--max-body-size`. Least recently used entries are evicted beyond it.
     #[arg(long, default_value = "256Mi", value_parser = parse_size, value_name = "SIZE")]
     pub cache_max_bytes: usize,
+    /// Serve Prometheus metrics on `--metrics-port`.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = true, value_name = "BOOL")]
+    pub enable_metrics: bool,
+    /// Conversation requests handled at once; more are refused at once with 503 /
+    /// `UNAVAILABLE` instead of queueing (0 = no limit).
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_concurrent_requests: usize,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish before exit.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub dapr_graceful_shutdown_seconds: u64,
 }
 
 /// Parses the process arguments (accepting Go-style single-dash long flags).

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod logging;
+pub mod metrics;
 pub mod server;
 
 use std::path::PathBuf;

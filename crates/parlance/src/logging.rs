@@ -34,12 +34,14 @@ pub fn init(args: &RunArgs) -> Guard {
         LogLevel::Warn => "warn",
         LogLevel::Error | LogLevel::Fatal => "error",
     };
-    let filter = EnvFilter::try_from_env("PARLANCE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("{level},hyper=warn,h2=warn,reqwest=warn,opentelemetry=warn")));
+    let filter = EnvFilter::try_from_env("PARLANCE_LOG").unwrap_or_else(|_| {
+        EnvFilter::new(format!("{level},hyper=warn,h2=warn,reqwest=warn,opentelemetry=warn"))
+    });
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let fmt = if args.log_as_json { fmt.json().boxed() } else { fmt.boxed() };
     let provider = otlp_configured().then(otlp_provider).flatten();
-    let otel = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("parlance")));
+    let otel =
+        provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("parlance")));
     let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
     Guard(provider)
 }
@@ -50,14 +52,20 @@ fn env_set(name: &str) -> bool {
 
 /// Whether the operator asked for OTLP traces with the standard variables.
 fn otlp_configured() -> bool {
-    let disabled = std::env::var("OTEL_SDK_DISABLED").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
+    let disabled =
+        std::env::var("OTEL_SDK_DISABLED").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
     let none = std::env::var("OTEL_TRACES_EXPORTER").map(|v| v == "none").unwrap_or(false);
-    !disabled && !none && (env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+    !disabled
+        && !none
+        && (env_set("OTEL_EXPORTER_OTLP_ENDPOINT") || env_set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 }
 
 fn otlp_provider() -> Option<SdkTracerProvider> {
     use opentelemetry_otlp::WithExportConfig as _;
-    let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().with_protocol(opentelemetry_otlp::Protocol::HttpBinary).build();
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .build();
     let exporter = match exporter {
         Ok(e) => e,
         Err(e) => {
@@ -66,7 +74,8 @@ fn otlp_provider() -> Option<SdkTracerProvider> {
         }
     };
     let resource = opentelemetry_sdk::Resource::builder().with_service_name("parlance").build();
-    let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
+    let provider =
+        SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
     opentelemetry::global::set_tracer_provider(provider.clone());
     Some(provider)
 }

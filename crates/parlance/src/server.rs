@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
@@ -53,20 +53,34 @@ pub struct Running {
     pub http_addrs: Vec<SocketAddr>,
     /// Where the gRPC API listens (same addresses, `--dapr-grpc-port`).
     pub grpc_addrs: Vec<SocketAddr>,
+    /// Where `/metrics` is served, when metrics are enabled.
+    pub metrics_addr: Option<SocketAddr>,
     /// The shared state (readiness, service).
     pub sidecar: Sidecar,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    grace: Duration,
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and returns when all servers are done.
+    /// Stops accepting (health turns not-ready first), lets in-flight requests finish within
+    /// the grace period, and returns when all servers are done or the grace period is over.
     pub async fn shutdown(self) {
         self.sidecar.health.set_ready(false);
         let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = t.await;
+        let all = futures_join(self.tasks);
+        if tokio::time::timeout(self.grace, all).await.is_err() {
+            tracing::warn!(
+                grace_s = self.grace.as_secs(),
+                "in-flight requests did not finish within the grace period"
+            );
         }
+    }
+}
+
+async fn futures_join(tasks: Vec<JoinHandle<()>>) {
+    for t in tasks {
+        let _ = t.await;
     }
 }
 
@@ -86,6 +100,8 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
     sidecar.max_body = args.max_body_size;
+    sidecar.admission = (args.max_concurrent_requests > 0)
+        .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
     sidecar.health.set_ready(false);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -102,10 +118,27 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         grpc_addrs.push(listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?);
         tasks.push(tokio::spawn(serve_grpc(listener, sidecar.clone(), stopped.clone())));
     }
+    let mut metrics_addr = None;
+    if args.enable_metrics {
+        let host = args.dapr_listen_addresses.first().map(String::as_str).unwrap_or("127.0.0.1");
+        let telemetry = sidecar.service.telemetry().clone();
+        let (addr, task) =
+            crate::metrics::serve(host, args.metrics_port, telemetry, stopped.clone())
+                .await
+                .map_err(|e| {
+                    StartError::Io(format!(
+                        "cannot listen on {host}:{} for metrics: {e}",
+                        args.metrics_port
+                    ))
+                })?;
+        metrics_addr = Some(addr);
+        tasks.push(task);
+    }
     sidecar.health.set_ready(true);
     let names: Vec<String> = sidecar.service.components().map(|c| c.name.clone()).collect();
     tracing::info!(?http_addrs, ?grpc_addrs, components = ?names, elapsed_ms = started.elapsed().as_millis() as u64, "parlance is ready");
-    Ok(Running { http_addrs, grpc_addrs, sidecar, stop, tasks })
+    let grace = Duration::from_secs(args.dapr_graceful_shutdown_seconds);
+    Ok(Running { http_addrs, grpc_addrs, metrics_addr, sidecar, stop, tasks, grace })
 }
 
 async fn bind(host: &str, port: u16) -> Result<TcpListener, StartError> {

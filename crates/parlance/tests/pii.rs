@@ -32,7 +32,10 @@ fn corpus() -> Vec<(String, Vec<String>)> {
                 .unwrap()
                 .iter()
                 .filter(|s| !s["label"].as_str().unwrap().starts_with("KEEP"))
-                .map(|s| t[s["start"].as_u64().unwrap() as usize..s["end"].as_u64().unwrap() as usize].to_string())
+                .map(|s| {
+                    t[s["start"].as_u64().unwrap() as usize..s["end"].as_u64().unwrap() as usize]
+                        .to_string()
+                })
                 .collect();
             (t, values)
         })
@@ -103,7 +106,9 @@ async fn no_detected_value_ever_reaches_the_provider() {
         let json = req.json.unwrap();
         let id: usize = json["metadata"]["msg"].as_str().unwrap().parse().unwrap();
         let seen = message_strings(&json).join("\n");
-        leaked.extend(expected[id].1.iter().filter(|v| seen.contains(v.as_str())).map(|v| (id, v.clone())));
+        leaked.extend(
+            expected[id].1.iter().filter(|v| seen.contains(v.as_str())).map(|v| (id, v.clone())),
+        );
     }
     assert!(leaked.is_empty(), "values the engine detects reached the provider: {leaked:?}");
     assert!(missed as f64 / total as f64 <= 0.03, "engine misses {missed} of {total} values");
@@ -113,7 +118,10 @@ async fn no_detected_value_ever_reaches_the_provider() {
 #[tokio::test]
 async fn reversible_mode_restores_originals_for_the_client_only() {
     let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
-    let dir = resources(&[("c.yaml", &component("rev", &format!("{}/v1", fake.url()), &[("piiMode", "reversible")]))]);
+    let dir = resources(&[(
+        "c.yaml",
+        &component("rev", &format!("{}/v1", fake.url()), &[("piiMode", "reversible")]),
+    )]);
     let p = start(&[path(&dir)]).await;
     let text = "My name is Jennifer Lopez and my email is jlo@example.com";
     let body = json!({"inputs": [{"scrubPii": true, "messages": [{"ofUser": {"content": [{"text": text}]}}]}]});
@@ -123,7 +131,10 @@ async fn reversible_mode_restores_originals_for_the_client_only() {
     assert!(!sent.contains("jlo@example.com") && !sent.contains("Jennifer Lopez"), "{sent}");
     assert!(sent.contains("<EMAIL_ADDRESS_1>") && sent.contains("<PERSON_1>"), "{sent}");
     let content = got["outputs"][0]["choices"][0]["message"]["content"].as_str().unwrap();
-    assert!(content.contains("jlo@example.com") && content.contains("Jennifer Lopez"), "restored: {content}");
+    assert!(
+        content.contains("jlo@example.com") && content.contains("Jennifer Lopez"),
+        "restored: {content}"
+    );
     assert!(!content.contains("<EMAIL_ADDRESS_1>"), "{content}");
 }
 

@@ -3,6 +3,8 @@
 //! fake's faults. Deterministic timing (paused clock) lives in the pipeline's unit tests; here
 //! real time is used only where a wait is the point (Retry-After, timeouts), kept ≤ 1–2 s.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::process::Command;

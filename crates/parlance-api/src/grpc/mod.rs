@@ -12,6 +12,7 @@ mod metadata;
 
 use std::future::Future;
 
+use parlance_core::ApiVersion;
 use parlance_pipeline::{CallOptions, Conversed};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_server::{Dapr, DaprServer};
@@ -21,7 +22,7 @@ use tonic::service::InterceptorLayer;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
-use crate::http::CACHE_HEADER;
+use crate::http::{CACHE_HEADER, COMPONENT_HEADER};
 use crate::sidecar::Sidecar;
 
 /// Why the gRPC server stopped with an error.
@@ -46,7 +47,8 @@ impl Dapr for DaprApi {
         &self,
         req: Request<pb::ConversationRequest>,
     ) -> Result<Response<pb::ConversationResponse>, Status> {
-        let opts = options(req.metadata());
+        let _permit = self.sidecar.admit().map_err(error::status)?;
+        let opts = options(ApiVersion::Alpha1, req.metadata());
         let mut raw = req.into_inner();
         let name = std::mem::take(&mut raw.name);
         let mut conv = decode::alpha1(raw);
@@ -60,7 +62,8 @@ impl Dapr for DaprApi {
         &self,
         req: Request<pb::ConversationRequestAlpha2>,
     ) -> Result<Response<pb::ConversationResponseAlpha2>, Status> {
-        let opts = options(req.metadata());
+        let _permit = self.sidecar.admit().map_err(error::status)?;
+        let opts = options(ApiVersion::Alpha2, req.metadata());
         let mut raw = req.into_inner();
         let name = std::mem::take(&mut raw.name);
         let conv = decode::alpha2(raw).map_err(error::status)?;
@@ -78,9 +81,9 @@ impl Dapr for DaprApi {
 }
 
 /// Per-call options from metadata, by the same rules as the HTTP door.
-fn options(md: &MetadataMap) -> CallOptions {
+fn options(api: ApiVersion, md: &MetadataMap) -> CallOptions {
     let text = |k: &str| md.get(k).and_then(|v| v.to_str().ok());
-    crate::sidecar::call_options(text("cache-control"), text("traceparent"))
+    crate::sidecar::call_options(api, text("cache-control"), text("traceparent"))
 }
 
 /// The response, with `x-parlance-cache` when the component has a cache.
@@ -88,6 +91,10 @@ fn with_cache<T>(msg: T, done: &Conversed) -> Response<T> {
     let mut resp = Response::new(msg);
     if let Some(c) = done.cache {
         resp.metadata_mut().insert(CACHE_HEADER, MetadataValue::from_static(c.as_str()));
+    }
+    let answered = done.answered_by.as_deref().and_then(|n| MetadataValue::try_from(n).ok());
+    if let Some(v) = answered {
+        resp.metadata_mut().insert(COMPONENT_HEADER, v);
     }
     resp
 }

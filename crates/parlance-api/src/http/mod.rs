@@ -78,7 +78,8 @@ async fn converse(
         ApiVersion::Alpha1 => std::mem::take(&mut req.parameters),
         ApiVersion::Alpha2 => Default::default(),
     };
-    let done = s.service.converse(&name, req, options(&headers)).await?;
+    let _permit = s.admit()?;
+    let done = s.service.converse(&name, req, options(api, &headers)).await?;
     let json = match api {
         ApiVersion::Alpha1 => encode::alpha1(context_id.as_deref(), &done.chat, &parameters),
         ApiVersion::Alpha2 => encode::alpha2(context_id.as_deref(), &done.chat),
@@ -108,9 +109,9 @@ async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
 }
 
 /// Per-request options from headers: `Cache-Control` and `traceparent`.
-fn options(headers: &HeaderMap) -> CallOptions {
+fn options(api: ApiVersion, headers: &HeaderMap) -> CallOptions {
     let text = |k| headers.get(k).and_then(|v: &HeaderValue| v.to_str().ok());
-    crate::sidecar::call_options(text(header::CACHE_CONTROL.as_str()), text("traceparent"))
+    crate::sidecar::call_options(api, text(header::CACHE_CONTROL.as_str()), text("traceparent"))
 }
 
 /// A JSON response with Dapr's content type.

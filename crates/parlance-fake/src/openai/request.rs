@@ -607,7 +607,9 @@ mod tests {
             Some("invalid_value")
         );
         assert!(parse(&base("prompt_cache_retention", json!("in_memory")), false).unwrap().cache);
-        assert!(err(base("prompt_cache_retention", json!("in-memory"))).message.contains("in_memory"));
+        assert!(
+            err(base("prompt_cache_retention", json!("in-memory"))).message.contains("in_memory")
+        );
         assert!(
             parse(&base("metadata", json!({"prompt_cache_retention": "24h0m0s"})), false)
                 .unwrap()

@@ -310,6 +310,10 @@ mod tests {
         assert!(matches!(store.get("k").await, Lookup::Unavailable), "backing off");
         assert!(!store.set("k", b"v", None).await);
         assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
-        assert_eq!(stats.snapshot().redis_errors, 1, "calls skipped while backing off are not errors");
+        assert_eq!(
+            stats.snapshot().redis_errors,
+            1,
+            "calls skipped while backing off are not errors"
+        );
     }
 }

@@ -104,7 +104,7 @@ impl CacheStage {
         }
         let mut status = CacheStatus::Miss;
         if let Some(store) = &self.shared {
-            match self.from_store(store, key).await {
+            match self.read_store(store, key).await {
                 Ok(chat) => return Ok(Fetched { chat, status: CacheStatus::Hit }),
                 Err(s) => status = s,
             }
@@ -116,7 +116,7 @@ impl CacheStage {
     }
 
     /// A Redis hit (copied into memory for the time it has left), or the status to report.
-    async fn from_store(
+    async fn read_store(
         &self,
         store: &RedisStore,
         key: CacheKey,

@@ -8,11 +8,14 @@
 //! (`<PERSON_1>`), and the originals are put back into the reply before output scrubbing; the
 //! mapping lives in this call's memory only.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use parlance_core::{ChatResponse, Part, ProviderError};
 use parlance_pii::{EntityCounts, Scrubber, Vault};
 
 use crate::stage::{Call, DynStage, Reply, Stage};
+use crate::telemetry::Telemetry;
 
 /// How input placeholders are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,12 +32,18 @@ pub struct PiiStage {
     next: DynStage,
     scrubber: Scrubber,
     mode: PiiMode,
+    telemetry: Arc<Telemetry>,
 }
 
 impl PiiStage {
-    /// Wraps `next`.
-    pub fn new(next: DynStage, scrubber: Scrubber, mode: PiiMode) -> PiiStage {
-        PiiStage { next, scrubber, mode }
+    /// Wraps `next`; entities found are counted in `telemetry`.
+    pub fn new(
+        next: DynStage,
+        scrubber: Scrubber,
+        mode: PiiMode,
+        telemetry: Arc<Telemetry>,
+    ) -> PiiStage {
+        PiiStage { next, scrubber, mode, telemetry }
     }
 
     fn scrub_inputs(&self, call: &mut Call, vault: &mut Vault) -> EntityCounts {
@@ -69,7 +78,7 @@ impl PiiStage {
         });
     }
 
-    fn scrub_outputs(&self, chat: &mut ChatResponse) {
+    fn scrub_outputs(&self, chat: &mut ChatResponse) -> EntityCounts {
         let mut counts = EntityCounts::default();
         for choice in &mut chat.choices {
             replace(&mut choice.content, |t| self.scrubber.scrub_counted(t, &mut counts));
@@ -77,6 +86,7 @@ impl PiiStage {
                 replace(&mut call.arguments, |t| self.scrubber.scrub_json(t, &mut counts));
             }
         }
+        counts
     }
 }
 
@@ -105,14 +115,16 @@ fn replace(s: &mut String, f: impl FnOnce(&str) -> std::borrow::Cow<'_, str>) {
 impl Stage for PiiStage {
     async fn call(&self, mut call: Call) -> Result<Reply, ProviderError> {
         let mut vault = Vault::default();
-        let _found = self.scrub_inputs(&mut call, &mut vault);
+        let found = self.scrub_inputs(&mut call, &mut vault);
+        self.telemetry.pii(&found);
         let scrub_output = call.scrub_output;
         let mut reply = self.next.call(call).await?;
         if !vault.is_empty() {
             restore(&mut reply.chat, &vault);
         }
         if scrub_output {
-            self.scrub_outputs(&mut reply.chat);
+            let found = self.scrub_outputs(&mut reply.chat);
+            self.telemetry.pii(&found);
         }
         Ok(reply)
     }

@@ -3,28 +3,54 @@
 //! that a retry policy can try again).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use parlance_core::{ChatResponse, FailureKind, Provider, ProviderError, ToolChoice};
 
 use crate::stage::{Call, Reply, Stage};
+use crate::telemetry::{ProviderCall, Telemetry};
+
+/// Who a provider call goes to, for its metrics.
+pub struct Meter {
+    /// Where the figures go.
+    pub telemetry: Arc<Telemetry>,
+    /// The component name.
+    pub component: String,
+    /// The GenAI-convention provider name.
+    pub provider: &'static str,
+    /// The resolved model (empty for echo).
+    pub model: String,
+}
 
 /// Calls the component's provider.
 pub struct ProviderStage {
     provider: Arc<dyn Provider>,
+    meter: Meter,
 }
 
 impl ProviderStage {
     /// Wraps a provider.
-    pub fn new(provider: Arc<dyn Provider>) -> ProviderStage {
-        ProviderStage { provider }
+    pub fn new(provider: Arc<dyn Provider>, meter: Meter) -> ProviderStage {
+        ProviderStage { provider, meter }
     }
 }
 
 #[async_trait]
 impl Stage for ProviderStage {
     async fn call(&self, call: Call) -> Result<Reply, ProviderError> {
-        let chat = self.provider.converse(&call.chat, &call.ctx).await?;
+        let started = Instant::now();
+        let result = self.provider.converse(&call.chat, &call.ctx).await;
+        let elapsed = started.elapsed();
+        call.ctx.upstream.add(elapsed);
+        let m = &self.meter;
+        let who = ProviderCall { component: &m.component, provider: m.provider, model: &m.model };
+        m.telemetry.provider_call(
+            &who,
+            elapsed,
+            result.as_ref().ok().and_then(|c| c.usage.as_ref()),
+        );
+        let chat = result?;
         check_required_tools(&call, &chat)?;
         Ok(Reply { chat, cache: None })
     }

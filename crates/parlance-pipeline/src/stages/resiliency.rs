@@ -64,8 +64,11 @@ impl ResiliencyStage {
         result
     }
 
-    async fn timed(&self, call: Call) -> Result<Reply, ProviderError> {
+    async fn timed(&self, mut call: Call) -> Result<Reply, ProviderError> {
         let Some(limit) = self.timeout else { return self.next.call(call).await };
+        // The policy's timeout replaces the provider's default bound (Dapr sets its client
+        // timeout to 0 for the same reason); the extra second lets this timer fire first.
+        call.ctx.attempt_timeout = Some(limit + Duration::from_secs(1));
         match tokio::time::timeout(limit, self.next.call(call)).await {
             Ok(result) => result,
             Err(_) => {

@@ -38,7 +38,7 @@ impl AnthropicProvider {
         let mut rb = self
             .client
             .post(&self.cfg.url)
-            .timeout(self.cfg.timeout)
+            .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
             .header(http::header::CONTENT_TYPE, "application/json")
             .header("x-api-key", &self.cfg.key)
             .header("anthropic-version", config::API_VERSION)

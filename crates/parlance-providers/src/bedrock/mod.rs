@@ -94,7 +94,7 @@ impl BedrockProvider {
         let mut rb = self
             .client
             .post(&self.cfg.url)
-            .timeout(self.cfg.timeout)
+            .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
         for (name, value) in signed {

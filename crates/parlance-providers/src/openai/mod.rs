@@ -29,7 +29,7 @@ impl OpenAiProvider {
         let mut rb = self
             .client
             .post(&self.cfg.url)
-            .timeout(self.cfg.timeout)
+            .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
         rb = match &self.cfg.auth {
