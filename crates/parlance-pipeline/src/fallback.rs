@@ -136,8 +136,10 @@ mod tests {
     #[tokio::test]
     async fn one_hop_only_even_when_fallbacks_point_at_each_other() {
         let (a, b) = (stub(true), stub(true));
-        let service =
-            ConversationService::new(vec![component("a", "b", &a), component("b", "a", &b)]);
+        let service = ConversationService::new(
+            vec![component("a", "b", &a), component("b", "a", &b)],
+            Default::default(),
+        );
         let err = service.converse("a", hello(), CallOptions::default()).await.unwrap_err();
         assert_eq!(
             err.message,
@@ -149,8 +151,10 @@ mod tests {
     #[tokio::test]
     async fn the_reply_names_the_fallback_that_answered() {
         let (a, b) = (stub(true), stub(false));
-        let service =
-            ConversationService::new(vec![component("a", "b", &a), component("b", "a", &b)]);
+        let service = ConversationService::new(
+            vec![component("a", "b", &a), component("b", "a", &b)],
+            Default::default(),
+        );
         let done = service.converse("a", hello(), CallOptions::default()).await.unwrap();
         assert_eq!(done.answered_by.as_deref(), Some("b"));
         let done = service.converse("b", hello(), CallOptions::default()).await.unwrap();

@@ -19,6 +19,7 @@ pub fn args(resources: &[PathBuf]) -> RunArgs {
     a.resources_path = resources.to_vec();
     a.dapr_http_port = 0;
     a.dapr_grpc_port = 0;
+    a.metrics_port = 0;
     a.app_id = "test-app".into();
     a
 }
