@@ -1,0 +1,108 @@
+//! Operations (issue 7): `/metrics` after traffic, load shedding with a fast 503, and SIGTERM
+//! with requests in flight (they finish, the process exits 0).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{args, path, resources, start_with};
+use parlance_fake::{FakeOptions, FakeUpstream, Fault};
+use serde_json::json;
+
+fn openai(name: &str, endpoint: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: conversation.openai\n  version: v1\n  metadata:\n  - name: key\n    value: sk-test\n  - name: model\n    value: gpt-4o-mini\n  - name: endpoint\n    value: {endpoint}\n{extra}"
+    )
+}
+
+fn hello(scrub: bool) -> String {
+    json!({"scrubPii": scrub, "inputs": [{"scrubPii": scrub, "messages": [{"ofUser": {"content": [{"text": "mail ada@example.com"}]}}]}]}).to_string()
+}
+
+#[tokio::test]
+async fn metrics_after_traffic() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let cache = "  - name: cacheTTL\n    value: 1m\n";
+    let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), cache))]);
+    let p = start_with(args(&[path(&dir)]), None).await;
+    for _ in 0..3 {
+        let (status, _) = p.alpha2("openai", &hello(true)).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = p.alpha2("nope", &hello(false)).await;
+    assert_eq!(status, 400);
+    let addr = p.running.metrics_addr.unwrap();
+    let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
+    for want in [
+        r#"parlance_requests_total{api="alpha2",component="openai",code="OK"} 3"#,
+        r#"parlance_requests_total{api="alpha2",component="unknown",code="ERR_CONVERSATION_NOT_FOUND"} 1"#,
+        r#"parlance_overhead_seconds_count{api="alpha2",component="openai"} 3"#,
+        r#"gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",component="openai"} 1"#,
+        r#"parlance_tokens_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",gen_ai_token_type="input",component="openai"}"#,
+        r#"parlance_cache_requests_total{status="hit"} 2"#,
+        r#"parlance_cache_requests_total{status="miss"} 1"#,
+        r#"parlance_pii_entities_total{entity="EMAIL_ADDRESS"}"#,
+        "parlance_requests_in_flight 0",
+    ] {
+        assert!(text.contains(want), "missing {want}\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn overload_is_shed_at_once() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), ""))]);
+    let mut a = args(&[path(&dir)]);
+    a.max_concurrent_requests = 1;
+    let p = start_with(a, None).await;
+    fake.push_fault(Fault::Delay(Duration::from_millis(800)));
+    let body = hello(false);
+    let slow = p.alpha2("openai", &body);
+    let shed = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        let r = p.alpha2("openai", &body).await;
+        (r, started.elapsed())
+    };
+    let ((slow_status, _), ((status, got), took)) = tokio::join!(slow, shed);
+    assert_eq!(slow_status, 200);
+    assert_eq!(status, 503, "{got}");
+    assert_eq!(got["errorCode"], "ERR_TOO_MANY_REQUESTS");
+    assert!(took < Duration::from_millis(300), "shed fast, not queued: {took:?}");
+}
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    fake.set_default_fault(Some(Fault::Delay(Duration::from_millis(700))));
+    let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), ""))]);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
+        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0", "--metrics-port", "0", "--resources-path"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let url = format!("{base}/v1.0-alpha2/conversation/openai/converse");
+    let in_flight = tokio::spawn(client.post(url).body(hello(false)).send());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let resp = in_flight.await.unwrap().unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "the in-flight request finished");
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit 0 after a graceful shutdown: {status:?}");
+}
