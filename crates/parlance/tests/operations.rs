@@ -82,7 +82,15 @@ async fn sigterm_lets_in_flight_requests_finish() {
         l.local_addr().unwrap().port()
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0", "--metrics-port", "0", "--resources-path"])
+        .args([
+            "--dapr-http-port",
+            &port.to_string(),
+            "--dapr-grpc-port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--resources-path",
+        ])
         .arg(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -7,36 +7,10 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use common::{ECHO_COMPONENTS, path, resources, start};
-
-/// Runs `cmd` to completion (killed after `limit`), returning success and the combined output.
-fn run(mut cmd: Command, limit: Duration) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("out.log");
-    let file = std::fs::File::create(&log).unwrap();
-    cmd.stdout(Stdio::from(file.try_clone().unwrap())).stderr(Stdio::from(file));
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let out = std::fs::read_to_string(&log).unwrap_or_default();
-    match status {
-        Some(s) => (s.success(), out),
-        None => (false, format!("{out}\n(killed after {limit:?})")),
-    }
-}
+use common::{ECHO_COMPONENTS, path, resources, run, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_sdk_against_parlance() {

@@ -8,9 +8,6 @@ use parlance_core::ProviderError;
 
 use super::wire::ErrorBody;
 
-/// Longest upstream reason kept, in characters.
-const MAX_REASON: usize = 200;
-
 /// Maps a non-2xx reply.
 pub fn from_status(
     status: u16,
@@ -40,19 +37,10 @@ fn reason(body: &[u8], key: &str) -> String {
         }
         None => String::from_utf8_lossy(body).trim().to_string(),
     };
-    let text = if key.len() >= 4 { text.replace(key, "[redacted]") } else { text };
-    let mut short: String = text.chars().take(MAX_REASON).collect();
-    if short.is_empty() {
-        short.push_str("no error detail");
-    }
-    short
+    crate::upstream::short_reason(&text, &[key])
 }
 
-/// Parses `Retry-After` given in seconds (the HTTP-date form is rare for LLM APIs).
-pub fn retry_after(value: Option<&http::HeaderValue>) -> Option<Duration> {
-    let secs: f64 = value?.to_str().ok()?.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
-}
+pub(crate) use crate::upstream::retry_after;
 
 #[cfg(test)]
 mod tests {
