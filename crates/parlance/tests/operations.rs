@@ -114,3 +114,164 @@ async fn sigterm_lets_in_flight_requests_finish() {
     let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "exit 0 after a graceful shutdown: {status:?}");
 }
+
+#[tokio::test]
+async fn traceparent_reaches_the_upstream() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), ""))]);
+    let p = start_with(args(&[path(&dir)]), None).await;
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let resp = p
+        .client
+        .post(format!("{}/v1.0-alpha2/conversation/openai/converse", p.base))
+        .header("traceparent", tp)
+        .body(hello(false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let got = fake.last_request().unwrap();
+    let sent = got.header("traceparent").unwrap();
+    assert!(sent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "same trace: {sent}");
+}
+
+#[tokio::test]
+async fn secrets_and_prompts_stay_out_of_the_logs_even_at_trace_level() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let secret = "sk-VERY-SECRET-0042";
+    let component = openai("openai", &format!("{}/v1", fake.url()), "").replace("sk-test", secret);
+    let dir = resources(&[("c.yaml", &component)]);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
+        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0", "--metrics-port", "0", "--log-level", "debug", "--resources-path"])
+        .arg(dir.path())
+        .env("PARLANCE_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain stderr while the process runs, so a chatty trace level can never fill the pipe.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let prompt = "the-unmistakable-prompt-text-77";
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]}).to_string();
+    let resp = client.post(format!("{base}/v1.0-alpha2/conversation/openai/converse")).body(body).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    fake.push_fault(Fault::Status { code: 500, retry_after: None });
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]}).to_string();
+    let resp = client.post(format!("{base}/v1.0-alpha2/conversation/openai/converse")).body(body).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 500);
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = tokio::task::spawn_blocking(move || {
+        let _ = child.wait();
+        reader.join().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("conversation request"), "the per-request debug line is there: {out}");
+    assert!(!out.contains(secret), "the key leaked into the logs");
+    assert!(!out.contains(prompt), "the prompt leaked into the logs");
+}
+
+/// A minimal OTLP/HTTP collector: records the body of every POST and answers 200.
+async fn collector() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = bodies.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    let Ok(n) = sock.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                        .unwrap_or(0);
+                    if buf.len() < end + 4 + len {
+                        continue;
+                    }
+                    store.lock().unwrap().push(buf[end + 4..end + 4 + len].to_vec());
+                    buf.drain(..end + 4 + len);
+                    let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await;
+                }
+            });
+        }
+    });
+    (url, bodies)
+}
+
+#[tokio::test]
+async fn spans_are_exported_over_otlp_without_content() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let (otlp, bodies) = collector().await;
+    let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), ""))]);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
+        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0", "--metrics-port", "0", "--resources-path"])
+        .arg(dir.path())
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let prompt = "a-prompt-that-must-not-be-exported";
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]}).to_string();
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let resp = client
+        .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
+        .header("traceparent", tp)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let upstream_tp = fake.last_request().unwrap().header("traceparent").unwrap().to_string();
+    assert!(upstream_tp.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{upstream_tp}");
+    assert!(!upstream_tp.contains("00f067aa0ba902b7"), "the upstream's parent is parlance's span: {upstream_tp}");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let all: Vec<u8> = bodies.lock().unwrap().concat();
+    let has = |needle: &[u8]| all.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"chat gpt-4o-mini"), "span name exported ({} bytes)", all.len());
+    assert!(has(b"gen_ai.usage.input_tokens") && has(b"gen_ai.provider.name"), "GenAI attributes exported");
+    assert!(!has(prompt.as_bytes()), "prompt text never exported");
+}
