@@ -20,6 +20,61 @@ fn hello(scrub: bool) -> String {
     json!({"scrubPii": scrub, "inputs": [{"scrubPii": scrub, "messages": [{"ofUser": {"content": [{"text": "mail ada@example.com"}]}}]}]}).to_string()
 }
 
+/// A parlance process started by [`spawn_binary`].
+struct Spawned {
+    child: std::process::Child,
+    base: String,
+    /// Everything written to stderr, when captured (drained by a thread from the start, so a
+    /// chatty log level can never fill the pipe).
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+/// Starts the real binary on a free HTTP port (gRPC and metrics on port 0) with `extra` flags and
+/// `env`, and waits until it is healthy.
+async fn spawn_binary(
+    dir: &tempfile::TempDir,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    capture: bool,
+) -> Spawned {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parlance"));
+    cmd.args([
+        "--dapr-http-port",
+        &port.to_string(),
+        "--dapr-grpc-port",
+        "0",
+        "--metrics-port",
+        "0",
+    ])
+    .args(extra)
+    .arg("--resources-path")
+    .arg(dir.path())
+    .stdout(Stdio::null())
+    .stderr(if capture { Stdio::piped() } else { Stdio::null() })
+    .envs(env.iter().copied());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut s);
+            s
+        })
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Spawned { child, base, stderr }
+}
+
 #[tokio::test]
 async fn metrics_after_traffic() {
     let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
@@ -77,33 +132,8 @@ async fn sigterm_lets_in_flight_requests_finish() {
     let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
     fake.set_default_fault(Some(Fault::Delay(Duration::from_millis(700))));
     let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), ""))]);
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args([
-            "--dapr-http-port",
-            &port.to_string(),
-            "--dapr-grpc-port",
-            "0",
-            "--metrics-port",
-            "0",
-            "--resources-path",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let Spawned { mut child, base, .. } = spawn_binary(&dir, &[], &[], false).await;
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let url = format!("{base}/v1.0-alpha2/conversation/openai/converse");
     let in_flight = tokio::spawn(client.post(url).body(hello(false)).send());
     tokio::time::sleep(Duration::from_millis(250)).await;
@@ -141,42 +171,35 @@ async fn secrets_and_prompts_stay_out_of_the_logs_even_at_trace_level() {
     let secret = "sk-VERY-SECRET-0042";
     let component = openai("openai", &format!("{}/v1", fake.url()), "").replace("sk-test", secret);
     let dir = resources(&[("c.yaml", &component)]);
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
+    let spawned =
+        spawn_binary(&dir, &["--log-level", "debug"], &[("PARLANCE_LOG", "trace")], true).await;
+    let Spawned { mut child, base, stderr: Some(reader) } = spawned else {
+        panic!("stderr is captured")
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0", "--metrics-port", "0", "--log-level", "debug", "--resources-path"])
-        .arg(dir.path())
-        .env("PARLANCE_LOG", "trace")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Drain stderr while the process runs, so a chatty trace level can never fill the pipe.
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
-        s
-    });
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let prompt = "the-unmistakable-prompt-text-77";
-    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]}).to_string();
-    let resp = client.post(format!("{base}/v1.0-alpha2/conversation/openai/converse")).body(body).send().await.unwrap();
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]})
+        .to_string();
+    let resp = client
+        .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     fake.push_fault(Fault::Status { code: 500, retry_after: None });
-    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]}).to_string();
-    let resp = client.post(format!("{base}/v1.0-alpha2/conversation/openai/converse")).body(body).send().await.unwrap();
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]})
+        .to_string();
+    let resp = client
+        .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 500);
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success()
+    );
     let out = tokio::task::spawn_blocking(move || {
         let _ = child.wait();
         reader.join().unwrap()
@@ -211,7 +234,9 @@ async fn collector() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>)
                     let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
                     let len: usize = head
                         .lines()
-                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if buf.len() < end + 4 + len {
                         continue;
@@ -231,29 +256,12 @@ async fn spans_are_exported_over_otlp_without_content() {
     let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
     let (otlp, bodies) = collector().await;
     let dir = resources(&[("c.yaml", &openai("openai", &format!("{}/v1", fake.url()), ""))]);
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0", "--metrics-port", "0", "--resources-path"])
-        .arg(dir.path())
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let env = [("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "100")];
+    let Spawned { mut child, base, .. } = spawn_binary(&dir, &[], &env, false).await;
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/v1.0/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let prompt = "a-prompt-that-must-not-be-exported";
-    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]}).to_string();
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]})
+        .to_string();
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let resp = client
         .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
@@ -265,13 +273,21 @@ async fn spans_are_exported_over_otlp_without_content() {
     assert_eq!(resp.status().as_u16(), 200);
     let upstream_tp = fake.last_request().unwrap().header("traceparent").unwrap().to_string();
     assert!(upstream_tp.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{upstream_tp}");
-    assert!(!upstream_tp.contains("00f067aa0ba902b7"), "the upstream's parent is parlance's span: {upstream_tp}");
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(
+        !upstream_tp.contains("00f067aa0ba902b7"),
+        "the upstream's parent is parlance's span: {upstream_tp}"
+    );
+    assert!(
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success()
+    );
     let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success());
     let all: Vec<u8> = bodies.lock().unwrap().concat();
     let has = |needle: &[u8]| all.windows(needle.len()).any(|w| w == needle);
     assert!(has(b"chat gpt-4o-mini"), "span name exported ({} bytes)", all.len());
-    assert!(has(b"gen_ai.usage.input_tokens") && has(b"gen_ai.provider.name"), "GenAI attributes exported");
+    assert!(
+        has(b"gen_ai.usage.input_tokens") && has(b"gen_ai.provider.name"),
+        "GenAI attributes exported"
+    );
     assert!(!has(prompt.as_bytes()), "prompt text never exported");
 }
