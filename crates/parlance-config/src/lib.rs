@@ -9,7 +9,6 @@
 //!
 //! [`load`] runs all three over resources directories; [`check_dirs`] runs the first two (for a
 //! `validate` command).
-
 // Tests may panic on an unexpected outcome; the production code never does.
 #![cfg_attr(test, allow(clippy::panic, clippy::unwrap_used, clippy::expect_used))]
 

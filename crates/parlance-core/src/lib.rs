@@ -4,6 +4,7 @@
 //! mapping to HTTP status, gRPC code and Dapr `errorCode` ([`error`]).
 //!
 //! Nothing here does I/O; the crate is types and pure functions.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod chat;
 pub mod error;

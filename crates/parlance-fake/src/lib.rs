@@ -27,6 +27,7 @@
 //! let base_url = format!("{}/v1", fake.url()); // POST {base_url}/chat/completions
 //! # let _ = base_url; Ok(()) }
 //! ```
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod anthropic;
 mod bedrock;

@@ -17,6 +17,7 @@
 //! capitals, a few trigger letters, `@`, `+`, `(`, `::`) to small validating detectors (Luhn,
 //! mod-97, number-plan shapes, parsed IPs, census name tables plus context cues); overlapping
 //! candidates are resolved longest-first. See `DIFFERENCES.md` for where it departs from Dapr.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod detect;
 mod entity;

@@ -6,7 +6,6 @@
 //!   → component chain: PiiStage → [cache] → [resiliency] → ProviderStage → Provider
 //! ```
 //! Chains are built once at start-up by [`assemble`]; each [`stage::Stage`] wraps the next.
-
 // Tests may panic on an unexpected outcome; the production code never does.
 #![cfg_attr(test, allow(clippy::panic, clippy::unwrap_used, clippy::expect_used))]
 

@@ -7,7 +7,6 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,11 +32,12 @@ fn body(text: &str) -> String {
     format!(r#"{{"inputs":[{{"messages":[{{"ofUser":{{"content":[{{"text":"{text}"}}]}}}}]}}]}}"#)
 }
 
-async fn start(dir: &PathBuf) -> (server::Running, String) {
+async fn start(dir: &std::path::Path) -> (server::Running, String) {
     let mut a = parlance::cli::try_parse_from(["parlance".to_string()]).unwrap().run;
-    a.resources_path = vec![dir.clone()];
+    a.resources_path = vec![dir.to_path_buf()];
     a.dapr_http_port = 0;
     a.dapr_grpc_port = 0;
+    a.metrics_port = 0;
     a.metrics_port = 0;
     let r = server::start(&a, None).await.unwrap_or_else(|e| panic!("{e}"));
     let base = format!("http://{}", r.http_addrs[0]);

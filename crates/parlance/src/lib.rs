@@ -1,5 +1,6 @@
 //! The parlance sidecar as a library: flags ([`cli`]), start-up and shutdown ([`server`]).
 //! `main.rs` only parses flags and calls [`run`]; tests call [`server::start`] directly.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod cli;
 pub mod logging;

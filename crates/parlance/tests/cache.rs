@@ -5,6 +5,7 @@
 //! Redis comes from `PARLANCE_TEST_REDIS` (`redis://host:port`, set by `scripts/test`) or, when
 //! unset, from a `redis-server` this test starts on a free port. The outage test always starts
 //! its own. Tests isolate themselves by unique component names.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

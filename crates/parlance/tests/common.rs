@@ -1,4 +1,5 @@
 //! Shared helpers for the end-to-end tests: start parlance on port 0 and talk HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code, missing_docs)]
 
 use std::path::{Path, PathBuf};

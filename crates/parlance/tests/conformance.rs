@@ -7,6 +7,7 @@
 //!
 //! The [`conformance!`] table at the bottom generates every scenario for every provider: a new
 //! provider gets them all by adding one line there.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Dapr's own conformance vectors against the echo component, over HTTP (spec §1.7,
 //! dapr-behaviour.md §3.1–§3.5): the exact bodies daprd's integration tests expect.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

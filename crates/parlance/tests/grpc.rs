@@ -1,6 +1,7 @@
 //! The gRPC door (issue #3): Dapr's echo vectors over gRPC, parity with HTTP for answers and
 //! errors, the API token, bad input (malformed protobuf, unset oneofs), unknown RPCs and
 //! server reflection. Requests are written once as protojson and sent through both doors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Every error row of spec §1.6 over HTTP, plus the sidecar endpoints and the API token.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Every OpenAI-protocol component against the fake upstream: the exact upstream request (URL,
 //! headers, body) and the Dapr reply, plus how upstream failures surface (issue 2, points 6–7).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Operations (issue 7): `/metrics` after traffic, load shedding with a fast 503, and SIGTERM
 //! with requests in flight (they finish, the process exits 0).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

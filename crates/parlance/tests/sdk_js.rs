@@ -2,6 +2,7 @@
 //! unchanged client: parlance runs in-process on port 0 and `node --test` runs the scripts of
 //! `tests/sdk/js` against it. `./scripts/test` runs `npm ci` and sets `PARLANCE_TEST_NODE_DIR`;
 //! without it this test fails — it is never skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -19,13 +19,13 @@ pub async fn healthz(
     State(s): State<Sidecar>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<StatusCode, HttpError> {
-    if let Some(app) = q.get("appid") {
-        if *app != s.info.app_id {
-            return Err(HttpError(ApiError::new(
-                ErrorCode::HealthAppIdNotMatch,
-                "dapr app-id does not match",
-            )));
-        }
+    if let Some(app) = q.get("appid")
+        && *app != s.info.app_id
+    {
+        return Err(HttpError(ApiError::new(
+            ErrorCode::HealthAppIdNotMatch,
+            "dapr app-id does not match",
+        )));
     }
     if !s.health.is_ready() {
         return Err(HttpError(ApiError::new(
