@@ -7,6 +7,7 @@
 pub mod anthropic;
 pub mod bedrock;
 pub mod echo;
+mod forced_tool;
 pub mod openai;
 pub mod registry;
 mod upstream;

@@ -17,6 +17,7 @@
 //!   `input + cache_read + cache_creation`; `cachedTokens` is `cache_read`; total = prompt +
 //!   completion.
 
+use crate::forced_tool::{format_tool_name, schema};
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -175,9 +176,6 @@ fn tools<'a>(
 /// What the structured-output tool tells the model when the schema has no description.
 const FORMAT_TOOL_DESCRIPTION: &str = "Give the final answer by calling this tool.";
 
-/// The name used when the schema's name is not a valid tool name or collides with a tool.
-const FALLBACK_FORMAT_TOOL: &str = "structured_output";
-
 fn tool(t: &ToolDef) -> WireTool<'_> {
     WireTool {
         name: Cow::Borrowed(&t.name),
@@ -185,23 +183,6 @@ fn tool(t: &ToolDef) -> WireTool<'_> {
         input_schema: schema(&t.parameters),
         cache_control: None,
     }
-}
-
-/// Anthropic requires an object schema with a `type`; Dapr allows `{}`.
-fn schema(params: &Map<String, Value>) -> Value {
-    let mut s = params.clone();
-    s.entry("type").or_insert_with(|| Value::String("object".into()));
-    Value::Object(s)
-}
-
-/// The name of the structured-output tool, when the request asks for structured output.
-fn format_tool_name(req: &ChatRequest) -> Option<String> {
-    let f = req.response_format.as_ref()?;
-    let valid = !f.name.is_empty()
-        && f.name.len() <= 64
-        && f.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let taken = req.tools.iter().any(|t| t.name == f.name);
-    Some(if valid && !taken { f.name.clone() } else { FALLBACK_FORMAT_TOOL.to_string() })
 }
 
 /// Dapr's choice in Anthropic's object form; structured output forces its tool unless the

@@ -12,6 +12,7 @@
 //! (Bedrock's cache has one fixed lifetime). Usage: prompt = input + cache read + cache write,
 //! `cachedTokens` = cache read, total = prompt + completion.
 
+use crate::forced_tool::{format_tool_name, schema};
 use std::borrow::Cow;
 
 use parlance_core::{
@@ -29,9 +30,6 @@ use super::wire::{
 
 /// The user turn put in front of a conversation that does not start with the user.
 pub const OPENING_TURN: &str = "Continue.";
-
-/// The name used when the schema's name is not a valid tool name or collides with a tool.
-const FALLBACK_FORMAT_TOOL: &str = "structured_output";
 
 /// What the structured-output tool tells the model when the schema has no description.
 const FORMAT_TOOL_DESCRIPTION: &str = "Give the final answer by calling this tool.";
@@ -170,22 +168,6 @@ fn tool(t: &ToolDef) -> WireTool<'_> {
         description: t.description.as_deref(),
         input_schema: InputSchema { json: schema(&t.parameters) },
     })
-}
-
-/// Converse requires an object schema with a `type`; Dapr allows `{}`.
-fn schema(params: &Map<String, Value>) -> Value {
-    let mut s = params.clone();
-    s.entry("type").or_insert_with(|| Value::String("object".into()));
-    Value::Object(s)
-}
-
-fn format_tool_name(req: &ChatRequest) -> Option<String> {
-    let f = req.response_format.as_ref()?;
-    let valid = !f.name.is_empty()
-        && f.name.len() <= 64
-        && f.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let taken = req.tools.iter().any(|t| t.name == f.name);
-    Some(if valid && !taken { f.name.clone() } else { FALLBACK_FORMAT_TOOL.to_string() })
 }
 
 /// `{"auto":{}}` is the default and never sent; `required` → `any`, a name → `tool`.
