@@ -1,4 +1,4 @@
-//! Name tables for the `<PERSON>` detector, built once per [`crate::Scrubber`]: given names and
+//! Name tables for the `<PERSON>` detector, built once per process ([`shared`]): given names and
 //! surnames from the US Census 1990 tables, English dictionary words (SCOWL; see
 //! `data/README.md`), plus the word lists in `detect::person_words`, merged into one hash map
 //! keyed by the case-folded word ([`Key`]) whose value says which lists hold the word ([`Info`]):
@@ -10,6 +10,7 @@ use crate::detect::person_words::{
 use crate::text::{Key, key};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
 
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 const SURNAMES: &str = include_str!("../data/surnames.txt");
@@ -123,6 +124,13 @@ impl Info {
     pub(crate) fn is_post_cue(self) -> bool {
         self.has(POST_CUE)
     }
+}
+
+/// The process's one copy of the tables, built on first use (every scrubber reads the same
+/// immutable data, so there is no reason to hold it once per component).
+pub(crate) fn shared() -> &'static Names {
+    static NAMES: LazyLock<Names> = LazyLock::new(Names::new);
+    &NAMES
 }
 
 /// The tables: one hash map from [`Key`] (case-folded word) to [`Info`].

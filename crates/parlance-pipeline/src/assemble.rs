@@ -18,8 +18,9 @@ use crate::settings::{self, Settings};
 use crate::stage::DynStage;
 use crate::stages::cache::CacheStage;
 use crate::stages::pii::PiiStage;
-use crate::stages::provider::{Meter, ProviderStage};
+use crate::stages::provider::ProviderStage;
 use crate::stages::resiliency::ResiliencyStage;
+use crate::telemetry::ProviderCall;
 use crate::telemetry::{ResiliencyList, StatsCollector, Telemetry};
 use crate::{fallback, resiliency};
 
@@ -242,6 +243,7 @@ impl Plan {
             fallback: None,
             gen_ai_provider: "",
             model: String::new(),
+            meters: None,
         }));
         ConversationService::new(components, telemetry)
     }
@@ -257,15 +259,14 @@ fn build_one(
     let model = c.provider.model().map(str::to_string);
     let gen_ai_provider = c.provider.gen_ai_provider();
     let provider = registry::build(c.provider, client);
-    let meter = Meter {
-        telemetry: telemetry.clone(),
-        component: c.name.clone(),
+    let meters = telemetry.provider_meters(&ProviderCall {
+        component: &c.name,
         provider: gen_ai_provider,
-        model: model.clone().unwrap_or_default(),
-    };
+        model: model.as_deref().unwrap_or_default(),
+    });
     // The provider call itself (timed for the overhead metric, usage counted), plus the
     // "required tools but empty reply" check.
-    let mut chain: DynStage = Arc::new(ProviderStage::new(provider, meter));
+    let mut chain: DynStage = Arc::new(ProviderStage::new(provider, meters));
     // Right above the provider: retry ∘ breaker ∘ per-attempt timeout wraps only the upstream
     // call (as daprd wraps only the component call); a cache hit above never waits on it.
     let mut stats = None;
@@ -284,6 +285,7 @@ fn build_one(
     // outputs after, so cache hits are scrubbed too.
     let scrubber = Scrubber::new(c.settings.pii_entities);
     chain = Arc::new(PiiStage::new(chain, scrubber, c.settings.pii_mode, telemetry.clone()));
+    let meters = telemetry.component_meters(&c.name);
     Component {
         name: c.name,
         type_name: c.kind.type_name().to_string(),
@@ -293,5 +295,6 @@ fn build_one(
         fallback: c.settings.fallback_component,
         gen_ai_provider,
         model: model.unwrap_or_default(),
+        meters: Some(meters),
     }
 }

@@ -121,6 +121,7 @@ mod tests {
             fallback: Some(fallback.into()),
             gen_ai_provider: "echo",
             model: String::new(),
+            meters: None,
         }
     }
 

@@ -12,7 +12,7 @@ use parlance_core::{ApiError, ApiVersion, CallContext, ChatResponse, ConverseReq
 
 use crate::resiliency::ResiliencyStats;
 use crate::stage::{CacheMode, CacheStatus, Call, DynStage};
-use crate::telemetry::Telemetry;
+use crate::telemetry::{ComponentMeters, Telemetry};
 use crate::{fallback, trace, validate};
 
 /// A component, as the service and the metadata endpoint see it.
@@ -35,6 +35,8 @@ pub struct Component {
     pub gen_ai_provider: &'static str,
     /// The resolved model (empty for echo), for spans.
     pub model: String,
+    /// Handles on its success metrics (`None` for listed-only components).
+    pub meters: Option<ComponentMeters>,
 }
 
 /// Per-request options that do not come from the body.
@@ -123,7 +125,10 @@ impl ConversationService {
             Err(e) => trace::record_error(&span, e),
         }
         let code = result.as_ref().err().map(|e| e.code);
-        self.telemetry.request(api, label, code, started.elapsed(), upstream.total());
+        match (known.and_then(|c| c.meters.as_ref()), code) {
+            (Some(meters), None) => meters.ok(api, started.elapsed(), upstream.total()),
+            _ => self.telemetry.request(api, label, code, started.elapsed(), upstream.total()),
+        }
         tracing::debug!(
             api = api.label(),
             component = label,

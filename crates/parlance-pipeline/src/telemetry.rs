@@ -288,7 +288,9 @@ impl Telemetry {
     }
 
     /// A finished request: `code` is `None` on success; `upstream` is time spent waiting on
-    /// providers (the rest is parlance's overhead).
+    /// providers (the rest is parlance's overhead). Successful requests to a configured
+    /// component go through [`ComponentMeters::ok`] instead; this path (a label-map look-up)
+    /// serves errors and unknown components.
     pub fn request(
         &self,
         api: ApiVersion,
@@ -311,33 +313,44 @@ impl Telemetry {
         }
     }
 
-    /// One provider call and the usage it reported.
-    pub fn provider_call(&self, call: &ProviderCall<'_>, elapsed: Duration, usage: Option<&Usage>) {
-        let labels = GenAiLabels {
+    /// Handles on a configured component's success series, for both APIs.
+    pub fn component_meters(&self, component: &str) -> ComponentMeters {
+        let per_api = |api: ApiVersion| {
+            let labels = ComponentLabels { api: api.label(), component: component.to_string() };
+            let ok =
+                RequestLabels { api: api.label(), component: component.to_string(), code: "OK" };
+            ApiMeters {
+                ok: self.requests.get_or_create_owned(&ok),
+                duration: self.duration.get_or_create_owned(&labels),
+                overhead: self.overhead.get_or_create_owned(&labels),
+            }
+        };
+        ComponentMeters { alpha1: per_api(ApiVersion::Alpha1), alpha2: per_api(ApiVersion::Alpha2) }
+    }
+
+    /// Handles on one provider's series (call duration, tokens by type), fetched once when
+    /// its chain is built.
+    pub fn provider_meters(&self, call: &ProviderCall<'_>) -> ProviderMeters {
+        let gen_ai = GenAiLabels {
             gen_ai_operation_name: "chat",
             gen_ai_provider_name: call.provider,
             gen_ai_request_model: call.model.to_string(),
             component: call.component.to_string(),
         };
-        self.operation.get_or_create(&labels).observe(elapsed.as_secs_f64());
-        if let Some(u) = usage {
-            let cached = u.prompt_details.as_ref().map(|d| d.cached_tokens).unwrap_or(0);
-            for (kind, n) in [
-                ("input", u.prompt_tokens),
-                ("output", u.completion_tokens),
-                ("cached_input", cached),
-            ] {
-                let l = TokenLabels {
-                    gen_ai_provider_name: call.provider,
-                    gen_ai_request_model: call.model.to_string(),
-                    gen_ai_token_type: kind,
-                    component: call.component.to_string(),
-                };
-                self.tokens.get_or_create(&l).inc_by(n);
-                if kind != "cached_input" {
-                    self.token_usage.get_or_create(&l).observe(n as f64);
-                }
-            }
+        let tokens = |kind: &'static str| TokenLabels {
+            gen_ai_provider_name: call.provider,
+            gen_ai_request_model: call.model.to_string(),
+            gen_ai_token_type: kind,
+            component: call.component.to_string(),
+        };
+        let (input, output, cached) = (tokens("input"), tokens("output"), tokens("cached_input"));
+        ProviderMeters {
+            operation: self.operation.get_or_create_owned(&gen_ai),
+            input: self.tokens.get_or_create_owned(&input),
+            output: self.tokens.get_or_create_owned(&output),
+            cached_input: self.tokens.get_or_create_owned(&cached),
+            input_usage: self.token_usage.get_or_create_owned(&input),
+            output_usage: self.token_usage.get_or_create_owned(&output),
         }
     }
 
@@ -361,6 +374,61 @@ impl Telemetry {
     /// A request was refused by the concurrency limit.
     pub fn shed(&self) {
         self.shed.inc();
+    }
+}
+
+/// A component's success series for one API.
+#[derive(Clone, Debug)]
+struct ApiMeters {
+    ok: Counter,
+    duration: Histogram,
+    overhead: Histogram,
+}
+
+/// Handles on a configured component's success series (`parlance_requests_total{code="OK"}`,
+/// duration, overhead), so that a successful request records with no label-map look-up and no
+/// allocation. The handles share their values with the registry.
+#[derive(Clone, Debug)]
+pub struct ComponentMeters {
+    alpha1: ApiMeters,
+    alpha2: ApiMeters,
+}
+
+impl ComponentMeters {
+    /// A successful request: `upstream` is the time spent waiting on providers.
+    pub fn ok(&self, api: ApiVersion, total: Duration, upstream: Duration) {
+        let m = match api {
+            ApiVersion::Alpha1 => &self.alpha1,
+            ApiVersion::Alpha2 => &self.alpha2,
+        };
+        m.ok.inc();
+        m.duration.observe(total.as_secs_f64());
+        m.overhead.observe(total.saturating_sub(upstream).as_secs_f64());
+    }
+}
+
+/// Handles on one provider's series, from [`Telemetry::provider_meters`].
+#[derive(Clone, Debug)]
+pub struct ProviderMeters {
+    operation: Histogram,
+    input: Counter,
+    output: Counter,
+    cached_input: Counter,
+    input_usage: Histogram,
+    output_usage: Histogram,
+}
+
+impl ProviderMeters {
+    /// One provider call and the usage it reported.
+    pub fn record(&self, elapsed: Duration, usage: Option<&Usage>) {
+        self.operation.observe(elapsed.as_secs_f64());
+        let Some(u) = usage else { return };
+        let cached = u.prompt_details.as_ref().map(|d| d.cached_tokens).unwrap_or(0);
+        self.input.inc_by(u.prompt_tokens);
+        self.output.inc_by(u.completion_tokens);
+        self.cached_input.inc_by(cached);
+        self.input_usage.observe(u.prompt_tokens as f64);
+        self.output_usage.observe(u.completion_tokens as f64);
     }
 }
 
@@ -399,7 +467,13 @@ mod tests {
         let usage =
             Usage { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, ..Usage::default() };
         let call = ProviderCall { component: "openai", provider: "openai", model: "gpt-4o" };
-        t.provider_call(&call, Duration::from_millis(2), Some(&usage));
+        let meters = t.provider_meters(&call);
+        meters.record(Duration::from_millis(2), Some(&usage));
+        t.component_meters("openai").ok(
+            ApiVersion::Alpha2,
+            Duration::from_millis(3),
+            Duration::ZERO,
+        );
         let text = t.encode();
         assert!(
             text.contains(r#"parlance_requests_total{api="alpha2",component="echo",code="OK"} 1"#),
@@ -409,5 +483,12 @@ mod tests {
         assert!(text.contains("parlance_overhead_seconds_bucket"), "{text}");
         assert!(text.contains(r#"parlance_tokens_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",gen_ai_token_type="input",component="openai"} 10"#), "{text}");
         assert!(text.contains("gen_ai_client_token_usage_bucket"), "{text}");
+        assert!(
+            text.contains(
+                r#"parlance_requests_total{api="alpha2",component="openai",code="OK"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o",component="openai"} 1"#), "{text}");
     }
 }

@@ -16,8 +16,12 @@ use tracing::Span;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// Opens the span of one conversation call.
+/// Opens the span of one conversation call (a disabled span, without formatting its name,
+/// when info-level spans are filtered out).
 pub fn call_span(component: &str, provider: &'static str, model: &str) -> Span {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return Span::none();
+    }
     let name = if model.is_empty() { "chat".to_string() } else { format!("chat {model}") };
     tracing::info_span!(
         "chat",

@@ -19,8 +19,15 @@ use parlance_core::{FailureKind, ProviderError};
 pub use registry::{ProviderConfig, ProviderKind};
 
 /// The one pooled HTTP client every component shares (keep-alive, rustls, HTTP/1.1 and h2).
+///
+/// Redirects are not followed: no LLM API answers a `POST` with one, and following it would
+/// send the prompt (and, to the same host, the key) somewhere the operator did not configure;
+/// a 3xx is reported as an upstream error instead. reqwest's own retries are off too: the
+/// resiliency policy decides what is retried.
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(256)

@@ -1,6 +1,47 @@
-//! Helpers every provider's `error.rs` shares: a short, secret-free reason and `Retry-After`.
+//! What every HTTP provider shares: its endpoint, parsed once ([`Target`]), and the helpers its
+//! `error.rs` uses (a short, secret-free reason and `Retry-After`).
 
 use std::time::Duration;
+
+/// An upstream URL parsed once, when the component is built, so that no request pays for URL
+/// parsing (with IDNA host checks, a few microseconds each time).
+pub(crate) struct Target {
+    url: Option<reqwest::Url>,
+    raw: String,
+}
+
+impl Target {
+    /// Parses `raw`. A URL that does not parse is kept as text, so that each call fails with
+    /// reqwest's own error for it, as before.
+    pub(crate) fn new(raw: &str) -> Target {
+        Target { url: reqwest::Url::parse(raw).ok(), raw: raw.to_string() }
+    }
+
+    /// A `POST` to this URL on `client`.
+    pub(crate) fn post(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+        match &self.url {
+            Some(url) => client.post(url.clone()),
+            None => client.post(&self.raw),
+        }
+    }
+}
+
+/// An upstream reply that is not the JSON its protocol promises (retryable: a proxy's error
+/// page, a truncated body).
+pub(crate) fn malformed(e: serde_json::Error) -> parlance_core::ProviderError {
+    parlance_core::ProviderError::transient(
+        parlance_core::FailureKind::MalformedReply,
+        format!("malformed upstream reply: {e}"),
+    )
+}
+
+/// A header value that must not appear in debug output (API keys), built once; `None` when the
+/// text is not a valid header value (the request builder then reports it, as for any header).
+pub(crate) fn secret_header(text: &str) -> Option<http::HeaderValue> {
+    let mut v = http::HeaderValue::from_str(text).ok()?;
+    v.set_sensitive(true);
+    Some(v)
+}
 
 /// Longest upstream reason kept, in characters.
 const MAX_REASON: usize = 200;

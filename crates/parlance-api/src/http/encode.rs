@@ -3,130 +3,282 @@
 //!
 //! Each choice of the reply becomes one output holding exactly that choice, with the model and
 //! usage copied onto every output, as daprd does.
+//!
+//! The bodies are borrowed views of the reply that implement `Serialize`: serialising one
+//! writes straight into the response buffer, with no intermediate JSON tree and no copies of
+//! the reply's strings. Field order is the order daprd writes.
 
 use std::collections::BTreeMap;
 
 use parlance_core::wkt::any_to_json;
-use parlance_core::{ChatResponse, Choice, ToolCall, Usage};
-use serde_json::{Map, Value, json};
+use parlance_core::{ChatResponse, Choice, CompletionDetails, PromptDetails, ToolCall, Usage};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::{Map, Value};
 
 /// Alpha1 `ConversationResponse`.
-pub fn alpha1(
-    context_id: Option<&str>,
-    chat: &ChatResponse,
+pub fn alpha1<'a>(
+    context_id: Option<&'a str>,
+    chat: &'a ChatResponse,
     parameters: &BTreeMap<String, prost_types::Any>,
-) -> Value {
-    let params: Map<String, Value> =
-        parameters.iter().map(|(k, v)| (k.clone(), any_to_json(v))).collect();
-    let outputs: Vec<Value> = chat
-        .choices
-        .iter()
-        .map(|c| {
-            let mut o = Map::new();
-            put_str(&mut o, "result", &c.content);
-            if !params.is_empty() {
-                o.insert("parameters".into(), Value::Object(params.clone()));
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let mut root = Map::new();
-    put_str(&mut root, "contextID", context_id.unwrap_or(""));
-    if !outputs.is_empty() {
-        root.insert("outputs".into(), Value::Array(outputs));
+) -> Alpha1<'a> {
+    let parameters = parameters.iter().map(|(k, v)| (k.clone(), any_to_json(v))).collect();
+    Alpha1 { context_id: context_id.unwrap_or(""), chat, parameters }
+}
+
+/// The alpha1 body; see [`alpha1`].
+pub struct Alpha1<'a> {
+    context_id: &'a str,
+    chat: &'a ChatResponse,
+    parameters: Map<String, Value>,
+}
+
+impl Serialize for Alpha1<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Output<'a> {
+            #[serde(skip_serializing_if = "str::is_empty")]
+            result: &'a str,
+            #[serde(skip_serializing_if = "Map::is_empty")]
+            parameters: &'a Map<String, Value>,
+        }
+        let mut m = s.serialize_map(None)?;
+        if !self.context_id.is_empty() {
+            m.serialize_entry("contextID", self.context_id)?;
+        }
+        if !self.chat.choices.is_empty() {
+            let outputs = self
+                .chat
+                .choices
+                .iter()
+                .map(|c| Output { result: &c.content, parameters: &self.parameters });
+            m.serialize_entry("outputs", &Seq::new(outputs))?;
+        }
+        m.end()
     }
-    Value::Object(root)
 }
 
 /// Alpha2 `ConversationResponseAlpha2`.
-pub fn alpha2(context_id: Option<&str>, chat: &ChatResponse) -> Value {
-    let usage = chat.usage.as_ref().map(usage);
-    let outputs: Vec<Value> = chat
-        .choices
-        .iter()
-        .map(|c| {
-            let mut o = Map::new();
-            o.insert("choices".into(), json!([choice(c)]));
-            if let Some(m) = chat.model.as_deref().filter(|m| !m.is_empty()) {
-                o.insert("model".into(), json!(m));
-            }
-            if let Some(u) = &usage {
-                o.insert("usage".into(), u.clone());
-            }
-            Value::Object(o)
-        })
-        .collect();
-    let mut root = Map::new();
-    put_str(&mut root, "contextId", context_id.unwrap_or(""));
-    if !outputs.is_empty() {
-        root.insert("outputs".into(), Value::Array(outputs));
-    }
-    Value::Object(root)
+pub fn alpha2<'a>(context_id: Option<&'a str>, chat: &'a ChatResponse) -> Alpha2<'a> {
+    Alpha2 { context_id: context_id.unwrap_or(""), chat }
 }
 
-fn choice(c: &Choice) -> Value {
-    let mut o = Map::new();
-    put_str(&mut o, "finishReason", &c.finish_reason);
-    if c.index != 0 {
-        o.insert("index".into(), json!(c.index.to_string()));
-    }
-    let mut msg = Map::new();
-    put_str(&mut msg, "content", &c.content);
-    if !c.tool_calls.is_empty() {
-        msg.insert("toolCalls".into(), c.tool_calls.iter().map(tool_call).collect());
-    }
-    o.insert("message".into(), Value::Object(msg));
-    Value::Object(o)
+/// The alpha2 body; see [`alpha2`].
+pub struct Alpha2<'a> {
+    context_id: &'a str,
+    chat: &'a ChatResponse,
 }
 
-fn tool_call(t: &ToolCall) -> Value {
-    let mut o = Map::new();
-    put_str(&mut o, "id", t.id.as_deref().unwrap_or(""));
-    let mut f = Map::new();
-    put_str(&mut f, "name", &t.name);
-    put_str(&mut f, "arguments", &t.arguments);
-    o.insert("function".into(), Value::Object(f));
-    Value::Object(o)
-}
-
-fn usage(u: &Usage) -> Value {
-    let mut o = Map::new();
-    put_u64(&mut o, "completionTokens", u.completion_tokens);
-    put_u64(&mut o, "promptTokens", u.prompt_tokens);
-    put_u64(&mut o, "totalTokens", u.total_tokens);
-    if let Some(d) = &u.completion_details {
-        let mut m = Map::new();
-        put_u64(&mut m, "acceptedPredictionTokens", d.accepted_prediction_tokens);
-        put_u64(&mut m, "audioTokens", d.audio_tokens);
-        put_u64(&mut m, "reasoningTokens", d.reasoning_tokens);
-        put_u64(&mut m, "rejectedPredictionTokens", d.rejected_prediction_tokens);
-        o.insert("completionTokensDetails".into(), Value::Object(m));
-    }
-    if let Some(d) = &u.prompt_details {
-        let mut m = Map::new();
-        put_u64(&mut m, "audioTokens", d.audio_tokens);
-        put_u64(&mut m, "cachedTokens", d.cached_tokens);
-        o.insert("promptTokensDetails".into(), Value::Object(m));
-    }
-    Value::Object(o)
-}
-
-fn put_str(o: &mut Map<String, Value>, key: &str, v: &str) {
-    if !v.is_empty() {
-        o.insert(key.into(), Value::String(v.into()));
+impl Serialize for Alpha2<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Output<'a> {
+            choices: [ChoiceOut<'a>; 1],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            model: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            usage: Option<UsageOut<'a>>,
+        }
+        let mut m = s.serialize_map(None)?;
+        if !self.context_id.is_empty() {
+            m.serialize_entry("contextId", self.context_id)?;
+        }
+        if !self.chat.choices.is_empty() {
+            let model = self.chat.model.as_deref().filter(|m| !m.is_empty());
+            let usage = self.chat.usage.as_ref().map(UsageOut::new);
+            let outputs = self.chat.choices.iter().map(|c| Output {
+                choices: [ChoiceOut::new(c)],
+                model,
+                usage: usage.clone(),
+            });
+            m.serialize_entry("outputs", &Seq::new(outputs))?;
+        }
+        m.end()
     }
 }
 
-/// protojson writes uint64 as a decimal string and omits zero.
-fn put_u64(o: &mut Map<String, Value>, key: &str, v: u64) {
-    if v != 0 {
-        o.insert(key.into(), Value::String(v.to_string()));
+/// Serialises the items of an iterator as a JSON array (once: the iterator is taken).
+struct Seq<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Seq<I> {
+    fn new(items: I) -> Seq<I> {
+        Seq(std::cell::Cell::new(Some(items)))
     }
+}
+
+impl<I> Serialize for Seq<I>
+where
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.take() {
+            Some(items) => s.collect_seq(items),
+            None => s.collect_seq(std::iter::empty::<I::Item>()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChoiceOut<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    finish_reason: &'a str,
+    #[serde(skip_serializing_if = "is_zero_i64", serialize_with = "as_text")]
+    index: i64,
+    message: MessageOut<'a>,
+}
+
+impl<'a> ChoiceOut<'a> {
+    fn new(c: &'a Choice) -> ChoiceOut<'a> {
+        ChoiceOut {
+            finish_reason: &c.finish_reason,
+            index: c.index,
+            message: MessageOut { content: &c.content, tool_calls: ToolCallsOut(&c.tool_calls) },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageOut<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    content: &'a str,
+    #[serde(skip_serializing_if = "ToolCallsOut::is_empty")]
+    tool_calls: ToolCallsOut<'a>,
+}
+
+struct ToolCallsOut<'a>(&'a [ToolCall]);
+
+impl ToolCallsOut<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for ToolCallsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(ToolCallOut::new))
+    }
+}
+
+#[derive(Serialize)]
+struct ToolCallOut<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    id: &'a str,
+    function: FunctionOut<'a>,
+}
+
+impl<'a> ToolCallOut<'a> {
+    fn new(t: &'a ToolCall) -> ToolCallOut<'a> {
+        ToolCallOut {
+            id: t.id.as_deref().unwrap_or(""),
+            function: FunctionOut { name: &t.name, arguments: &t.arguments },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FunctionOut<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    arguments: &'a str,
+}
+
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct UsageOut<'a> {
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "as_text")]
+    completion_tokens: u64,
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "as_text")]
+    prompt_tokens: u64,
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "as_text")]
+    total_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completion_tokens_details: Option<CompletionDetailsOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt_tokens_details: Option<PromptDetailsOut<'a>>,
+}
+
+impl<'a> UsageOut<'a> {
+    fn new(u: &'a Usage) -> UsageOut<'a> {
+        UsageOut {
+            completion_tokens: u.completion_tokens,
+            prompt_tokens: u.prompt_tokens,
+            total_tokens: u.total_tokens,
+            completion_tokens_details: u.completion_details.as_ref().map(CompletionDetailsOut),
+            prompt_tokens_details: u.prompt_details.as_ref().map(PromptDetailsOut),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CompletionDetailsOut<'a>(&'a CompletionDetails);
+
+impl Serialize for CompletionDetailsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        counts(
+            s,
+            &[
+                ("acceptedPredictionTokens", d.accepted_prediction_tokens),
+                ("audioTokens", d.audio_tokens),
+                ("reasoningTokens", d.reasoning_tokens),
+                ("rejectedPredictionTokens", d.rejected_prediction_tokens),
+            ],
+        )
+    }
+}
+
+#[derive(Clone)]
+struct PromptDetailsOut<'a>(&'a PromptDetails);
+
+impl Serialize for PromptDetailsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        counts(s, &[("audioTokens", d.audio_tokens), ("cachedTokens", d.cached_tokens)])
+    }
+}
+
+/// An object of token counts: protojson writes uint64 as a decimal string and omits zero.
+fn counts<S: Serializer>(s: S, fields: &[(&str, u64)]) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(None)?;
+    for (k, v) in fields.iter().filter(|(_, v)| *v != 0) {
+        m.serialize_entry(k, &Text(v))?;
+    }
+    m.end()
+}
+
+/// Writes a number as a JSON string (protojson's 64-bit integers) without allocating.
+struct Text<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+fn as_text<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_zero_i64(v: &i64) -> bool {
+    *v == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn value(body: impl Serialize) -> Value {
+        serde_json::to_value(body).unwrap()
+    }
 
     #[test]
     fn zero_usage_is_an_empty_object_and_empty_message_is_kept() {
@@ -136,7 +288,7 @@ mod tests {
             model: None,
         };
         assert_eq!(
-            alpha2(None, &chat),
+            value(alpha2(None, &chat)),
             json!({"outputs": [{"choices": [{"finishReason": "stop", "message": {}}], "usage": {}}]})
         );
     }
@@ -158,7 +310,7 @@ mod tests {
             }),
             model: Some("m".into()),
         };
-        let v = alpha2(Some("ctx"), &chat);
+        let v = value(alpha2(Some("ctx"), &chat));
         assert_eq!(v["contextId"], json!("ctx"));
         assert_eq!(v["outputs"][0]["choices"][0]["index"], json!("1"));
         assert_eq!(v["outputs"][0]["usage"]["totalTokens"], json!("16"));

@@ -80,11 +80,15 @@ async fn converse(
     };
     let _permit = s.admit()?;
     let done = s.service.converse(&name, req, options(api, &headers)).await?;
-    let json = match api {
-        ApiVersion::Alpha1 => encode::alpha1(context_id.as_deref(), &done.chat, &parameters),
-        ApiVersion::Alpha2 => encode::alpha2(context_id.as_deref(), &done.chat),
+    let mut resp = match api {
+        ApiVersion::Alpha1 => json_response(
+            StatusCode::OK,
+            &encode::alpha1(context_id.as_deref(), &done.chat, &parameters),
+        ),
+        ApiVersion::Alpha2 => {
+            json_response(StatusCode::OK, &encode::alpha2(context_id.as_deref(), &done.chat))
+        }
     };
-    let mut resp = json_response(StatusCode::OK, &json);
     if let Some(c) = done.cache {
         resp.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
     }
@@ -115,8 +119,11 @@ fn options(api: ApiVersion, headers: &HeaderMap) -> CallOptions {
 }
 
 /// A JSON response with Dapr's content type.
-pub(crate) fn json_response(status: StatusCode, json: &serde_json::Value) -> Response {
-    let body = serde_json::to_vec(json).unwrap_or_default();
+pub(crate) fn json_response(status: StatusCode, json: &impl serde::Serialize) -> Response {
+    let mut body = Vec::with_capacity(512);
+    if serde_json::to_writer(&mut body, json).is_err() {
+        body.clear();
+    }
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp

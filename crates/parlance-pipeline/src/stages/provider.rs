@@ -9,30 +9,18 @@ use async_trait::async_trait;
 use parlance_core::{ChatResponse, FailureKind, Provider, ProviderError, ToolChoice};
 
 use crate::stage::{Call, Reply, Stage};
-use crate::telemetry::{ProviderCall, Telemetry};
-
-/// Who a provider call goes to, for its metrics.
-pub struct Meter {
-    /// Where the figures go.
-    pub telemetry: Arc<Telemetry>,
-    /// The component name.
-    pub component: String,
-    /// The GenAI-convention provider name.
-    pub provider: &'static str,
-    /// The resolved model (empty for echo).
-    pub model: String,
-}
+use crate::telemetry::ProviderMeters;
 
 /// Calls the component's provider.
 pub struct ProviderStage {
     provider: Arc<dyn Provider>,
-    meter: Meter,
+    meters: ProviderMeters,
 }
 
 impl ProviderStage {
-    /// Wraps a provider.
-    pub fn new(provider: Arc<dyn Provider>, meter: Meter) -> ProviderStage {
-        ProviderStage { provider, meter }
+    /// Wraps a provider; its calls are recorded in `meters`.
+    pub fn new(provider: Arc<dyn Provider>, meters: ProviderMeters) -> ProviderStage {
+        ProviderStage { provider, meters }
     }
 }
 
@@ -43,13 +31,7 @@ impl Stage for ProviderStage {
         let result = self.provider.converse(&call.chat, &call.ctx).await;
         let elapsed = started.elapsed();
         call.ctx.upstream.add(elapsed);
-        let m = &self.meter;
-        let who = ProviderCall { component: &m.component, provider: m.provider, model: &m.model };
-        m.telemetry.provider_call(
-            &who,
-            elapsed,
-            result.as_ref().ok().and_then(|c| c.usage.as_ref()),
-        );
+        self.meters.record(elapsed, result.as_ref().ok().and_then(|c| c.usage.as_ref()));
         let chat = result?;
         check_required_tools(&call, &chat)?;
         Ok(Reply { chat, cache: None })

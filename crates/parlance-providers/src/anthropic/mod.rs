@@ -12,7 +12,8 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provide
 pub use config::{AnthropicConfig, ApiType};
 pub use convert::OPENING_TURN;
 
-use crate::{http_error, upstream};
+use crate::http_error;
+use crate::upstream::{self, Target};
 
 /// The beta that enables the one-hour prompt cache (`cache_control.ttl: "1h"`).
 const LONG_CACHE_BETA: &str = "extended-cache-ttl-2025-04-11";
@@ -21,12 +22,33 @@ const LONG_CACHE_BETA: &str = "extended-cache-ttl-2025-04-11";
 pub struct AnthropicProvider {
     cfg: AnthropicConfig,
     client: reqwest::Client,
+    target: Target,
 }
 
 impl AnthropicProvider {
     /// Builds the provider on the shared HTTP client.
     pub fn new(cfg: AnthropicConfig, client: reqwest::Client) -> AnthropicProvider {
-        AnthropicProvider { cfg, client }
+        AnthropicProvider { target: Target::new(&cfg.url), cfg, client }
+    }
+
+    /// The Messages request body for `request` (the pure half of a call, before the
+    /// transport).
+    pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
+        let wire = convert::to_wire(&self.cfg, request)?;
+        serde_json::to_vec(&wire)
+            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+    }
+
+    /// A successful reply's body, mapped to the domain reply (`request` says which tool a
+    /// forced structured-output call used).
+    pub fn parse_reply(
+        &self,
+        request: &ChatRequest,
+        body: &[u8],
+    ) -> Result<ChatResponse, ProviderError> {
+        let reply: wire::MessagesResponse =
+            serde_json::from_slice(body).map_err(upstream::malformed)?;
+        Ok(convert::from_wire(&self.cfg, request, reply))
     }
 
     fn request(
@@ -36,8 +58,8 @@ impl AnthropicProvider {
         ctx: &CallContext,
     ) -> reqwest::RequestBuilder {
         let mut rb = self
-            .client
-            .post(&self.cfg.url)
+            .target
+            .post(&self.client)
             .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
             .header(http::header::CONTENT_TYPE, "application/json")
             .header("x-api-key", &self.cfg.key)
@@ -60,9 +82,7 @@ impl Provider for AnthropicProvider {
         request: &ChatRequest,
         ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
-        let wire = convert::to_wire(&self.cfg, request)?;
-        let body = serde_json::to_vec(&wire)
-            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))?;
+        let body = self.request_body(request)?;
         let long_cache = convert::wants_long_cache(request);
         let resp = self.request(body, long_cache, ctx).send().await.map_err(http_error)?;
         let status = resp.status().as_u16();
@@ -71,13 +91,7 @@ impl Provider for AnthropicProvider {
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, &self.cfg.key));
         }
-        let reply: wire::MessagesResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            ProviderError::transient(
-                FailureKind::MalformedReply,
-                format!("malformed upstream reply: {e}"),
-            )
-        })?;
-        Ok(convert::from_wire(&self.cfg, request, reply))
+        self.parse_reply(request, &bytes)
     }
 
     fn model(&self) -> Option<&str> {

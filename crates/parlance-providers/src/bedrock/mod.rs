@@ -18,7 +18,8 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provide
 pub use config::{BedrockConfig, Keys};
 pub use convert::OPENING_TURN;
 
-use crate::{http_error, upstream};
+use crate::http_error;
+use crate::upstream::{self, Target};
 
 /// The SigV4 signing name of Bedrock Runtime.
 const SIGNING_NAME: &str = "bedrock";
@@ -27,6 +28,7 @@ const SIGNING_NAME: &str = "bedrock";
 pub struct BedrockProvider {
     cfg: BedrockConfig,
     client: reqwest::Client,
+    target: Target,
     /// Resolved once at build time; an error is reported on every call.
     keys: Result<Keys, String>,
 }
@@ -39,7 +41,26 @@ impl BedrockProvider {
         if let Err(e) = &keys {
             tracing::warn!(model = %cfg.model, "bedrock component has no usable credentials: {e}");
         }
-        BedrockProvider { cfg, client, keys }
+        BedrockProvider { target: Target::new(&cfg.url), cfg, client, keys }
+    }
+
+    /// The Converse request body for `request` (the pure half of a call, before signing and
+    /// the transport).
+    pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
+        let wire = convert::to_wire(&self.cfg, request)?;
+        serde_json::to_vec(&wire)
+            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+    }
+
+    /// A successful reply's body, mapped to the domain reply.
+    pub fn parse_reply(
+        &self,
+        request: &ChatRequest,
+        body: &[u8],
+    ) -> Result<ChatResponse, ProviderError> {
+        let reply: wire::ConverseResponse =
+            serde_json::from_slice(body).map_err(upstream::malformed)?;
+        Ok(convert::from_wire(&self.cfg, request, reply))
     }
 
     fn keys(&self) -> Result<&Keys, ProviderError> {
@@ -92,8 +113,8 @@ impl BedrockProvider {
         ctx: &CallContext,
     ) -> reqwest::RequestBuilder {
         let mut rb = self
-            .client
-            .post(&self.cfg.url)
+            .target
+            .post(&self.client)
             .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
@@ -115,9 +136,7 @@ impl Provider for BedrockProvider {
         ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
         let keys = self.keys()?;
-        let wire = convert::to_wire(&self.cfg, request)?;
-        let body = serde_json::to_vec(&wire)
-            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))?;
+        let body = self.request_body(request)?;
         let signed = self.signature(keys, &body)?;
         let resp = self.request(body, signed, ctx).send().await.map_err(http_error)?;
         let status = resp.status().as_u16();
@@ -129,13 +148,7 @@ impl Provider for BedrockProvider {
             let secrets = [keys.access_key.as_str(), keys.secret_key.as_str()];
             return Err(error::from_status(status, kind, &bytes, retry_after, &secrets));
         }
-        let reply: wire::ConverseResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            ProviderError::transient(
-                FailureKind::MalformedReply,
-                format!("malformed upstream reply: {e}"),
-            )
-        })?;
-        Ok(convert::from_wire(&self.cfg, request, reply))
+        self.parse_reply(request, &bytes)
     }
 
     fn model(&self) -> Option<&str> {

@@ -12,34 +12,61 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provide
 pub use config::{Flavor, OpenAiConfig};
 
 use crate::http_error;
+use crate::upstream::{Target, secret_header};
 
 /// A configured OpenAI-protocol component.
 pub struct OpenAiProvider {
     cfg: OpenAiConfig,
     client: reqwest::Client,
+    target: Target,
+    /// The credential header, built once (`None` when the key is not a valid header value).
+    auth: Option<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl OpenAiProvider {
     /// Builds the provider on the shared HTTP client.
     pub fn new(cfg: OpenAiConfig, client: reqwest::Client) -> OpenAiProvider {
-        OpenAiProvider { cfg, client }
+        let auth = match &cfg.auth {
+            config::Auth::Bearer(k) => {
+                secret_header(&format!("Bearer {k}")).map(|v| (http::header::AUTHORIZATION, v))
+            }
+            config::Auth::ApiKey(k) => {
+                secret_header(k).map(|v| (http::HeaderName::from_static("api-key"), v))
+            }
+        };
+        OpenAiProvider { target: Target::new(&cfg.url), cfg, client, auth }
     }
 
     fn request(&self, body: Vec<u8>, ctx: &CallContext) -> reqwest::RequestBuilder {
         let mut rb = self
-            .client
-            .post(&self.cfg.url)
+            .target
+            .post(&self.client)
             .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
-        rb = match &self.cfg.auth {
-            config::Auth::Bearer(k) => rb.bearer_auth(k),
-            config::Auth::ApiKey(k) => rb.header("api-key", k),
+        rb = match (&self.auth, &self.cfg.auth) {
+            (Some((name, value)), _) => rb.header(name.clone(), value.clone()),
+            (None, config::Auth::Bearer(k)) => rb.bearer_auth(k),
+            (None, config::Auth::ApiKey(k)) => rb.header("api-key", k),
         };
         if let Some(tp) = &ctx.traceparent {
             rb = rb.header("traceparent", tp);
         }
         rb
+    }
+
+    /// The chat-completions request body for `request` (the pure half of a call, before the
+    /// transport).
+    pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
+        serde_json::to_vec(&convert::to_wire(&self.cfg, request))
+            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+    }
+
+    /// A successful reply's body, mapped to the domain reply.
+    pub fn parse_reply(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        let reply: wire::ChatCompletion =
+            serde_json::from_slice(body).map_err(crate::upstream::malformed)?;
+        Ok(convert::from_wire(&self.cfg, reply))
     }
 
     fn key(&self) -> &str {
@@ -56,8 +83,7 @@ impl Provider for OpenAiProvider {
         request: &ChatRequest,
         ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
-        let body = serde_json::to_vec(&convert::to_wire(&self.cfg, request))
-            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))?;
+        let body = self.request_body(request)?;
         let resp = self.request(body, ctx).send().await.map_err(http_error)?;
         let status = resp.status().as_u16();
         let retry_after = error::retry_after(resp.headers().get(http::header::RETRY_AFTER));
@@ -65,13 +91,7 @@ impl Provider for OpenAiProvider {
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, self.key()));
         }
-        let reply: wire::ChatCompletion = serde_json::from_slice(&bytes).map_err(|e| {
-            ProviderError::transient(
-                FailureKind::MalformedReply,
-                format!("malformed upstream reply: {e}"),
-            )
-        })?;
-        Ok(convert::from_wire(&self.cfg, reply))
+        self.parse_reply(&bytes)
     }
 
     fn model(&self) -> Option<&str> {
