@@ -3,6 +3,37 @@
 
 use std::time::Duration;
 
+use parlance_core::{FailureKind, ProviderError};
+
+use crate::http_error;
+
+/// `Content-Type: application/json`, shared rather than parsed per request.
+pub(crate) const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
+
+/// One upstream exchange: status, what `pick` takes from the reply's headers, and the whole
+/// body, all within `limit` (one timer around the exchange; reqwest's per-request timeout
+/// would cost a boxed timer and a request extension each time). An expired limit is a
+/// retryable timeout.
+pub(crate) async fn exchange<T>(
+    request: reqwest::RequestBuilder,
+    limit: Duration,
+    pick: impl FnOnce(&http::HeaderMap) -> T,
+) -> Result<(u16, T, bytes::Bytes), ProviderError> {
+    let call = async {
+        let resp = request.send().await.map_err(http_error)?;
+        let status = resp.status().as_u16();
+        let picked = pick(resp.headers());
+        let body = resp.bytes().await.map_err(http_error)?;
+        Ok((status, picked, body))
+    };
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result,
+        Err(_) => {
+            Err(ProviderError::transient(FailureKind::Timeout, "upstream did not answer in time"))
+        }
+    }
+}
+
 /// An upstream URL parsed once, when the component is built, so that no request pays for URL
 /// parsing (with IDNA host checks, a few microseconds each time).
 pub(crate) struct Target {

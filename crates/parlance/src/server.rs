@@ -152,6 +152,9 @@ async fn serve_http(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Re
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
+    // `into_make_service` turns the routes into services once; serving the `Router` itself
+    // would redo that for every connection (about 6 KiB each, kept for its lifetime).
+    let app = app.into_make_service();
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         tracing::error!("HTTP server failed: {e}");
     }

@@ -12,7 +12,6 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provide
 pub use config::{AnthropicConfig, ApiType};
 pub use convert::OPENING_TURN;
 
-use crate::http_error;
 use crate::upstream::{self, Target};
 
 /// The beta that enables the one-hour prompt cache (`cache_control.ttl: "1h"`).
@@ -60,8 +59,7 @@ impl AnthropicProvider {
         let mut rb = self
             .target
             .post(&self.client)
-            .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::CONTENT_TYPE, upstream::JSON)
             .header("x-api-key", &self.cfg.key)
             .header("anthropic-version", config::API_VERSION)
             .body(body);
@@ -84,10 +82,12 @@ impl Provider for AnthropicProvider {
     ) -> Result<ChatResponse, ProviderError> {
         let body = self.request_body(request)?;
         let long_cache = convert::wants_long_cache(request);
-        let resp = self.request(body, long_cache, ctx).send().await.map_err(http_error)?;
-        let status = resp.status().as_u16();
-        let retry_after = upstream::retry_after(resp.headers().get(http::header::RETRY_AFTER));
-        let bytes = resp.bytes().await.map_err(http_error)?;
+        let limit = ctx.attempt_timeout_or(self.cfg.timeout);
+        let (status, retry_after, bytes) =
+            upstream::exchange(self.request(body, long_cache, ctx), limit, |h| {
+                upstream::retry_after(h.get(http::header::RETRY_AFTER))
+            })
+            .await?;
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, &self.cfg.key));
         }

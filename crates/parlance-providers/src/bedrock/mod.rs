@@ -18,7 +18,6 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provide
 pub use config::{BedrockConfig, Keys};
 pub use convert::OPENING_TURN;
 
-use crate::http_error;
 use crate::upstream::{self, Target};
 
 /// The SigV4 signing name of Bedrock Runtime.
@@ -115,8 +114,7 @@ impl BedrockProvider {
         let mut rb = self
             .target
             .post(&self.client)
-            .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::CONTENT_TYPE, upstream::JSON)
             .body(body);
         for (name, value) in signed {
             rb = rb.header(name, value);
@@ -138,10 +136,9 @@ impl Provider for BedrockProvider {
         let keys = self.keys()?;
         let body = self.request_body(request)?;
         let signed = self.signature(keys, &body)?;
-        let resp = self.request(body, signed, ctx).send().await.map_err(http_error)?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(http_error)?;
+        let limit = ctx.attempt_timeout_or(self.cfg.timeout);
+        let (status, headers, bytes) =
+            upstream::exchange(self.request(body, signed, ctx), limit, |h| h.clone()).await?;
         if !(200..300).contains(&status) {
             let kind = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok());
             let retry_after = upstream::retry_after(headers.get(http::header::RETRY_AFTER));

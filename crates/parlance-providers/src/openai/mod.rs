@@ -11,8 +11,7 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provide
 
 pub use config::{Flavor, OpenAiConfig};
 
-use crate::http_error;
-use crate::upstream::{Target, secret_header};
+use crate::upstream::{self, Target, secret_header};
 
 /// A configured OpenAI-protocol component.
 pub struct OpenAiProvider {
@@ -41,8 +40,7 @@ impl OpenAiProvider {
         let mut rb = self
             .target
             .post(&self.client)
-            .timeout(ctx.attempt_timeout_or(self.cfg.timeout))
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::CONTENT_TYPE, upstream::JSON)
             .body(body);
         rb = match (&self.auth, &self.cfg.auth) {
             (Some((name, value)), _) => rb.header(name.clone(), value.clone()),
@@ -84,10 +82,12 @@ impl Provider for OpenAiProvider {
         ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
         let body = self.request_body(request)?;
-        let resp = self.request(body, ctx).send().await.map_err(http_error)?;
-        let status = resp.status().as_u16();
-        let retry_after = error::retry_after(resp.headers().get(http::header::RETRY_AFTER));
-        let bytes = resp.bytes().await.map_err(http_error)?;
+        let limit = ctx.attempt_timeout_or(self.cfg.timeout);
+        let (status, retry_after, bytes) =
+            upstream::exchange(self.request(body, ctx), limit, |h| {
+                error::retry_after(h.get(http::header::RETRY_AFTER))
+            })
+            .await?;
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, self.key()));
         }
