@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt as _;
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
 use parlance_pipeline::Plan;
@@ -155,6 +156,11 @@ async fn serve_http(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Re
     // `into_make_service` turns the routes into services once; serving the `Router` itself
     // would redo that for every connection (about 6 KiB each, kept for its lifetime).
     let app = app.into_make_service();
+    // TCP_NODELAY on every accepted socket, as nginx does: a reply must not wait for the
+    // client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
         tracing::error!("HTTP server failed: {e}");
     }
