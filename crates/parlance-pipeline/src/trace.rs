@@ -4,9 +4,12 @@
 //! the span becomes the parent of the upstream call.
 //!
 //! When no OpenTelemetry layer is installed (no `OTEL_EXPORTER_OTLP_*` configuration) the span
-//! is an ordinary `tracing` span, and the incoming `traceparent` is passed upstream unchanged.
+//! is an ordinary debug-level `tracing` span — so at the default log level it is never built,
+//! and a request pays nothing for it — and the incoming `traceparent` is passed upstream
+//! unchanged.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TraceContextExt;
@@ -16,33 +19,59 @@ use tracing::Span;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// Opens the span of one conversation call (a disabled span, without formatting its name,
-/// when info-level spans are filtered out).
+/// Set once an exporter consumes spans (see [`set_exporting`]).
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Says that spans are exported (an OpenTelemetry layer is installed): call spans are then
+/// info-level, so the default log level keeps them; otherwise they are debug-level.
+pub fn set_exporting(on: bool) {
+    EXPORTING.store(on, Ordering::Relaxed);
+}
+
+/// One `chat` span at `$level`, with every GenAI field declared (most recorded later).
+macro_rules! span {
+    ($level:expr, $name:expr, $component:expr, $provider:expr, $model:expr) => {
+        tracing::span!(
+            $level,
+            "chat",
+            otel.name = %$name,
+            otel.kind = "client",
+            otel.status_code = Empty,
+            gen_ai.operation.name = "chat",
+            gen_ai.provider.name = $provider,
+            gen_ai.request.model = $model,
+            gen_ai.response.model = Empty,
+            gen_ai.usage.input_tokens = Empty,
+            gen_ai.usage.output_tokens = Empty,
+            gen_ai.response.finish_reasons = Empty,
+            dapr.component = $component,
+            error.type = Empty,
+        )
+    };
+}
+
+/// Opens the span of one conversation call: info-level when spans are exported, debug-level
+/// otherwise (a disabled span, built for nothing, when that level is filtered out).
 pub fn call_span(component: &str, provider: &'static str, model: &str) -> Span {
-    if !tracing::enabled!(tracing::Level::INFO) {
+    let exporting = EXPORTING.load(Ordering::Relaxed);
+    let wanted = if exporting {
+        tracing::enabled!(tracing::Level::INFO)
+    } else {
+        tracing::enabled!(tracing::Level::DEBUG)
+    };
+    if !wanted {
         return Span::none();
     }
     let name = if model.is_empty() { "chat".to_string() } else { format!("chat {model}") };
-    tracing::info_span!(
-        "chat",
-        otel.name = %name,
-        otel.kind = "client",
-        otel.status_code = Empty,
-        gen_ai.operation.name = "chat",
-        gen_ai.provider.name = provider,
-        gen_ai.request.model = model,
-        gen_ai.response.model = Empty,
-        gen_ai.usage.input_tokens = Empty,
-        gen_ai.usage.output_tokens = Empty,
-        gen_ai.response.finish_reasons = Empty,
-        dapr.component = component,
-        error.type = Empty,
-    )
+    if !exporting {
+        return span!(tracing::Level::DEBUG, name, component, provider, model);
+    }
+    span!(tracing::Level::INFO, name, component, provider, model)
 }
 
 /// Makes the incoming `traceparent` the span's parent.
 pub fn link_parent(span: &Span, traceparent: Option<&str>) {
-    let Some(tp) = traceparent else { return };
+    let Some(tp) = traceparent.filter(|_| !span.is_disabled()) else { return };
     let carrier: HashMap<String, String> =
         HashMap::from([("traceparent".to_string(), tp.to_string())]);
     let cx = TraceContextPropagator::new().extract(&carrier);
@@ -53,6 +82,9 @@ pub fn link_parent(span: &Span, traceparent: Option<&str>) {
 
 /// The `traceparent` to send upstream: this span when it is exported, else the incoming one.
 pub fn outgoing_traceparent(span: &Span, incoming: Option<String>) -> Option<String> {
+    if span.is_disabled() {
+        return incoming;
+    }
     let cx = span.context();
     if !cx.span().span_context().is_valid() {
         return incoming;
@@ -64,6 +96,9 @@ pub fn outgoing_traceparent(span: &Span, incoming: Option<String>) -> Option<Str
 
 /// Records the reply's GenAI attributes.
 pub fn record_reply(span: &Span, chat: &ChatResponse) {
+    if span.is_disabled() {
+        return;
+    }
     if let Some(m) = &chat.model {
         span.record("gen_ai.response.model", m.as_str());
     }

@@ -42,6 +42,8 @@ pub fn init(args: &RunArgs) -> Guard {
     let provider = otlp_configured().then(otlp_provider).flatten();
     let otel =
         provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("parlance")));
+    // Call spans are info-level only when something exports them (else debug-level).
+    parlance_pipeline::trace::set_exporting(provider.is_some());
     let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
     Guard(provider)
 }
