@@ -10,7 +10,7 @@ mod sidecar_routes;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -39,26 +39,33 @@ pub fn router(sidecar: Sidecar) -> Router {
         .route("/v1.0/metadata/{key}", put(sidecar_routes::put_metadata))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback);
-    let token_layer = axum::middleware::from_fn_with_state(sidecar.clone(), auth::require_token);
-    routes.layer(token_layer).with_state(sidecar)
+    // The token check is a layer only when a token is configured (it cannot change while
+    // running), so requests without one skip the middleware's boxing and state clone.
+    let routes = match sidecar.api_token {
+        Some(_) => {
+            routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), auth::require_token))
+        }
+        None => routes,
+    };
+    routes.with_state(sidecar)
 }
 
 async fn converse_alpha1(
     State(s): State<Sidecar>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    req: Request,
 ) -> Result<Response, HttpError> {
-    converse(s, ApiVersion::Alpha1, name, headers, body).await
+    let (parts, body) = req.into_parts();
+    converse(s, ApiVersion::Alpha1, name, parts.headers, body).await
 }
 
 async fn converse_alpha2(
     State(s): State<Sidecar>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    req: Request,
 ) -> Result<Response, HttpError> {
-    converse(s, ApiVersion::Alpha2, name, headers, body).await
+    let (parts, body) = req.into_parts();
+    converse(s, ApiVersion::Alpha2, name, parts.headers, body).await
 }
 
 async fn converse(
