@@ -128,4 +128,25 @@ mod tests {
         assert_eq!(outgoing_traceparent(&span, Some(tp.clone())), Some(tp));
         assert_eq!(outgoing_traceparent(&span, None), None);
     }
+
+    /// At `info` (the default log level) the span exists only when something exports it; at
+    /// `debug` it always does. One test, because `set_exporting` is process-wide.
+    #[test]
+    fn span_level_follows_the_exporter() {
+        use tracing_subscriber::filter::LevelFilter;
+        use tracing_subscriber::layer::SubscriberExt;
+        let at = |level: LevelFilter, exporting: bool| {
+            set_exporting(exporting);
+            let subscriber = tracing_subscriber::registry().with(level);
+            let disabled = tracing::subscriber::with_default(subscriber, || {
+                call_span("openai", "openai", "gpt-4o").is_disabled()
+            });
+            set_exporting(false);
+            disabled
+        };
+        assert!(at(LevelFilter::INFO, false), "no exporter, info: no span");
+        assert!(!at(LevelFilter::INFO, true), "exporter, info: a span");
+        assert!(!at(LevelFilter::DEBUG, false), "no exporter, debug: a span");
+        assert!(at(LevelFilter::WARN, true), "warn: never");
+    }
 }

@@ -107,6 +107,23 @@ mod tests {
     }
 
     #[test]
+    fn targets_parse_once_and_keep_bad_urls_for_the_error() {
+        let client = reqwest::Client::new();
+        let good = Target::new("http://127.0.0.1:9/v1/chat/completions");
+        let request = good.post(&client).build().unwrap();
+        assert_eq!(request.url().as_str(), "http://127.0.0.1:9/v1/chat/completions");
+        assert_eq!(request.method(), http::Method::POST);
+        let bad = Target::new("not a url");
+        assert!(bad.post(&client).build().is_err(), "the builder reports the bad URL");
+    }
+
+    #[test]
+    fn secret_headers_are_sensitive() {
+        assert!(secret_header("Bearer sk-1").unwrap().is_sensitive());
+        assert!(secret_header("bad\nvalue").is_none());
+    }
+
+    #[test]
     fn retry_after_in_seconds() {
         let v = http::HeaderValue::from_static("1.5");
         assert_eq!(retry_after(Some(&v)), Some(Duration::from_millis(1500)));
