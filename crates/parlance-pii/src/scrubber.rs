@@ -34,7 +34,7 @@ impl Scrubber {
     }
 
     /// Builds the shared name tables now rather than on the first scan (a few milliseconds
-    /// and about 4 MiB, once per process).
+    /// and about 3 MiB, once per process).
     pub fn warm_up() {
         names::shared();
     }
