@@ -63,7 +63,7 @@ impl OpenAiProvider {
     /// A successful reply's body, mapped to the domain reply.
     pub fn parse_reply(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
         let reply: wire::ChatCompletion =
-            serde_json::from_slice(body).map_err(crate::upstream::malformed)?;
+            serde_json::from_slice(body).map_err(upstream::malformed)?;
         Ok(convert::from_wire(&self.cfg, reply))
     }
 
