@@ -1,6 +1,7 @@
 //! The service's answer → gRPC response messages, with the semantics of the HTTP encoder:
 //! each choice becomes one output holding exactly that choice, model and usage are copied onto
 //! every output, the context id is echoed when non-empty, and alpha1 echoes the parameters.
+//! The reply is consumed: its strings move into the messages rather than being copied.
 
 use std::collections::BTreeMap;
 
@@ -10,27 +11,24 @@ use parlance_proto::runtime as pb;
 /// Alpha1 `ConversationResponse`.
 pub fn alpha1(
     context_id: Option<String>,
-    chat: &ChatResponse,
+    chat: ChatResponse,
     parameters: &BTreeMap<String, prost_types::Any>,
 ) -> pb::ConversationResponse {
     let outputs = chat
         .choices
-        .iter()
-        .map(|c| pb::ConversationResult {
-            result: c.content.clone(),
-            parameters: parameters.clone(),
-        })
+        .into_iter()
+        .map(|c| pb::ConversationResult { result: c.content, parameters: parameters.clone() })
         .collect();
     pb::ConversationResponse { context_id, outputs }
 }
 
 /// Alpha2 `ConversationResponseAlpha2`.
-pub fn alpha2(context_id: Option<String>, chat: &ChatResponse) -> pb::ConversationResponseAlpha2 {
-    let model = chat.model.clone().filter(|m| !m.is_empty());
+pub fn alpha2(context_id: Option<String>, chat: ChatResponse) -> pb::ConversationResponseAlpha2 {
+    let model = chat.model.filter(|m| !m.is_empty());
     let usage = chat.usage.as_ref().map(usage);
     let outputs = chat
         .choices
-        .iter()
+        .into_iter()
         .map(|c| pb::ConversationResultAlpha2 {
             choices: vec![choice(c)],
             model: model.clone(),
@@ -40,25 +38,22 @@ pub fn alpha2(context_id: Option<String>, chat: &ChatResponse) -> pb::Conversati
     pb::ConversationResponseAlpha2 { context_id, outputs }
 }
 
-fn choice(c: &Choice) -> pb::ConversationResultChoices {
+fn choice(c: Choice) -> pb::ConversationResultChoices {
     let message = pb::ConversationResultMessage {
-        content: c.content.clone(),
-        tool_calls: c.tool_calls.iter().map(tool_call).collect(),
+        content: c.content,
+        tool_calls: c.tool_calls.into_iter().map(tool_call).collect(),
     };
     pb::ConversationResultChoices {
-        finish_reason: c.finish_reason.clone(),
+        finish_reason: c.finish_reason,
         index: c.index,
         message: Some(message),
     }
 }
 
-fn tool_call(t: &ToolCall) -> pb::ConversationToolCalls {
+fn tool_call(t: ToolCall) -> pb::ConversationToolCalls {
     use pb::conversation_tool_calls::ToolTypes;
-    let function = pb::ConversationToolCallsOfFunction {
-        name: t.name.clone(),
-        arguments: t.arguments.clone(),
-    };
-    pb::ConversationToolCalls { id: t.id.clone(), tool_types: Some(ToolTypes::Function(function)) }
+    let function = pb::ConversationToolCallsOfFunction { name: t.name, arguments: t.arguments };
+    pb::ConversationToolCalls { id: t.id, tool_types: Some(ToolTypes::Function(function)) }
 }
 
 fn usage(u: &Usage) -> pb::ConversationResultAlpha2CompletionUsage {
@@ -110,7 +105,7 @@ mod tests {
 
     #[test]
     fn one_output_per_choice_with_model_and_usage_copied() {
-        let r = alpha2(Some("ctx".into()), &chat());
+        let r = alpha2(Some("ctx".into()), chat());
         assert_eq!(r.context_id.as_deref(), Some("ctx"));
         assert_eq!(r.outputs.len(), 2);
         for (i, o) in r.outputs.iter().enumerate() {
@@ -125,7 +120,7 @@ mod tests {
     fn alpha1_echoes_parameters_on_every_output() {
         let mut p = BTreeMap::new();
         p.insert("k".to_string(), prost_types::Any { type_url: "t".into(), value: vec![1] });
-        let r = alpha1(None, &chat(), &p);
+        let r = alpha1(None, chat(), &p);
         assert_eq!(r.outputs.len(), 2);
         assert!(r.outputs.iter().all(|o| o.parameters == p));
         assert_eq!(r.outputs[1].result, "c1");

@@ -13,7 +13,7 @@ mod metadata;
 use std::future::Future;
 
 use parlance_core::ApiVersion;
-use parlance_pipeline::{CallOptions, Conversed};
+use parlance_pipeline::{CacheStatus, CallOptions, Conversed};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_server::{Dapr, DaprServer};
 use tokio::net::TcpListener;
@@ -55,7 +55,8 @@ impl Dapr for DaprApi {
         let parameters = std::mem::take(&mut conv.parameters);
         let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
         let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
-        Ok(with_cache(encode::alpha1(context_id, &done.chat, &parameters), &done))
+        let Conversed { chat, cache, answered_by } = done;
+        Ok(with_cache(encode::alpha1(context_id, chat, &parameters), cache, answered_by))
     }
 
     async fn converse_alpha2(
@@ -69,7 +70,8 @@ impl Dapr for DaprApi {
         let conv = decode::alpha2(raw).map_err(error::status)?;
         let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
         let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
-        Ok(with_cache(encode::alpha2(context_id, &done.chat), &done))
+        let Conversed { chat, cache, answered_by } = done;
+        Ok(with_cache(encode::alpha2(context_id, chat), cache, answered_by))
     }
 
     async fn get_metadata(
@@ -86,13 +88,14 @@ fn options(api: ApiVersion, md: &MetadataMap) -> CallOptions {
     crate::sidecar::call_options(api, text("cache-control"), text("traceparent"))
 }
 
-/// The response, with `x-parlance-cache` when the component has a cache.
-fn with_cache<T>(msg: T, done: &Conversed) -> Response<T> {
+/// The response, with `x-parlance-cache` when the component has a cache and
+/// `x-parlance-component` when a fallback answered.
+fn with_cache<T>(msg: T, cache: Option<CacheStatus>, answered_by: Option<String>) -> Response<T> {
     let mut resp = Response::new(msg);
-    if let Some(c) = done.cache {
+    if let Some(c) = cache {
         resp.metadata_mut().insert(CACHE_HEADER, MetadataValue::from_static(c.as_str()));
     }
-    let answered = done.answered_by.as_deref().and_then(|n| MetadataValue::try_from(n).ok());
+    let answered = answered_by.as_deref().and_then(|n| MetadataValue::try_from(n).ok());
     if let Some(v) = answered {
         resp.metadata_mut().insert(COMPONENT_HEADER, v);
     }
