@@ -57,13 +57,21 @@ impl Target {
     }
 }
 
-/// An upstream reply that is not the JSON its protocol promises (retryable: a proxy's error
-/// page, a truncated body).
-pub(crate) fn malformed(e: serde_json::Error) -> parlance_core::ProviderError {
-    parlance_core::ProviderError::transient(
-        parlance_core::FailureKind::MalformedReply,
-        format!("malformed upstream reply: {e}"),
-    )
+/// A request body as JSON (serialising a wire struct only fails on a bug: internal error).
+pub(crate) fn to_json(wire: &impl serde::Serialize) -> Result<Vec<u8>, ProviderError> {
+    serde_json::to_vec(wire)
+        .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+}
+
+/// A reply body parsed as the JSON its protocol promises; anything else (a proxy's error page, a
+/// truncated body) is a retryable malformed reply.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ProviderError::transient(
+            FailureKind::MalformedReply,
+            format!("malformed upstream reply: {e}"),
+        )
+    })
 }
 
 /// A header value that must not appear in debug output (API keys), built once; `None` when the

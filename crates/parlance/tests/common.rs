@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use parlance::cli::RunArgs;
 use parlance::server::{self, Running};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A running parlance plus a client.
 pub struct Parlance {
@@ -123,4 +123,48 @@ pub fn run(mut cmd: Command, limit: Duration) -> (bool, String) {
         Some(s) => (s.success(), out),
         None => (false, format!("{out}\n(killed after {limit:?})")),
     }
+}
+
+/// Usage as echo reports it for `n` words in and out.
+pub fn echo_usage(n: u64) -> Value {
+    json!({"completionTokens": n.to_string(), "promptTokens": n.to_string(), "totalTokens": (2 * n).to_string()})
+}
+
+/// echo's alpha2 reply: one choice with `content`, `n` words of usage.
+pub fn simple(finish: &str, content: &str, n: u64) -> Value {
+    json!({"outputs":[{"choices":[{"finishReason":finish,"message":{"content":content}}],"usage":echo_usage(n)}]})
+}
+
+/// Dapr's alpha2 echo vectors, one per message type: (message, expected reply). Both doors
+/// (`echo_vectors.rs` over HTTP, `grpc.rs` over both) must answer them identically.
+pub fn alpha2_message_type_vectors() -> Vec<(Value, Value)> {
+    vec![
+        (
+            json!({"ofUser": {"name": "user name", "content": [{"text": "user message"}]}}),
+            simple("stop", "user message", 2),
+        ),
+        (
+            json!({"ofSystem": {"name": "system name", "content": [{"text": "system message"}]}}),
+            simple("stop", "system message", 2),
+        ),
+        (
+            json!({"ofDeveloper": {"name": "dev name", "content": [{"text": "developer message"}]}}),
+            simple("stop", "developer message", 2),
+        ),
+        (
+            json!({"ofTool": {"toolId": "tool-123", "name": "tool name", "content": [{"text": "tool message"}]}}),
+            simple(
+                "stop",
+                "Tool Response for tool ID 'tool-123' with name 'tool name': tool message",
+                12,
+            ),
+        ),
+        (
+            json!({"ofAssistant": {"name": "assistant name", "content": [{"text": "assistant message"}],
+            "toolCalls": [{"id": "call_123", "function": {"name": "test_function", "arguments": "test-string"}}]}}),
+            json!({"outputs":[{"choices":[{"finishReason":"tool_calls","message":{"content":"assistant message",
+            "toolCalls":[{"id":"call_123","function":{"name":"test_function","arguments":"test-string"}}]}}],
+            "usage":{"completionTokens":"2","promptTokens":"2","totalTokens":"4"}}]}),
+        ),
+    ]
 }

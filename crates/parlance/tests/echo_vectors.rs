@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ECHO_COMPONENTS, path, resources, start};
+use common::{ECHO_COMPONENTS, path, resources, simple, start};
 use serde_json::json;
 
 async fn echo_sidecar() -> (common::Parlance, tempfile::TempDir) {
@@ -111,39 +111,7 @@ async fn alpha2_all_fields() {
 #[tokio::test]
 async fn alpha2_message_types() {
     let (p, _d) = echo_sidecar().await;
-    let simple = |finish: &str, content: &str, n: u64| {
-        json!({"outputs":[{"choices":[{"finishReason":finish,"message":{"content":content}}],
-            "usage":{"completionTokens":n.to_string(),"promptTokens":n.to_string(),"totalTokens":(2*n).to_string()}}]})
-    };
-    let cases = [
-        (
-            json!({"ofUser": {"name": "user name", "content": [{"text": "user message"}]}}),
-            simple("stop", "user message", 2),
-        ),
-        (
-            json!({"ofSystem": {"name": "system name", "content": [{"text": "system message"}]}}),
-            simple("stop", "system message", 2),
-        ),
-        (
-            json!({"ofDeveloper": {"name": "dev name", "content": [{"text": "developer message"}]}}),
-            simple("stop", "developer message", 2),
-        ),
-        (
-            json!({"ofTool": {"toolId": "tool-123", "name": "tool name", "content": [{"text": "tool message"}]}}),
-            simple(
-                "stop",
-                "Tool Response for tool ID 'tool-123' with name 'tool name': tool message",
-                12,
-            ),
-        ),
-        (
-            json!({"ofAssistant": {"name": "assistant name", "content": [{"text": "assistant message"}],
-            "toolCalls": [{"id": "call_123", "function": {"name": "test_function", "arguments": "test-string"}}]}}),
-            json!({"outputs":[{"choices":[{"finishReason":"tool_calls","message":{"content":"assistant message",
-            "toolCalls":[{"id":"call_123","function":{"name":"test_function","arguments":"test-string"}}]}}],
-            "usage":{"completionTokens":"2","promptTokens":"2","totalTokens":"4"}}]}),
-        ),
-    ];
+    let cases = common::alpha2_message_type_vectors();
     for (message, want) in cases {
         let body = json!({"inputs": [{"messages": [message]}]}).to_string();
         let (status, got) = p.alpha2("test-alpha2-echo", &body).await;

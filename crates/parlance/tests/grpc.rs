@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ECHO_COMPONENTS, Parlance, args, path, resources, start, start_with};
+use common::{ECHO_COMPONENTS, Parlance, args, path, resources, simple, start, start_with};
 use parlance_core::wkt::{any_from_json, any_to_json, json_to_struct, parse_duration_json};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_client::DaprClient;
@@ -377,14 +377,6 @@ async fn alpha1_vectors_on_both_doors() {
     );
 }
 
-fn usage(n: u64) -> Value {
-    json!({"completionTokens": n.to_string(), "promptTokens": n.to_string(), "totalTokens": (2 * n).to_string()})
-}
-
-fn simple(finish: &str, content: &str, n: u64) -> Value {
-    json!({"outputs":[{"choices":[{"finishReason":finish,"message":{"content":content}}],"usage":usage(n)}]})
-}
-
 #[tokio::test]
 async fn alpha2_all_fields_on_both_doors() {
     let (p, _d) = echo_sidecar().await;
@@ -416,35 +408,7 @@ async fn alpha2_all_fields_on_both_doors() {
 async fn alpha2_message_types_and_pii_on_both_doors() {
     let (p, _d) = echo_sidecar().await;
     let mut c = client(&p).await;
-    let assistant = json!({"ofAssistant": {"name": "assistant name", "content": [{"text": "assistant message"}],
-        "toolCalls": [{"id": "call_123", "function": {"name": "test_function", "arguments": "test-string"}}]}});
-    let cases = [
-        (
-            json!({"ofUser": {"name": "user name", "content": [{"text": "user message"}]}}),
-            simple("stop", "user message", 2),
-        ),
-        (
-            json!({"ofSystem": {"name": "system name", "content": [{"text": "system message"}]}}),
-            simple("stop", "system message", 2),
-        ),
-        (
-            json!({"ofDeveloper": {"name": "dev name", "content": [{"text": "developer message"}]}}),
-            simple("stop", "developer message", 2),
-        ),
-        (
-            json!({"ofTool": {"toolId": "tool-123", "name": "tool name", "content": [{"text": "tool message"}]}}),
-            simple(
-                "stop",
-                "Tool Response for tool ID 'tool-123' with name 'tool name': tool message",
-                12,
-            ),
-        ),
-        (
-            assistant,
-            json!({"outputs":[{"choices":[{"finishReason":"tool_calls","message":{"content":"assistant message",
-            "toolCalls":[{"id":"call_123","function":{"name":"test_function","arguments":"test-string"}}]}}],"usage":usage(2)}]}),
-        ),
-    ];
+    let cases = common::alpha2_message_type_vectors();
     for (message, want) in cases {
         let body = json!({"inputs": [{"messages": [message]}]});
         assert_eq!(

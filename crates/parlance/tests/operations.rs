@@ -181,23 +181,20 @@ async fn secrets_and_prompts_stay_out_of_the_logs_even_at_trace_level() {
     let prompt = "the-unmistakable-prompt-text-77";
     let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]})
         .to_string();
-    let resp = client
-        .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    fake.push_fault(Fault::Status { code: 500, retry_after: None });
-    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": prompt}]}}]}]})
-        .to_string();
-    let resp = client
-        .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 500);
+    // A success, then an upstream failure: both paths must keep the prompt out of the logs.
+    for (fault, want) in [(None, 200), (Some(Fault::Status { code: 500, retry_after: None }), 500)]
+    {
+        if let Some(f) = fault {
+            fake.push_fault(f);
+        }
+        let resp = client
+            .post(format!("{base}/v1.0-alpha2/conversation/openai/converse"))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), want);
+    }
     assert!(
         Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success()
     );

@@ -47,12 +47,11 @@ impl Serialize for Alpha1<'_> {
             m.serialize_entry("contextID", self.context_id)?;
         }
         if !self.chat.choices.is_empty() {
-            let outputs = self
-                .chat
-                .choices
-                .iter()
-                .map(|c| Output { result: &c.content, parameters: &self.parameters });
-            m.serialize_entry("outputs", &Seq::new(outputs))?;
+            let outputs = || {
+                let parameters = &self.parameters;
+                self.chat.choices.iter().map(move |c| Output { result: &c.content, parameters })
+            };
+            m.serialize_entry("outputs", &Seq(outputs))?;
         }
         m.end()
     }
@@ -86,36 +85,31 @@ impl Serialize for Alpha2<'_> {
         if !self.chat.choices.is_empty() {
             let model = self.chat.model.as_deref().filter(|m| !m.is_empty());
             let usage = self.chat.usage.as_ref().map(UsageOut::new);
-            let outputs = self.chat.choices.iter().map(|c| Output {
-                choices: [ChoiceOut::new(c)],
-                model,
-                usage: usage.clone(),
-            });
-            m.serialize_entry("outputs", &Seq::new(outputs))?;
+            let outputs = || {
+                let usage = &usage;
+                self.chat.choices.iter().map(move |c| Output {
+                    choices: [ChoiceOut::new(c)],
+                    model,
+                    usage: usage.clone(),
+                })
+            };
+            m.serialize_entry("outputs", &Seq(outputs))?;
         }
         m.end()
     }
 }
 
-/// Serialises the items of an iterator as a JSON array (once: the iterator is taken).
-struct Seq<I>(std::cell::Cell<Option<I>>);
+/// Serialises what `items()` yields as a JSON array.
+struct Seq<F>(F);
 
-impl<I> Seq<I> {
-    fn new(items: I) -> Seq<I> {
-        Seq(std::cell::Cell::new(Some(items)))
-    }
-}
-
-impl<I> Serialize for Seq<I>
+impl<F, I> Serialize for Seq<F>
 where
-    I: Iterator,
+    F: Fn() -> I,
+    I: IntoIterator,
     I::Item: Serialize,
 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0.take() {
-            Some(items) => s.collect_seq(items),
-            None => s.collect_seq(std::iter::empty::<I::Item>()),
-        }
+        s.collect_seq((self.0)())
     }
 }
 
@@ -124,7 +118,7 @@ where
 struct ChoiceOut<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     finish_reason: &'a str,
-    #[serde(skip_serializing_if = "is_zero_i64", serialize_with = "as_text")]
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "as_text")]
     index: i64,
     message: MessageOut<'a>,
 }
@@ -263,12 +257,9 @@ fn as_text<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S:
     s.collect_str(v)
 }
 
-fn is_zero(v: &u64) -> bool {
-    *v == 0
-}
-
-fn is_zero_i64(v: &i64) -> bool {
-    *v == 0
+/// protojson omits zero values.
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ mod error;
 mod wire;
 
 use async_trait::async_trait;
-use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError};
+use parlance_core::{CallContext, ChatRequest, ChatResponse, Provider, ProviderError};
 
 pub use config::{AnthropicConfig, ApiType};
 pub use convert::OPENING_TURN;
@@ -33,9 +33,7 @@ impl AnthropicProvider {
     /// The Messages request body for `request` (the pure half of a call, before the
     /// transport).
     pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
-        let wire = convert::to_wire(&self.cfg, request)?;
-        serde_json::to_vec(&wire)
-            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+        upstream::to_json(&convert::to_wire(&self.cfg, request)?)
     }
 
     /// A successful reply's body, mapped to the domain reply (`request` says which tool a
@@ -45,8 +43,7 @@ impl AnthropicProvider {
         request: &ChatRequest,
         body: &[u8],
     ) -> Result<ChatResponse, ProviderError> {
-        let reply: wire::MessagesResponse =
-            serde_json::from_slice(body).map_err(upstream::malformed)?;
+        let reply: wire::MessagesResponse = upstream::from_json(body)?;
         Ok(convert::from_wire(&self.cfg, request, reply))
     }
 

@@ -46,9 +46,7 @@ impl BedrockProvider {
     /// The Converse request body for `request` (the pure half of a call, before signing and
     /// the transport).
     pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
-        let wire = convert::to_wire(&self.cfg, request)?;
-        serde_json::to_vec(&wire)
-            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+        upstream::to_json(&convert::to_wire(&self.cfg, request)?)
     }
 
     /// A successful reply's body, mapped to the domain reply.
@@ -57,8 +55,7 @@ impl BedrockProvider {
         request: &ChatRequest,
         body: &[u8],
     ) -> Result<ChatResponse, ProviderError> {
-        let reply: wire::ConverseResponse =
-            serde_json::from_slice(body).map_err(upstream::malformed)?;
+        let reply: wire::ConverseResponse = upstream::from_json(body)?;
         Ok(convert::from_wire(&self.cfg, request, reply))
     }
 

@@ -7,7 +7,7 @@ mod error;
 mod wire;
 
 use async_trait::async_trait;
-use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError};
+use parlance_core::{CallContext, ChatRequest, ChatResponse, Provider, ProviderError};
 
 pub use config::{Flavor, OpenAiConfig};
 
@@ -56,14 +56,12 @@ impl OpenAiProvider {
     /// The chat-completions request body for `request` (the pure half of a call, before the
     /// transport).
     pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
-        serde_json::to_vec(&convert::to_wire(&self.cfg, request))
-            .map_err(|e| ProviderError::permanent(FailureKind::Internal, e.to_string()))
+        upstream::to_json(&convert::to_wire(&self.cfg, request))
     }
 
     /// A successful reply's body, mapped to the domain reply.
     pub fn parse_reply(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
-        let reply: wire::ChatCompletion =
-            serde_json::from_slice(body).map_err(upstream::malformed)?;
+        let reply: wire::ChatCompletion = upstream::from_json(body)?;
         Ok(convert::from_wire(&self.cfg, reply))
     }
 
