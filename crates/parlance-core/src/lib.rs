@@ -10,6 +10,7 @@ pub mod chat;
 pub mod error;
 pub mod provider;
 pub mod request;
+pub mod stream;
 pub mod wkt;
 
 pub use chat::{
@@ -18,6 +19,7 @@ pub use chat::{
 };
 pub use error::{ApiError, ErrorCode, FailureKind, ProviderError};
 pub use provider::{CallContext, Provider, UpstreamClock};
+pub use stream::{Assembler, Delta, DeltaStream, ToolCallDelta, deltas_of, replay};
 pub use request::{
     ApiVersion, ConverseRequest, FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn,
 };

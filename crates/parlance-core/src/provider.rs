@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::chat::{ChatRequest, ChatResponse};
 use crate::error::ProviderError;
+use crate::stream::DeltaStream;
 
 /// What a provider call may need besides the request itself.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +58,23 @@ pub trait Provider: Send + Sync + 'static {
         request: &ChatRequest,
         ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError>;
+
+    /// Calls the model once, streaming: `Ok` once the upstream has accepted the request (its
+    /// status is a success), then the deltas as they arrive. Assembled, the deltas equal what
+    /// [`Provider::converse`] returns for the same upstream answer. The stream owns what it
+    /// needs; dropping it cancels the upstream call. No retries here either.
+    // TEMPORARY default while the providers gain their native streams; removed (so the
+    // compiler lists every provider) once they have.
+    async fn converse_stream(
+        &self,
+        _request: &ChatRequest,
+        _ctx: &CallContext,
+    ) -> Result<DeltaStream, ProviderError> {
+        Err(ProviderError::permanent(
+            crate::error::FailureKind::Internal,
+            "this provider does not stream yet",
+        ))
+    }
 
     /// The resolved model name reported in responses (`None` for echo).
     fn model(&self) -> Option<&str>;
