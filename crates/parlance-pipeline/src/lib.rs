@@ -13,6 +13,7 @@ pub mod assemble;
 pub mod cache;
 pub mod fallback;
 pub mod params;
+pub mod plan;
 pub mod resiliency;
 pub mod service;
 pub mod settings;
@@ -22,7 +23,8 @@ pub mod telemetry;
 pub mod trace;
 pub mod validate;
 
-pub use assemble::{BuildOptions, Plan, builtin_echo, plan};
+pub use assemble::BuildOptions;
 pub use cache::{CacheSnapshot, CacheStats};
+pub use plan::{Plan, builtin_echo, plan};
 pub use service::{CallOptions, Component, ConversationService, Conversed};
 pub use stage::{CacheMode, CacheStatus, Call, Reply, Stage};

@@ -2,7 +2,8 @@
 //! cache TTL (`responseCacheTTL`, alias `cacheTTL`) and its shared store
 //! (`responseCacheStore`: the name of a `state.redis` component), which PII entities to scrub
 //! (`piiEntities`, default all) and how (`piiMode`: `redact` or `reversible`), and the
-//! component to fall back to when a call fails (`fallbackComponent`, see [`crate::fallback`]).
+//! component to fall back to when a call fails (`fallbackComponent`, see [`crate::fallback`]),
+//! and the longest silence allowed between a stream's upstream events (`streamIdleTimeout`).
 //! Validated without I/O, every problem reported.
 
 use std::time::Duration;
@@ -12,21 +13,33 @@ use parlance_pii::EntitySet;
 
 use crate::stages::pii::PiiMode;
 
+/// The metadata key naming the fallback component.
+pub const FALLBACK_KEY: &str = "fallbackComponent";
+
+/// The metadata key bounding the gap between a stream's upstream events.
+pub const STREAM_IDLE_KEY: &str = "streamIdleTimeout";
+
+/// The default of `streamIdleTimeout`.
+pub const DEFAULT_STREAM_IDLE: Duration = Duration::from_secs(60);
+
 /// The pipeline's view of a component's metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Response cache TTL; `None` means no response cache.
     pub cache_ttl: Option<Duration>,
     /// `responseCacheStore`: the `state.redis` component that shares the cache; `None` keeps
-    /// it in memory only. Checked against the resources by [`crate::assemble::plan`].
+    /// it in memory only. Checked against the resources by [`crate::plan::plan`].
     pub cache_store: Option<String>,
     /// Entities the scrubber looks for.
     pub pii_entities: EntitySet,
     /// Placeholder style for inputs.
     pub pii_mode: PiiMode,
     /// `fallbackComponent`: the conversation component that answers when this one fails.
-    /// Checked against the resources by [`crate::assemble::plan`].
+    /// Checked against the resources by [`crate::plan::plan`].
     pub fallback_component: Option<String>,
+    /// `streamIdleTimeout`: a stream whose upstream sends no event for this long ends with an
+    /// error (keep-alive comments do not count as events).
+    pub stream_idle: Duration,
 }
 
 /// Reads the settings; problems are `"<key>: <message>"`.
@@ -41,7 +54,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
     });
     let cache_store = meta.get("responseCacheStore").map(str::trim).filter(|v| !v.is_empty());
     let cache_store = cache_store.map(str::to_string);
-    let fallback = meta.get(crate::fallback::KEY).map(str::trim).filter(|v| !v.is_empty());
+    let fallback = meta.get(FALLBACK_KEY).map(str::trim).filter(|v| !v.is_empty());
     let fallback_component = fallback.map(str::to_string);
     let pii_entities = match meta.get("piiEntities").filter(|v| !v.trim().is_empty()) {
         None => EntitySet::all(),
@@ -59,8 +72,23 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             PiiMode::Redact
         }
     };
+    let stream_idle = match meta.duration(STREAM_IDLE_KEY) {
+        Ok(Some(d)) if !d.is_zero() => d,
+        Ok(_) => DEFAULT_STREAM_IDLE,
+        Err(e) => {
+            problems.push(format!("{STREAM_IDLE_KEY}: {e}"));
+            DEFAULT_STREAM_IDLE
+        }
+    };
     if problems.is_empty() {
-        Ok(Settings { cache_ttl, cache_store, pii_entities, pii_mode, fallback_component })
+        Ok(Settings {
+            cache_ttl,
+            cache_store,
+            pii_entities,
+            pii_mode,
+            fallback_component,
+            stream_idle,
+        })
     } else {
         Err(problems)
     }
@@ -96,5 +124,15 @@ mod tests {
         let e =
             validate(&Metadata::from_pairs(&[("responseCacheTTL", "ten minutes")])).unwrap_err();
         assert!(e[0].starts_with("responseCacheTTL: "), "{e:?}");
+    }
+
+    #[test]
+    fn stream_idle_defaults_to_a_minute() {
+        let s = validate(&Metadata::from_pairs(&[])).unwrap();
+        assert_eq!(s.stream_idle, DEFAULT_STREAM_IDLE);
+        let s = validate(&Metadata::from_pairs(&[("streamIdleTimeout", "5s")])).unwrap();
+        assert_eq!(s.stream_idle, Duration::from_secs(5));
+        let e = validate(&Metadata::from_pairs(&[("streamIdleTimeout", "soon")])).unwrap_err();
+        assert!(e[0].starts_with("streamIdleTimeout: "), "{e:?}");
     }
 }
