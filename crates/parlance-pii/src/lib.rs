@@ -26,10 +26,13 @@ mod json;
 mod names;
 mod resolve;
 mod scrubber;
+mod stream;
 mod text;
 mod vault;
 
+pub use detect::{CONTEXT_AFTER, CONTEXT_BEFORE};
 pub use entity::{Entity, EntityCounts, EntitySet};
 pub use finding::Finding;
 pub use scrubber::Scrubber;
-pub use vault::Vault;
+pub use stream::{HOLD_BACK, StreamRestorer, StreamScrubber};
+pub use vault::{PLACEHOLDER_MAX, Vault};

@@ -27,6 +27,24 @@ fn beats(a: &Finding, b: &Finding) -> bool {
     (a.len(), rank(a.entity)) > (b.len(), rank(b.entity))
 }
 
+/// The order in which [`resolve`] folds candidates: by start, longer first, then higher
+/// precedence first. Total on distinct findings, so the result does not depend on the order in
+/// which the pass produced them (the streaming scrubber folds them in batches).
+pub(crate) fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.start.cmp(&b.start).then(b.len().cmp(&a.len())).then(rank(b.entity).cmp(&rank(a.entity)))
+}
+
+/// Folds `cur` (not before `group` in [`order`]) into `group` if they overlap: the merged span
+/// is labelled with the winner. Returns false, leaving `group` alone, when they are apart.
+pub(crate) fn absorb(group: &mut Finding, cur: &Finding) -> bool {
+    if cur.start >= group.end {
+        return false;
+    }
+    let entity = if beats(cur, group) { cur.entity } else { group.entity };
+    *group = Finding { entity, start: group.start, end: group.end.max(cur.end) };
+    true
+}
+
 /// Sorts `found` and removes overlaps in place, in one sweep. Overlapping candidates are merged
 /// into one span (so no byte of either leaks) labelled with the winner: the longer candidate,
 /// then the higher precedence.
@@ -34,18 +52,14 @@ pub(crate) fn resolve(found: &mut Vec<Finding>) {
     if found.len() < 2 {
         return;
     }
-    found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.len().cmp(&a.len())));
+    found.sort_unstable_by(order);
     let mut kept = 0;
     for k in 1..found.len() {
         let cur = found[k];
-        let last = found[kept];
-        if cur.start >= last.end {
+        if !absorb(&mut found[kept], &cur) {
             kept += 1;
             found[kept] = cur;
-            continue;
         }
-        let entity = if beats(&cur, &last) { cur.entity } else { last.entity };
-        found[kept] = Finding { entity, start: last.start, end: last.end.max(cur.end) };
     }
     found.truncate(kept + 1);
 }

@@ -7,6 +7,20 @@ use crate::json::{Strings, map_strings};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+/// The longest span [`Vault::restore`] reads for one placeholder, `<` to `>` included: longer
+/// than any placeholder a vault makes (`<STREET_ADDRESS_4294967295>` is 27 bytes).
+pub const PLACEHOLDER_MAX: usize = 40;
+
+/// What [`Vault::next_placeholder`] found.
+enum Next<'v> {
+    /// A placeholder at `[start, end)` and the original it stands for.
+    Found(usize, usize, &'v str),
+    /// A `<` at this offset that may start a placeholder not complete yet.
+    Pending(usize),
+    /// Nothing more.
+    None,
+}
+
 /// The mapping from numbered placeholders to original values for one request.
 #[derive(Clone, Default, Debug)]
 pub struct Vault {
@@ -63,19 +77,13 @@ impl Vault {
         if self.entries.is_empty() {
             return Cow::Borrowed(text);
         }
-        let b = text.as_bytes();
         let mut out: Option<String> = None;
         let (mut copied, mut i) = (0, 0);
-        while let Some(p) = memchr::memchr(b'<', &b[i..]) {
-            let s = i + p;
-            i = s + 1;
-            let Some(len) = memchr::memchr(b'>', &b[s..b.len().min(s + 40)]) else { continue };
-            let Some(idx) = self.by_placeholder.get(&text[s..=s + len]) else { continue };
+        while let Next::Found(s, e, original) = self.next_placeholder(text, i, true) {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 32));
             o.push_str(&text[copied..s]);
-            o.push_str(&self.entries[*idx].1);
-            copied = s + len + 1;
-            i = copied;
+            o.push_str(original);
+            (copied, i) = (e, e);
         }
         match out {
             None => Cow::Borrowed(text),
@@ -84,6 +92,52 @@ impl Vault {
                 Cow::Owned(o)
             }
         }
+    }
+
+    /// [`Vault::restore`] of the part of `text` that no continuation can change: returns it
+    /// restored and how many bytes of `text` it covers (all of them when `complete`, else up to a
+    /// `<` whose placeholder may still be arriving). Used by [`crate::StreamRestorer`].
+    pub(crate) fn restore_prefix(&self, text: &str, complete: bool) -> (String, usize) {
+        let mut out = String::new();
+        let (mut copied, mut i) = (0, 0);
+        loop {
+            match self.next_placeholder(text, i, complete) {
+                Next::Found(s, e, original) => {
+                    out.push_str(&text[copied..s]);
+                    out.push_str(original);
+                    (copied, i) = (e, e);
+                }
+                Next::Pending(s) => {
+                    out.push_str(&text[copied..s]);
+                    return (out, s);
+                }
+                Next::None => {
+                    out.push_str(&text[copied..]);
+                    return (out, text.len());
+                }
+            }
+        }
+    }
+
+    /// The next placeholder of this vault in `text` from `i`: a `<`, then the first `>` within
+    /// [`PLACEHOLDER_MAX`] bytes of it, naming a stored entry. Unless `complete`, a `<` too close
+    /// to the end of `text` for that to be decided is [`Next::Pending`].
+    fn next_placeholder(&self, text: &str, mut i: usize, complete: bool) -> Next<'_> {
+        let b = text.as_bytes();
+        while let Some(p) = memchr::memchr(b'<', &b[i..]) {
+            let s = i + p;
+            i = s + 1;
+            let Some(len) = memchr::memchr(b'>', &b[s..b.len().min(s + PLACEHOLDER_MAX)]) else {
+                if !complete && s + PLACEHOLDER_MAX > b.len() {
+                    return Next::Pending(s);
+                }
+                continue;
+            };
+            if let Some(idx) = self.by_placeholder.get(&text[s..=s + len]) {
+                return Next::Found(s, s + len + 1, &self.entries[*idx].1);
+            }
+        }
+        Next::None
     }
 
     /// Restores inside the string values (and keys) of a JSON document, re-escaping the

@@ -2,6 +2,13 @@
 //! them. The pass walks word by word; only words that start with a digit, a capital, or a few
 //! trigger letters (and the bytes `@`, `+`, `(`, `:`) reach a detector, so text without personal
 //! data costs one table lookup per byte and nothing is allocated.
+//!
+//! Every decision is local by construction: a detector called at position `i` sees only the
+//! window `[i - CONTEXT_BEFORE, i + CONTEXT_AFTER)` of the text (cut to char boundaries; its
+//! edges read as the edges of the text), and the only state it may read is the last
+//! [`STATE_DEPTH`] candidates found before it, within [`CONTEXT_BEFORE`] bytes. The streaming
+//! scrubber (`crate::stream`) relies on exactly this to be exact; a detector that needs more
+//! context must raise these constants, not read around them.
 
 pub(crate) mod address;
 pub(crate) mod address_words;
@@ -21,6 +28,18 @@ pub(crate) mod zip;
 use crate::names::Names;
 use crate::text::{at, word_end};
 use crate::{Entity, EntitySet, Finding};
+
+/// Bytes of text before a dispatch position that a detector may read (cue words, the local part
+/// of an e-mail, which is at most 64 bytes); a finding starts at most this far before it.
+pub const CONTEXT_BEFORE: usize = 128;
+
+/// Bytes of text from a dispatch position on that a detector may read: the longest span plus
+/// what is looked at after it (a 253-byte e-mail domain and its terminator; a URL longer than
+/// this is cut here, the rest is scanned as text; a word longer than this reads as several).
+pub const CONTEXT_AFTER: usize = 256;
+
+/// How many of the most recent candidates a detector may look at (contact blocks, name lists).
+pub(crate) const STATE_DEPTH: usize = 4;
 
 /// What the pass does with a byte where it stands (the start of a word, or a byte between
 /// words).
@@ -60,55 +79,91 @@ static CLASS: [Class; 256] = {
 
 /// Collects candidate findings (possibly overlapping) for the entities in `set`.
 pub(crate) struct Pass<'a> {
+    /// The whole text.
+    full: &'a [u8],
+    /// The window of `full` the current detector sees (see the module doc).
     b: &'a [u8],
+    /// Where `b` starts in `full`.
+    base: usize,
     set: EntitySet,
     names: &'a Names,
     out: &'a mut Vec<Finding>,
 }
 
 impl<'a> Pass<'a> {
-    /// A pass over `text` writing candidates into `out`.
+    /// A pass over `text` writing candidates into `out`. Candidates already in `out` count as
+    /// found before the first dispatch position (the streaming scrubber seeds them).
     pub(crate) fn new(
         text: &'a str,
         set: EntitySet,
         names: &'a Names,
         out: &'a mut Vec<Finding>,
     ) -> Self {
-        Pass { b: text.as_bytes(), set, names, out }
+        let full = text.as_bytes();
+        Pass { full, b: full, base: 0, set, names, out }
     }
 
-    /// Runs the pass.
+    /// Runs the pass over the whole text.
     pub(crate) fn run(mut self) {
-        let b = self.b;
-        let mut i = 0;
-        while i < b.len() {
-            let c = b[i];
+        let n = self.full.len();
+        self.run_range(0, n);
+    }
+
+    /// Dispatches every position from `from` (a word start or a byte between words) while it is
+    /// before `until`; returns the next position to dispatch.
+    pub(crate) fn run_range(&mut self, from: usize, until: usize) -> usize {
+        let full = self.full;
+        let mut i = from;
+        while i < until {
+            let c = full[i];
             match CLASS[usize::from(c)] {
                 Class::Blank => i += 1,
                 Class::Punct => {
-                    self.punct(i, c);
+                    let l = self.window(i);
+                    self.punct(l, c);
                     i += 1;
                 }
                 Class::Plain => {
                     // Most words: only what follows them can make them interesting.
-                    let end = word_end(b, i + 1);
-                    if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
-                        self.word(i, end);
+                    let l = self.window(i);
+                    let end = word_end(self.b, l + 1);
+                    if matches!(at(self.b, end), b':' | b'.' | b'@' | b'-') {
+                        self.word(l, end);
                     }
-                    i = end;
+                    i = self.base + end;
                 }
                 Class::Word => {
-                    let end = word_end(b, i + 1);
-                    self.word(i, end);
-                    i = end;
+                    let l = self.window(i);
+                    let end = word_end(self.b, l + 1);
+                    self.word(l, end);
+                    i = self.base + end;
                 }
             }
         }
+        i
+    }
+
+    /// Points `b` at the window around `i` (char boundaries inward); returns `i` in it.
+    #[inline]
+    fn window(&mut self, i: usize) -> usize {
+        let full = self.full;
+        let mut lo = i.saturating_sub(CONTEXT_BEFORE);
+        while !is_char_start(full, lo) {
+            lo += 1;
+        }
+        let mut hi = full.len().min(i + CONTEXT_AFTER);
+        while !is_char_start(full, hi) {
+            hi -= 1;
+        }
+        self.b = &full[lo..hi];
+        self.base = lo;
+        i - lo
     }
 
     fn push(&mut self, e: Entity, span: Option<(usize, usize)>) {
         if let Some((start, end)) = span {
             if end > start {
+                let (start, end) = (self.base + start, self.base + end);
                 self.out.push(Finding { entity: e, start, end });
             }
         }
@@ -176,16 +231,18 @@ impl<'a> Pass<'a> {
 
     /// Whether the word at `i` continues a list after a name just found ("Ann Lee, Bob").
     fn listed(&self, i: usize) -> bool {
+        let i = self.base + i;
         let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person && f.end <= i)
         else {
             return false;
         };
-        matches!(&self.b[last.end..i], b", " | b" and " | b", and " | b" & " | b" or ")
+        matches!(&self.full[last.end..i], b", " | b" and " | b", and " | b" & " | b" or ")
     }
 
     /// Whether a phone, e-mail or name was found within 48 bytes before `i` (a contact block).
     fn contact_near(&self, i: usize) -> bool {
-        self.out.iter().rev().take(4).any(|f| {
+        let i = self.base + i;
+        self.out.iter().rev().take(STATE_DEPTH).any(|f| {
             matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress)
                 && f.end <= i
                 && i - f.end <= 48
@@ -232,4 +289,9 @@ impl<'a> Pass<'a> {
             _ => {}
         }
     }
+}
+
+/// Whether `i` is a char boundary of `b` (or its end): not a UTF-8 continuation byte.
+fn is_char_start(b: &[u8], i: usize) -> bool {
+    !b.get(i).is_some_and(|c| (0x80..0xC0).contains(c))
 }
