@@ -7,9 +7,9 @@
 pub mod anthropic;
 pub mod bedrock;
 pub mod echo;
-mod forced_tool;
 pub mod openai;
 pub mod registry;
+mod turns;
 mod upstream;
 
 use std::time::Duration;

@@ -1,41 +1,34 @@
-//! Domain ↔ Anthropic Messages: system prompt, alternating turns, tool blocks, tool choice,
-//! structured output (a forced tool), prompt-cache breakpoints, usage and stop reasons.
+//! Domain ↔ Anthropic Messages: the JSON of the system prompt, turns, tool blocks, tool
+//! choice, structured output (a forced tool), prompt-cache breakpoints, usage and stop reasons.
 //!
-//! Decisions, in one place:
-//! - System messages, wherever they appear, become the top-level `system` blocks, in order.
-//! - Consecutive turns of the same role are merged (Anthropic requires alternation); tool
-//!   results go first in their user turn, as the API demands. A conversation that does not
-//!   start with a user turn gets [`OPENING_TURN`] in front.
-//! - Structured output is a tool named after the schema that the model is made to call; its
-//!   input comes back as the choice's content (finish reason `end_turn`), not as a tool call.
-//!   This works on every Claude model, which Anthropic's native structured output does not.
-//!   When the client also offers its own tools with choice `auto`, nothing is forced and the
-//!   model picks between them and the schema tool.
+//! The decisions Anthropic shares with Bedrock (system prompt, merged and alternating turns
+//! opened by [`OPENING_TURN`], tool choice, the structured-output tool whose input comes back
+//! as the content, usage arithmetic) live in `crate::turns`. Structured output as a forced tool
+//! works on every Claude model, which Anthropic's native structured output does not. What is
+//! Anthropic's own:
 //! - `promptCacheRetention` puts `cache_control` on the last system block and the last tool:
 //!   the default five-minute cache up to 5 minutes, the one-hour cache beyond.
-//! - Usage: Anthropic's `input_tokens` excludes cached tokens, so Dapr's prompt tokens are
-//!   `input + cache_read + cache_creation`; `cachedTokens` is `cache_read`; total = prompt +
-//!   completion.
+//! - Usage: `input_tokens` excludes cached tokens, which come as `cache_read_input_tokens` and
+//!   `cache_creation_input_tokens`.
 
-use crate::forced_tool::{format_tool_name, schema};
 use std::borrow::Cow;
 use std::time::Duration;
 
-use parlance_core::{
-    ChatMessage, ChatRequest, ChatResponse, Choice, FailureKind, Part, PromptDetails,
-    ProviderError, Role, ToolCall, ToolChoice, ToolDef, Usage,
-};
-use serde_json::{Map, Value};
+use parlance_core::{ChatMessage, ChatRequest, ChatResponse, ProviderError, ToolDef};
 
 use super::config::AnthropicConfig;
 use super::wire::{
-    Block, CacheControl, MessagesRequest, MessagesResponse, ReplyBlock, SystemBlock, WireMessage,
-    WireTool, WireToolChoice, WireUsage,
+    CacheControl, MessagesRequest, MessagesResponse, ReplyBlock, SystemBlock, WireTool,
+    WireToolChoice, WireUsage,
 };
+use crate::turns::forced_tool::{format_tool_name, schema};
+use crate::turns::reply::ReplyFold;
+use crate::turns::{self, Dialect, FORMAT_TOOL_DESCRIPTION, Forced};
 
-/// The user turn put in front of a conversation that starts with the assistant (or has only a
-/// system prompt): the Messages API requires the first turn to be the user's.
-pub const OPENING_TURN: &str = "Continue.";
+pub use crate::turns::OPENING_TURN;
+
+/// How this API is named in errors and prefixes the ids parlance makes up.
+const DIALECT: Dialect = Dialect { name: "Anthropic", id_prefix: "toolu" };
 
 /// The longest retention the default (five-minute) prompt cache covers.
 const SHORT_CACHE: Duration = Duration::from_secs(300);
@@ -51,12 +44,17 @@ pub fn to_wire<'a>(
         model: &cfg.model,
         max_tokens: req.params.max_tokens.unwrap_or(cfg.default_max_tokens),
         system: system(&req.messages, cache),
-        messages: turns(&req.messages)?,
+        messages: turns::turns(&req.messages, &DIALECT)?,
         temperature: req.temperature.filter(|t| *t > 0.0),
         top_p: req.params.top_p,
         stop_sequences: &req.params.stop,
         tools: tools(req, format.as_deref(), cache),
-        tool_choice: tool_choice(req, format),
+        tool_choice: turns::tool_choice(req, format).map(|f| match f {
+            Forced::Any => WireToolChoice::Any,
+            Forced::None => WireToolChoice::None,
+            Forced::Tool(name) => WireToolChoice::Tool { name },
+        }),
+        stream: false,
     })
 }
 
@@ -71,86 +69,13 @@ fn cache_control(retention: Option<Duration>) -> Option<CacheControl> {
 }
 
 fn system(messages: &[ChatMessage], cache: Option<CacheControl>) -> Vec<SystemBlock> {
-    let mut blocks: Vec<SystemBlock> = messages
-        .iter()
-        .filter(|m| m.role == Role::System)
-        .map(ChatMessage::joined_text)
-        .filter(|t| !t.trim().is_empty())
+    let mut blocks: Vec<SystemBlock> = turns::system_texts(messages)
         .map(|text| SystemBlock { kind: "text", text, cache_control: None })
         .collect();
     if let Some(last) = blocks.last_mut() {
         last.cache_control = cache;
     }
     blocks
-}
-
-/// The non-system messages as alternating user/assistant turns, starting with the user.
-fn turns(messages: &[ChatMessage]) -> Result<Vec<WireMessage>, ProviderError> {
-    let mut out: Vec<WireMessage> = Vec::new();
-    for (i, m) in messages.iter().enumerate() {
-        let Some(role) = wire_role(m.role) else { continue };
-        let blocks = blocks(i, m)?;
-        match out.last_mut() {
-            _ if blocks.is_empty() => {}
-            Some(prev) if prev.role == role => prev.content.extend(blocks),
-            _ => out.push(WireMessage { role, content: blocks }),
-        }
-    }
-    if out.first().is_none_or(|m| m.role != "user") {
-        let opening = vec![Block::Text { text: OPENING_TURN.to_string() }];
-        out.insert(0, WireMessage { role: "user", content: opening });
-    }
-    out.iter_mut().for_each(results_first);
-    Ok(out)
-}
-
-fn wire_role(role: Role) -> Option<&'static str> {
-    match role {
-        Role::System => None,
-        Role::User | Role::Generic | Role::Tool | Role::Function => Some("user"),
-        Role::Assistant => Some("assistant"),
-    }
-}
-
-/// The blocks of one message; blank text is dropped (the API rejects it).
-fn blocks(i: usize, m: &ChatMessage) -> Result<Vec<Block>, ProviderError> {
-    let mut out = Vec::with_capacity(m.parts.len());
-    for (j, part) in m.parts.iter().enumerate() {
-        match part {
-            Part::Text(t) if t.trim().is_empty() => {}
-            Part::Text(t) => out.push(Block::Text { text: t.clone() }),
-            Part::ToolCall(c) => out.push(tool_use(c, || format!("toolu_{i}_{j}"))?),
-            Part::ToolResult(r) => out
-                .push(Block::ToolResult { tool_use_id: r.id.clone(), content: r.content.clone() }),
-        }
-    }
-    Ok(out)
-}
-
-fn tool_use(c: &ToolCall, fallback_id: impl FnOnce() -> String) -> Result<Block, ProviderError> {
-    let id = c.id.clone().filter(|id| !id.is_empty()).unwrap_or_else(fallback_id);
-    Ok(Block::ToolUse { id, name: c.name.clone(), input: arguments(c)? })
-}
-
-/// Tool-call arguments are JSON text; Anthropic wants the object itself.
-fn arguments(c: &ToolCall) -> Result<Value, ProviderError> {
-    if c.arguments.trim().is_empty() {
-        return Ok(Value::Object(Map::new()));
-    }
-    match serde_json::from_str(&c.arguments) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ProviderError::permanent(
-            FailureKind::InvalidRequest,
-            format!("tool call {:?}: arguments must be a JSON object for Anthropic", c.name),
-        )),
-    }
-}
-
-/// Moves tool results to the front of a user turn (stable otherwise).
-fn results_first(m: &mut WireMessage) {
-    if m.role == "user" {
-        m.content.sort_by_key(|b| !matches!(b, Block::ToolResult { .. }));
-    }
 }
 
 fn tools<'a>(
@@ -173,9 +98,6 @@ fn tools<'a>(
     out
 }
 
-/// What the structured-output tool tells the model when the schema has no description.
-const FORMAT_TOOL_DESCRIPTION: &str = "Give the final answer by calling this tool.";
-
 fn tool(t: &ToolDef) -> WireTool<'_> {
     WireTool {
         name: Cow::Borrowed(&t.name),
@@ -185,73 +107,45 @@ fn tool(t: &ToolDef) -> WireTool<'_> {
     }
 }
 
-/// Dapr's choice in Anthropic's object form; structured output forces its tool unless the
-/// client asked for one of its own tools.
-fn tool_choice(req: &ChatRequest, format: Option<String>) -> Option<WireToolChoice> {
-    let user = if req.tools.is_empty() { None } else { req.tool_choice.as_ref() };
-    match (user, format) {
-        (Some(ToolChoice::Auto), _) => None,
-        (Some(ToolChoice::Required), _) => Some(WireToolChoice::Any),
-        (Some(ToolChoice::Named(name)), _) => Some(WireToolChoice::Tool { name: name.clone() }),
-        (Some(ToolChoice::None) | None, Some(name)) => Some(WireToolChoice::Tool { name }),
-        (Some(ToolChoice::None), None) => Some(WireToolChoice::None),
-        (None, None) => None,
-    }
-}
-
 /// Maps a reply; `model` is the component's resolved model, as Dapr reports it.
 pub fn from_wire(
     cfg: &AnthropicConfig,
     req: &ChatRequest,
     reply: MessagesResponse,
 ) -> ChatResponse {
-    let format = format_tool_name(req);
-    let (mut content, mut structured, mut tool_calls) = (String::new(), None, Vec::new());
+    let mut fold = ReplyFold::new(req);
     for block in reply.content {
         match block {
-            ReplyBlock::Text { text } => content.push_str(&text),
-            ReplyBlock::ToolUse { name, input, .. } if format.as_ref() == Some(&name) => {
-                structured = Some(input.to_string());
-            }
-            ReplyBlock::ToolUse { id, name, input } => {
-                tool_calls.push(ToolCall { id: Some(id), name, arguments: input.to_string() });
-            }
+            ReplyBlock::Text { text } => fold.text(&text),
+            ReplyBlock::ToolUse { id, name, input } => fold.tool_use(id, name, &input),
             ReplyBlock::Other => {}
         }
     }
-    let mut finish_reason = reply.stop_reason.filter(|s| !s.is_empty()).unwrap_or("unknown".into());
-    if let Some(doc) = structured {
-        content = doc;
-        if tool_calls.is_empty() && finish_reason == "tool_use" {
-            finish_reason = "end_turn".into();
-        }
-    }
-    let choice = Choice { index: 0, finish_reason, content, tool_calls };
     ChatResponse {
-        choices: vec![choice],
+        choices: vec![fold.finish(reply.stop_reason)],
         usage: reply.usage.map(usage),
         model: Some(cfg.model.clone()),
     }
 }
 
-fn usage(u: WireUsage) -> Usage {
-    let read = u.cache_read_input_tokens.unwrap_or(0);
-    let prompt = u.input_tokens + read + u.cache_creation_input_tokens.unwrap_or(0);
-    Usage {
-        completion_tokens: u.output_tokens,
-        prompt_tokens: prompt,
-        total_tokens: prompt + u.output_tokens,
-        prompt_details: PromptDetails { audio_tokens: 0, cached_tokens: read }.non_zero(),
-        completion_details: None,
-    }
+/// Anthropic's usage in Dapr's shape.
+pub(crate) fn usage(u: WireUsage) -> parlance_core::Usage {
+    turns::usage(
+        u.input_tokens,
+        u.output_tokens,
+        u.cache_read_input_tokens,
+        u.cache_creation_input_tokens,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::anthropic::config::ApiType;
-    use parlance_core::{GenerationParams, ResponseFormat, ToolResult};
-    use serde_json::json;
+    use parlance_core::{
+        FailureKind, GenerationParams, Part, ResponseFormat, Role, ToolCall, ToolChoice, ToolResult,
+    };
+    use serde_json::{Map, Value, json};
 
     fn cfg() -> AnthropicConfig {
         AnthropicConfig {

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::turns::{Turn, TurnBlock};
+
 /// `POST /messages` body.
 #[derive(Debug, Serialize)]
 pub struct MessagesRequest<'a> {
@@ -25,6 +27,9 @@ pub struct MessagesRequest<'a> {
     pub tools: Vec<WireTool<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<WireToolChoice>,
+    /// `true` for a streamed call (server-sent events); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
 }
 
 /// A `system` text block.
@@ -47,11 +52,7 @@ pub struct CacheControl {
 }
 
 /// One turn: `user` or `assistant`, content always as blocks.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct WireMessage {
-    pub role: &'static str,
-    pub content: Vec<Block>,
-}
+pub type WireMessage = Turn<Block>;
 
 /// A request content block.
 #[derive(Debug, Serialize, PartialEq)]
@@ -63,6 +64,21 @@ pub enum Block {
     ToolUse { id: String, name: String, input: Value },
     /// A tool's answer, in the user turn after the call.
     ToolResult { tool_use_id: String, content: String },
+}
+
+impl TurnBlock for Block {
+    fn text(text: String) -> Block {
+        Block::Text { text }
+    }
+    fn tool_use(id: String, name: String, input: Value) -> Block {
+        Block::ToolUse { id, name, input }
+    }
+    fn tool_result(tool_use_id: String, content: String) -> Block {
+        Block::ToolResult { tool_use_id, content }
+    }
+    fn is_tool_result(&self) -> bool {
+        matches!(self, Block::ToolResult { .. })
+    }
 }
 
 /// A tool definition.

@@ -2,37 +2,32 @@
 //! `toolConfig` and tool choice, structured output (a forced tool), cache points, usage and
 //! stop reasons.
 //!
-//! The same decisions as the Anthropic mapping: system messages go to `system`; same-role
-//! turns merge and tool results lead their user turn; a conversation must open with the user
-//! ([`OPENING_TURN`]); structured output is a forced tool whose input comes back as content
-//! (not forced when the client offers its own tools with choice `auto`).
+//! The decisions Bedrock shares with Anthropic (system prompt, merged and alternating turns
+//! opened by [`OPENING_TURN`], tool choice, the structured-output tool whose input comes back
+//! as content, usage arithmetic) live in `crate::turns`.
 //! Converse has no `none` tool choice: `none` sends no tools at all unless the history holds
 //! tool blocks (then Converse requires `toolConfig`, and the choice is left to the model).
 //! `promptCacheRetention` adds a `cachePoint` after the system blocks and after the tools
-//! (Bedrock's cache has one fixed lifetime). Usage: prompt = input + cache read + cache write,
-//! `cachedTokens` = cache read, total = prompt + completion.
+//! (Bedrock's cache has one fixed lifetime).
 
-use crate::forced_tool::{format_tool_name, schema};
 use std::borrow::Cow;
 
-use parlance_core::{
-    ChatMessage, ChatRequest, ChatResponse, Choice, FailureKind, Part, PromptDetails,
-    ProviderError, Role, ToolCall, ToolChoice, ToolDef, Usage,
-};
-use serde_json::{Map, Value, json};
+use parlance_core::{ChatMessage, ChatRequest, ChatResponse, ProviderError, ToolChoice, ToolDef};
+use serde_json::{Value, json};
 
 use super::config::BedrockConfig;
 use super::wire::{
     Block, CachePoint, ConverseRequest, ConverseResponse, InferenceConfig, InputSchema,
-    ResultContent, SystemBlock, ToolConfig, ToolResult, ToolSpec, ToolUse, WireMessage, WireTool,
-    WireUsage,
+    SystemBlock, ToolConfig, ToolSpec, WireMessage, WireTool, WireUsage,
 };
+use crate::turns::forced_tool::{format_tool_name, schema};
+use crate::turns::reply::ReplyFold;
+use crate::turns::{self, Dialect, FORMAT_TOOL_DESCRIPTION, Forced};
 
-/// The user turn put in front of a conversation that does not start with the user.
-pub const OPENING_TURN: &str = "Continue.";
+pub use crate::turns::OPENING_TURN;
 
-/// What the structured-output tool tells the model when the schema has no description.
-const FORMAT_TOOL_DESCRIPTION: &str = "Give the final answer by calling this tool.";
+/// How this API is named in errors and prefixes the ids parlance makes up.
+const DIALECT: Dialect = Dialect { name: "Bedrock", id_prefix: "tooluse" };
 
 const CACHE_POINT: CachePoint = CachePoint { kind: "default" };
 
@@ -42,7 +37,7 @@ pub fn to_wire<'a>(
     req: &'a ChatRequest,
 ) -> Result<ConverseRequest<'a>, ProviderError> {
     let cache = req.prompt_cache_retention.is_some_and(|d| !d.is_zero());
-    let messages = turns(&req.messages)?;
+    let messages = turns::turns(&req.messages, &DIALECT)?;
     Ok(ConverseRequest {
         system: system(&req.messages, cache),
         inference_config: InferenceConfig {
@@ -57,81 +52,11 @@ pub fn to_wire<'a>(
 }
 
 fn system(messages: &[ChatMessage], cache: bool) -> Vec<SystemBlock> {
-    let mut out: Vec<SystemBlock> = messages
-        .iter()
-        .filter(|m| m.role == Role::System)
-        .map(ChatMessage::joined_text)
-        .filter(|t| !t.trim().is_empty())
-        .map(SystemBlock::Text)
-        .collect();
+    let mut out: Vec<SystemBlock> = turns::system_texts(messages).map(SystemBlock::Text).collect();
     if cache && !out.is_empty() {
         out.push(SystemBlock::CachePoint(CACHE_POINT));
     }
     out
-}
-
-/// The non-system messages as alternating user/assistant turns, starting with the user.
-fn turns(messages: &[ChatMessage]) -> Result<Vec<WireMessage>, ProviderError> {
-    let mut out: Vec<WireMessage> = Vec::new();
-    for (i, m) in messages.iter().enumerate() {
-        let role = match m.role {
-            Role::System => continue,
-            Role::Assistant => "assistant",
-            Role::User | Role::Generic | Role::Tool | Role::Function => "user",
-        };
-        let blocks = blocks(i, m)?;
-        match out.last_mut() {
-            _ if blocks.is_empty() => {}
-            Some(prev) if prev.role == role => prev.content.extend(blocks),
-            _ => out.push(WireMessage { role, content: blocks }),
-        }
-    }
-    if out.first().is_none_or(|m| m.role != "user") {
-        let opening = vec![Block::Text(OPENING_TURN.to_string())];
-        out.insert(0, WireMessage { role: "user", content: opening });
-    }
-    for m in out.iter_mut().filter(|m| m.role == "user") {
-        m.content.sort_by_key(|b| !matches!(b, Block::ToolResult(_)));
-    }
-    Ok(out)
-}
-
-fn blocks(i: usize, m: &ChatMessage) -> Result<Vec<Block>, ProviderError> {
-    let mut out = Vec::with_capacity(m.parts.len());
-    for (j, part) in m.parts.iter().enumerate() {
-        match part {
-            Part::Text(t) if t.trim().is_empty() => {}
-            Part::Text(t) => out.push(Block::Text(t.clone())),
-            Part::ToolCall(c) => out.push(Block::ToolUse(ToolUse {
-                tool_use_id: c
-                    .id
-                    .clone()
-                    .filter(|id| !id.is_empty())
-                    .unwrap_or(format!("tooluse_{i}_{j}")),
-                name: c.name.clone(),
-                input: arguments(c)?,
-            })),
-            Part::ToolResult(r) => out.push(Block::ToolResult(ToolResult {
-                tool_use_id: r.id.clone(),
-                content: vec![ResultContent { text: r.content.clone() }],
-            })),
-        }
-    }
-    Ok(out)
-}
-
-/// Tool-call arguments are JSON text; Converse wants the object itself.
-fn arguments(c: &ToolCall) -> Result<Value, ProviderError> {
-    if c.arguments.trim().is_empty() {
-        return Ok(Value::Object(Map::new()));
-    }
-    match serde_json::from_str(&c.arguments) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ProviderError::permanent(
-            FailureKind::InvalidRequest,
-            format!("tool call {:?}: arguments must be a JSON object for Bedrock", c.name),
-        )),
-    }
 }
 
 fn has_tool_blocks(messages: &[WireMessage]) -> bool {
@@ -170,66 +95,47 @@ fn tool(t: &ToolDef) -> WireTool<'_> {
     })
 }
 
-/// `{"auto":{}}` is the default and never sent; `required` → `any`, a name → `tool`.
+/// `{"auto":{}}` is the default and never sent; `required` → `any`, a name → `tool`; Converse
+/// has no `none` (see the module doc).
 fn tool_choice(req: &ChatRequest, format: Option<String>) -> Option<Value> {
-    let user = if req.tools.is_empty() { None } else { req.tool_choice.as_ref() };
-    match (user, format) {
-        (Some(ToolChoice::Required), _) => Some(json!({"any": {}})),
-        (Some(ToolChoice::Named(name)), _) => Some(json!({"tool": {"name": name}})),
-        (Some(ToolChoice::Auto), _) => None,
-        (Some(ToolChoice::None) | None, Some(name)) => Some(json!({"tool": {"name": name}})),
-        (Some(ToolChoice::None) | None, None) => None,
+    match turns::tool_choice(req, format)? {
+        Forced::Any => Some(json!({"any": {}})),
+        Forced::Tool(name) => Some(json!({"tool": {"name": name}})),
+        Forced::None => None,
     }
 }
 
 /// Maps a reply; `model` is the component's resolved model.
 pub fn from_wire(cfg: &BedrockConfig, req: &ChatRequest, reply: ConverseResponse) -> ChatResponse {
-    let format = format_tool_name(req);
-    let (mut content, mut structured, mut tool_calls) = (String::new(), None, Vec::new());
+    let mut fold = ReplyFold::new(req);
     for block in reply.output.message.content {
         if let Some(text) = block.text {
-            content.push_str(&text);
+            fold.text(&text);
         }
-        match block.tool_use {
-            Some(t) if format.as_ref() == Some(&t.name) => structured = Some(t.input.to_string()),
-            Some(t) => tool_calls.push(ToolCall {
-                id: Some(t.tool_use_id),
-                name: t.name,
-                arguments: t.input.to_string(),
-            }),
-            None => {}
+        if let Some(t) = block.tool_use {
+            fold.tool_use(t.tool_use_id, t.name, &t.input);
         }
     }
-    let mut finish_reason =
-        reply.stop_reason.filter(|s| !s.is_empty()).unwrap_or_else(|| "unknown".into());
-    if let Some(doc) = structured {
-        content = doc;
-        if tool_calls.is_empty() && finish_reason == "tool_use" {
-            finish_reason = "end_turn".into();
-        }
-    }
-    let choice = Choice { index: 0, finish_reason, content, tool_calls };
+    let choice = fold.finish(reply.stop_reason);
     let usage = reply.usage.map(usage);
     ChatResponse { choices: vec![choice], usage, model: Some(cfg.model.clone()) }
 }
 
-fn usage(u: WireUsage) -> Usage {
-    let read = u.cache_read_input_tokens.unwrap_or(0);
-    let prompt = u.input_tokens + read + u.cache_write_input_tokens.unwrap_or(0);
-    Usage {
-        completion_tokens: u.output_tokens,
-        prompt_tokens: prompt,
-        total_tokens: prompt + u.output_tokens,
-        prompt_details: PromptDetails { audio_tokens: 0, cached_tokens: read }.non_zero(),
-        completion_details: None,
-    }
+/// Bedrock's usage in Dapr's shape.
+pub(crate) fn usage(u: WireUsage) -> parlance_core::Usage {
+    turns::usage(
+        u.input_tokens,
+        u.output_tokens,
+        u.cache_read_input_tokens,
+        u.cache_write_input_tokens,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bedrock::config::{Credentials, Keys};
-    use parlance_core::{GenerationParams, ResponseFormat};
+    use parlance_core::{ChatMessage, GenerationParams, Part, ResponseFormat, Role, ToolCall};
     use std::time::Duration;
 
     fn cfg() -> BedrockConfig {

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::turns::{Turn, TurnBlock};
+
 /// `POST /model/{modelId}/converse` body.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,11 +37,7 @@ pub struct CachePoint {
 }
 
 /// One turn.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct WireMessage {
-    pub role: &'static str,
-    pub content: Vec<Block>,
-}
+pub type WireMessage = Turn<Block>;
 
 /// A request content block.
 #[derive(Debug, Serialize, PartialEq)]
@@ -48,6 +46,21 @@ pub enum Block {
     Text(String),
     ToolUse(ToolUse),
     ToolResult(ToolResult),
+}
+
+impl TurnBlock for Block {
+    fn text(text: String) -> Block {
+        Block::Text(text)
+    }
+    fn tool_use(tool_use_id: String, name: String, input: Value) -> Block {
+        Block::ToolUse(ToolUse { tool_use_id, name, input })
+    }
+    fn tool_result(tool_use_id: String, text: String) -> Block {
+        Block::ToolResult(ToolResult { tool_use_id, content: vec![ResultContent { text }] })
+    }
+    fn is_tool_result(&self) -> bool {
+        matches!(self, Block::ToolResult(_))
+    }
 }
 
 /// An assistant's tool call.
