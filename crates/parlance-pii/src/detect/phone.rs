@@ -1,9 +1,14 @@
-//! Telephone numbers. A run of digit groups (separated by one blank, `-` or `.`, with an
+//! Telephone numbers. A run of digit groups (separated by one blank, `-`, `.` or `/`, with an
 //! optional parenthesised area code and an optional extension) is a phone when its shape says so:
-//! `+` and 8–15 digits (E.164), `00` + international number, the NANP 3-3-4 layout, or — only
-//! after a cue such as "call" or "phone" — a bare NANP-valid 10-digit run or a national number.
-//! Dates, times, prices, versions and order numbers never have these shapes.
+//! `+` (also `(+41)`, `+(371)`) and a country calling code followed by as many digits as that
+//! country's numbering plan allows (`phone_plan.rs`, generated from libphonenumber's metadata),
+//! `00` + international number, the NANP 3-3-4 layout, a national number grouped the way phone
+//! numbers are written (trunk prefix `0`/`8`, groups of at most four digits: "22 696 88 03",
+//! "(06)23/397-4934", "8 (657) 685-86-90"), or — only after a cue such as "call" or "phone",
+//! in a contact block or alone on a line — a bare 8–13 digit run. Dates, times, prices,
+//! thousands, versions and order numbers ("order", "ref", "ticket" before it) are rejected.
 
+use crate::detect::phone_plan::PLAN;
 use crate::text::{
     Key, at, before, clean_end, continues_number, cue_before, glued_before, is_word, keys,
     skip_blanks,
@@ -95,6 +100,11 @@ struct Groups {
     paren: bool,
     dots: bool,
     first: [u8; 3],
+    /// The first four digits of the number (across groups), for the calling-code look-up.
+    lead: [u8; 4],
+    /// A `(0)` group: the trunk prefix written inside an international number ("+49 (0)30 …").
+    zero_paren: bool,
+    slash: bool,
     end: usize,
 }
 
@@ -108,23 +118,27 @@ impl Groups {
 /// says other contact data was just found (a contact block: "Ann <a@b.co>, 4155552671").
 pub(crate) fn detect(b: &[u8], i: usize, contact_near: bool) -> Option<(usize, usize)> {
     let c = b[i];
-    if (c == b'+' || c == b'(') && is_word(before(b, i))
+    // "(+41) 86 …" is dispatched at the `+`, "+(371) …" at the `(`: both start one byte earlier.
+    let wrapped = c == b'+' && before(b, i) == b'(' || c == b'(' && before(b, i) == b'+';
+    let start = i - usize::from(wrapped);
+    if (c == b'+' || c == b'(') && is_word(before(b, start))
         || c.is_ascii_digit() && (glued_before(b, i) || continues_number(b, i))
     {
         return None;
     }
-    let g = parse(b, i)?;
+    let g = parse(b, i, wrapped)?;
     let ext = extension(b, g.end);
     let end = ext.unwrap_or(g.end);
     if !clean_end(b, end) && at(b, end) != b'.' {
         return None;
     }
-    accept(b, i, &g, ext.is_some() || contact_near).then_some((i, end))
+    accept(b, start, &g, ext.is_some() || contact_near).then_some((start, end))
 }
 
-fn parse(b: &[u8], i: usize) -> Option<Groups> {
-    let mut g = Groups { plus: b[i] == b'+', ..Groups::default() };
-    let mut j = i + usize::from(g.plus);
+fn parse(b: &[u8], i: usize, wrapped: bool) -> Option<Groups> {
+    let mut g = Groups { plus: b[i] == b'+' || wrapped, ..Groups::default() };
+    let mut j = i + usize::from(b[i] == b'+');
+    let mut close_cc = b[i] == b'+' && wrapped;
     loop {
         let open = at(b, j) == b'(';
         let s = j + usize::from(open);
@@ -137,12 +151,23 @@ fn parse(b: &[u8], i: usize) -> Option<Groups> {
                 *d = at(b, s + k);
             }
         }
+        for (k, d) in b[s..e].iter().enumerate() {
+            if let Some(slot) = g.lead.get_mut(g.digits + k) {
+                *slot = *d;
+            }
+        }
+        g.zero_paren |= open && &b[s..e] == b"0" && g.n > 0;
         g.lens[g.n] = u8::try_from(e - s).unwrap_or(u8::MAX);
         g.n += 1;
         g.digits += e - s;
         g.paren |= open;
         g.end = e + usize::from(open);
-        g.dots |= at(b, g.end) == b'.';
+        if close_cc && at(b, g.end) == b')' {
+            g.end += 1;
+            close_cc = false;
+        }
+        g.dots |= at(b, g.end) == b'.' && at(b, g.end + 1).is_ascii_digit();
+        g.slash |= at(b, g.end) == b'/';
         match next_group(b, g.end) {
             Some(k) => j = k,
             None => break,
@@ -157,7 +182,7 @@ fn next_group(b: &[u8], e: usize) -> Option<usize> {
     let starts =
         |k: usize| at(b, k).is_ascii_digit() || at(b, k) == b'(' && at(b, k + 1).is_ascii_digit();
     let k = match sep {
-        b' ' | b'-' | b'.' if starts(e + 1) => e + 1,
+        b' ' | b'-' | b'.' | b'/' if starts(e + 1) => e + 1,
         b' ' if at(b, e + 1) == b'-' && at(b, e + 2) == b' ' && starts(e + 3) => e + 3,
         b'(' if starts(e) => e,
         c if c.is_ascii_digit() && before(b, e) == b')' => e,
@@ -192,18 +217,60 @@ fn extension(b: &[u8], end: usize) -> Option<usize> {
 fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     let shape = g.shape();
     if g.plus {
-        return (8..=15).contains(&g.digits) && g.first[0] != b'0';
+        // An explicit `+` is trusted at E.164 lengths; shorter numbers must fit their plan.
+        let digits = g.digits - usize::from(g.zero_paren);
+        return g.first[0] != b'0' && ((8..=15).contains(&digits) || plan_fits(&g.lead, digits));
     }
     let nanp = shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && g.first[0] == b'1');
-    let intl = g.first[..2] == *b"00" && g.n >= 2 && (10..=17).contains(&g.digits);
-    let sure = nanp || intl || trunk_national(g);
+    let intl = g.first[..2] == *b"00"
+        && g.n >= 2
+        && (10..=17).contains(&g.digits)
+        && (plan_fits(&g.lead[2..], g.digits - 2) || g.digits >= 11);
+    let sure = nanp || intl || trunk_national(g) || written_national(g);
     // The shape tests are cheap and reject most numbers; the words before are read only for
     // numbers shaped like a phone.
     let shaped = sure || bare_nanp(g) || national(g);
     if !shaped || !line_start(b, i) && anti_cue(b, i) {
         return false;
     }
-    sure || ext || cue_before(b, i, 6, CUES) || own_line(b, i, g.end) && bare_nanp(g)
+    sure || ext
+        || cue_before(b, i, 6, CUES)
+        || own_line(b, i, g.end) && (bare_nanp(g) || short_groups(g) && national(g))
+}
+
+/// Whether the digits `lead…` (after `+` or `00`), `digits` of them in all, start with a
+/// country calling code whose plan allows the rest's length. Calling codes are prefix-free,
+/// so at most one of the one-, two- and three-digit prefixes is a code.
+fn plan_fits(lead: &[u8], digits: usize) -> bool {
+    let mut code = 0u16;
+    for (len, d) in lead.iter().take(3).enumerate() {
+        if !d.is_ascii_digit() {
+            return false;
+        }
+        code = code * 10 + u16::from(d - b'0');
+        if let Ok(k) = PLAN.binary_search_by_key(&code, |(c, _, _)| *c) {
+            let rest = digits.saturating_sub(len + 1);
+            return rest < 32 && PLAN[k].1 & (1 << rest) != 0;
+        }
+    }
+    false
+}
+
+/// A national number written the way phone numbers are, which needs no cue: 8–12 digits in
+/// two or more groups of at most four (one group of five after a trunk prefix: "(07624) 81529
+/// 630"), starting with a trunk prefix (`0`, `8`) or in three or more groups, and not shaped like
+/// thousands ("12 345 678").
+fn written_national(g: &Groups) -> bool {
+    let shape = g.shape();
+    let trunk = matches!(g.first[0], b'0' | b'8') && g.first[1] != b'0';
+    let long_groups = shape.iter().filter(|l| **l > 4).count();
+    let thousands = shape[0] <= 3 && shape[1..].iter().all(|l| *l == 3) && !g.slash;
+    let grouped = g.n >= 2 && (long_groups == 0 || trunk && long_groups == 1 && g.n >= 3);
+    (8..=12).contains(&g.digits)
+        && grouped
+        && (trunk || g.n >= 3 || g.paren || g.slash)
+        && !thousands
+        && national(g)
 }
 
 /// "order 555…", "order number 555…", "ticket id 555…": the number is an identifier.
@@ -257,8 +324,20 @@ fn national(g: &Groups) -> bool {
         return false;
     }
     let grouped = g.n >= 2 && (7..=15).contains(&g.digits) && g.shape().iter().all(|l| *l <= 8);
-    let trunk = g.n == 1 && (9..=13).contains(&g.digits);
+    let trunk =
+        g.n == 1 && (9..=13).contains(&g.digits) || g.n == 1 && g.digits == 8 && !yyyymmdd(g);
     grouped || trunk
+}
+
+/// One solid run, or groups of at most four digits.
+fn short_groups(g: &Groups) -> bool {
+    g.n == 1 || g.shape().iter().all(|l| *l <= 4)
+}
+
+/// Eight digits read as a date `19yymmdd` / `20yymmdd` (the lead holds the first four; a month
+/// or day is not checked further: such a number is too likely a date to be a bare phone).
+fn yyyymmdd(g: &Groups) -> bool {
+    matches!(&g.lead[..2], b"19" | b"20")
 }
 
 /// `dd.mm.yyyy`, `yyyy-mm-dd` and the like.
@@ -305,6 +384,23 @@ mod tests {
         assert_eq!(find("her direct line is 4802334818", "4").as_deref(), Some("4802334818"));
         assert_eq!(find("Thanks,\nTina King\n3042902369", "3").as_deref(), Some("3042902369"));
         assert_eq!(find("David Case\n649-305-7030", "6").as_deref(), Some("649-305-7030"));
+    }
+
+    #[test]
+    fn international_plans_and_national_groupings() {
+        for (s, at, want) in [
+            ("Call me at 08-537 34 79.", "0", "08-537 34 79"),
+            ("Contact Denis Blanc on 029 640 81 22.", "0", "029 640 81 22"),
+            ("ring +41 86 990 09 91 now", "+", "+41 86 990 09 91"),
+            ("Mobile: (+30) 6988 311580", "+", "(+30) 6988 311580"),
+            ("Thanks,\nTone Lunde\n+(371) 71054815", "(", "+(371) 71054815"),
+            ("Jordan left 68/764 5491 for you.", "6", "68/764 5491"),
+            ("Ann left 8 (657) 685-86-90 for you.", "8", "8 (657) 685-86-90"),
+            ("x 72 240 26 09 y", "7", "72 240 26 09"),
+            ("+49(0) 915000806", "+", "+49(0) 915000806"),
+        ] {
+            assert_eq!(find(s, at).as_deref(), Some(want), "{s}");
+        }
     }
 
     #[test]
