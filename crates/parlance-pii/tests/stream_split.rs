@@ -216,6 +216,89 @@ fn every_corpus_text_restores_exactly_for_every_split() {
     }
 }
 
+/// Bits of text that sit at the edges of the detectors' windows: long words, URLs, digit runs
+/// and blank runs (longer than the windows), contact data, cues, `<` and multi-byte chars.
+const PIECES: &[&str] = &[
+    " ",
+    " ",
+    "\n",
+    "\n\n",
+    ", ",
+    ". ",
+    "-",
+    "@",
+    ".",
+    ":",
+    "(",
+    "+",
+    "<",
+    "x",
+    "é",
+    "日本",
+    "🙂",
+    "call ",
+    "phone: ",
+    "Dear ",
+    "my name is ",
+    " and ",
+    "Regards,\n",
+    "zip ",
+    "SSN ",
+    "version ",
+    "john.doe@example.com",
+    "+1 234-567-8900",
+    "4111 1111 1111 1111",
+    "123-45-6789",
+    "(555) 123-4567",
+    "5551234567",
+    "10.0.0.1",
+    "fe80::1",
+    "00:1A:2B:3C:4D:5E",
+    "DE89 3704 0044 0532 0130 00",
+    "PO Box 12",
+    "12 Main Street, Springfield, IL 62704",
+    "Jennifer Lopez",
+    "Ann Lee",
+    "https://example.com/a?b=c",
+    "www.example.org",
+];
+
+/// A random text of corpus sentences, [`PIECES`] and runs longer than the windows.
+fn random_text(rng: &mut Rng, texts: &[String]) -> String {
+    let mut t = String::new();
+    for _ in 0..rng.below(120) {
+        match rng.below(12) {
+            0 => t.push_str(&texts[rng.below(texts.len())]),
+            1 => {
+                let run = ["a", "Z", "7", " ", "é", "/", "-"][rng.below(7)];
+                t.push_str(&run.repeat(100 + rng.below(200)));
+            }
+            2 => {
+                t.push_str("https://example.com/");
+                t.push_str(&"q".repeat(200 + rng.below(120)));
+            }
+            _ => t.push_str(PIECES[rng.below(PIECES.len())]),
+        }
+    }
+    t
+}
+
+#[test]
+fn random_texts_stream_exactly_for_random_splits() {
+    let s = Scrubber::default();
+    let mut rng = Rng(0x5EED_0004);
+    let texts: Vec<String> = corpora().into_iter().flat_map(|(_, t)| t).collect();
+    for k in 0..300 {
+        let t = random_text(&mut rng, &texts);
+        let max = [1, 2, 5, 16, 100, 400][k % 6];
+        check_scrub(s, &t, &random_cuts(&t, &mut rng, max), &format!("random {k}"));
+        check_scrub(s, &t, &punct_cuts(&t), &format!("random {k} punct"));
+        let mut vault = Vault::new();
+        let rev = s.scrub_reversible(&t, &mut vault).into_owned();
+        check_restore(&vault, &rev, &random_cuts(&rev, &mut rng, max), &format!("random {k}"));
+    }
+}
+
 /// The abandoned Dapr streaming PRs held back 128 bytes and cut at any punctuation or space, so
 /// a value cut there had each half pass the scrubber. Here every cut, and every pair of halves,
 /// gives the whole value's placeholder and emits no piece of it.
