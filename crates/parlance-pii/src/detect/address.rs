@@ -1,7 +1,11 @@
 //! Street addresses, as a whole: building number, optional directional, capitalised street-name
 //! words, a USPS street suffix, an optional unit ("Apt. 4", "Suite 200", "#12"), and an optional
 //! "City, ST 12345" tail on the same or the next line. Also US military addresses
-//! ("PSC 1234, Box 5678 / APO AE 12345", "USNS Name / FPO AP 12345").
+//! ("PSC 1234, Box 5678 / APO AE 12345", "USNS Name / FPO AP 12345"). Addresses in other
+//! countries' layouts are in `address/intl.rs`, tried when the US layout does not match.
+
+mod intl;
+mod words;
 
 use crate::detect::address_words::{
     DIRECTION_KEYS, STATE_CODE_KEYS, STATE_FIRST_KEYS, STATE_NAME_KEYS, STATE_SECOND_KEYS,
@@ -12,8 +16,14 @@ use crate::text::{
     Key, at, before, digits_end, glued_before, is_word, keys, skip_blanks, word_end,
 };
 
-/// The span of a street address starting at the building number at `i`, if any.
+/// The span of a street address around the building number at `i`, if any: the US layout
+/// first, then the international ones.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    us(b, i).or_else(|| intl::detect(b, i))
+}
+
+/// A US-layout address starting at the building number at `i`.
+fn us(b: &[u8], i: usize) -> Option<(usize, usize)> {
     let num_end = building_number(b, i)?;
     let street_end = street(b, num_end)?;
     let mut end = street_end;

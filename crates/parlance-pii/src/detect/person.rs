@@ -96,14 +96,29 @@ fn name_word_end(b: &[u8], i: usize) -> Option<usize> {
     ok.then_some(j)
 }
 
-/// The byte length of the upper-case letter at `i`: ASCII, or Latin-1 `À`..`Þ` in UTF-8.
+/// The byte length of the upper-case letter at `i`: ASCII, Latin-1 `À`..`Þ`, or a capital of
+/// Latin Extended-A (`Ā`..`Ž`: `Č`, `Đ`, `Ł`, `Ő`, `Ś`, `Š`, `Ž`, …) in UTF-8.
 pub(crate) fn upper_len(b: &[u8], i: usize) -> Option<usize> {
     let c = at(b, i);
     if c.is_ascii_uppercase() {
         return Some(1);
     }
-    let latin1 = c == 0xC3 && (0x80..=0x9E).contains(&at(b, i + 1)) && at(b, i + 1) != 0x97;
-    latin1.then_some(2)
+    let n = at(b, i + 1);
+    let latin1 = c == 0xC3 && (0x80..=0x9E).contains(&n) && n != 0x97;
+    (latin1 || matches!(c, 0xC4 | 0xC5) && (0x80..=0xBF).contains(&n) && ext_a_upper(c, n))
+        .then_some(2)
+}
+
+/// Whether the Latin Extended-A letter `c n` (UTF-8, U+0100..U+017F) is a capital: even code
+/// points are, except in U+0139..U+0148 and U+0179..U+017E where odd ones are; U+0178 `Ÿ` is.
+fn ext_a_upper(c: u8, n: u8) -> bool {
+    let cp = (u32::from(c & 0x1F) << 6) | u32::from(n & 0x3F);
+    match cp {
+        0x138 | 0x149 | 0x17F => false,
+        0x139..=0x148 | 0x179..=0x17E => cp % 2 == 1,
+        0x178 => true,
+        _ => cp % 2 == 0,
+    }
 }
 
 /// After a title ending at `we` ("Dr", "Mrs."): the following one to three name words.
