@@ -39,6 +39,7 @@ mod reply;
 pub mod schema;
 mod server;
 mod state;
+mod stream;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -49,6 +50,7 @@ use tokio::sync::watch;
 
 pub use fault::{FAULT_HEADER, FAULT_MODEL_PREFIX, Fault, FaultParseError};
 pub use record::RecordedRequest;
+pub use stream::{StreamState, StreamStats};
 
 use state::State;
 
@@ -115,6 +117,18 @@ impl FakeUpstream {
     /// How many requests were received.
     pub fn request_count(&self) -> usize {
         self.state.recorder.len()
+    }
+
+    /// The live stream counters of every recorded request that was answered with a stream,
+    /// oldest first (each also sits on its [`RecordedRequest::stream`]).
+    pub fn stream_stats(&self) -> Vec<StreamStats> {
+        self.state
+            .recorder
+            .all()
+            .into_iter()
+            .map(|r| r.stream)
+            .filter(StreamStats::is_stream)
+            .collect()
     }
 
     /// Forgets the recorded requests.

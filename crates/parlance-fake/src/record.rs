@@ -6,6 +6,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::fault::lock;
+use crate::stream::StreamStats;
 
 /// One request as the fake received it.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct RecordedRequest {
     pub body: Bytes,
     /// The body parsed as JSON, when it parses.
     pub json: Option<Value>,
+    /// Live counters of the answer's stream (state `NotStream` when it was not streamed).
+    pub stream: StreamStats,
 }
 
 impl RecordedRequest {
@@ -50,6 +53,7 @@ impl RecordedRequest {
             headers,
             body,
             json,
+            stream: StreamStats::default(),
         }
     }
 }

@@ -15,6 +15,7 @@
 use serde_json::Value;
 
 use crate::schema;
+use crate::stream::split::paced_text;
 
 /// A tool the client offered.
 #[derive(Debug, Clone)]
@@ -122,6 +123,25 @@ pub(crate) fn generate(conv: &Conversation) -> Reply {
         OutputFormat::JsonSchema(s) => json_reply(&schema::sample(s)),
         OutputFormat::JsonObject => json_reply(&serde_json::json!({ "echo": conv.last_text })),
         OutputFormat::Text => text_reply(conv),
+    }
+}
+
+/// [`generate`], then the paced mode (`pace`: the number of content deltas): a free-text reply
+/// becomes exactly that many words, the words of the echo repeated, whatever `max_tokens` and
+/// the stop sequences say. Tool calls and structured output are left as they are.
+pub(crate) fn generate_paced(conv: &Conversation, pace: Option<u32>) -> Reply {
+    let reply = generate(conv);
+    let Some(count) = pace else { return reply };
+    match (&reply.output, &conv.format) {
+        (Output::Text(_), OutputFormat::Text) => {
+            let text = paced_text(&format!("echo: {}", conv.last_text), count);
+            Reply {
+                output: Output::Text(text),
+                finish: Finish::Stop,
+                completion_tokens: count.into(),
+            }
+        }
+        _ => reply,
     }
 }
 
@@ -288,6 +308,18 @@ mod tests {
         assert_eq!(generate(&c).output, Output::Text(r#"{"n":1}"#.into()));
         c.format = OutputFormat::JsonObject;
         assert_eq!(generate(&c).output, Output::Text(r#"{"echo":"x"}"#.into()));
+    }
+
+    #[test]
+    fn paced_text_ignores_limits_but_not_tools() {
+        let mut c = conv("hi");
+        c.max_tokens = Some(1);
+        let r = generate_paced(&c, Some(5));
+        assert_eq!(r.output, Output::Text("echo: hi echo: hi echo:".into()));
+        assert_eq!((r.finish, r.completion_tokens), (Finish::Stop, 5));
+        c.tools = vec![weather()];
+        c.choice = ToolChoice::Required;
+        assert_eq!(generate_paced(&c, Some(5)).finish, Finish::ToolCall);
     }
 
     #[test]

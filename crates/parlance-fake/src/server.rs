@@ -1,5 +1,6 @@
 //! The HTTP server: the accept loop, per-connection tasks (which can be killed to simulate a
-//! dropped connection), and the request handler that records, picks a fault and answers.
+//! dropped connection), and the request handler that records, picks a fault and answers
+//! (plainly, or with a streaming body written piece by piece).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use bytes::Bytes;
 use futures::stream;
 use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::combinators::BoxBody;
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
@@ -22,10 +23,11 @@ use tokio::sync::{Notify, watch};
 use crate::fault::{FAULT_HEADER, FAULT_MODEL_PREFIX, Fault};
 use crate::record::RecordedRequest;
 use crate::state::State;
-use crate::wire::{Answer, Call, Protocol, Route, WireError};
+use crate::stream::{Flags, Plan, StreamAnswer, StreamStats, body as stream_body};
+use crate::wire::{Answer, Call, Outcome, Protocol, Route, WireError};
 
-/// The response body type: a full body or a slowly streamed one.
-type Body = BoxBody<Bytes, Infallible>;
+/// The response body type: a full body, a slowly sent one, or a stream.
+type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// How many pieces a `SlowBody` fault cuts the body into.
 const SLOW_BODY_CHUNKS: usize = 8;
@@ -77,17 +79,26 @@ async fn handle(
         return Ok(plain(StatusCode::BAD_REQUEST, "could not read the request body"));
     };
     if state.opts.fixed_reply {
-        Ok(fixed(&state, &parts, &body, &kill).await)
+        Ok(fixed(&state, &parts, &body, kill).await)
     } else {
-        Ok(full(&state, &parts, body, &kill).await)
+        Ok(full(&state, &parts, body, kill).await)
     }
 }
 
+/// Where an answer goes: the counters of its stream and the connection's kill switch.
+struct Sink {
+    stats: StreamStats,
+    kill: Arc<Notify>,
+}
+
 /// Normal mode: record, route, pick a fault, validate and answer.
-async fn full(state: &State, parts: &Parts, body: Bytes, kill: &Notify) -> Response<Body> {
+async fn full(state: &State, parts: &Parts, body: Bytes, kill: Arc<Notify>) -> Response<Body> {
     let json: Option<Value> = serde_json::from_slice(&body).ok();
+    let stats = StreamStats::default();
     if state.opts.record {
-        state.recorder.push(RecordedRequest::from_parts(parts, body, json.clone()));
+        let mut record = RecordedRequest::from_parts(parts, body, json.clone());
+        record.stream = stats.clone();
+        state.recorder.push(record);
     }
     let Some(route) = Route::of(parts.uri.path()) else {
         return not_found(parts);
@@ -98,14 +109,21 @@ async fn full(state: &State, parts: &Parts, body: Bytes, kill: &Notify) -> Respo
         Ok(f) => f,
         Err(e) => return respond(route.protocol.error(&e, state)),
     };
+    let pace = match &fault {
+        Some(Fault::Pace { deltas, .. }) => Some(*deltas),
+        _ => None,
+    };
     let call = Call {
         state,
         headers: &parts.headers,
         query: parts.uri.query(),
         json: json.as_ref(),
         path_model: route.path_model.as_deref(),
+        path_stream: route.stream,
+        pace,
     };
-    with_fault(fault, route.protocol, &call, kill).await
+    let protocol = route.protocol;
+    apply(fault, protocol, state, || protocol.answer(&call), Sink { stats, kill }).await
 }
 
 /// Every endpoint the fake serves is a POST.
@@ -117,8 +135,9 @@ fn check_method(parts: &Parts, protocol: Protocol) -> Result<(), WireError> {
     Err(protocol.reject(StatusCode::METHOD_NOT_ALLOWED, message))
 }
 
-/// Fixed-reply mode: JSON sanity only, scripted or header faults, then the precomputed body.
-async fn fixed(state: &State, parts: &Parts, body: &[u8], kill: &Notify) -> Response<Body> {
+/// Fixed-reply mode: JSON sanity only, scripted or header faults, then the precomputed body
+/// (or, for a streaming request, the fixed reply cut into a stream).
+async fn fixed(state: &State, parts: &Parts, body: &[u8], kill: Arc<Notify>) -> Response<Body> {
     let Some(route) = Route::of(parts.uri.path()) else {
         return not_found(parts);
     };
@@ -127,15 +146,22 @@ async fn fixed(state: &State, parts: &Parts, body: &[u8], kill: &Notify) -> Resp
         Ok(f) => f,
         Err(e) => return respond(protocol.error(&e, state)),
     };
-    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+    let Ok(flags) = serde_json::from_slice::<Flags>(body) else {
         return respond(protocol.error(&protocol.invalid_json(), state));
-    }
-    let answer =
-        Answer { status: StatusCode::OK, headers: Vec::new(), body: state.fixed_body(protocol) };
-    match fault {
-        None => respond(answer),
-        Some(f) => apply(f, protocol, state, || answer, kill).await,
-    }
+    };
+    let pace = match &fault {
+        Some(Fault::Pace { deltas, .. }) => Some(*deltas),
+        _ => None,
+    };
+    let answer = || match flags.streams(route.stream) {
+        Some(include_usage) => Outcome::Stream(protocol.fixed_stream(pace, include_usage)),
+        None => {
+            Answer { status: StatusCode::OK, headers: Vec::new(), body: state.fixed_body(protocol) }
+                .into()
+        }
+    };
+    let sink = Sink { stats: StreamStats::default(), kill };
+    apply(fault, protocol, state, answer, sink).await
 }
 
 /// The fault for this request: scripted queue, header, `fault:` model, then the default.
@@ -163,28 +189,16 @@ fn pick_fault(
     Ok(state.faults.default_fault())
 }
 
-async fn with_fault(
+/// Applies a fault (or none); `answer` computes the normal answer when the fault needs it.
+async fn apply(
     fault: Option<Fault>,
     protocol: Protocol,
-    call: &Call<'_>,
-    kill: &Notify,
-) -> Response<Body> {
-    match fault {
-        None => respond(protocol.answer(call)),
-        Some(f) => apply(f, protocol, call.state, || protocol.answer(call), kill).await,
-    }
-}
-
-/// Applies a fault; `answer` computes the normal answer when the fault needs it.
-async fn apply(
-    fault: Fault,
-    protocol: Protocol,
     state: &State,
-    answer: impl FnOnce() -> Answer,
-    kill: &Notify,
+    answer: impl FnOnce() -> Outcome,
+    sink: Sink,
 ) -> Response<Body> {
     match fault {
-        Fault::Status { code, retry_after } => {
+        Some(Fault::Status { code, retry_after }) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut a = protocol.error(&protocol.status_error(status), state);
             if let Some(secs) = retry_after {
@@ -192,18 +206,43 @@ async fn apply(
             }
             respond(a)
         }
-        Fault::Delay(d) => {
+        Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
-            respond(answer())
+            deliver(answer(), None, sink)
         }
-        Fault::MalformedJson => respond(malformed(answer())),
-        Fault::SlowBody(d) => slow(answer(), d),
-        Fault::Drop => {
-            kill.notify_one();
+        Some(Fault::Drop) => {
+            sink.kill.notify_one();
             std::future::pending().await
         }
-        Fault::Hang => std::future::pending().await,
+        Some(Fault::Hang) => std::future::pending().await,
+        other => deliver(answer(), other, sink),
     }
+}
+
+/// Sends an answer under the faults that shape a body; stream-only faults leave a plain
+/// answer alone.
+fn deliver(outcome: Outcome, fault: Option<Fault>, sink: Sink) -> Response<Body> {
+    match (outcome, fault) {
+        (Outcome::Plain(a), Some(Fault::MalformedJson)) => respond(malformed(a)),
+        (Outcome::Plain(a), Some(Fault::SlowBody(d))) => slow(a, d),
+        (Outcome::Plain(a), _) => respond(a),
+        (Outcome::Stream(s), fault) => streamed(s, Plan::of(fault.as_ref()), sink),
+    }
+}
+
+/// A 200 whose body is written piece by piece.
+fn streamed(mut answer: StreamAnswer, plan: Plan, sink: Sink) -> Response<Body> {
+    let content_type = HeaderValue::from_static(answer.protocol.stream_content_type());
+    let sse = answer.protocol != Protocol::Bedrock;
+    let headers = std::mem::take(&mut answer.headers);
+    let mut response = Response::new(stream_body(answer, plan, sink.stats, sink.kill));
+    decorate(&mut response, headers);
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type);
+    if sse {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
 }
 
 /// A 200 whose body is the first half of the real one: never valid JSON.
@@ -228,14 +267,14 @@ fn slow(a: Answer, delay: Duration) -> Response<Body> {
         tokio::time::sleep(delay).await;
         Some((Ok::<_, Infallible>(Frame::data(chunk)), it))
     });
-    let mut response = Response::new(BoxBody::new(StreamBody::new(frames)));
+    let mut response = Response::new(UnsyncBoxBody::new(StreamBody::new(frames)));
     *response.status_mut() = a.status;
     decorate(&mut response, a.headers);
     response
 }
 
 fn respond(a: Answer) -> Response<Body> {
-    let mut response = Response::new(BoxBody::new(Full::new(a.body)));
+    let mut response = Response::new(UnsyncBoxBody::new(Full::new(a.body)));
     *response.status_mut() = a.status;
     decorate(&mut response, a.headers);
     response

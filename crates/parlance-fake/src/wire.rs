@@ -1,11 +1,13 @@
-//! What the three protocols share: routing by path, the answer type, the neutral error, and
-//! the closed [`Protocol`] enum whose exhaustive matches dispatch to each protocol module.
+//! What the three protocols share: routing by path, the answer types (plain or streamed), the
+//! neutral error, and the closed [`Protocol`] enum whose exhaustive matches dispatch to each
+//! protocol module.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
 use crate::state::State;
+use crate::stream::StreamAnswer;
 use crate::{anthropic, bedrock, openai};
 
 /// The wire protocols the fake speaks.
@@ -28,6 +30,8 @@ pub(crate) struct Route {
     pub protocol: Protocol,
     /// Azure deployment or Bedrock model id, percent-decoded.
     pub path_model: Option<String>,
+    /// Whether the path itself asks for a stream (Bedrock `converse-stream`).
+    pub stream: bool,
 }
 
 impl Route {
@@ -35,22 +39,28 @@ impl Route {
     pub(crate) fn of(path: &str) -> Option<Route> {
         let path = path.trim_end_matches('/');
         if let Some(rest) = path.strip_prefix("/model/") {
-            let model = rest.strip_suffix("/converse")?;
+            let (model, stream) = match rest.strip_suffix("/converse-stream") {
+                Some(model) => (model, true),
+                None => (rest.strip_suffix("/converse")?, false),
+            };
             return Some(Route {
                 protocol: Protocol::Bedrock,
                 path_model: Some(percent_decode(model)),
+                stream,
             });
         }
         if let Some(before) = path.strip_suffix("/chat/completions") {
             return Some(match before.strip_prefix("/openai/deployments/") {
-                Some(dep) => {
-                    Route { protocol: Protocol::Azure, path_model: Some(percent_decode(dep)) }
-                }
-                None => Route { protocol: Protocol::OpenAi, path_model: None },
+                Some(dep) => Route {
+                    protocol: Protocol::Azure,
+                    path_model: Some(percent_decode(dep)),
+                    stream: false,
+                },
+                None => Route { protocol: Protocol::OpenAi, path_model: None, stream: false },
             });
         }
         if path.ends_with("/messages") {
-            return Some(Route { protocol: Protocol::Anthropic, path_model: None });
+            return Some(Route { protocol: Protocol::Anthropic, path_model: None, stream: false });
         }
         None
     }
@@ -122,6 +132,21 @@ impl Answer {
     }
 }
 
+/// A protocol's success: a plain answer or a stream.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// A complete answer (also every error).
+    Plain(Answer),
+    /// A streamed answer.
+    Stream(StreamAnswer),
+}
+
+impl From<Answer> for Outcome {
+    fn from(a: Answer) -> Outcome {
+        Outcome::Plain(a)
+    }
+}
+
 /// What a protocol handler sees of a request.
 pub(crate) struct Call<'a> {
     /// The fake's shared state (options, ids, prompt cache).
@@ -134,6 +159,10 @@ pub(crate) struct Call<'a> {
     pub json: Option<&'a Value>,
     /// Model or deployment from the path.
     pub path_model: Option<&'a str>,
+    /// Whether the path asks for a stream (Bedrock `converse-stream`).
+    pub path_stream: bool,
+    /// The paced mode's number of content deltas (`pace=NxT`), when that fault applies.
+    pub pace: Option<u32>,
 }
 
 impl Call<'_> {
@@ -144,14 +173,15 @@ impl Call<'_> {
 }
 
 impl Protocol {
-    /// Validates the request and answers it (success or the protocol's error).
-    pub(crate) fn answer(self, call: &Call<'_>) -> Answer {
+    /// Validates the request and answers it (success, plain or streamed, or the protocol's
+    /// error, always plain).
+    pub(crate) fn answer(self, call: &Call<'_>) -> Outcome {
         let result = match self {
             Protocol::OpenAi | Protocol::Azure => openai::handle(self, call),
             Protocol::Anthropic => anthropic::handle(call),
             Protocol::Bedrock => bedrock::handle(call),
         };
-        result.unwrap_or_else(|e| self.error(&e, call.state))
+        result.unwrap_or_else(|e| self.error(&e, call.state).into())
     }
 
     /// Renders an error in the protocol's shape.
@@ -268,6 +298,12 @@ mod tests {
         }
         assert_eq!(proto("/v1/embeddings"), None);
         assert_eq!(proto("/model/x/invoke"), None);
+        let r = Route::of("/model/m/converse-stream").unwrap();
+        assert_eq!(
+            (r.protocol, r.path_model.as_deref(), r.stream),
+            (Protocol::Bedrock, Some("m"), true)
+        );
+        assert!(!Route::of("/model/m/converse").unwrap().stream);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Anthropic Messages (`POST …/messages`): `x-api-key` and `anthropic-version` headers.
 //!
 //! Errors use `{"type":"error","error":{"type","message"},"request_id"}` and every answer
-//! carries a `request-id` header.
+//! carries a `request-id` header. `"stream": true` answers named SSE events (`stream.rs`).
 
 mod request;
+pub(crate) mod stream;
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -11,7 +12,8 @@ use serde_json::{Value, json};
 use crate::cache::CacheUse;
 use crate::reply::{self, Finish, Output, Reply};
 use crate::state::State;
-use crate::wire::{Answer, Call, WireError};
+use crate::stream::StreamAnswer;
+use crate::wire::{Answer, Call, Outcome, Protocol, WireError};
 
 use request::invalid;
 
@@ -19,14 +21,23 @@ use request::invalid;
 const VERSIONS: [&str; 2] = ["2023-06-01", "2023-01-01"];
 
 /// Validates and answers one request.
-pub(crate) fn handle(call: &Call<'_>) -> Result<Answer, WireError> {
+pub(crate) fn handle(call: &Call<'_>) -> Result<Outcome, WireError> {
     check_headers(call)?;
     let body = call.json.ok_or_else(invalid_json)?;
     let parsed = request::parse(body)?;
-    let reply = reply::generate(&parsed.conv);
+    let pace = call.pace.filter(|_| parsed.stream);
+    let reply = reply::generate_paced(&parsed.conv, pace);
     let cache = call.state.cache.observe(&parsed.segments);
     let body = encode(call.state, &parsed.model, &reply, parsed.conv.prompt_tokens, cache);
-    Ok(Answer::ok(&body).header("request-id", &call.state.next_id("req_01", 22)))
+    let answer = Answer::ok(&body).header("request-id", &call.state.next_id("req_01", 22));
+    if !parsed.stream {
+        return Ok(answer.into());
+    }
+    Ok(Outcome::Stream(StreamAnswer {
+        protocol: Protocol::Anthropic,
+        headers: answer.headers,
+        pieces: stream::pieces(&body, pace.is_some()),
+    }))
 }
 
 fn encode(state: &State, model: &str, reply: &Reply, prompt: u64, cache: CacheUse) -> Value {
@@ -132,16 +143,26 @@ pub(crate) fn invalid_json() -> WireError {
 
 /// The fixed-mode reply.
 pub(crate) fn fixed_body() -> Value {
+    fixed_body_with("echo: fixed", 2)
+}
+
+/// The fixed-mode reply with this text of `tokens` tokens.
+fn fixed_body_with(text: &str, tokens: u64) -> Value {
     json!({
         "id": "msg_01Fixed00000000000000",
         "type": "message",
         "role": "assistant",
         "model": "fake-fixed",
-        "content": [{"type": "text", "text": "echo: fixed"}],
+        "content": [{"type": "text", "text": text}],
         "stop_reason": "end_turn",
         "stop_sequence": null,
-        "usage": usage(1, 2, CacheUse::default()),
+        "usage": usage(1, tokens, CacheUse::default()),
     })
+}
+
+/// The fixed-mode stream of this text.
+pub(crate) fn fixed_stream(text: &str, tokens: u64, paced: bool) -> crate::stream::Pieces {
+    stream::pieces(&fixed_body_with(text, tokens), paced)
 }
 
 #[cfg(test)]

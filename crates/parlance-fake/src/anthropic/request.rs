@@ -21,6 +21,8 @@ pub(super) struct Parsed {
     pub model: String,
     /// Prompt pieces in cache order: tools, system, messages.
     pub segments: Vec<Segment>,
+    /// Whether the request streams (`"stream": true`).
+    pub stream: bool,
 }
 
 pub(super) fn invalid(message: impl Into<String>) -> WireError {
@@ -50,9 +52,11 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
     if max_tokens < 1 {
         return Err(invalid("max_tokens: Input should be greater than or equal to 1"));
     }
-    if obj.get("stream").and_then(Value::as_bool) == Some(true) {
-        return Err(invalid("stream: parlance-fake does not implement streaming"));
-    }
+    let stream = match obj.get("stream") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(invalid("stream: Input should be a valid boolean")),
+    };
     let messages = messages(obj)?;
     let tools = tools(obj)?;
     let choice = tool_choice(obj, &tools)?;
@@ -82,7 +86,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         stop: stop_sequences(obj)?,
         format: Default::default(),
     };
-    Ok(Parsed { conv, model, segments })
+    Ok(Parsed { conv, model, segments, stream })
 }
 
 fn cached_segment(block: &Value) -> Segment {

@@ -1,10 +1,13 @@
-//! AWS Bedrock Runtime Converse (`POST /model/{modelId}/converse`), SigV4-shaped auth.
+//! AWS Bedrock Runtime Converse (`POST /model/{modelId}/converse`) and ConverseStream
+//! (`POST /model/{modelId}/converse-stream`, binary event stream: `stream.rs`), SigV4-shaped
+//! auth.
 //!
 //! Errors use `{"message"}` with the `x-amzn-ErrorType` header; every answer carries
 //! `x-amzn-RequestId`.
 
 mod auth;
 mod request;
+pub(crate) mod stream;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -14,10 +17,11 @@ use serde_json::{Value, json};
 use crate::cache::CacheUse;
 use crate::reply::{self, Finish, Output, Reply};
 use crate::state::State;
-use crate::wire::{Answer, Call, WireError};
+use crate::stream::StreamAnswer;
+use crate::wire::{Answer, Call, Outcome, Protocol, WireError};
 
 /// Validates and answers one request.
-pub(crate) fn handle(call: &Call<'_>) -> Result<Answer, WireError> {
+pub(crate) fn handle(call: &Call<'_>) -> Result<Outcome, WireError> {
     auth::check(call)?;
     if call.path_model.is_none_or(str::is_empty) {
         return Err(request::invalid(
@@ -26,10 +30,19 @@ pub(crate) fn handle(call: &Call<'_>) -> Result<Answer, WireError> {
     }
     let body = call.json.ok_or_else(invalid_json)?;
     let parsed = request::parse(body)?;
-    let reply = reply::generate(&parsed.conv);
+    let pace = call.pace.filter(|_| call.path_stream);
+    let reply = reply::generate_paced(&parsed.conv, pace);
     let cache = call.state.cache.observe(&parsed.segments);
     let body = encode(call.state, &reply, parsed.conv.prompt_tokens, cache);
-    Ok(Answer::ok(&body).header("x-amzn-requestid", &request_id(call.state)))
+    let answer = Answer::ok(&body).header("x-amzn-requestid", &request_id(call.state));
+    if !call.path_stream {
+        return Ok(answer.into());
+    }
+    Ok(Outcome::Stream(StreamAnswer {
+        protocol: Protocol::Bedrock,
+        headers: answer.headers,
+        pieces: stream::pieces(&body, pace.is_some()),
+    }))
 }
 
 fn encode(state: &State, reply: &Reply, prompt: u64, cache: CacheUse) -> Value {
@@ -134,12 +147,22 @@ pub(crate) fn invalid_json() -> WireError {
 
 /// The fixed-mode reply.
 pub(crate) fn fixed_body() -> Value {
+    fixed_body_with("echo: fixed", 2)
+}
+
+/// The fixed-mode reply with this text of `tokens` tokens.
+fn fixed_body_with(text: &str, tokens: u64) -> Value {
     json!({
-        "output": {"message": {"role": "assistant", "content": [{"text": "echo: fixed"}]}},
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
         "stopReason": "end_turn",
-        "usage": usage(1, 2, CacheUse::default()),
-        "metrics": {"latencyMs": 12},
+        "usage": usage(1, tokens, CacheUse::default()),
+        "metrics": {"latencyMs": 10 + tokens},
     })
+}
+
+/// The fixed-mode stream of this text.
+pub(crate) fn fixed_stream(text: &str, tokens: u64, paced: bool) -> crate::stream::Pieces {
+    stream::pieces(&fixed_body_with(text, tokens), paced)
 }
 
 #[cfg(test)]

@@ -2,11 +2,15 @@
 //!
 //! A fault is chosen per request, in this order: the scripted FIFO queue (`push_fault`),
 //! the `x-fake-fault` request header, a model named `fault:<spec>`, then the default fault.
-//! The textual grammar (header and model) is parsed by [`Fault::from_str`].
+//! The textual grammar (header and model) is parsed by `Fault::from_str` (in `parse.rs`).
+//!
+//! Faults named `stream-…` and `pace` act on streamed answers only; a non-streaming request
+//! that gets one is answered normally, as if it had no fault.
+
+mod parse;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -18,6 +22,10 @@ pub const FAULT_HEADER: &str = "x-fake-fault";
 pub const FAULT_MODEL_PREFIX: &str = "fault:";
 
 /// One way for the fake to misbehave on a request.
+///
+/// "After N" counts the events (SSE events, or event-stream frames) already written, keep-alive
+/// comments excluded: `0` strikes before the first event, still inside an HTTP 200. When the
+/// stream has N events or fewer, it ends normally and the fault never strikes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer this HTTP status with a body in the provider's error shape.
@@ -27,57 +35,70 @@ pub enum Fault {
         /// Value of the `retry-after` header, in seconds, if any.
         retry_after: Option<u64>,
     },
-    /// Wait this long, then answer normally.
+    /// Wait this long, then answer normally (a stream: before its headers).
     Delay(Duration),
-    /// Answer 200 with a truncated, unparseable JSON body.
+    /// Answer 200 with a truncated, unparseable JSON body. On a streaming request this acts as
+    /// [`Fault::StreamMalformedAfter`] with `0`.
     MalformedJson,
     /// Send the headers at once, then the body in 8 chunks, waiting this long before each
-    /// (so the whole body takes 8 × the duration).
+    /// (so the whole body takes 8 × the duration). On a stream: wait this long before every
+    /// event.
     SlowBody(Duration),
     /// Close the TCP connection without answering (over HTTP/2 this ends every stream on it).
     Drop,
     /// Never answer (the connection stays open until the client gives up).
     Hang,
+    /// Stream: after `after` events, send the protocol's mid-stream error and end the body
+    /// (OpenAI `data: {"error":…}` of type `server_error`, no `[DONE]`; Anthropic
+    /// `event: error` of type `overloaded_error`; Bedrock an exception frame, by default
+    /// `modelStreamErrorException`).
+    StreamErrorAfter {
+        /// Events written before the error.
+        after: u32,
+        /// The error type instead of the protocol's default (OpenAI and Anthropic
+        /// `error.type`, Bedrock `:exception-type`).
+        kind: Option<String>,
+    },
+    /// Stream: after this many events, close the TCP connection mid-body.
+    StreamDropAfter(u32),
+    /// Stream: after `after` events, send nothing more and keep the connection open.
+    StreamStallAfter {
+        /// Events written before the stall.
+        after: u32,
+        /// While stalled, send a keep-alive this often (OpenAI family `: keep-alive` comment,
+        /// Anthropic `ping` event; Bedrock has none and stays silent).
+        keepalive: Option<Duration>,
+    },
+    /// Stream: after this many events, send one event whose JSON does not parse (Bedrock: a
+    /// frame with valid CRCs and a truncated JSON payload), then end the body.
+    StreamMalformedAfter(u32),
+    /// Stream: after this many events, send a frame whose message CRC is wrong, then end the
+    /// body (Bedrock; the SSE protocols have no CRC and send a malformed event instead).
+    StreamBadCrcAfter(u32),
+    /// Stream benchmark mode: a text reply becomes exactly `deltas` words (the words of the
+    /// normal reply, repeated; `max_tokens` and stop sequences do not cut it), sent as
+    /// `deltas` content deltas `every` apart (the first at once). Tool-call and
+    /// structured-output replies keep their content, their deltas `every` apart.
+    Pace {
+        /// Number of content deltas (at least 1).
+        deltas: u32,
+        /// Time between two content deltas.
+        every: Duration,
+    },
 }
 
-/// Why a fault spec could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FaultParseError(String);
-
-impl fmt::Display for FaultParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid fault spec: {}", self.0)
-    }
-}
-
-impl std::error::Error for FaultParseError {}
-
-impl FromStr for Fault {
-    type Err = FaultParseError;
-
-    /// Parses `status=500`, `status=429,retry-after=2`, `delay=200ms`, `malformed`,
-    /// `slow-body=50ms`, `drop` or `hang` (surrounding whitespace is ignored).
-    fn from_str(spec: &str) -> Result<Self, Self::Err> {
-        let spec = spec.trim();
-        let mut parts = spec.split(',').map(str::trim);
-        let head = parts.next().unwrap_or_default();
-        let (key, value) = match head.split_once('=') {
-            Some((k, v)) => (k.trim(), Some(v.trim())),
-            None => (head, None),
-        };
-        let fault = match (key, value) {
-            ("status", Some(v)) => parse_status(v, parts.next())?,
-            ("delay", Some(v)) => Fault::Delay(parse_duration(v)?),
-            ("slow-body", Some(v)) => Fault::SlowBody(parse_duration(v)?),
-            ("malformed", None) => Fault::MalformedJson,
-            ("drop", None) => Fault::Drop,
-            ("hang", None) => Fault::Hang,
-            _ => return Err(FaultParseError(format!("unknown fault `{spec}`"))),
-        };
-        match parts.next() {
-            Some(extra) => Err(FaultParseError(format!("unexpected `{extra}` in `{spec}`"))),
-            None => Ok(fault),
-        }
+impl Fault {
+    /// Whether this fault acts only on streamed answers (ignored on a plain request).
+    pub fn is_stream_only(&self) -> bool {
+        matches!(
+            self,
+            Fault::StreamErrorAfter { .. }
+                | Fault::StreamDropAfter(_)
+                | Fault::StreamStallAfter { .. }
+                | Fault::StreamMalformedAfter(_)
+                | Fault::StreamBadCrcAfter(_)
+                | Fault::Pace { .. }
+        )
     }
 }
 
@@ -94,44 +115,33 @@ impl fmt::Display for Fault {
             Fault::SlowBody(d) => write!(f, "slow-body={}ms", d.as_millis()),
             Fault::Drop => f.write_str("drop"),
             Fault::Hang => f.write_str("hang"),
+            Fault::StreamErrorAfter { after, kind } => {
+                write!(f, "stream-error-after={after}")?;
+                kind.as_ref().map_or(Ok(()), |k| write!(f, ",kind={k}"))
+            }
+            Fault::StreamDropAfter(n) => write!(f, "stream-drop-after={n}"),
+            Fault::StreamStallAfter { after, keepalive } => {
+                write!(f, "stream-stall-after={after}")?;
+                keepalive.map_or(Ok(()), |d| write!(f, ",keepalive={}ms", d.as_millis()))
+            }
+            Fault::StreamMalformedAfter(n) => write!(f, "stream-malformed-after={n}"),
+            Fault::StreamBadCrcAfter(n) => write!(f, "stream-bad-crc-after={n}"),
+            Fault::Pace { deltas, every } => write!(f, "pace={deltas}x{}ms", every.as_millis()),
         }
     }
 }
 
-fn parse_status(code: &str, extra: Option<&str>) -> Result<Fault, FaultParseError> {
-    let code: u16 = code
-        .parse()
-        .ok()
-        .filter(|c| (100..=999).contains(c))
-        .ok_or_else(|| FaultParseError(format!("bad status code `{code}`")))?;
-    let retry_after = match extra.map(|e| e.split_once('=')) {
-        None => None,
-        Some(Some(("retry-after", secs))) => Some(
-            secs.trim()
-                .parse()
-                .map_err(|_| FaultParseError(format!("bad retry-after `{secs}`")))?,
-        ),
-        Some(_) => return Err(FaultParseError("expected `retry-after=<seconds>`".into())),
-    };
-    Ok(Fault::Status { code, retry_after })
+/// Why a fault spec could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultParseError(String);
+
+impl fmt::Display for FaultParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid fault spec: {}", self.0)
+    }
 }
 
-/// Parses `250ms`, `2s`, `1.5s` or a bare number of milliseconds.
-fn parse_duration(text: &str) -> Result<Duration, FaultParseError> {
-    let bad = || FaultParseError(format!("bad duration `{text}`"));
-    let (number, scale_ms) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        (text, 1.0)
-    };
-    let value: f64 = number.trim().parse().map_err(|_| bad())?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(value * scale_ms / 1000.0))
-}
+impl std::error::Error for FaultParseError {}
 
 /// The scripted faults of one fake: a FIFO queue and a default.
 #[derive(Debug, Default)]
@@ -180,64 +190,6 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_every_kind() {
-        let cases = [
-            ("status=500", Fault::Status { code: 500, retry_after: None }),
-            ("status=429,retry-after=2", Fault::Status { code: 429, retry_after: Some(2) }),
-            (" status=503 , retry-after=0 ", Fault::Status { code: 503, retry_after: Some(0) }),
-            ("delay=200ms", Fault::Delay(Duration::from_millis(200))),
-            ("delay=2s", Fault::Delay(Duration::from_secs(2))),
-            ("delay=1.5s", Fault::Delay(Duration::from_millis(1500))),
-            ("delay=30", Fault::Delay(Duration::from_millis(30))),
-            ("malformed", Fault::MalformedJson),
-            ("slow-body=50ms", Fault::SlowBody(Duration::from_millis(50))),
-            ("drop", Fault::Drop),
-            ("hang", Fault::Hang),
-        ];
-        for (spec, want) in cases {
-            assert_eq!(spec.parse::<Fault>(), Ok(want), "{spec}");
-        }
-    }
-
-    #[test]
-    fn rejects_bad_specs() {
-        for spec in [
-            "",
-            "status",
-            "status=abc",
-            "status=42",
-            "status=429,retry=2",
-            "status=429,retry-after=x",
-            "delay=",
-            "delay=-1ms",
-            "delay=fast",
-            "slow-body",
-            "drop=1",
-            "explode",
-            "drop,hang",
-            "status=500,retry-after=1,x",
-        ] {
-            assert!(spec.parse::<Fault>().is_err(), "{spec:?} should not parse");
-        }
-    }
-
-    #[test]
-    fn display_round_trips() {
-        for spec in [
-            "status=500",
-            "status=429,retry-after=2",
-            "delay=200ms",
-            "malformed",
-            "slow-body=50ms",
-            "drop",
-            "hang",
-        ] {
-            let fault: Fault = spec.parse().unwrap();
-            assert_eq!(fault.to_string(), spec);
-        }
-    }
 
     #[test]
     fn plan_is_fifo_then_default() {

@@ -1,24 +1,28 @@
 //! OpenAI Chat Completions (`POST …/chat/completions`), also as Azure OpenAI
 //! (`POST /openai/deployments/{deployment}/chat/completions?api-version=…`, `api-key` header).
 //!
-//! Errors use `{"error":{"message","type","param","code"}}`.
+//! Errors use `{"error":{"message","type","param","code"}}`. `"stream": true` answers
+//! Server-Sent Events (`stream.rs`).
 
 mod request;
+pub(crate) mod stream;
 
 use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::reply::{self, Finish, Output, Reply};
 use crate::state::{State, unix_now};
-use crate::wire::{Answer, Call, Protocol, WireError};
+use crate::stream::StreamAnswer;
+use crate::wire::{Answer, Call, Outcome, Protocol, WireError};
 
 use request::{Parsed, invalid};
+use stream::{Cut, Flavour};
 
 /// The `system_fingerprint` the fake reports.
 const FINGERPRINT: &str = "fp_fake0001";
 
 /// Validates and answers one request.
-pub(crate) fn handle(protocol: Protocol, call: &Call<'_>) -> Result<Answer, WireError> {
+pub(crate) fn handle(protocol: Protocol, call: &Call<'_>) -> Result<Outcome, WireError> {
     let azure = protocol == Protocol::Azure;
     if azure {
         check_azure(call)?;
@@ -31,16 +35,39 @@ pub(crate) fn handle(protocol: Protocol, call: &Call<'_>) -> Result<Answer, Wire
         ("", Some(deployment)) => deployment.to_owned(),
         (m, _) => m.to_owned(),
     };
-    let reply = reply::generate(&parsed.conv);
+    let flavour = Flavour::of(call)?;
+    let pace = call.pace.filter(|_| parsed.stream.is_some());
+    let reply = reply::generate_paced(&parsed.conv, pace);
     let cached = if parsed.cache { call.state.cache.observe(&parsed.segments).read } else { 0 };
-    let body = encode(call.state, &model, &parsed, &reply, cached);
+    let body = encode(call.state, &model, &parsed, &reply, cached, flavour);
     let request_id = call.state.next_id("req_", 32);
-    Ok(Answer::ok(&body).header("x-request-id", &request_id))
+    let answer = Answer::ok(&body).header("x-request-id", &request_id);
+    let Some(streamed) = parsed.stream else { return Ok(answer.into()) };
+    let cut = Cut { include_usage: streamed.include_usage, paced: pace.is_some(), flavour };
+    Ok(Outcome::Stream(StreamAnswer {
+        protocol,
+        headers: answer.headers,
+        pieces: stream::pieces(&body, cut),
+    }))
 }
 
-fn encode(state: &State, model: &str, parsed: &Parsed, reply: &Reply, cached: u64) -> Value {
+fn encode(
+    state: &State,
+    model: &str,
+    parsed: &Parsed,
+    reply: &Reply,
+    cached: u64,
+    flavour: Flavour,
+) -> Value {
+    let message = |state: &State| {
+        let mut m = message(state, reply);
+        if flavour == Flavour::DeepSeek && matches!(reply.output, Output::Text(_)) {
+            m["reasoning_content"] = json!(stream::REASONING);
+        }
+        m
+    };
     let choices: Vec<Value> = (0..parsed.n)
-        .map(|i| json!({"index": i, "message": message(state, reply), "logprobs": null, "finish_reason": finish(&reply.finish)}))
+        .map(|i| json!({"index": i, "message": message(state), "logprobs": null, "finish_reason": finish(&reply.finish)}))
         .collect();
     let prompt = parsed.conv.prompt_tokens;
     let completion = reply.completion_tokens * parsed.n;
@@ -194,6 +221,11 @@ pub(crate) fn invalid_json() -> WireError {
 
 /// The fixed-mode reply.
 pub(crate) fn fixed_body() -> Value {
+    fixed_body_with("echo: fixed", 2)
+}
+
+/// The fixed-mode reply with this text of `tokens` tokens.
+fn fixed_body_with(text: &str, tokens: u64) -> Value {
     json!({
         "id": "chatcmpl-fixed0000000000000000000000",
         "object": "chat.completion",
@@ -201,14 +233,25 @@ pub(crate) fn fixed_body() -> Value {
         "model": "fake-fixed",
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": "echo: fixed", "refusal": null, "annotations": []},
+            "message": {"role": "assistant", "content": text, "refusal": null, "annotations": []},
             "logprobs": null,
             "finish_reason": "stop",
         }],
-        "usage": usage(1, 2, 0),
+        "usage": usage(1, tokens, 0),
         "service_tier": "default",
         "system_fingerprint": FINGERPRINT,
     })
+}
+
+/// The fixed-mode stream of this text.
+pub(crate) fn fixed_stream(
+    text: &str,
+    tokens: u64,
+    include_usage: bool,
+    paced: bool,
+) -> crate::stream::Pieces {
+    let cut = Cut { include_usage, paced, flavour: Flavour::OpenAi };
+    stream::pieces(&fixed_body_with(text, tokens), cut)
 }
 
 #[cfg(test)]

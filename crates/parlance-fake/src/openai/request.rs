@@ -8,6 +8,8 @@ use crate::cache::Segment;
 use crate::reply::{Conversation, OutputFormat, ToolChoice, ToolDef};
 use crate::wire::{WireError, type_name};
 
+use super::stream::StreamRequest;
+
 /// A validated request.
 #[derive(Debug)]
 pub(super) struct Parsed {
@@ -21,6 +23,8 @@ pub(super) struct Parsed {
     pub segments: Vec<Segment>,
     /// Whether prompt caching was asked for (`prompt_cache_retention`).
     pub cache: bool,
+    /// `Some` when the request streams (`"stream": true`).
+    pub stream: Option<StreamRequest>,
 }
 
 pub(super) fn invalid(message: impl Into<String>) -> WireError {
@@ -33,7 +37,7 @@ fn missing(param: &str) -> WireError {
         .code("missing_required_parameter")
 }
 
-fn wrong_type(param: &str, expected: &str, got: &Value) -> WireError {
+pub(super) fn wrong_type(param: &str, expected: &str, got: &Value) -> WireError {
     invalid(format!(
         "Invalid type for '{param}': expected {expected}, but got {} instead.",
         type_name(got)
@@ -59,11 +63,7 @@ pub(super) fn parse(body: &Value, azure: bool) -> Result<Parsed, WireError> {
         None => return Err(invalid("you must provide a model parameter")),
         Some(other) => return Err(wrong_type("model", "a string", other)),
     };
-    if obj.get("stream").and_then(Value::as_bool) == Some(true) {
-        return Err(invalid("parlance-fake does not implement streaming (stream: true).")
-            .param("stream")
-            .code("unsupported_value"));
-    }
+    let stream = super::stream::fields(obj)?;
     let messages = messages(obj)?;
     let tools = tools(obj)?;
     let choice = tool_choice(obj, &tools)?;
@@ -85,7 +85,7 @@ pub(super) fn parse(body: &Value, azure: bool) -> Result<Parsed, WireError> {
         format,
     };
     check_sampling(obj)?;
-    Ok(Parsed { conv, model, n: choices(obj)?, segments, cache: cache_requested(obj)? })
+    Ok(Parsed { conv, model, n: choices(obj)?, segments, cache: cache_requested(obj)?, stream })
 }
 
 fn messages(obj: &Map<String, Value>) -> Result<&Vec<Value>, WireError> {
@@ -615,6 +615,7 @@ mod tests {
                 .unwrap()
                 .cache
         );
-        assert_eq!(err(base("stream", json!(true))).param.as_deref(), Some("stream"));
+        assert_eq!(err(base("stream", json!("true"))).param.as_deref(), Some("stream"));
+        assert!(parse(&base("stream", json!(true)), false).unwrap().stream.is_some());
     }
 }
