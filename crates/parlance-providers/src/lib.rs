@@ -9,6 +9,8 @@ pub mod bedrock;
 pub mod echo;
 pub mod openai;
 pub mod registry;
+pub mod sse;
+mod streaming;
 mod turns;
 mod upstream;
 

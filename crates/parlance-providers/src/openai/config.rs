@@ -83,6 +83,15 @@ impl Flavor {
         !matches!(self, Flavor::Mistral)
     }
 
+    /// Whether a streamed call may carry `stream_options: {"include_usage": true}`. Every
+    /// flavour but Mistral accepts it (OpenAI; Azure from API version 2024-09-01-preview and
+    /// in 2024-10-21; DeepSeek; Hugging Face's router and TGI; Ollama's OpenAI endpoint;
+    /// Gemini's OpenAI endpoint). Mistral rejects fields it does not know and sends usage on
+    /// its last chunk unasked.
+    pub fn accepts_stream_options(self) -> bool {
+        !matches!(self, Flavor::Mistral)
+    }
+
     /// Whether OpenAI's top-level `prompt_cache_retention` is understood.
     pub fn accepts_prompt_cache_retention(self) -> bool {
         matches!(self, Flavor::OpenAi | Flavor::Azure)

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::config::{Flavor, OpenAiConfig};
 use super::wire::{
-    ChatCompletion, ChatCompletionRequest, WireFunctionDef, WireFunctionOut, WireMessage, WireTool,
-    WireToolCallOut, WireUsage,
+    ChatCompletion, ChatCompletionRequest, StreamOptions, WireFunctionDef, WireFunctionOut,
+    WireMessage, WireTool, WireToolCallOut, WireUsage,
 };
 
 /// Builds the request body for one call.
@@ -38,6 +38,23 @@ pub fn to_wire<'a>(cfg: &'a OpenAiConfig, req: &'a ChatRequest) -> ChatCompletio
         presence_penalty: req.params.presence_penalty,
         metadata: (flavor.accepts_metadata() && !req.metadata.is_empty()).then_some(&req.metadata),
         prompt_cache_retention: prompt_cache_retention(flavor, req),
+        stream: false,
+        stream_options: None,
+    }
+}
+
+/// The request body of a streamed call: the plain one with `stream: true`, and
+/// `stream_options.include_usage` where the flavour accepts it
+/// ([`Flavor::accepts_stream_options`]).
+pub fn to_wire_stream<'a>(
+    cfg: &'a OpenAiConfig,
+    req: &'a ChatRequest,
+) -> ChatCompletionRequest<'a> {
+    let include_usage = cfg.flavor.accepts_stream_options();
+    ChatCompletionRequest {
+        stream: true,
+        stream_options: include_usage.then_some(StreamOptions { include_usage: true }),
+        ..to_wire(cfg, req)
     }
 }
 
@@ -162,7 +179,8 @@ fn choice(c: super::wire::WireChoice) -> Choice {
     }
 }
 
-fn usage(u: WireUsage) -> Usage {
+/// OpenAI's usage in Dapr's shape (details only when non-zero).
+pub(crate) fn usage(u: WireUsage) -> Usage {
     let p = u.prompt_tokens_details.unwrap_or_default();
     let c = u.completion_tokens_details.unwrap_or_default();
     Usage {

@@ -4,14 +4,19 @@
 pub mod config;
 mod convert;
 mod error;
+mod stream;
 mod wire;
 
 use async_trait::async_trait;
-use parlance_core::{CallContext, ChatRequest, ChatResponse, Provider, ProviderError};
+use parlance_core::{CallContext, ChatRequest, ChatResponse, DeltaStream, Provider, ProviderError};
 
 pub use config::{Flavor, OpenAiConfig};
 
+use crate::streaming::{self, Opened, Sse};
 use crate::upstream::{self, Target, secret_header};
+
+/// `Accept: text/event-stream`, sent with streamed calls.
+const EVENT_STREAM: http::HeaderValue = http::HeaderValue::from_static("text/event-stream");
 
 /// A configured OpenAI-protocol component.
 pub struct OpenAiProvider {
@@ -59,6 +64,12 @@ impl OpenAiProvider {
         upstream::to_json(&convert::to_wire(&self.cfg, request))
     }
 
+    /// The streamed call's request body: the plain one with `stream: true` and, where the
+    /// flavour accepts it, `stream_options.include_usage`.
+    pub fn stream_request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
+        upstream::to_json(&convert::to_wire_stream(&self.cfg, request))
+    }
+
     /// A successful reply's body, mapped to the domain reply.
     pub fn parse_reply(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
         let reply: wire::ChatCompletion = upstream::from_json(body)?;
@@ -90,6 +101,25 @@ impl Provider for OpenAiProvider {
             return Err(error::from_status(status, &bytes, retry_after, self.key()));
         }
         self.parse_reply(&bytes)
+    }
+
+    async fn converse_stream(
+        &self,
+        request: &ChatRequest,
+        ctx: &CallContext,
+    ) -> Result<DeltaStream, ProviderError> {
+        let body = self.stream_request_body(request)?;
+        let limit = ctx.attempt_timeout_or(self.cfg.timeout);
+        let rb = self.request(body, ctx).header(http::header::ACCEPT, EVENT_STREAM);
+        match streaming::open(rb, limit).await? {
+            Opened::Streaming(response) => {
+                Ok(streaming::deltas(response, Sse::new(stream::Chunks::new(self.key()))))
+            }
+            Opened::Failed { status, headers, body } => {
+                let retry_after = error::retry_after(headers.get(http::header::RETRY_AFTER));
+                Err(error::from_status(status, &body, retry_after, self.key()))
+            }
+        }
     }
 
     fn model(&self) -> Option<&str> {

@@ -39,6 +39,18 @@ pub struct ChatCompletionRequest<'a> {
     pub metadata: Option<&'a BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<&'static str>,
+    /// `true` for a streamed call; absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
+    /// `{"include_usage": true}` on a streamed call, where the flavour accepts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+}
+
+/// `stream_options`: ask for the usage chunk before `[DONE]`.
+#[derive(Debug, Serialize)]
+pub struct StreamOptions {
+    pub include_usage: bool,
 }
 
 /// One message of the request.
@@ -167,6 +179,58 @@ pub struct WireCompletionDetails {
     pub accepted_prediction_tokens: Option<u64>,
     #[serde(default)]
     pub rejected_prediction_tokens: Option<u64>,
+}
+
+/// One streamed chunk (`chat.completion.chunk`), or a mid-stream `{"error": …}`.
+#[derive(Debug, Deserialize)]
+pub struct StreamChunk {
+    #[serde(default)]
+    pub choices: Vec<StreamChoice>,
+    #[serde(default)]
+    pub usage: Option<WireUsage>,
+    #[serde(default)]
+    pub error: Option<ErrorDetail>,
+}
+
+/// One choice of a chunk.
+#[derive(Debug, Deserialize)]
+pub struct StreamChoice {
+    #[serde(default)]
+    pub index: u32,
+    #[serde(default)]
+    pub delta: Option<StreamDelta>,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
+}
+
+/// What a chunk adds to its choice (`role` and `reasoning_content` are not read: the plain
+/// reply does not carry them either).
+#[derive(Debug, Deserialize)]
+pub struct StreamDelta {
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub tool_calls: Option<Vec<ToolCallFragment>>,
+}
+
+/// A fragment of a tool call: `index` keys it, `id` and the name come on its first fragment.
+#[derive(Debug, Deserialize)]
+pub struct ToolCallFragment {
+    #[serde(default)]
+    pub index: Option<u32>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub function: Option<FunctionFragment>,
+}
+
+/// Its function part.
+#[derive(Debug, Deserialize)]
+pub struct FunctionFragment {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub arguments: Option<String>,
 }
 
 /// An error body: `{"error": {"message", "type", "code"}}`.
