@@ -1,10 +1,11 @@
 //! Criterion benchmarks: a typical 200-byte chat message with and without PII, and a 1 MiB
-//! mixed document, reported as bytes per second.
+//! mixed document, reported as bytes per second; and the streaming scrubber on 4 KiB of the
+//! mixed document pushed in 16-byte chunks beside one-shot `scrub` of the same 4 KiB.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use parlance_pii::Scrubber;
+use parlance_pii::{EntityCounts, Scrubber, StreamScrubber};
 use std::hint::black_box;
 
 #[path = "inputs/mod.rs"]
@@ -27,5 +28,36 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `text` streamed in `chunk`-byte pieces (moved up to char boundaries); the output length.
+fn stream(scrubber: Scrubber, text: &str, chunk: usize) -> usize {
+    let mut s = StreamScrubber::new(scrubber);
+    let mut counts = EntityCounts::default();
+    let (mut from, mut n) = (0, 0);
+    while from < text.len() {
+        let mut to = (from + chunk).min(text.len());
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        n += s.push(&text[from..to], &mut counts).len();
+        from = to;
+    }
+    n + s.finish(&mut counts).len()
+}
+
+fn bench_stream(c: &mut Criterion) {
+    let scrubber = Scrubber::default();
+    let doc = mixed_document();
+    let mut end = 4096;
+    while !doc.is_char_boundary(end) {
+        end += 1;
+    }
+    let text = &doc[..end];
+    let mut g = c.benchmark_group("stream_4KiB");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("one_shot", |b| b.iter(|| scrubber.scrub(black_box(text)).len()));
+    g.bench_function("chunks_16B", |b| b.iter(|| stream(scrubber, black_box(text), 16)));
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_stream);
 criterion_main!(benches);

@@ -39,7 +39,7 @@ pub const HOLD_BACK: usize = CONTEXT_BEFORE + CONTEXT_AFTER;
 /// assert_eq!(out, "mail <EMAIL_ADDRESS> now");
 /// assert_eq!(counts.total(), 1);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StreamScrubber {
     scrubber: Scrubber,
     /// The text received from `base` on.
@@ -188,6 +188,17 @@ impl StreamScrubber {
     }
 }
 
+/// Shows positions only: the held text is personal data until it is scrubbed.
+impl std::fmt::Debug for StreamScrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamScrubber")
+            .field("scrubber", &self.scrubber)
+            .field("received", &(self.base + self.buf.len()))
+            .field("emitted", &self.emitted)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The largest char boundary of `s` not after `i`.
 fn floor_char(s: &str, i: usize) -> usize {
     let mut i = i.min(s.len());
@@ -210,7 +221,7 @@ fn floor_char(s: &str, i: usize) -> usize {
 /// let out = r.push("Hi <PERS") + &r.push("ON_1>!") + &r.finish();
 /// assert_eq!(out, "Hi Ann Lee!");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StreamRestorer<V: Borrow<Vault>> {
     vault: V,
     buf: String,
@@ -241,9 +252,90 @@ impl<V: Borrow<Vault>> StreamRestorer<V> {
         self.restore(true)
     }
 
+    /// Bytes received but not emitted yet (at most [`crate::PLACEHOLDER_MAX`]` - 1`).
+    pub fn held(&self) -> usize {
+        self.buf.len()
+    }
+
     fn restore(&mut self, complete: bool) -> String {
         let (out, used) = self.vault.borrow().restore_prefix(&self.buf, complete);
         self.buf.drain(..used);
         out
+    }
+}
+
+/// Shows the held length only: the vault and the held text are personal data.
+impl<V: Borrow<Vault>> std::fmt::Debug for StreamRestorer<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamRestorer").field("held", &self.buf.len()).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HOLD_BACK, StreamRestorer, StreamScrubber};
+    use crate::{Entity, EntityCounts, EntitySet, Scrubber, Vault};
+
+    fn run(s: &mut StreamScrubber, parts: &[&str], counts: &mut EntityCounts) -> String {
+        let mut out: String = parts.iter().map(|p| s.push(p, counts)).collect();
+        out += &s.finish(counts);
+        out
+    }
+
+    #[test]
+    fn nothing_to_find_passes_through_at_once() {
+        let mut s = StreamScrubber::new(Scrubber::new(EntitySet::empty()));
+        let mut counts = EntityCounts::default();
+        assert_eq!(s.push("mail a@b.co", &mut counts), "mail a@b.co");
+        assert_eq!(s.finish(&mut counts), "");
+        let vault = Vault::new();
+        let mut r = StreamRestorer::new(&vault);
+        assert_eq!(r.push("<PERSON_1"), "<PERSON_1");
+    }
+
+    #[test]
+    fn ready_for_a_new_text_after_finish() {
+        let mut s = StreamScrubber::new(Scrubber::default());
+        let mut counts = EntityCounts::default();
+        assert_eq!(
+            run(&mut s, &["mail jo", "hn.doe@example.com"], &mut counts),
+            "mail <EMAIL_ADDRESS>"
+        );
+        assert_eq!(run(&mut s, &["ip 10.0", ".0.1 ok"], &mut counts), "ip <IP> ok");
+        assert_eq!(counts.get(Entity::EmailAddress) + counts.get(Entity::Ip), 2);
+        assert!(!format!("{s:?}").contains("10.0"));
+    }
+
+    #[test]
+    fn a_long_merging_finding_is_not_kept_in_memory() {
+        // Capitalised names one after another: each candidate overlaps the next, so the whole
+        // run is one finding; output waits for its end, the memory does not grow with it.
+        let scrubber = Scrubber::default();
+        let text = format!("Dear {} hello.", "Ann Lee Bob Ray ".repeat(300).trim_end());
+        let want = scrubber.scrub(&text);
+        let mut s = StreamScrubber::new(scrubber);
+        let mut counts = EntityCounts::default();
+        let (mut out, mut waited) = (String::new(), 0);
+        for k in (0..text.len()).step_by(16) {
+            out += &s.push(&text[k..text.len().min(k + 16)], &mut counts);
+            assert!(s.buf.len() <= HOLD_BACK + 3 + 16, "{}", s.buf.len());
+            waited = waited.max(s.held());
+        }
+        out += &s.finish(&mut counts);
+        assert_eq!(out, want);
+        assert!(waited > 4 * HOLD_BACK, "no long merge: {waited} {want}");
+    }
+
+    #[test]
+    fn restorer_holds_only_a_possible_placeholder() {
+        let mut vault = Vault::new();
+        vault.placeholder(Entity::Person, "Ann");
+        let mut r = StreamRestorer::new(vault);
+        // The first `<` is undecided until a `>` or 40 bytes follow it.
+        assert_eq!(r.push("a < b <PER"), "a ");
+        assert_eq!(r.held(), 8);
+        assert_eq!(r.push("SON_1> and <x"), "< b Ann and ");
+        assert_eq!(r.held(), 2);
+        assert_eq!(r.finish(), "<x");
     }
 }
