@@ -81,7 +81,8 @@ fn build_one(
     });
     // The provider call itself (timed for the overhead metric, usage counted), plus the
     // "required tools but empty reply" check.
-    let mut chain: DynStage = Arc::new(ProviderStage::new(provider, meters));
+    let mut chain: DynStage =
+        Arc::new(ProviderStage::new(provider, meters, c.settings.stream_idle));
     // Right above the provider: retry ∘ breaker ∘ per-attempt timeout wraps only the upstream
     // call (as daprd wraps only the component call); a cache hit above never waits on it.
     let mut stats = None;

@@ -8,7 +8,9 @@
 
 use parlance_core::{ApiError, ProviderError};
 
-use crate::stage::{Call, DynStage, Reply};
+use futures::future::BoxFuture;
+
+use crate::stage::{Call, DynStage, Reply, StreamReply};
 
 /// Calls `chain`; on failure calls `fallback` (its name and chain) once with the same call.
 /// Returns the reply and, when the fallback answered, its name. Errors are `ApiError::invoke`
@@ -19,15 +21,39 @@ pub async fn call(
     fallback: Option<(&str, &DynStage)>,
     call: Call,
 ) -> Result<(Reply, Option<String>), ApiError> {
+    either(name, chain, fallback, call, |stage, call| stage.call(call)).await
+}
+
+/// As [`call`], for a stream: the fallback answers when the chain fails before its first
+/// delta (after that, the stream's failure is the client's to see).
+pub async fn stream(
+    name: &str,
+    chain: &DynStage,
+    fallback: Option<(&str, &DynStage)>,
+    call: Call,
+) -> Result<(StreamReply, Option<String>), ApiError> {
+    either(name, chain, fallback, call, |stage, call| stage.stream(call)).await
+}
+
+async fn either<'a, T, F>(
+    name: &str,
+    chain: &'a DynStage,
+    fallback: Option<(&str, &'a DynStage)>,
+    call: Call,
+    run: F,
+) -> Result<(T, Option<String>), ApiError>
+where
+    F: Fn(&'a DynStage, Call) -> BoxFuture<'a, Result<T, ProviderError>>,
+{
     let Some((fb_name, fb_chain)) = fallback else {
-        return chain.call(call).await.map(|r| (r, None)).map_err(|e| ApiError::invoke(name, &e));
+        return run(chain, call).await.map(|r| (r, None)).map_err(|e| ApiError::invoke(name, &e));
     };
-    let first = match chain.call(call.clone()).await {
+    let first = match run(chain, call.clone()).await {
         Ok(reply) => return Ok((reply, None)),
         Err(e) => e,
     };
     tracing::debug!(component = name, fallback = fb_name, error = %first, "falling back");
-    match fb_chain.call(call).await {
+    match run(fb_chain, call).await {
         Ok(reply) => Ok((reply, Some(fb_name.to_string()))),
         Err(second) => Err(ApiError::invoke(name, &both(&first, fb_name, &second))),
     }
@@ -47,7 +73,7 @@ mod tests {
 
     use super::*;
     use crate::service::{CallOptions, Component, ConversationService};
-    use crate::stage::Stage;
+    use crate::stage::{Stage, StreamReply};
 
     /// A chain that always fails (or answers) and counts its calls.
     struct Stub {
@@ -63,6 +89,10 @@ mod tests {
                 return Err(ProviderError::transient(FailureKind::Connect, "down"));
             }
             Ok(Reply { chat: Default::default(), cache: None })
+        }
+
+        async fn stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+            self.call(call).await.map(StreamReply::replay)
         }
     }
 

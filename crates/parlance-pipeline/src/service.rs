@@ -61,6 +61,9 @@ pub struct Conversed {
     pub answered_by: Option<String>,
 }
 
+/// A component's chain, and its fallback's name and chain.
+pub(crate) type Chains<'a> = (&'a DynStage, Option<(&'a str, &'a DynStage)>);
+
 /// The conversation service.
 pub struct ConversationService {
     by_name: HashMap<String, Arc<Component>>,
@@ -69,16 +72,16 @@ pub struct ConversationService {
 }
 
 /// Keeps the in-flight gauge right even when the client goes away mid-request.
-struct InFlight<'a>(&'a Telemetry);
+pub(crate) struct InFlight<T: std::ops::Deref<Target = Telemetry>>(T);
 
-impl<'a> InFlight<'a> {
-    fn enter(t: &'a Telemetry) -> InFlight<'a> {
+impl<T: std::ops::Deref<Target = Telemetry>> InFlight<T> {
+    pub(crate) fn enter(t: T) -> InFlight<T> {
         t.in_flight(1);
         InFlight(t)
     }
 }
 
-impl Drop for InFlight<'_> {
+impl<T: std::ops::Deref<Target = Telemetry>> Drop for InFlight<T> {
     fn drop(&mut self) {
         self.0.in_flight(-1);
     }
@@ -110,7 +113,7 @@ impl ConversationService {
         opts: CallOptions,
     ) -> Result<Conversed, ApiError> {
         let started = Instant::now();
-        let _in_flight = InFlight::enter(&self.telemetry);
+        let _in_flight = InFlight::enter(self.telemetry.as_ref());
         let known = self.by_name.get(name);
         let label = known.map(|c| c.name.as_str()).unwrap_or("unknown");
         let span = match known {
@@ -126,7 +129,7 @@ impl ConversationService {
         }
         let code = result.as_ref().err().map(|e| e.code);
         match (known.and_then(|c| c.meters.as_ref()), code) {
-            (Some(meters), None) => meters.ok(api, started.elapsed(), upstream.total()),
+            (Some(meters), None) => meters.ok(api, false, started.elapsed(), upstream.total()),
             _ => self.telemetry.request(api, label, code, started.elapsed(), upstream.total()),
         }
         tracing::debug!(
@@ -142,23 +145,40 @@ impl ConversationService {
     async fn converse_in(
         &self,
         name: &str,
+        req: ConverseRequest,
+        opts: CallOptions,
+        span: &tracing::Span,
+    ) -> Result<Conversed, ApiError> {
+        let (call, chains) = self.prepare(name, req, opts, span)?;
+        let (reply, answered_by) = fallback::call(name, chains.0, chains.1, call).await?;
+        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by })
+    }
+
+    /// daprd's checks in daprd's order, then the call for the component's chain.
+    pub(crate) fn prepare(
+        &self,
+        name: &str,
         mut req: ConverseRequest,
         mut opts: CallOptions,
         span: &tracing::Span,
-    ) -> Result<Conversed, ApiError> {
-        let (chain, fallback) = self.chains(name).ok_or_else(|| ApiError::not_found(name))?;
+    ) -> Result<(Call, Chains<'_>), ApiError> {
+        let chains = self.chains(name).ok_or_else(|| ApiError::not_found(name))?;
         opts.ctx.traceparent = trace::outgoing_traceparent(span, opts.ctx.traceparent.take());
         if req.inputs.is_empty() {
             return Err(ApiError::missing_inputs(name));
         }
         let chat = validate::to_chat(name, &mut req)?;
         let call = Call { chat, scrub_output: req.scrub_pii, cache: opts.cache, ctx: opts.ctx };
-        let (reply, answered_by) = fallback::call(name, chain, fallback, call).await?;
-        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by })
+        Ok((call, chains))
+    }
+
+    /// The component `name`, when it is configured.
+    pub(crate) fn component(&self, name: &str) -> Option<&Arc<Component>> {
+        self.by_name.get(name)
     }
 
     /// The chain of conversation component `name`, and its fallback's name and chain.
-    fn chains(&self, name: &str) -> Option<(&DynStage, Option<(&str, &DynStage)>)> {
+    fn chains(&self, name: &str) -> Option<Chains<'_>> {
         let component = self.by_name.get(name)?;
         let fallback = component.fallback.as_deref().and_then(|f| self.by_name.get(f));
         let fallback = fallback.and_then(|f| Some((f.name.as_str(), f.chain.as_ref()?)));

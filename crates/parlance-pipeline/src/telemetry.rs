@@ -43,7 +43,17 @@ struct RequestLabels {
     api: &'static str,
     component: String,
     code: &'static str,
+    /// `true` for a streamed request, `false` for a plain one.
+    stream: &'static str,
 }
+
+/// The `stream` label's value.
+fn stream_label(stream: bool) -> &'static str {
+    if stream { "true" } else { "false" }
+}
+
+/// The `code` of a stream whose client went away before it ended.
+pub const CANCELLED: &str = "CANCELLED";
 
 /// Labels of per-component timings.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -191,6 +201,8 @@ pub struct Telemetry {
     overhead: HistFamily<ComponentLabels>,
     operation: HistFamily<GenAiLabels>,
     token_usage: HistFamily<TokenLabels>,
+    first_token: HistFamily<GenAiLabels>,
+    per_token: HistFamily<GenAiLabels>,
     tokens: Family<TokenLabels, Counter>,
     pii: Family<EntityLabels, Counter>,
     in_flight: Gauge<i64, AtomicI64>,
@@ -215,6 +227,8 @@ impl Telemetry {
             overhead: Family::new_with_constructor(overhead),
             operation: Family::new_with_constructor(latency),
             token_usage: Family::new_with_constructor(tokens),
+            first_token: Family::new_with_constructor(latency),
+            per_token: Family::new_with_constructor(overhead),
             tokens: Family::default(),
             pii: Family::default(),
             in_flight: Gauge::default(),
@@ -250,6 +264,16 @@ impl Telemetry {
             "gen_ai_client_token_usage",
             "Tokens per GenAI call by type (gen_ai.client.token.usage)",
             self.token_usage.clone(),
+        );
+        r.register(
+            "gen_ai_server_time_to_first_token_seconds",
+            "Time from the start of a streamed call to its first delta (gen_ai.server.time_to_first_token)",
+            self.first_token.clone(),
+        );
+        r.register(
+            "gen_ai_server_time_per_output_token_seconds",
+            "Time per output token after the first, of streamed calls (gen_ai.server.time_per_output_token)",
+            self.per_token.clone(),
         );
         r.register(
             "parlance_tokens",
@@ -299,11 +323,40 @@ impl Telemetry {
         total: Duration,
         upstream: Duration,
     ) {
-        let code = code.map(ErrorCode::as_str).unwrap_or("OK");
+        self.request_coded(api, component, false, code.map(ErrorCode::as_str), total, upstream);
+    }
+
+    /// A finished streamed request: `code` is `None` on success, [`CANCELLED`] when the client
+    /// went away before the end.
+    pub fn stream_request(
+        &self,
+        api: ApiVersion,
+        component: &str,
+        code: Option<&'static str>,
+        total: Duration,
+        upstream: Duration,
+    ) {
+        self.request_coded(api, component, true, code, total, upstream);
+    }
+
+    fn request_coded(
+        &self,
+        api: ApiVersion,
+        component: &str,
+        stream: bool,
+        code: Option<&'static str>,
+        total: Duration,
+        upstream: Duration,
+    ) {
+        let code = code.unwrap_or("OK");
         let component = component.to_string();
-        self.requests
-            .get_or_create(&RequestLabels { api: api.label(), component: component.clone(), code })
-            .inc();
+        let labels = RequestLabels {
+            api: api.label(),
+            component: component.clone(),
+            code,
+            stream: stream_label(stream),
+        };
+        self.requests.get_or_create(&labels).inc();
         let labels = ComponentLabels { api: api.label(), component };
         self.duration.get_or_create(&labels).observe(total.as_secs_f64());
         if code == "OK" {
@@ -317,10 +370,15 @@ impl Telemetry {
     pub fn component_meters(&self, component: &str) -> ComponentMeters {
         let per_api = |api: ApiVersion| {
             let labels = ComponentLabels { api: api.label(), component: component.to_string() };
-            let ok =
-                RequestLabels { api: api.label(), component: component.to_string(), code: "OK" };
+            let ok = |stream| RequestLabels {
+                api: api.label(),
+                component: component.to_string(),
+                code: "OK",
+                stream: stream_label(stream),
+            };
             ApiMeters {
-                ok: self.requests.get_or_create_owned(&ok),
+                ok: self.requests.get_or_create_owned(&ok(false)),
+                ok_stream: self.requests.get_or_create_owned(&ok(true)),
                 duration: self.duration.get_or_create_owned(&labels),
                 overhead: self.overhead.get_or_create_owned(&labels),
             }
@@ -345,6 +403,8 @@ impl Telemetry {
         };
         let (input, output, cached) = (tokens("input"), tokens("output"), tokens("cached_input"));
         ProviderMeters {
+            first_token: self.first_token.get_or_create_owned(&gen_ai),
+            per_token: self.per_token.get_or_create_owned(&gen_ai),
             operation: self.operation.get_or_create_owned(&gen_ai),
             input: self.tokens.get_or_create_owned(&input),
             output: self.tokens.get_or_create_owned(&output),
@@ -381,6 +441,7 @@ impl Telemetry {
 #[derive(Clone, Debug)]
 struct ApiMeters {
     ok: Counter,
+    ok_stream: Counter,
     duration: Histogram,
     overhead: Histogram,
 }
@@ -395,13 +456,15 @@ pub struct ComponentMeters {
 }
 
 impl ComponentMeters {
-    /// A successful request: `upstream` is the time spent waiting on providers.
-    pub fn ok(&self, api: ApiVersion, total: Duration, upstream: Duration) {
+    /// A successful request (`stream`: a streamed one): `upstream` is the time spent waiting
+    /// on providers.
+    pub fn ok(&self, api: ApiVersion, stream: bool, total: Duration, upstream: Duration) {
         let m = match api {
             ApiVersion::Alpha1 => &self.alpha1,
             ApiVersion::Alpha2 => &self.alpha2,
         };
-        m.ok.inc();
+        let ok = if stream { &m.ok_stream } else { &m.ok };
+        ok.inc();
         m.duration.observe(total.as_secs_f64());
         m.overhead.observe(total.saturating_sub(upstream).as_secs_f64());
     }
@@ -410,6 +473,8 @@ impl ComponentMeters {
 /// Handles on one provider's series, from [`Telemetry::provider_meters`].
 #[derive(Clone, Debug)]
 pub struct ProviderMeters {
+    first_token: Histogram,
+    per_token: Histogram,
     operation: Histogram,
     input: Counter,
     output: Counter,
@@ -429,6 +494,17 @@ impl ProviderMeters {
         self.cached_input.inc_by(cached);
         self.input_usage.observe(u.prompt_tokens as f64);
         self.output_usage.observe(u.completion_tokens as f64);
+    }
+
+    /// A streamed call's timing: its first delta came `first` after the start, its last
+    /// `total` after, with `output_tokens` generated (time per output token is the time after
+    /// the first delta over the tokens after the first, as the GenAI conventions define it).
+    pub fn stream_timing(&self, first: Duration, total: Duration, output_tokens: u64) {
+        self.first_token.observe(first.as_secs_f64());
+        if output_tokens > 1 {
+            let per = total.saturating_sub(first).as_secs_f64() / (output_tokens - 1) as f64;
+            self.per_token.observe(per);
+        }
     }
 }
 
@@ -471,12 +547,13 @@ mod tests {
         meters.record(Duration::from_millis(2), Some(&usage));
         t.component_meters("openai").ok(
             ApiVersion::Alpha2,
+            false,
             Duration::from_millis(3),
             Duration::ZERO,
         );
         let text = t.encode();
         assert!(
-            text.contains(r#"parlance_requests_total{api="alpha2",component="echo",code="OK"} 1"#),
+            text.contains(r#"parlance_requests_total{api="alpha2",component="echo",code="OK",stream="false"} 1"#),
             "{text}"
         );
         assert!(text.contains(r#"code="ERR_CONVERSATION_NOT_FOUND""#), "{text}");
@@ -485,7 +562,7 @@ mod tests {
         assert!(text.contains("gen_ai_client_token_usage_bucket"), "{text}");
         assert!(
             text.contains(
-                r#"parlance_requests_total{api="alpha2",component="openai",code="OK"} 1"#
+                r#"parlance_requests_total{api="alpha2",component="openai",code="OK",stream="false"} 1"#
             ),
             "{text}"
         );

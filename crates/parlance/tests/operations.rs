@@ -91,8 +91,8 @@ async fn metrics_after_traffic() {
     let addr = p.running.metrics_addr.unwrap();
     let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
     for want in [
-        r#"parlance_requests_total{api="alpha2",component="openai",code="OK"} 3"#,
-        r#"parlance_requests_total{api="alpha2",component="unknown",code="ERR_CONVERSATION_NOT_FOUND"} 1"#,
+        r#"parlance_requests_total{api="alpha2",component="openai",code="OK",stream="false"} 3"#,
+        r#"parlance_requests_total{api="alpha2",component="unknown",code="ERR_CONVERSATION_NOT_FOUND",stream="false"} 1"#,
         r#"parlance_overhead_seconds_count{api="alpha2",component="openai"} 3"#,
         r#"gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",component="openai"} 1"#,
         r#"parlance_tokens_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",gen_ai_token_type="input",component="openai"}"#,

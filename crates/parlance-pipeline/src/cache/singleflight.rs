@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
@@ -20,7 +20,8 @@ pub enum Outcome<V> {
     Joined(V),
 }
 
-/// The in-flight calls, per key.
+/// The in-flight calls, per key. Shared (`Arc`) so that a leader's [`Ticket`] can outlive the
+/// call that took it (a stream that lands its value when it ends).
 #[derive(Debug)]
 pub struct Flights<K, V> {
     map: Mutex<HashMap<K, watch::Receiver<Option<V>>>>,
@@ -32,24 +33,44 @@ impl<K, V> Default for Flights<K, V> {
     }
 }
 
-enum Role<V> {
-    Lead(watch::Sender<Option<V>>),
-    Join(watch::Receiver<Option<V>>),
+/// What a caller of [`Flights::begin`] is to do.
+pub enum Begin<K: Hash + Eq, V> {
+    /// Run the work and [`Ticket::land`] its value.
+    Lead(Ticket<K, V>),
+    /// Wait for the leader's value.
+    Join(Waiter<V>),
 }
 
-/// Removes the leader's entry when it finishes or is dropped.
-struct Landing<'a, K: Hash + Eq, V> {
-    flights: &'a Flights<K, V>,
-    key: &'a K,
+/// The leader's right to answer a key; dropping it unlanded hands the work to a waiter.
+pub struct Ticket<K: Hash + Eq, V> {
+    flights: Arc<Flights<K, V>>,
+    key: K,
     tx: watch::Sender<Option<V>>,
 }
 
-impl<K: Hash + Eq, V> Drop for Landing<'_, K, V> {
+impl<K: Hash + Eq, V> Ticket<K, V> {
+    /// Gives every waiter the value and ends the flight.
+    pub fn land(self, value: V) {
+        self.tx.send_replace(Some(value));
+    }
+}
+
+impl<K: Hash + Eq, V> Drop for Ticket<K, V> {
     fn drop(&mut self) {
         let mut map = self.flights.lock();
-        if map.get(self.key).is_some_and(|rx| rx.same_channel(&self.tx.subscribe())) {
-            map.remove(self.key);
+        if map.get(&self.key).is_some_and(|rx| rx.same_channel(&self.tx.subscribe())) {
+            map.remove(&self.key);
         }
+    }
+}
+
+/// A follower's wait for the leader.
+pub struct Waiter<V>(watch::Receiver<Option<V>>);
+
+impl<V: Clone> Waiter<V> {
+    /// The leader's value, or `None` when it went away without one (then begin again).
+    pub async fn wait(mut self) -> Option<V> {
+        self.0.wait_for(Option::is_some).await.ok().and_then(|v| v.clone())
     }
 }
 
@@ -66,48 +87,42 @@ impl<K, V> Flights<K, V> {
 
 impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
     /// Runs `work` for `key`, or waits for the identical call already in flight.
-    pub async fn run<F, Fut>(&self, key: K, work: F) -> Outcome<V>
+    pub async fn run<F, Fut>(self: &Arc<Self>, key: K, work: F) -> Outcome<V>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = V>,
     {
         loop {
-            match self.lead_or_join(&key) {
-                Role::Join(rx) => {
-                    if let Some(v) = wait(rx).await {
+            match self.begin(&key) {
+                Begin::Join(waiter) => {
+                    if let Some(v) = waiter.wait().await {
                         return Outcome::Joined(v);
                     }
                 }
-                Role::Lead(tx) => {
-                    let landing = Landing { flights: self, key: &key, tx };
+                Begin::Lead(ticket) => {
                     let v = work().await;
-                    landing.tx.send_replace(Some(v.clone()));
+                    ticket.land(v.clone());
                     return Outcome::Led(v);
                 }
             }
         }
     }
 
-    fn lead_or_join(&self, key: &K) -> Role<V> {
+    /// Leads the flight for `key`, or joins the one in progress.
+    pub fn begin(self: &Arc<Self>, key: &K) -> Begin<K, V> {
         let mut map = self.lock();
         if let Some(rx) = map.get(key) {
-            return Role::Join(rx.clone());
+            return Begin::Join(Waiter(rx.clone()));
         }
         let (tx, rx) = watch::channel(None);
         map.insert(key.clone(), rx);
-        Role::Lead(tx)
+        Begin::Lead(Ticket { flights: self.clone(), key: key.clone(), tx })
     }
-}
-
-/// The leader's value, or `None` when it went away without one.
-async fn wait<V: Clone>(mut rx: watch::Receiver<Option<V>>) -> Option<V> {
-    rx.wait_for(Option::is_some).await.ok().and_then(|v| v.clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -166,7 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn different_keys_do_not_wait_for_each_other() {
-        let flights = Flights::<u32, u32>::default();
+        let flights = Arc::new(Flights::<u32, u32>::default());
         let (a, b) = tokio::join!(flights.run(1, || async { 1 }), flights.run(2, || async { 2 }));
         assert_eq!((a, b), (Outcome::Led(1), Outcome::Led(2)));
     }

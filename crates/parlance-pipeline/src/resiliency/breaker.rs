@@ -230,6 +230,26 @@ impl Permit<'_> {
         self.done = true;
         self.breaker.after(self.generation, success);
     }
+
+    /// Lets go of the borrow for an outcome known only later (a stream's end): the
+    /// [`Pending`] is settled with [`Breaker::settle`].
+    pub fn defer(mut self) -> Pending {
+        self.done = true;
+        Pending { generation: self.generation }
+    }
+}
+
+/// A call the breaker let through whose outcome is still to come.
+#[derive(Debug)]
+pub struct Pending {
+    generation: u64,
+}
+
+impl Breaker {
+    /// Reports the outcome of a deferred call.
+    pub fn settle(&self, pending: Pending, success: bool) {
+        self.after(pending.generation, success);
+    }
 }
 
 impl Drop for Permit<'_> {

@@ -4,7 +4,8 @@
 //!
 //! Normal requests: memory → (one flight per key: memory again → Redis → upstream → store).
 //! `no-cache` skips the look-up and stores; `no-store` does neither. Only successful answers
-//! are stored. A hit returns the stored usage unchanged, as Dapr does.
+//! are stored. A hit returns the stored usage unchanged, as Dapr does. Streams share the
+//! entries and the flights: [`super::cache_stream`].
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,28 +16,34 @@ use parlance_core::{ChatResponse, ProviderError};
 use crate::cache::redis::Lookup;
 use crate::cache::singleflight::{Flights, Outcome};
 use crate::cache::{CacheKey, CacheStats, Caches, MemoryCache, RedisStore, codec};
-use crate::stage::{CacheMode, CacheStatus, Call, DynStage, Reply, Stage};
+use crate::stage::{CacheMode, CacheStatus, Call, DynStage, Reply, Stage, StreamReply};
 
 /// What a flight produces, shared with the callers that joined it.
 #[derive(Debug, Clone)]
-struct Fetched {
-    chat: ChatResponse,
-    status: CacheStatus,
+pub(crate) struct Fetched {
+    pub(crate) chat: ChatResponse,
+    pub(crate) status: CacheStatus,
 }
 
-type Flight = Result<Fetched, ProviderError>;
+/// A flight's result.
+pub(crate) type Flight = Result<Fetched, ProviderError>;
 
 /// The cache stage of one component.
 pub struct CacheStage {
-    next: DynStage,
+    pub(crate) next: DynStage,
+    pub(crate) model: Option<String>,
+    pub(crate) tier: Arc<Tier>,
+    pub(crate) flights: Arc<Flights<CacheKey, Flight>>,
+}
+
+/// Where one component's entries live: memory, and Redis when configured.
+pub(crate) struct Tier {
     component: String,
-    model: Option<String>,
     /// `None`: entries live until evicted (Dapr: a TTL ≤ 0 never expires).
     ttl: Option<Duration>,
     memory: MemoryCache,
     shared: Option<Arc<RedisStore>>,
-    stats: Arc<CacheStats>,
-    flights: Flights<CacheKey, Flight>,
+    pub(crate) stats: Arc<CacheStats>,
 }
 
 impl CacheStage {
@@ -49,24 +56,27 @@ impl CacheStage {
         caches: &Caches,
         shared: Option<Arc<RedisStore>>,
     ) -> CacheStage {
-        CacheStage {
-            next,
+        let tier = Tier {
             component: component.to_string(),
-            model: model.map(str::to_string),
             ttl: Some(ttl).filter(|t| !t.is_zero()),
             memory: caches.memory.clone(),
             shared,
             stats: caches.stats.clone(),
-            flights: Flights::default(),
+        };
+        CacheStage {
+            next,
+            model: model.map(str::to_string),
+            tier: Arc::new(tier),
+            flights: Arc::default(),
         }
     }
 
-    fn key(&self, call: &Call) -> CacheKey {
-        CacheKey::of(&self.component, self.model.as_deref(), &call.chat)
+    pub(crate) fn key(&self, call: &Call) -> CacheKey {
+        CacheKey::of(&self.tier.component, self.model.as_deref(), &call.chat)
     }
 
     async fn bypass(&self, call: Call) -> Result<Reply, ProviderError> {
-        self.stats.bypass();
+        self.tier.stats.bypass();
         let reply = self.next.call(call).await?;
         Ok(Reply { chat: reply.chat, cache: Some(CacheStatus::Bypass) })
     }
@@ -74,45 +84,59 @@ impl CacheStage {
     async fn refresh(&self, call: Call) -> Result<Reply, ProviderError> {
         let key = self.key(&call);
         let chat = self.next.call(call).await?.chat;
-        let status = self.store(key, &chat, CacheStatus::Miss).await;
-        self.count(status, &chat);
+        let status = self.tier.store(key, &chat, CacheStatus::Miss).await;
+        self.tier.count(status, &chat);
         Ok(Reply { chat, cache: Some(status) })
     }
 
     async fn lookup(&self, call: Call) -> Result<Reply, ProviderError> {
         let key = self.key(&call);
-        if let Some(entry) = self.memory.get(&key).await {
-            self.count(CacheStatus::Hit, &entry.chat);
-            return Ok(Reply { chat: entry.chat.clone(), cache: Some(CacheStatus::Hit) });
+        if let Some(chat) = self.tier.memory_hit(&key).await {
+            return Ok(Reply { chat, cache: Some(CacheStatus::Hit) });
         }
         let fetched = match self.flights.run(key, || self.fill(key, call)).await {
             Outcome::Led(f) => f?,
-            Outcome::Joined(f) => {
-                let f = f?;
-                self.stats.coalesced(tokens(&f.chat));
-                f
-            }
+            Outcome::Joined(f) => self.tier.joined(f)?,
         };
         Ok(Reply { chat: fetched.chat, cache: Some(fetched.status) })
     }
 
     /// The leader's work: memory again (a flight may just have landed), Redis, upstream.
     async fn fill(&self, key: CacheKey, call: Call) -> Flight {
-        if let Some(entry) = self.memory.get(&key).await {
-            self.count(CacheStatus::Hit, &entry.chat);
-            return Ok(Fetched { chat: entry.chat.clone(), status: CacheStatus::Hit });
-        }
-        let mut status = CacheStatus::Miss;
-        if let Some(store) = &self.shared {
-            match self.read_store(store, key).await {
-                Ok(chat) => return Ok(Fetched { chat, status: CacheStatus::Hit }),
-                Err(s) => status = s,
-            }
-        }
+        let status = match self.tier.stored(key).await {
+            Ok(fetched) => return Ok(fetched),
+            Err(status) => status,
+        };
         let chat = self.next.call(call).await?.chat;
-        let status = self.store(key, &chat, status).await;
-        self.count(status, &chat);
+        let status = self.tier.store(key, &chat, status).await;
+        self.tier.count(status, &chat);
         Ok(Fetched { chat, status })
+    }
+}
+
+impl Tier {
+    /// A memory hit, counted.
+    pub(crate) async fn memory_hit(&self, key: &CacheKey) -> Option<ChatResponse> {
+        let entry = self.memory.get(key).await?;
+        self.count(CacheStatus::Hit, &entry.chat);
+        Some(entry.chat.clone())
+    }
+
+    /// A joined flight's value, counted as coalesced.
+    pub(crate) fn joined(&self, flight: Flight) -> Flight {
+        let fetched = flight?;
+        self.stats.coalesced(tokens(&fetched.chat));
+        Ok(fetched)
+    }
+
+    /// A flight leader's look-up: memory, then Redis; else the status a fresh answer gets.
+    pub(crate) async fn stored(&self, key: CacheKey) -> Result<Fetched, CacheStatus> {
+        if let Some(chat) = self.memory_hit(&key).await {
+            return Ok(Fetched { chat, status: CacheStatus::Hit });
+        }
+        let Some(store) = &self.shared else { return Err(CacheStatus::Miss) };
+        let chat = self.read_store(store, key).await?;
+        Ok(Fetched { chat, status: CacheStatus::Hit })
     }
 
     /// A Redis hit (copied into memory for the time it has left), or the status to report.
@@ -140,7 +164,12 @@ impl CacheStage {
 
     /// Stores a fresh answer in memory and, when configured, in Redis. Returns `Bypass` when
     /// the shared store could not be written, `status` otherwise.
-    async fn store(&self, key: CacheKey, chat: &ChatResponse, status: CacheStatus) -> CacheStatus {
+    pub(crate) async fn store(
+        &self,
+        key: CacheKey,
+        chat: &ChatResponse,
+        status: CacheStatus,
+    ) -> CacheStatus {
         self.memory.insert(key, chat.clone(), self.ttl).await;
         let Some(store) = &self.shared else { return status };
         let expires = self.ttl.map(|t| now_ms().saturating_add(t.as_millis() as u64));
@@ -149,7 +178,7 @@ impl CacheStage {
         if stored { status } else { CacheStatus::Bypass }
     }
 
-    fn count(&self, status: CacheStatus, chat: &ChatResponse) {
+    pub(crate) fn count(&self, status: CacheStatus, chat: &ChatResponse) {
         match status {
             CacheStatus::Hit => self.stats.hit(tokens(chat)),
             CacheStatus::Miss => self.stats.miss(),
@@ -175,6 +204,10 @@ impl Stage for CacheStage {
             CacheMode::Refresh => self.refresh(call).await,
             CacheMode::Bypass => self.bypass(call).await,
         }
+    }
+
+    async fn stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+        self.stream_call(call).await
     }
 }
 
@@ -203,6 +236,10 @@ mod tests {
                 chat: ChatResponse { choices: vec![choice], usage: Some(usage), model: None },
                 cache: None,
             })
+        }
+
+        async fn stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+            self.call(call).await.map(StreamReply::replay)
         }
     }
 

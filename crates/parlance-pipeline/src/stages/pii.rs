@@ -14,7 +14,8 @@ use async_trait::async_trait;
 use parlance_core::{ChatResponse, Part, ProviderError};
 use parlance_pii::{EntityCounts, Scrubber, Vault};
 
-use crate::stage::{Call, DynStage, Reply, Stage};
+use super::pii_stream::{Outputs, rewritten};
+use crate::stage::{Call, DynStage, Reply, Stage, StreamReply};
 use crate::telemetry::Telemetry;
 
 /// How input placeholders are written.
@@ -126,6 +127,26 @@ impl Stage for PiiStage {
             let found = self.scrub_outputs(&mut reply.chat);
             self.telemetry.pii(&found);
         }
+        Ok(reply)
+    }
+
+    /// Inputs as for a plain call; outputs restored and scrubbed on the fly
+    /// ([`super::pii_stream`]).
+    async fn stream(&self, mut call: Call) -> Result<StreamReply, ProviderError> {
+        let mut vault = Vault::default();
+        let found = self.scrub_inputs(&mut call, &mut vault);
+        self.telemetry.pii(&found);
+        let scrub_output = call.scrub_output;
+        let mut reply = self.next.stream(call).await?;
+        if vault.is_empty() && !scrub_output {
+            return Ok(reply);
+        }
+        let outputs = Outputs {
+            vault: (!vault.is_empty()).then(|| Arc::new(vault)),
+            scrubber: scrub_output.then_some(self.scrubber),
+            telemetry: self.telemetry.clone(),
+        };
+        reply.deltas = rewritten(reply.deltas, outputs);
         Ok(reply)
     }
 }

@@ -12,6 +12,7 @@
 //! 5xx, malformed replies): errors the upstream cannot fix by being healthier (400, 401, …)
 //! count as successes, so one client's bad requests do not open the breaker for everyone.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -19,11 +20,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parlance_core::{FailureKind, ProviderError};
 
+use super::resiliency_stream::settled;
+
 use crate::resiliency::OutboundPolicy;
 use crate::resiliency::backoff::{Jitter, RetryPolicy};
 use crate::resiliency::breaker::Breaker;
 use crate::resiliency::stats::{ResiliencyStats, Shared};
-use crate::stage::{Call, DynStage, Reply, Stage};
+use crate::stage::{Call, DynStage, Reply, Stage, StreamReply};
 
 /// Runs a component's resiliency policy around the next stage.
 pub struct ResiliencyStage {
@@ -64,12 +67,42 @@ impl ResiliencyStage {
         result
     }
 
-    async fn timed(&self, mut call: Call) -> Result<Reply, ProviderError> {
-        let Some(limit) = self.timeout else { return self.next.call(call).await };
+    /// One streamed attempt: breaker, then the timed wait for the first delta; the breaker
+    /// hears the outcome when the stream ends.
+    async fn attempt_stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+        let permit = self.shared.breaker.as_ref().map(Breaker::acquire).transpose()?;
+        let result = self.timed_with(call, |c| self.next.stream(c)).await;
+        match (permit, result) {
+            (None, result) => result,
+            (Some(permit), Err(e)) => {
+                permit.record(!e.retryable);
+                Err(e)
+            }
+            (Some(permit), Ok(mut reply)) => {
+                reply.deltas = settled(reply.deltas, self.shared.clone(), permit.defer());
+                Ok(reply)
+            }
+        }
+    }
+
+    async fn timed(&self, call: Call) -> Result<Reply, ProviderError> {
+        self.timed_with(call, |c| self.next.call(c)).await
+    }
+
+    /// Runs `work` under the policy's timeout (for a stream: the time to its first delta).
+    async fn timed_with<T, Fut>(
+        &self,
+        mut call: Call,
+        work: impl FnOnce(Call) -> Fut,
+    ) -> Result<T, ProviderError>
+    where
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let Some(limit) = self.timeout else { return work(call).await };
         // The policy's timeout replaces the provider's default bound (Dapr sets its client
         // timeout to 0 for the same reason); the extra second lets this timer fire first.
         call.ctx.attempt_timeout = Some(limit + Duration::from_secs(1));
-        match tokio::time::timeout(limit, self.next.call(call)).await {
+        match tokio::time::timeout(limit, work(call)).await {
             Ok(result) => result,
             Err(_) => {
                 Err(ProviderError::transient(FailureKind::Timeout, "context deadline exceeded"))
@@ -78,10 +111,18 @@ impl ResiliencyStage {
     }
 
     /// Attempts until success, a non-retryable error, or the retries run out.
-    async fn with_retries(&self, retry: &RetryPolicy, call: Call) -> Result<Reply, ProviderError> {
+    async fn with_retries<T, Fut>(
+        &self,
+        retry: &RetryPolicy,
+        call: Call,
+        attempt: impl Fn(Call) -> Fut,
+    ) -> Result<T, ProviderError>
+    where
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
         let mut backoff = retry.start();
         loop {
-            let err = match self.attempt(call.clone()).await {
+            let err = match attempt(call.clone()).await {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
             };
@@ -101,8 +142,17 @@ impl ResiliencyStage {
 impl Stage for ResiliencyStage {
     async fn call(&self, call: Call) -> Result<Reply, ProviderError> {
         match &self.retry {
-            Some(retry) => self.with_retries(retry, call).await,
+            Some(retry) => self.with_retries(retry, call, |c| self.attempt(c)).await,
             None => self.attempt(call).await,
+        }
+    }
+
+    /// Retries, the breaker and the timeout act until the first delta is in hand, never
+    /// after: a failure later in the stream reaches the client as it is.
+    async fn stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+        match &self.retry {
+            Some(retry) => self.with_retries(retry, call, |c| self.attempt_stream(c)).await,
+            None => self.attempt_stream(call).await,
         }
     }
 }
@@ -154,6 +204,10 @@ mod tests {
                 Step::Fail(e) => Err(e),
                 Step::Hang => std::future::pending().await,
             }
+        }
+
+        async fn stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+            self.call(call).await.map(StreamReply::replay)
         }
     }
 
