@@ -7,6 +7,7 @@
 //! | `/openai/deployments/{d}/chat/completions?api-version=…` | Azure OpenAI | `api-key` |
 //! | `…/messages` | Anthropic Messages | `x-api-key` + `anthropic-version` |
 //! | `/model/{modelId}/converse` | Bedrock Converse | SigV4-shaped `Authorization` + `x-amz-date` |
+//! | `/model/{modelId}/converse-stream` | Bedrock ConverseStream | as Converse |
 //!
 //! Each protocol validates requests as the real API does and answers in its exact error shape.
 //! Valid requests get deterministic replies: `"echo: " + <last message text>`, a tool call when
@@ -14,10 +15,45 @@
 //! truncation at `max_tokens`, word-count usage, and simulated prompt caching (rules in
 //! `reply.rs` and `cache.rs`).
 //!
+//! ## Streams
+//! `"stream": true` (OpenAI, Anthropic) or the `converse-stream` path (Bedrock) answers the
+//! same reply as a stream, cut from the finished reply so that the assembled stream equals the
+//! plain answer: OpenAI `data:` chunks then `data: [DONE]` (usage in a last `choices: []`
+//! chunk only with `stream_options.include_usage`); Anthropic's named events; Bedrock's binary
+//! event stream. Text is cut into word-ish pieces, tool arguments into fragments; the exact
+//! event order of each protocol is in its `stream.rs`. Stream fields are validated as the real
+//! APIs do; failures before the stream (validation, auth, `status=…`) are plain JSON errors.
+//! The `x-fake-flavour` header picks an OpenAI-compatible flavour: `deepseek`
+//! (`reasoning_content` deltas, `: keep-alive` comments) or `ollama` (whole tool calls in one
+//! delta). Bodies are written one event at a time: [`RecordedRequest::stream`] (also
+//! [`FakeUpstream::stream_stats`]) counts, live, the events handed to the HTTP layer and says
+//! whether the client went away first ([`StreamStats`]).
+//!
+//! ## Faults
 //! Every request is recorded ([`FakeUpstream::requests`]). A fault is picked per request from,
 //! in order: the scripted queue ([`FakeUpstream::push_fault`]), the `x-fake-fault` header, a
-//! model named `fault:<spec>`, the default fault. Specs: `status=500`,
-//! `status=429,retry-after=2`, `delay=200ms`, `malformed`, `slow-body=50ms`, `drop`, `hang`.
+//! model named `fault:<spec>`, the default fault. "After N" counts events already written
+//! (keep-alives excluded); a stream with N events or fewer ends normally.
+//!
+//! | spec | plain answer | stream |
+//! | --- | --- | --- |
+//! | `status=500`, `status=429,retry-after=2` | error in the protocol's shape | the same (before any event) |
+//! | `delay=200ms` | wait, then answer | wait, then stream |
+//! | `malformed` | 200 with half the JSON body | as `stream-malformed-after=0` |
+//! | `slow-body=50ms` | body in 8 slow pieces | every event 50 ms late |
+//! | `drop`, `hang` | close at once, never answer | the same (before the headers) |
+//! | `stream-error-after=N[,kind=T]` | ignored | N events, then the error event, body ends |
+//! | `stream-drop-after=N` | ignored | N events, then the TCP connection closes |
+//! | `stream-stall-after=N[,keepalive=1s]` | ignored | N events, then silence (or keep-alives) |
+//! | `stream-malformed-after=N` | ignored | N events, then one unparseable event, body ends |
+//! | `stream-bad-crc-after=N` | ignored | Bedrock: N frames, then a frame with a bad message CRC; SSE: as malformed |
+//! | `pace=64x20ms` | ignored | text of exactly 64 words, 64 content deltas 20 ms apart |
+//!
+//! Mid-stream errors: OpenAI `data: {"error":{…,"type":"server_error"}}` (no `[DONE]`),
+//! Anthropic `event: error` with `overloaded_error`, Bedrock an exception frame
+//! (`:message-type: exception`, `:exception-type: modelStreamErrorException`); `kind=` sets the
+//! type. Keep-alives during a stall: `: keep-alive` (OpenAI family), `ping` (Anthropic), none
+//! (Bedrock).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -1,12 +1,14 @@
 //! `parlance-fake`: serves the fake LLM upstreams on 127.0.0.1 until SIGINT/SIGTERM.
 //!
 //! Prints `listening on http://127.0.0.1:PORT` (one line, flushed) once it accepts requests.
+//! Streaming requests are served as by the library; `--fault pace=64x20ms` makes every stream
+//! the benchmark's paced one (a request's own `x-fake-fault` header still wins).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use parlance_fake::{FakeOptions, FakeUpstream};
+use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 
 /// Fake OpenAI / Anthropic / Bedrock Converse upstream for tests and benchmarks.
 #[derive(Debug, Parser)]
@@ -21,6 +23,9 @@ struct Cli {
     /// Fixed-reply benchmark mode: minimal validation, precomputed replies, no recording.
     #[arg(long)]
     fixed: bool,
+    /// Default fault for requests that name none (the fault grammar, e.g. `pace=64x20ms`).
+    #[arg(long)]
+    fault: Option<Fault>,
 }
 
 fn main() -> ExitCode {
@@ -43,6 +48,9 @@ async fn run(cli: Cli) -> std::io::Result<()> {
         port: cli.port,
     };
     let fake = FakeUpstream::start(opts).await?;
+    if let Some(fault) = cli.fault {
+        fake.set_default_fault(Some(fault));
+    }
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on {}", fake.url())?;
     out.flush()?;
