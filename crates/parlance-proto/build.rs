@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-const PROTOS: [&str; 3] = [
+const PROTOS: [&str; 4] = [
     "proto/dapr/proto/runtime/v1/ai.proto",
     "proto/dapr/proto/runtime/v1/metadata.proto",
+    "proto/dapr/proto/runtime/v1/parlance_stream.proto",
     "proto/dapr/proto/runtime/v1/dapr.proto",
 ];
 

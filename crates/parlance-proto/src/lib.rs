@@ -1,6 +1,7 @@
 //! The Dapr runtime API as parlance serves it, generated from `proto/` by `build.rs`:
-//! the conversation messages (`ai.proto`), `GetMetadata` (`metadata.proto`) and the `Dapr`
-//! service with its tonic server and client (`dapr.proto`). Nothing here is written by hand.
+//! the conversation messages (`ai.proto`), `GetMetadata` (`metadata.proto`), parlance's
+//! streaming messages (`parlance_stream.proto`) and the `Dapr` service with its tonic server and
+//! client (`dapr.proto`). Nothing here is written by hand.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 /// Package `dapr.proto.runtime.v1`.

@@ -56,7 +56,8 @@ fn tool_call(t: ToolCall) -> pb::ConversationToolCalls {
     pb::ConversationToolCalls { id: t.id, tool_types: Some(ToolTypes::Function(function)) }
 }
 
-fn usage(u: &Usage) -> pb::ConversationResultAlpha2CompletionUsage {
+/// Dapr's usage message.
+pub(crate) fn usage(u: &Usage) -> pb::ConversationResultAlpha2CompletionUsage {
     let completion_tokens_details = u.completion_details.as_ref().map(|d| {
         pb::ConversationResultAlpha2CompletionUsageCompletionTokensDetails {
             accepted_prediction_tokens: d.accepted_prediction_tokens,

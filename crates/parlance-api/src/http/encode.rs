@@ -180,9 +180,10 @@ struct FunctionOut<'a> {
     arguments: &'a str,
 }
 
+/// Dapr's usage object, borrowed (shared with the stream's `complete` event).
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
-struct UsageOut<'a> {
+pub(crate) struct UsageOut<'a> {
     #[serde(skip_serializing_if = "is_zero", serialize_with = "as_text")]
     completion_tokens: u64,
     #[serde(skip_serializing_if = "is_zero", serialize_with = "as_text")]
@@ -196,7 +197,8 @@ struct UsageOut<'a> {
 }
 
 impl<'a> UsageOut<'a> {
-    fn new(u: &'a Usage) -> UsageOut<'a> {
+    /// A view of `u`.
+    pub(crate) fn new(u: &'a Usage) -> UsageOut<'a> {
         UsageOut {
             completion_tokens: u.completion_tokens,
             prompt_tokens: u.prompt_tokens,
@@ -253,12 +255,12 @@ impl<T: std::fmt::Display> Serialize for Text<T> {
     }
 }
 
-fn as_text<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn as_text<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
 /// protojson omits zero values.
-fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+pub(crate) fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 

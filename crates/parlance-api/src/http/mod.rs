@@ -7,6 +7,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 mod sidecar_routes;
+pub mod sse;
 
 use axum::Router;
 use axum::body::Body;
@@ -85,8 +86,13 @@ async fn converse(
         ApiVersion::Alpha1 => std::mem::take(&mut req.parameters),
         ApiVersion::Alpha2 => Default::default(),
     };
-    let _permit = s.admit()?;
+    let permit = s.admit()?;
+    if api == ApiVersion::Alpha2 && sse::wants_stream(headers.get(header::ACCEPT)) {
+        let stream = s.service.converse_stream(&name, req, options(api, &headers)).await?;
+        return Ok(sse::response(stream, permit));
+    }
     let done = s.service.converse(&name, req, options(api, &headers)).await?;
+    drop(permit); // not held while the reply is encoded
     let mut resp = match api {
         ApiVersion::Alpha1 => json_response(
             StatusCode::OK,
