@@ -63,18 +63,11 @@ pub trait Provider: Send + Sync + 'static {
     /// status is a success), then the deltas as they arrive. Assembled, the deltas equal what
     /// [`Provider::converse`] returns for the same upstream answer. The stream owns what it
     /// needs; dropping it cancels the upstream call. No retries here either.
-    // TEMPORARY default while the providers gain their native streams; removed (so the
-    // compiler lists every provider) once they have.
     async fn converse_stream(
         &self,
-        _request: &ChatRequest,
-        _ctx: &CallContext,
-    ) -> Result<DeltaStream, ProviderError> {
-        Err(ProviderError::permanent(
-            crate::error::FailureKind::Internal,
-            "this provider does not stream yet",
-        ))
-    }
+        request: &ChatRequest,
+        ctx: &CallContext,
+    ) -> Result<DeltaStream, ProviderError>;
 
     /// The resolved model name reported in responses (`None` for echo).
     fn model(&self) -> Option<&str>;

@@ -2,11 +2,14 @@
 //!
 //! It answers with the texts it was sent, offers one tool call per tool (arguments: the sorted
 //! property names of the tool's schema), replays history tool calls, and counts words as usage.
+//! Streamed, the same reply comes word by word: one text delta per word with the whitespace
+//! after it (text before the first word is a delta of its own), so the join is the plain
+//! content byte for byte; then each tool call whole, the finish, and the usage.
 
 use async_trait::async_trait;
 use parlance_core::{
-    CallContext, ChatRequest, ChatResponse, Choice, FailureKind, Part, Provider, ProviderError,
-    ToolCall, ToolDef, Usage,
+    CallContext, ChatRequest, ChatResponse, Choice, Delta, DeltaStream, FailureKind, Part,
+    Provider, ProviderError, ToolCall, ToolCallDelta, ToolDef, Usage,
 };
 use serde_json::Value;
 
@@ -22,6 +25,14 @@ impl Provider for Echo {
         _ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
         echo(request)
+    }
+
+    async fn converse_stream(
+        &self,
+        request: &ChatRequest,
+        _ctx: &CallContext,
+    ) -> Result<DeltaStream, ProviderError> {
+        Ok(parlance_core::replay(stream_deltas(echo(request)?)))
     }
 
     fn model(&self) -> Option<&str> {
@@ -54,6 +65,49 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         ..Usage::default()
     };
     Ok(ChatResponse { choices: vec![choice], usage: Some(usage), model: None })
+}
+
+/// The echo reply as a stream: per choice, a text delta per word (with the whitespace after
+/// it), each tool call in one fragment, the finish; then the usage.
+pub fn stream_deltas(reply: ChatResponse) -> Vec<Delta> {
+    let mut out = Vec::new();
+    for (i, c) in reply.choices.into_iter().enumerate() {
+        let choice = i as u32;
+        out.extend(words(&c.content).map(|w| Delta::Text { choice, text: w.to_string() }));
+        for (index, call) in c.tool_calls.into_iter().enumerate() {
+            out.push(Delta::ToolCall(ToolCallDelta {
+                choice,
+                index: index as u32,
+                id: call.id,
+                name: Some(call.name),
+                arguments: call.arguments,
+            }));
+        }
+        out.push(Delta::Finish { choice, reason: c.finish_reason });
+    }
+    out.extend(reply.usage.map(Delta::Usage));
+    out
+}
+
+/// `text` cut after each run of whitespace that follows a word: `"a b\nc"` → `"a "`, `"b\n"`,
+/// `"c"`. Leading whitespace is a piece of its own.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let lead = rest.len() - rest.trim_start().len();
+        let end = if lead > 0 {
+            lead
+        } else {
+            let word = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            word + (rest[word..].len() - rest[word..].trim_start().len())
+        };
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
 }
 
 /// One tool call per tool: id = position, arguments = sorted property names joined by `,`.
@@ -156,6 +210,48 @@ mod tests {
             "hello echo\nTool Response for tool ID 'myid' with name 'myfunc': Dapr"
         );
         assert!(resp.choices[0].tool_calls.is_empty());
+    }
+
+    #[test]
+    fn streams_word_by_word_and_assembles_to_the_plain_reply() {
+        let texts = ["  lead  and trail\n", "first message\nsecond\t\tmessage", "", "one"];
+        for text in texts {
+            let req = ChatRequest {
+                messages: vec![ChatMessage::text(Role::User, text)],
+                tools: vec![tool("f", json!({"properties": {"b": {}, "a": {}}}))],
+                ..ChatRequest::default()
+            };
+            let plain = echo(&req).unwrap();
+            let deltas = stream_deltas(plain.clone());
+            let mut a = parlance_core::Assembler::default();
+            deltas.iter().for_each(|d| a.push(d));
+            assert_eq!(a.finish(None), plain, "{text:?}");
+        }
+        let pieces: Vec<&str> = words("  a b\n\nc ").collect();
+        assert_eq!(pieces, ["  ", "a ", "b\n\n", "c "]);
+    }
+
+    #[tokio::test]
+    async fn the_provider_streams() {
+        use futures::StreamExt;
+        let req = ChatRequest {
+            messages: vec![ChatMessage::text(Role::User, "hello echo")],
+            ..ChatRequest::default()
+        };
+        let got: Vec<Delta> = Echo
+            .converse_stream(&req, &CallContext::default())
+            .await
+            .unwrap()
+            .map(|d| d.unwrap())
+            .collect()
+            .await;
+        assert_eq!(
+            got[..2],
+            [
+                Delta::Text { choice: 0, text: "hello ".into() },
+                Delta::Text { choice: 0, text: "echo".into() },
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use parlance_core::ProviderError;
 
-use super::wire::ErrorBody;
+use super::wire::{ErrorBody, ErrorDetail};
 use crate::upstream::short_reason;
 
 /// Maps a non-2xx reply.
@@ -28,13 +28,33 @@ pub fn from_status(
 /// `type: message` from an Anthropic error body, else the body as text.
 fn detail(body: &[u8]) -> String {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => [b.error.kind, b.error.message]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(": "),
+        Ok(b) => detail_text(&b.error),
         Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+fn detail_text(e: &ErrorDetail) -> String {
+    [e.kind.as_deref(), e.message.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// The error types that, as a status, are a 429, a 5xx or 529: worth retrying.
+const TRANSIENT: [&str; 4] = ["overloaded_error", "api_error", "rate_limit_error", "timeout_error"];
+
+/// An `error` event in a stream that had begun with a 200 (`overloaded_error` and the like
+/// are retryable, as their statuses are).
+pub fn from_stream_error(e: &ErrorDetail, key: &str) -> ProviderError {
+    let retryable = e.kind.as_deref().is_some_and(|k| TRANSIENT.contains(&k));
+    let message = format!("upstream stream failed: {}", short_reason(&detail_text(e), &[key]));
+    let kind = parlance_core::FailureKind::UpstreamStatus;
+    if retryable {
+        ProviderError::transient(kind, message)
+    } else {
+        ProviderError::permanent(kind, message)
     }
 }
 

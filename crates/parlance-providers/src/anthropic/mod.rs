@@ -4,18 +4,23 @@
 pub mod config;
 mod convert;
 mod error;
+mod stream;
 mod wire;
 
 use async_trait::async_trait;
-use parlance_core::{CallContext, ChatRequest, ChatResponse, Provider, ProviderError};
+use parlance_core::{CallContext, ChatRequest, ChatResponse, DeltaStream, Provider, ProviderError};
 
 pub use config::{AnthropicConfig, ApiType};
 pub use convert::OPENING_TURN;
 
+use crate::streaming::{self, Opened, Sse};
 use crate::upstream::{self, Target};
 
 /// The beta that enables the one-hour prompt cache (`cache_control.ttl: "1h"`).
 const LONG_CACHE_BETA: &str = "extended-cache-ttl-2025-04-11";
+
+/// `Accept: text/event-stream`, sent with streamed calls.
+const EVENT_STREAM: http::HeaderValue = http::HeaderValue::from_static("text/event-stream");
 
 /// A configured `conversation.anthropic` component.
 pub struct AnthropicProvider {
@@ -34,6 +39,12 @@ impl AnthropicProvider {
     /// transport).
     pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
         upstream::to_json(&convert::to_wire(&self.cfg, request)?)
+    }
+
+    /// The streamed call's request body: the plain one with `"stream": true`.
+    pub fn stream_request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
+        let wire = convert::to_wire(&self.cfg, request)?;
+        upstream::to_json(&wire::MessagesRequest { stream: true, ..wire })
     }
 
     /// A successful reply's body, mapped to the domain reply (`request` says which tool a
@@ -89,6 +100,27 @@ impl Provider for AnthropicProvider {
             return Err(error::from_status(status, &bytes, retry_after, &self.cfg.key));
         }
         self.parse_reply(request, &bytes)
+    }
+
+    async fn converse_stream(
+        &self,
+        request: &ChatRequest,
+        ctx: &CallContext,
+    ) -> Result<DeltaStream, ProviderError> {
+        let body = self.stream_request_body(request)?;
+        let long_cache = convert::wants_long_cache(request);
+        let limit = ctx.attempt_timeout_or(self.cfg.timeout);
+        let rb = self.request(body, long_cache, ctx).header(http::header::ACCEPT, EVENT_STREAM);
+        match streaming::open(rb, limit).await? {
+            Opened::Streaming(response) => {
+                let events = stream::Events::new(request, &self.cfg.key);
+                Ok(streaming::deltas(response, Sse::new(events)))
+            }
+            Opened::Failed { status, headers, body } => {
+                let retry_after = upstream::retry_after(headers.get(http::header::RETRY_AFTER));
+                Err(error::from_status(status, &body, retry_after, &self.cfg.key))
+            }
+        }
     }
 
     fn model(&self) -> Option<&str> {

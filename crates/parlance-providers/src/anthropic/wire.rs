@@ -145,6 +145,93 @@ pub struct WireUsage {
     pub cache_read_input_tokens: Option<u64>,
 }
 
+/// One event of a streamed reply (its `type`; the SSE event name says the same).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// The message, with empty content and the input and cache usage.
+    MessageStart { message: StreamMessage },
+    /// A content block begins.
+    ContentBlockStart { index: u32, content_block: StartBlock },
+    /// A piece of a content block.
+    ContentBlockDelta { index: u32, delta: BlockDelta },
+    /// A content block is complete.
+    ContentBlockStop { index: u32 },
+    /// The stop reason and the (cumulative) usage.
+    MessageDelta {
+        delta: MessageDeltaBody,
+        #[serde(default)]
+        usage: Option<StreamUsage>,
+    },
+    /// The end of the stream.
+    MessageStop {},
+    /// A keep-alive.
+    Ping {},
+    /// A failure after the 200.
+    Error { error: ErrorDetail },
+    /// An event this version does not know (new event types are allowed by the API).
+    #[serde(other)]
+    Other,
+}
+
+/// `message_start.message`.
+#[derive(Debug, Deserialize)]
+pub struct StreamMessage {
+    #[serde(default)]
+    pub usage: Option<StreamUsage>,
+}
+
+/// `content_block_start.content_block`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StartBlock {
+    /// A text block (its text is normally empty here).
+    Text {
+        #[serde(default)]
+        text: String,
+    },
+    /// A tool call; its input follows as `input_json_delta`s.
+    ToolUse { id: String, name: String },
+    /// Thinking, server tools and anything newer: skipped, as the plain reply skips them.
+    #[serde(other)]
+    Other,
+}
+
+/// `content_block_delta.delta`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BlockDelta {
+    /// Text to append.
+    TextDelta { text: String },
+    /// A fragment of a tool call's input JSON.
+    InputJsonDelta { partial_json: String },
+    /// Thinking, signatures, citations: skipped.
+    #[serde(other)]
+    Other,
+}
+
+/// `message_delta.delta`.
+#[derive(Debug, Deserialize)]
+pub struct MessageDeltaBody {
+    #[serde(default)]
+    pub stop_reason: Option<String>,
+}
+
+/// Usage as the stream reports it: `message_start` has the input side, `message_delta` the
+/// cumulative output (and, in newer versions, the input side again); a field given later
+/// replaces the earlier one.
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+pub struct StreamUsage {
+    #[serde(default)]
+    pub input_tokens: Option<u64>,
+    #[serde(default)]
+    pub output_tokens: Option<u64>,
+    #[serde(default)]
+    pub cache_creation_input_tokens: Option<u64>,
+    #[serde(default)]
+    pub cache_read_input_tokens: Option<u64>,
+}
+
 /// An error body: `{"type":"error","error":{"type","message"}}`.
 #[derive(Debug, Deserialize)]
 pub struct ErrorBody {

@@ -41,6 +41,32 @@ pub fn from_status(
     e
 }
 
+/// Exception frames whose kind (matched without case: streams spell them lowerCamel) is
+/// worth retrying: the plain path's, and a model stream that failed mid-way.
+const STREAM_RETRYABLE: [&str; 5] = [
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "ModelNotReadyException",
+    "InternalServerException",
+    "ModelStreamErrorException",
+];
+
+/// An exception frame (`:exception-type` `kind`, JSON `payload`) in a stream that had begun
+/// with a 200.
+pub fn from_stream_exception(kind: &str, payload: &[u8], secrets: &[&str]) -> ProviderError {
+    let kind = kind.trim();
+    let known = (!kind.is_empty()).then_some(kind);
+    let reason = short_reason(&detail(known, payload), secrets);
+    let message = format!("upstream stream failed: {reason}");
+    let retryable = STREAM_RETRYABLE.iter().any(|k| k.eq_ignore_ascii_case(kind));
+    let failure = parlance_core::FailureKind::UpstreamStatus;
+    if retryable {
+        ProviderError::transient(failure, message)
+    } else {
+        ProviderError::permanent(failure, message)
+    }
+}
+
 /// `ThrottlingException:http://internal…` → `ThrottlingException`.
 fn exception_name(header: &str) -> &str {
     header.split(':').next().unwrap_or_default().trim()

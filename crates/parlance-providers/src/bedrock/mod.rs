@@ -1,11 +1,13 @@
 //! AWS Bedrock Runtime Converse, spoken by `conversation.aws.bedrock`: one request shape for
-//! every model family, `POST {endpoint}/model/{modelId}/converse`, signed with SigV4 (service
-//! `bedrock`) by the official `aws-sigv4` signer.
+//! every model family, `POST {endpoint}/model/{modelId}/converse` (streamed:
+//! `…/converse-stream`, the same body), signed with SigV4 (service `bedrock`, for the path
+//! actually called) by the official `aws-sigv4` signer.
 
 pub mod config;
 mod convert;
 mod credentials;
 mod error;
+mod stream;
 mod wire;
 
 use std::time::SystemTime;
@@ -13,12 +15,19 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
-use parlance_core::{CallContext, ChatRequest, ChatResponse, FailureKind, Provider, ProviderError};
+use parlance_core::{
+    CallContext, ChatRequest, ChatResponse, DeltaStream, FailureKind, Provider, ProviderError,
+};
 
 pub use config::{BedrockConfig, Keys};
 pub use convert::OPENING_TURN;
 
+use crate::streaming::{self, Opened};
 use crate::upstream::{self, Target};
+
+/// `Accept` of a streamed call.
+const EVENT_STREAM: http::HeaderValue =
+    http::HeaderValue::from_static("application/vnd.amazon.eventstream");
 
 /// The SigV4 signing name of Bedrock Runtime.
 const SIGNING_NAME: &str = "bedrock";
@@ -28,6 +37,9 @@ pub struct BedrockProvider {
     cfg: BedrockConfig,
     client: reqwest::Client,
     target: Target,
+    /// `…/converse-stream`, beside the Converse URL.
+    stream_url: String,
+    stream_target: Target,
     /// Resolved once at build time; an error is reported on every call.
     keys: Result<Keys, String>,
 }
@@ -40,7 +52,15 @@ impl BedrockProvider {
         if let Err(e) = &keys {
             tracing::warn!(model = %cfg.model, "bedrock component has no usable credentials: {e}");
         }
-        BedrockProvider { target: Target::new(&cfg.url), cfg, client, keys }
+        let stream_url = format!("{}-stream", cfg.url);
+        BedrockProvider {
+            target: Target::new(&cfg.url),
+            stream_target: Target::new(&stream_url),
+            stream_url,
+            cfg,
+            client,
+            keys,
+        }
     }
 
     /// The Converse request body for `request` (the pure half of a call, before signing and
@@ -68,8 +88,14 @@ impl BedrockProvider {
         })
     }
 
-    /// The SigV4 headers (`authorization`, `x-amz-date`, `x-amz-security-token`) for one body.
-    fn signature(&self, keys: &Keys, body: &[u8]) -> Result<Vec<(String, String)>, ProviderError> {
+    /// The SigV4 headers (`authorization`, `x-amz-date`, `x-amz-security-token`) for one body
+    /// sent to `url`.
+    fn signature(
+        &self,
+        keys: &Keys,
+        url: &str,
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, ProviderError> {
         let internal = |e: &dyn std::fmt::Display| {
             ProviderError::permanent(FailureKind::Internal, format!("SigV4 signing failed: {e}"))
         };
@@ -91,28 +117,22 @@ impl BedrockProvider {
             .map_err(|e| internal(&e))?
             .into();
         let headers = [("content-type", "application/json")];
-        let signable = SignableRequest::new(
-            "POST",
-            &self.cfg.url,
-            headers.into_iter(),
-            SignableBody::Bytes(body),
-        )
-        .map_err(|e| internal(&e))?;
+        let signable =
+            SignableRequest::new("POST", url, headers.into_iter(), SignableBody::Bytes(body))
+                .map_err(|e| internal(&e))?;
         let (instructions, _) = sign(signable, &params).map_err(|e| internal(&e))?.into_parts();
         Ok(instructions.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     fn request(
         &self,
+        target: &Target,
         body: Vec<u8>,
         signed: Vec<(String, String)>,
         ctx: &CallContext,
     ) -> reqwest::RequestBuilder {
-        let mut rb = self
-            .target
-            .post(&self.client)
-            .header(http::header::CONTENT_TYPE, upstream::JSON)
-            .body(body);
+        let mut rb =
+            target.post(&self.client).header(http::header::CONTENT_TYPE, upstream::JSON).body(body);
         for (name, value) in signed {
             rb = rb.header(name, value);
         }
@@ -132,22 +152,46 @@ impl Provider for BedrockProvider {
     ) -> Result<ChatResponse, ProviderError> {
         let keys = self.keys()?;
         let body = self.request_body(request)?;
-        let signed = self.signature(keys, &body)?;
+        let signed = self.signature(keys, &self.cfg.url, &body)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let (status, headers, bytes) =
-            upstream::exchange(self.request(body, signed, ctx), limit, |h| h.clone()).await?;
+        let rb = self.request(&self.target, body, signed, ctx);
+        let (status, headers, bytes) = upstream::exchange(rb, limit, |h| h.clone()).await?;
         if !(200..300).contains(&status) {
-            let kind = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok());
-            let retry_after = upstream::retry_after(headers.get(http::header::RETRY_AFTER));
-            let secrets = [keys.access_key.as_str(), keys.secret_key.as_str()];
-            return Err(error::from_status(status, kind, &bytes, retry_after, &secrets));
+            return Err(failure(keys, status, &headers, &bytes));
         }
         self.parse_reply(request, &bytes)
+    }
+
+    async fn converse_stream(
+        &self,
+        request: &ChatRequest,
+        ctx: &CallContext,
+    ) -> Result<DeltaStream, ProviderError> {
+        let keys = self.keys()?;
+        let body = self.request_body(request)?;
+        let signed = self.signature(keys, &self.stream_url, &body)?;
+        let limit = ctx.attempt_timeout_or(self.cfg.timeout);
+        let rb = self.request(&self.stream_target, body, signed, ctx);
+        match streaming::open(rb.header(http::header::ACCEPT, EVENT_STREAM), limit).await? {
+            Opened::Streaming(response) => {
+                let secrets = [keys.access_key.clone(), keys.secret_key.clone()];
+                Ok(streaming::deltas(response, stream::Frames::new(request, secrets)))
+            }
+            Opened::Failed { status, headers, body } => Err(failure(keys, status, &headers, &body)),
+        }
     }
 
     fn model(&self) -> Option<&str> {
         Some(&self.cfg.model)
     }
+}
+
+/// A non-2xx reply, mapped the same way for plain and streamed calls.
+fn failure(keys: &Keys, status: u16, headers: &http::HeaderMap, body: &[u8]) -> ProviderError {
+    let kind = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok());
+    let retry_after = upstream::retry_after(headers.get(http::header::RETRY_AFTER));
+    let secrets = [keys.access_key.as_str(), keys.secret_key.as_str()];
+    error::from_status(status, kind, body, retry_after, &secrets)
 }
 
 #[cfg(test)]
@@ -180,7 +224,7 @@ mod tests {
     fn signs_for_bedrock_in_the_region() {
         let p = provider(Some("session-tok"));
         let keys = p.keys().unwrap();
-        let signed = p.signature(keys, br#"{"messages":[]}"#).unwrap();
+        let signed = p.signature(keys, &p.cfg.url, br#"{"messages":[]}"#).unwrap();
         let auth = header(&signed, "authorization").unwrap();
         let date = header(&signed, "x-amz-date").unwrap();
         let scope =
@@ -190,8 +234,22 @@ mod tests {
         assert!(!auth.contains("wJalr"));
         assert_eq!(header(&signed, "x-amz-security-token"), Some("session-tok"));
         let unsigned = provider(None);
-        let signed = unsigned.signature(unsigned.keys().unwrap(), b"{}").unwrap();
+        let signed =
+            unsigned.signature(unsigned.keys().unwrap(), &unsigned.cfg.url, b"{}").unwrap();
         assert!(header(&signed, "x-amz-security-token").is_none());
+    }
+
+    #[test]
+    fn streams_go_to_converse_stream_and_are_signed_for_that_path() {
+        let p = provider(None);
+        assert!(p.stream_url.ends_with("/model/amazon.nova-lite-v1%3A0/converse-stream"));
+        let keys = p.keys().unwrap();
+        let plain = p.signature(keys, &p.cfg.url, b"{}").unwrap();
+        let stream = p.signature(keys, &p.stream_url, b"{}").unwrap();
+        let sig = |h: &[(String, String)]| header(h, "authorization").unwrap().to_string();
+        if header(&plain, "x-amz-date") == header(&stream, "x-amz-date") {
+            assert_ne!(sig(&plain), sig(&stream), "the path is part of the signature");
+        }
     }
 
     #[test]

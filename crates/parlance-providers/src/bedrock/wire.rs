@@ -191,6 +191,78 @@ pub struct WireUsage {
     pub cache_write_input_tokens: Option<u64>,
 }
 
+/// `contentBlockStart`: a tool call's id and name (text blocks have no start event).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockStart {
+    pub content_block_index: u32,
+    pub start: StartBody,
+}
+
+/// `contentBlockStart.start`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartBody {
+    #[serde(default)]
+    pub tool_use: Option<ToolUseStart>,
+}
+
+/// `contentBlockStart.start.toolUse`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolUseStart {
+    pub tool_use_id: String,
+    pub name: String,
+}
+
+/// `contentBlockDelta`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockDelta {
+    pub content_block_index: u32,
+    pub delta: DeltaBody,
+}
+
+/// `contentBlockDelta.delta`: text, a fragment of a tool call's input JSON, or something
+/// the plain reply skips too (reasoning).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeltaBody {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub tool_use: Option<ToolUseDelta>,
+}
+
+/// `contentBlockDelta.delta.toolUse`.
+#[derive(Debug, Deserialize)]
+pub struct ToolUseDelta {
+    #[serde(default)]
+    pub input: String,
+}
+
+/// `contentBlockStop`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockStop {
+    pub content_block_index: u32,
+}
+
+/// `messageStop`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageStop {
+    #[serde(default)]
+    pub stop_reason: Option<String>,
+}
+
+/// `metadata`: the usage (and metrics, not read), after `messageStop`.
+#[derive(Debug, Deserialize)]
+pub struct Metadata {
+    #[serde(default)]
+    pub usage: Option<WireUsage>,
+}
+
 /// An error body: `{"message": …}` (the kind travels in `x-amzn-ErrorType`).
 #[derive(Debug, Deserialize)]
 pub struct ErrorBody {

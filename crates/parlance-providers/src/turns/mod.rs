@@ -16,6 +16,7 @@
 
 pub(crate) mod forced_tool;
 pub(crate) mod reply;
+pub(crate) mod stream;
 
 use parlance_core::{ChatMessage, FailureKind, Part, PromptDetails, ProviderError, Role};
 use parlance_core::{ChatRequest, ToolCall, ToolChoice, Usage};

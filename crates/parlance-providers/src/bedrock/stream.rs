@@ -1,0 +1,330 @@
+//! A ConverseStream body (`application/vnd.amazon.eventstream`) → deltas.
+//!
+//! Framing is `aws-smithy-eventstream`'s frame decoder, which checks the prelude CRC and the
+//! message CRC of every frame; a frame that fails either, or is longer than [`MAX_FRAME`],
+//! ends the stream with a retryable malformed reply. Event frames (`:message-type: event`)
+//! map by `:event-type` onto the shared [`BlockStream`] (see `crate::turns::stream`):
+//! `contentBlockStart` (a tool call's id and name), `contentBlockDelta` (`text`, or
+//! `toolUse.input` fragments), `contentBlockStop`, `messageStop` (the finish), then
+//! `metadata` (the usage, summed as the plain path sums it), which ends the stream; a body
+//! that ends after `messageStop` without `metadata` ends cleanly, one that ends before it
+//! is cut short (retryable). `messageStart` and unknown events are skipped. Exception frames
+//! (`:message-type: exception`, `:exception-type`) and error frames (`:error-code`) end the
+//! stream with that error: throttling, internal, service-unavailable and model-stream errors
+//! are retryable.
+
+use std::collections::VecDeque;
+
+use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
+use aws_smithy_types::event_stream::Message;
+use bytes::BytesMut;
+use parlance_core::{ChatRequest, Delta, FailureKind, ProviderError};
+use serde::de::DeserializeOwned;
+
+use super::convert;
+use super::error;
+use super::wire::{BlockDelta, BlockStart, BlockStop, MessageStop, Metadata};
+use crate::streaming::{Decode, malformed};
+use crate::turns::stream::BlockStream;
+
+/// The longest frame accepted (Bedrock's events are a few hundred bytes).
+pub const MAX_FRAME: usize = 1 << 20;
+
+/// The frames of one streamed reply.
+pub(crate) struct Frames {
+    decoder: MessageFrameDecoder,
+    /// Bytes received and not yet decoded.
+    buffer: BytesMut,
+    blocks: BlockStream,
+    /// The credentials' parts, kept out of error messages.
+    secrets: [String; 2],
+    done: bool,
+}
+
+impl Frames {
+    /// A decoder for the reply to `req`.
+    pub(crate) fn new(req: &ChatRequest, secrets: [String; 2]) -> Frames {
+        Frames {
+            decoder: MessageFrameDecoder::new(),
+            buffer: BytesMut::new(),
+            blocks: BlockStream::new(req),
+            secrets,
+            done: false,
+        }
+    }
+
+    fn message(&mut self, m: &Message, out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
+        let secrets = [self.secrets[0].as_str(), self.secrets[1].as_str()];
+        match header(m, ":message-type") {
+            Some("event") => self.event(header(m, ":event-type").unwrap_or_default(), m, out),
+            Some("exception") => {
+                let kind = header(m, ":exception-type").unwrap_or_default();
+                Err(error::from_stream_exception(kind, m.payload(), &secrets))
+            }
+            Some("error") => {
+                let kind = header(m, ":error-code").unwrap_or_default();
+                let text = header(m, ":error-message").unwrap_or_default();
+                Err(error::from_stream_exception(kind, text.as_bytes(), &secrets))
+            }
+            _ => Err(ProviderError::transient(
+                FailureKind::MalformedReply,
+                "upstream event-stream frame without a known :message-type",
+            )),
+        }
+    }
+
+    fn event(
+        &mut self,
+        name: &str,
+        m: &Message,
+        out: &mut VecDeque<Delta>,
+    ) -> Result<(), ProviderError> {
+        match name {
+            "contentBlockStart" => {
+                let e: BlockStart = payload(name, m)?;
+                if let Some(t) = e.start.tool_use {
+                    self.blocks.tool_start(e.content_block_index, t.tool_use_id, t.name, out);
+                }
+            }
+            "contentBlockDelta" => {
+                let e: BlockDelta = payload(name, m)?;
+                if let Some(text) = e.delta.text {
+                    self.blocks.text(text, out);
+                }
+                if let Some(t) = e.delta.tool_use {
+                    self.blocks.tool_input(e.content_block_index, &t.input);
+                }
+            }
+            "contentBlockStop" => {
+                let e: BlockStop = payload(name, m)?;
+                self.blocks.block_stop(e.content_block_index, out)?;
+            }
+            "messageStop" => {
+                let e: MessageStop = payload(name, m)?;
+                self.blocks.stop(e.stop_reason, out)?;
+            }
+            "metadata" => {
+                let e: Metadata = payload(name, m)?;
+                out.extend(e.usage.map(|u| Delta::Usage(convert::usage(u))));
+                self.done = self.blocks.stopped();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Decode for Frames {
+    fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
+        self.buffer.extend_from_slice(bytes);
+        while !self.done {
+            match self.decoder.decode_frame(&mut self.buffer) {
+                Ok(DecodedFrame::Complete(m)) => self.message(&m, out)?,
+                Ok(DecodedFrame::Incomplete) => break,
+                Err(e) => return Err(malformed("event-stream frame", &e)),
+            }
+        }
+        if self.buffer.len() > MAX_FRAME {
+            return Err(ProviderError::transient(
+                FailureKind::MalformedReply,
+                format!("upstream event-stream frame longer than {MAX_FRAME} bytes"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, _out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
+        if self.blocks.stopped() {
+            return Ok(());
+        }
+        Err(ProviderError::transient(
+            FailureKind::MalformedReply,
+            "upstream stream ended before messageStop",
+        ))
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+}
+
+/// A string header's value.
+fn header<'m>(m: &'m Message, name: &str) -> Option<&'m str> {
+    let h = m.headers().iter().find(|h| h.name().as_str() == name)?;
+    h.value().as_string().ok().map(|s| s.as_str())
+}
+
+fn payload<T: DeserializeOwned>(name: &str, m: &Message) -> Result<T, ProviderError> {
+    serde_json::from_slice(m.payload()).map_err(|e| malformed(name, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bedrock::BedrockProvider;
+    use crate::bedrock::config::{BedrockConfig, Credentials, Keys};
+    use crate::sse::splits;
+    use crate::streaming::testing::{assemble, run};
+    use aws_smithy_eventstream::frame::write_message_to;
+    use aws_smithy_types::event_stream::{Header, HeaderValue};
+    use bytes::Bytes;
+    use parlance_core::ResponseFormat;
+    use serde_json::{Value, json};
+
+    const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+
+    fn provider() -> BedrockProvider {
+        let cfg = BedrockConfig {
+            region: "us-east-1".into(),
+            model: MODEL.into(),
+            url: "http://127.0.0.1:9/model/m/converse".into(),
+            credentials: Credentials::Keys(Keys {
+                access_key: "AKIDTEST".into(),
+                secret_key: "secret/test".into(),
+                session_token: None,
+            }),
+            default_max_tokens: None,
+            timeout: std::time::Duration::from_secs(1),
+        };
+        BedrockProvider::new(cfg, reqwest::Client::new())
+    }
+
+    fn frame(headers: &[(&str, &str)], payload: &Value) -> Vec<u8> {
+        let mut m = Message::new(Bytes::from(payload.to_string()));
+        for (k, v) in headers {
+            m = m.add_header(Header::new(k.to_string(), HeaderValue::String(v.to_string().into())));
+        }
+        let mut out = Vec::new();
+        write_message_to(&m, &mut out).unwrap();
+        out
+    }
+
+    fn event(name: &str, payload: Value) -> Vec<u8> {
+        let headers = [
+            (":event-type", name),
+            (":content-type", "application/json"),
+            (":message-type", "event"),
+        ];
+        frame(&headers, &payload)
+    }
+
+    fn decode(req: &ChatRequest, pieces: &[&[u8]]) -> Result<Vec<Delta>, ProviderError> {
+        run(Frames::new(req, ["AKIDTEST".into(), "secret/test".into()]), pieces)
+    }
+
+    /// Text, then a tool call whose input arrives in pieces; reasoning skipped; cache usage.
+    fn tools_stream() -> Vec<u8> {
+        [
+            event("messageStart", json!({"role": "assistant", "p": "abc"})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "hmm"}}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 0})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 1, "delta": {"text": "Check"}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 1, "delta": {"text": "ing."}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 1})),
+            event("contentBlockStart", json!({"contentBlockIndex": 2, "start": {"toolUse": {"toolUseId": "tooluse_kZJ", "name": "get_weather"}}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 2, "delta": {"toolUse": {"input": "{\"city\": "}}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 2, "delta": {"toolUse": {"input": "\"Paris\"}"}}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 2})),
+            event("messageStop", json!({"stopReason": "tool_use"})),
+            event("metadata", json!({"usage": {"inputTokens": 12, "outputTokens": 8, "totalTokens": 170, "cacheReadInputTokens": 100, "cacheWriteInputTokens": 50}, "metrics": {"latencyMs": 300}})),
+        ]
+        .concat()
+    }
+
+    const TOOLS_PLAIN: &str = r#"{"output":{"message":{"role":"assistant","content":[{"reasoningContent":{"reasoningText":{"text":"hmm"}}},{"text":"Checking."},{"toolUse":{"toolUseId":"tooluse_kZJ","name":"get_weather","input":{"city":"Paris"}}}]}},"stopReason":"tool_use","usage":{"inputTokens":12,"outputTokens":8,"totalTokens":170,"cacheReadInputTokens":100,"cacheWriteInputTokens":50},"metrics":{"latencyMs":300}}"#;
+
+    fn same_answer(req: &ChatRequest, stream: &[u8], plain: &str) {
+        let want = provider().parse_reply(req, plain.as_bytes()).unwrap();
+        for pieces in splits::all(stream) {
+            let deltas = decode(req, &pieces).unwrap();
+            assert_eq!(assemble(&deltas, MODEL), want);
+        }
+    }
+
+    #[test]
+    fn text_tool_use_and_cache_usage_at_every_split() {
+        same_answer(&ChatRequest::default(), &tools_stream(), TOOLS_PLAIN);
+    }
+
+    #[test]
+    fn structured_output_streams_as_content() {
+        let req = ChatRequest {
+            response_format: Some(ResponseFormat {
+                name: "response".into(),
+                description: None,
+                strict: false,
+                schema: Default::default(),
+            }),
+            ..ChatRequest::default()
+        };
+        let stream = [
+            event("messageStart", json!({"role": "assistant"})),
+            event("contentBlockStart", json!({"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": "tooluse_x", "name": "response"}}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"toolUse": {"input": "{\"n\": 1}"}}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 0})),
+            event("messageStop", json!({"stopReason": "tool_use"})),
+            event("metadata", json!({"usage": {"inputTokens": 10, "outputTokens": 4, "totalTokens": 14}})),
+        ]
+        .concat();
+        let plain = r#"{"output":{"message":{"role":"assistant","content":[{"toolUse":{"toolUseId":"tooluse_x","name":"response","input":{"n":1}}}]}},"stopReason":"tool_use","usage":{"inputTokens":10,"outputTokens":4,"totalTokens":14}}"#;
+        same_answer(&req, &stream, plain);
+        let c = &assemble(&decode(&req, &[&stream]).unwrap(), MODEL).choices[0];
+        assert_eq!((c.content.as_str(), c.finish_reason.as_str()), (r#"{"n":1}"#, "end_turn"));
+    }
+
+    #[test]
+    fn exception_frames_end_the_stream() {
+        let exception = |kind: &str| {
+            let headers = [
+                (":exception-type", kind),
+                (":content-type", "application/json"),
+                (":message-type", "exception"),
+            ];
+            frame(&headers, &json!({"message": "The model stream failed. key AKIDTEST"}))
+        };
+        let head =
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"text": "a"}}));
+        for (kind, retryable) in [
+            ("modelStreamErrorException", true),
+            ("throttlingException", true),
+            ("internalServerException", true),
+            ("serviceUnavailableException", true),
+            ("validationException", false),
+        ] {
+            let e = decode(&ChatRequest::default(), &[&head, &exception(kind)]).unwrap_err();
+            assert_eq!(e.retryable, retryable, "{kind}: {e:?}");
+            assert!(e.message.contains(kind) && !e.message.contains("AKIDTEST"), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn bad_crcs_cut_streams_and_huge_frames_are_malformed() {
+        let mut bad = tools_stream();
+        let first = event("messageStart", json!({"role": "assistant", "p": "abc"})).len();
+        bad[first - 1] ^= 0xff;
+        let e = decode(&ChatRequest::default(), &[&bad]).unwrap_err();
+        assert!(e.retryable && e.kind == FailureKind::MalformedReply, "{e:?}");
+        let mut bad_prelude = tools_stream();
+        bad_prelude[9] ^= 0xff;
+        assert!(decode(&ChatRequest::default(), &[&bad_prelude]).is_err());
+        let whole = tools_stream();
+        let cut = &whole[..whole.len() / 2];
+        let e = decode(&ChatRequest::default(), &[cut]).unwrap_err();
+        assert!(e.message.contains("before messageStop"), "{e:?}");
+        let mut huge = vec![0u8; 12];
+        huge[..4].copy_from_slice(&(64u32 << 20).to_be_bytes());
+        let e = decode(&ChatRequest::default(), &[&huge, &vec![0; MAX_FRAME + 1]]).unwrap_err();
+        assert!(e.retryable, "{e:?}");
+    }
+
+    #[test]
+    fn a_stream_may_end_after_message_stop_without_metadata() {
+        let stream = [
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"text": "hi"}})),
+            event("messageStop", json!({"stopReason": "end_turn"})),
+        ]
+        .concat();
+        let got = decode(&ChatRequest::default(), &[&stream]).unwrap();
+        assert_eq!(got.last(), Some(&Delta::Finish { choice: 0, reason: "end_turn".into() }));
+    }
+}
