@@ -116,6 +116,7 @@ async fn full(state: &State, parts: &Parts, body: Bytes, kill: Arc<Notify>) -> R
     let call = Call {
         state,
         headers: &parts.headers,
+        path: parts.uri.path(),
         query: parts.uri.query(),
         json: json.as_ref(),
         path_model: route.path_model.as_deref(),

@@ -153,6 +153,8 @@ pub(crate) struct Call<'a> {
     pub state: &'a State,
     /// Request headers.
     pub headers: &'a HeaderMap,
+    /// The path (still percent-encoded).
+    pub path: &'a str,
     /// Raw query string.
     pub query: Option<&'a str>,
     /// The body as JSON, or `None` when it does not parse.

@@ -8,9 +8,10 @@
 //! `stream_options.include_usage`, every chunk has `"usage": null` and a last chunk has
 //! `"choices": []` and the usage; then `data: [DONE]`.
 //!
-//! Flavours (`x-fake-flavour` header): `deepseek` adds `reasoning_content` deltas (and the
-//! field to the plain reply) and `: keep-alive` comments; `ollama` sends each tool call whole
-//! in one delta.
+//! Flavours (`x-fake-flavour` header; without it, a path under `/v1beta/openai/` is `gemini`):
+//! `deepseek` adds `reasoning_content` deltas (and the field to the plain reply) and
+//! `: keep-alive` comments; `ollama` sends each tool call whole in one delta; `gemini` puts the
+//! (final) usage on every chunk and sends no separate usage chunk, `include_usage` or not.
 
 use serde_json::{Map, Value, json};
 
@@ -38,17 +39,21 @@ pub(super) enum Flavour {
     DeepSeek,
     /// Ollama: whole tool calls in one delta.
     Ollama,
+    /// Gemini's OpenAI-compatible endpoint: usage on every chunk.
+    Gemini,
 }
 
 impl Flavour {
     /// The flavour a request asks for.
     pub(super) fn of(call: &Call<'_>) -> Result<Flavour, WireError> {
         match call.header(FLAVOUR_HEADER) {
+            None if call.path.starts_with("/v1beta/openai/") => Ok(Flavour::Gemini),
             None | Some("openai") => Ok(Flavour::OpenAi),
             Some("deepseek") => Ok(Flavour::DeepSeek),
             Some("ollama") => Ok(Flavour::Ollama),
+            Some("gemini") => Ok(Flavour::Gemini),
             Some(other) => Err(invalid(format!(
-                "{FLAVOUR_HEADER}: unknown flavour '{other}' (openai, deepseek, ollama)"
+                "{FLAVOUR_HEADER}: unknown flavour '{other}' (openai, deepseek, ollama, gemini)"
             ))),
         }
     }
@@ -118,10 +123,16 @@ pub(super) struct Cut {
 
 /// The chunks of the plain reply `body`.
 pub(super) fn pieces(body: &Value, cut: Cut) -> Pieces {
-    let head = Head::of(body, cut.include_usage);
+    let gemini = cut.flavour == Flavour::Gemini;
+    let on_every_chunk = match (gemini, cut.include_usage) {
+        (true, _) => Some(body["usage"].clone()),
+        (false, true) => Some(Value::Null),
+        (false, false) => None,
+    };
+    let head = Head::of(body, on_every_chunk);
     let choices: Vec<Deltas> =
         body["choices"].as_array().into_iter().flatten().map(|c| choice_deltas(c, cut)).collect();
-    let usage = cut.include_usage.then(|| body["usage"].clone());
+    let usage = (cut.include_usage && !gemini).then(|| body["usage"].clone());
     let chunks = RoundRobin { lanes: choices, next: 0 }.map({
         let head = head.clone();
         move |(choice, kind)| Piece { bytes: sse::data(&head.chunk(vec![choice])), kind }
@@ -133,7 +144,7 @@ pub(super) fn pieces(body: &Value, cut: Cut) -> Pieces {
     let all = chunks.chain(tail);
     match cut.flavour {
         Flavour::DeepSeek => Box::new(with_keepalives(all)),
-        Flavour::OpenAi | Flavour::Ollama => Box::new(all),
+        Flavour::OpenAi | Flavour::Ollama | Flavour::Gemini => Box::new(all),
     }
 }
 
@@ -153,11 +164,12 @@ fn with_keepalives(
 #[derive(Debug, Clone)]
 struct Head {
     fields: Map<String, Value>,
-    usage_null: bool,
+    /// What every chunk has as `usage` (no key when `None`).
+    usage: Option<Value>,
 }
 
 impl Head {
-    fn of(body: &Value, usage_null: bool) -> Head {
+    fn of(body: &Value, usage: Option<Value>) -> Head {
         let mut fields = Map::new();
         for key in ["id", "object", "created", "model", "service_tier", "system_fingerprint"] {
             let value = match key {
@@ -166,14 +178,14 @@ impl Head {
             };
             fields.insert(key.to_owned(), value);
         }
-        Head { fields, usage_null }
+        Head { fields, usage }
     }
 
     fn chunk(&self, choices: Vec<Value>) -> Value {
         let mut chunk = self.fields.clone();
         chunk.insert("choices".into(), Value::Array(choices));
-        if self.usage_null {
-            chunk.insert("usage".into(), Value::Null);
+        if let Some(usage) = &self.usage {
+            chunk.insert("usage".into(), usage.clone());
         }
         Value::Object(chunk)
     }

@@ -45,15 +45,18 @@ pub fn assemble(sse: &Sse) -> Value {
     let chunks: Vec<Value> = chunks.iter().map(Event::json).collect();
     let first = &chunks[0];
     let mut choices: Vec<Map<String, Value>> = Vec::new();
-    let mut usage = None;
+    let (mut usage, mut usage_chunk) = (None, false);
     for c in &chunks {
         assert_eq!(c["object"], "chat.completion.chunk");
         for key in ["id", "created", "model", "system_fingerprint"] {
             assert_eq!(c[key], first[key], "{key} differs between chunks");
         }
-        assert!(usage.is_none(), "the usage chunk is the last one");
+        assert!(!usage_chunk, "the usage chunk is the last one");
+        if let Some(u) = c.get("usage").filter(|u| !u.is_null()) {
+            usage = Some(u.clone()); // the last one seen wins (Gemini sends it on every chunk)
+        }
         if c["choices"].as_array().unwrap().is_empty() {
-            usage = Some(c["usage"].clone());
+            usage_chunk = true;
             continue;
         }
         for choice in c["choices"].as_array().unwrap() {
@@ -242,6 +245,26 @@ async fn ollama_flavour_sends_whole_tool_calls() {
     let fake = fake().await;
     let r = post(&openai_url(&fake), &[BEARER, ("x-fake-flavour", "nope")], &chat("x")).await;
     assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn gemini_path_puts_usage_on_every_chunk() {
+    let fake = fake().await;
+    let url = format!("{}/v1beta/openai/chat/completions", fake.url());
+    let r = post_stream(&url, &[BEARER], &streaming(chat("hi there"), true)).await;
+    let sse = r.sse();
+    let chunks: Vec<Value> =
+        sse.events.iter().filter(|e| e.data != "[DONE]").map(Event::json).collect();
+    assert!(chunks.iter().all(|c| c["usage"]["total_tokens"].is_u64()), "usage on every chunk");
+    assert!(chunks.iter().all(|c| !c["choices"].as_array().unwrap().is_empty()), "no usage chunk");
+    let plain_fake = super::fake().await;
+    let plain = post_stream(
+        &format!("{}/v1beta/openai/chat/completions", plain_fake.url()),
+        &[BEARER],
+        &chat("hi there"),
+    )
+    .await;
+    assert_eq!(comparable(assemble(&sse), true), comparable(plain.json(), true));
 }
 
 #[tokio::test]
