@@ -1,0 +1,241 @@
+//! Loaded resources → a [`Plan`]: every conversation component validated against the provider
+//! registry, the pipeline settings, the cache stores, the Resiliency documents and the
+//! `fallbackComponent` names, without I/O. [`crate::assemble`] builds the plan.
+//!
+//! Validation collects every problem of every component, each naming the file and YAML path,
+//! so that a bad resources folder never half-starts. `ignoreErrors: true` turns a component's
+//! own problems into warnings and drops it.
+
+use std::collections::HashSet;
+
+use parlance_config::{ComponentSpec, ConfigProblem, Resources};
+use parlance_providers::{ProviderConfig, ProviderKind, registry};
+
+use crate::cache::RedisConfig;
+use crate::cache::redis::{self as redis_store, STATE_REDIS};
+use crate::resiliency;
+use crate::settings::{self, Settings};
+
+/// A conversation component that passed validation.
+#[derive(Debug, Clone)]
+pub struct ComponentPlan {
+    /// `metadata.name`.
+    pub name: String,
+    /// The provider kind.
+    pub kind: ProviderKind,
+    /// Typed provider settings.
+    pub provider: ProviderConfig,
+    /// Pipeline settings.
+    pub settings: Settings,
+    /// The resiliency policy its calls run under (spec §6); empty: none.
+    pub resiliency: resiliency::OutboundPolicy,
+}
+
+/// Everything the server will build, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Conversation components.
+    pub conversation: Vec<ComponentPlan>,
+    /// Other components (secret stores, state stores), listed by the metadata endpoint.
+    pub others: Vec<(String, String, String)>,
+    /// The `state.redis` components named by some `responseCacheStore`, validated.
+    pub stores: Vec<RedisConfig>,
+    /// Problems that did not stop start-up.
+    pub warnings: Vec<ConfigProblem>,
+}
+
+/// The built-in plan used when no resources path is given: one `echo` component.
+pub fn builtin_echo() -> Plan {
+    let settings = settings::validate(&parlance_config::Metadata::from_pairs(&[]));
+    let settings = settings.unwrap_or_else(|_| Settings {
+        cache_ttl: None,
+        cache_store: None,
+        pii_entities: parlance_pii::EntitySet::all(),
+        pii_mode: Default::default(),
+        fallback_component: None,
+        stream_idle: settings::DEFAULT_STREAM_IDLE,
+    });
+    let echo = ComponentPlan {
+        name: "echo".into(),
+        kind: ProviderKind::Echo,
+        provider: ProviderConfig::Echo,
+        settings,
+        resiliency: Default::default(),
+    };
+    Plan { conversation: vec![echo], ..Plan::default() }
+}
+
+/// Validates every component of the resources.
+pub fn plan(
+    resources: &Resources,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Plan, Vec<ConfigProblem>> {
+    let mut plan = Plan { warnings: resources.warnings.clone(), ..Plan::default() };
+    let mut errors = Vec::new();
+    for spec in &resources.components {
+        if !spec.type_name.starts_with("conversation.") {
+            plan.others.push((spec.name.clone(), spec.type_name.clone(), spec.version.clone()));
+            continue;
+        }
+        match plan_component(spec, resources, env) {
+            Ok(c) => plan.conversation.push(c),
+            Err(problems) if spec.ignore_errors => {
+                plan.warnings.extend(problems.into_iter().map(|mut p| {
+                    p.message.push_str(&format!(
+                        " (component {:?} skipped: ignoreErrors is true)",
+                        spec.name
+                    ));
+                    p
+                }))
+            }
+            Err(problems) => errors.extend(problems),
+        }
+    }
+    plan.stores = plan_stores(resources, &plan.conversation, &mut errors);
+    plan_resiliency(resources, &mut plan, &mut errors);
+    errors.extend(check_fallbacks(resources, &plan.conversation));
+    if errors.is_empty() { Ok(plan) } else { Err(errors) }
+}
+
+/// Parses the Resiliency documents (targets must name components of the resources) and gives
+/// each conversation component its policies.
+fn plan_resiliency(resources: &Resources, plan: &mut Plan, errors: &mut Vec<ConfigProblem>) {
+    let parsed = resiliency::load(&resources.resiliencies, &|n| resources.component(n).is_some());
+    errors.extend(parsed.errors);
+    plan.warnings.extend(parsed.warnings);
+    for c in &mut plan.conversation {
+        c.resiliency = resiliency::outbound(&parsed.spec, &c.name);
+    }
+}
+
+/// Validates each `state.redis` component that a planned component uses as its cache store
+/// (once, however many use it); its problems point into its own file.
+fn plan_stores(
+    resources: &Resources,
+    conversation: &[ComponentPlan],
+    errors: &mut Vec<ConfigProblem>,
+) -> Vec<RedisConfig> {
+    let mut seen = HashSet::new();
+    let names = conversation.iter().filter_map(|c| c.settings.cache_store.as_deref());
+    let specs = names.filter(|n| seen.insert(*n)).filter_map(|n| resources.component(n));
+    let mut stores = Vec::new();
+    for spec in specs {
+        match redis_store::validate(&spec.name, &spec.metadata) {
+            Ok(config) => stores.push(config),
+            Err(problems) => errors.extend(problems.iter().map(|m| metadata_problem(spec, m))),
+        }
+    }
+    stores
+}
+
+/// `responseCacheStore` must name a `state.redis` component of the resources.
+fn check_store(resources: &Resources, store: &str) -> Result<(), String> {
+    let found = resources.component(store);
+    if found.is_some_and(|s| s.type_name == STATE_REDIS) {
+        return Ok(());
+    }
+    let redis: Vec<&str> = resources
+        .components
+        .iter()
+        .filter(|c| c.type_name == STATE_REDIS)
+        .map(|c| c.name.as_str())
+        .collect();
+    let what = match found {
+        Some(s) => format!("component {store:?} has type {:?}", s.type_display),
+        None => format!("no component named {store:?}"),
+    };
+    Err(format!(
+        "responseCacheStore: {what}; it must name a {STATE_REDIS} component (found: [{}])",
+        redis.join(", ")
+    ))
+}
+
+fn plan_component(
+    spec: &ComponentSpec,
+    resources: &Resources,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ComponentPlan, Vec<ConfigProblem>> {
+    let Some(kind) = ProviderKind::from_type(&spec.type_name) else {
+        let known: Vec<&str> = ProviderKind::all_types().collect();
+        let msg = format!(
+            "unknown conversation type {:?} (known: {})",
+            spec.type_display,
+            known.join(", ")
+        );
+        return Err(vec![problem(spec, "spec.type", msg)]);
+    };
+    let provider = registry::validate(kind, &spec.metadata, env);
+    let settings = settings::validate(&spec.metadata).and_then(|s| {
+        let store = s.cache_store.as_deref().map(|store| check_store(resources, store));
+        store.transpose().map(|_| s).map_err(|e| vec![e])
+    });
+    match (provider, settings) {
+        (Ok(provider), Ok(settings)) => {
+            let resiliency = Default::default(); // filled in by plan_resiliency
+            Ok(ComponentPlan { name: spec.name.clone(), kind, provider, settings, resiliency })
+        }
+        (p, s) => {
+            let msgs = p.err().into_iter().flatten().chain(s.err().into_iter().flatten());
+            Err(msgs.map(|m| metadata_problem(spec, &m)).collect())
+        }
+    }
+}
+
+/// A `"<key>: <message>"` problem, placed at that key's YAML path when the key is present.
+fn metadata_problem(spec: &ComponentSpec, message: &str) -> ConfigProblem {
+    let key = message.split_once(':').map(|(k, _)| k.trim()).unwrap_or("");
+    let path = spec
+        .metadata
+        .path_of(key)
+        .map(str::to_string)
+        .unwrap_or_else(|| "spec.metadata".to_string());
+    problem(spec, &path, message.to_string())
+}
+
+fn problem(spec: &ComponentSpec, path: &str, message: String) -> ConfigProblem {
+    spec.source.problem(path, message).with_component(Some(&spec.name))
+}
+
+/// Checks every planned component's `fallbackComponent`: it must name another conversation
+/// component that passed validation.
+fn check_fallbacks(resources: &Resources, planned: &[ComponentPlan]) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    for c in planned {
+        let Some(target) = c.settings.fallback_component.as_deref() else { continue };
+        let Err(msg) = check_one(resources, planned, &c.name, target) else { continue };
+        let Some(spec) = resources.component(&c.name) else { continue };
+        let path = spec.metadata.path_of(settings::FALLBACK_KEY).unwrap_or("spec.metadata");
+        problems.push(
+            spec.source
+                .problem(path, format!("{}: {msg}", settings::FALLBACK_KEY))
+                .with_component(Some(&c.name)),
+        );
+    }
+    problems
+}
+
+fn check_one(
+    resources: &Resources,
+    planned: &[ComponentPlan],
+    name: &str,
+    target: &str,
+) -> Result<(), String> {
+    if target == name {
+        return Err("a component cannot fall back to itself".to_string());
+    }
+    if planned.iter().any(|c| c.name == target) {
+        return Ok(());
+    }
+    let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).filter(|n| *n != name).collect();
+    let what = match resources.component(target) {
+        Some(s) if s.type_name.starts_with("conversation.") => {
+            format!("component {target:?} did not pass validation (or was skipped by ignoreErrors)")
+        }
+        Some(s) => format!("component {target:?} has type {:?}", s.type_display),
+        None => format!("no component named {target:?}"),
+    };
+    Err(format!(
+        "{what}; it must name another conversation component (found: [{}])",
+        names.join(", ")
+    ))
+}
