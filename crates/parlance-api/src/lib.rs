@@ -4,6 +4,7 @@
 //! reading the core's one mapping table.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod conn;
 pub mod grpc;
 pub mod http;
 pub mod sidecar;

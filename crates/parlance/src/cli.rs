@@ -2,6 +2,7 @@
 //! know parlance. Go-style single-dash long flags (`-dapr-http-port 3500`) are accepted too.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
@@ -95,6 +96,36 @@ pub struct RunArgs {
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish before exit.
     #[arg(long, default_value_t = 5, value_name = "SECONDS")]
     pub dapr_graceful_shutdown_seconds: u64,
+    /// Time a client has to send a request's headers on the HTTP port: for the first request
+    /// counted from the connection's start (a silent connection is closed too), for later ones
+    /// from their first byte. Go syntax (`10s`, `500ms`) or seconds; 0 = no bound.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub http_read_header_timeout: Duration,
+    /// How long an HTTP keep-alive connection may wait for its next request; 0 = no bound.
+    #[arg(long, default_value = "90s", value_parser = parse_duration, value_name = "DURATION")]
+    pub http_idle_timeout: Duration,
+    /// Largest request head: HTTP/1 request line and headers (larger gets
+    /// `431 Request Header Fields Too Large`) and the HTTP/2 header list on both ports. Same
+    /// size syntax as `--max-body-size`; at least `8Ki`.
+    #[arg(long, default_value = "64Ki", value_parser = parse_header_size, value_name = "SIZE")]
+    pub max_header_size: usize,
+    /// Time a client has to start the HTTP/2 handshake on the gRPC port (its first bytes);
+    /// 0 = no bound.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub grpc_handshake_timeout: Duration,
+    /// How long a gRPC connection may stay open with no call in progress; 0 = no bound.
+    #[arg(long, default_value = "90s", value_parser = parse_duration, value_name = "DURATION")]
+    pub grpc_max_connection_idle: Duration,
+    /// Interval of the HTTP/2 pings the gRPC server sends to find dead peers; 0 = no pings.
+    #[arg(long, default_value = "2h", value_parser = parse_duration, value_name = "DURATION")]
+    pub grpc_keepalive_time: Duration,
+    /// How long a keep-alive ping may go unanswered before the connection is closed.
+    #[arg(long, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    pub grpc_keepalive_timeout: Duration,
+    /// Age after which a gRPC connection is asked to go away (GOAWAY; calls in progress
+    /// finish); 0 = no limit.
+    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
+    pub grpc_max_connection_age: Duration,
 }
 
 /// Parses the process arguments (accepting Go-style single-dash long flags).
@@ -128,6 +159,21 @@ fn normalize<I: IntoIterator<Item = String>>(args: I) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Go durations (`10s`, `1m30s`, `500ms`) or a number of seconds, as component metadata takes them.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    parlance_config::parse_dapr_duration(s)
+}
+
+/// A size (as [`parse_size`]) of at least 8 KiB, the smallest read buffer hyper accepts.
+fn parse_header_size(s: &str) -> Result<usize, String> {
+    let n = parse_size(s)?;
+    let min = parlance_api::conn::MIN_HEADER_BYTES;
+    if n < min {
+        return Err(format!("must be at least {min} bytes (8Ki)"));
+    }
+    Ok(n)
 }
 
 /// Kubernetes-style quantities: `4Mi` = 4 × 2²⁰, `4M` = 4 × 10⁶, plain numbers are bytes.
@@ -167,6 +213,29 @@ mod tests {
         assert_eq!(c.run.max_body_size, 4 << 20);
         assert_eq!(c.run.cache_max_bytes, 256 << 20);
         assert_eq!(c.run.dapr_listen_addresses, vec!["127.0.0.1"]);
+    }
+
+    #[test]
+    fn connection_bounds() {
+        let secs = Duration::from_secs;
+        let c = try_parse_from(args(&[])).unwrap().run;
+        assert_eq!((c.http_read_header_timeout, c.http_idle_timeout), (secs(10), secs(90)));
+        assert_eq!((c.grpc_handshake_timeout, c.grpc_max_connection_idle), (secs(10), secs(90)));
+        assert_eq!((c.grpc_keepalive_time, c.grpc_keepalive_timeout), (secs(7200), secs(20)));
+        assert_eq!((c.grpc_max_connection_age, c.max_header_size), (secs(0), 64 << 10));
+        let c = try_parse_from(args(&[
+            "-http-read-header-timeout",
+            "300ms",
+            "--http-idle-timeout=1m30s",
+            "--max-header-size",
+            "16Ki",
+        ]))
+        .unwrap()
+        .run;
+        assert_eq!(c.http_read_header_timeout, Duration::from_millis(300));
+        assert_eq!((c.http_idle_timeout, c.max_header_size), (secs(90), 16 << 10));
+        assert!(try_parse_from(args(&["--max-header-size", "4Ki"])).is_err());
+        assert!(try_parse_from(args(&["--http-idle-timeout", "soon"])).is_err());
     }
 
     #[test]

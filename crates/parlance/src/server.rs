@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::serve::ListenerExt as _;
+use parlance_api::conn::{Bounds, Transport};
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
 use parlance_pipeline::Plan;
@@ -104,6 +104,7 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
     sidecar.health.set_ready(false);
+    let transport = Arc::new(transport(args));
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut http_addrs = Vec::new();
@@ -111,13 +112,15 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         let listener = bind(host, args.dapr_http_port).await?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         http_addrs.push(addr);
-        tasks.push(tokio::spawn(serve_http(listener, sidecar.clone(), stopped.clone())));
+        let serve = serve_http(listener, sidecar.clone(), transport.clone(), stopped.clone());
+        tasks.push(tokio::spawn(serve));
     }
     let mut grpc_addrs = Vec::new();
     for host in &args.dapr_listen_addresses {
         let listener = bind(host, args.dapr_grpc_port).await?;
         grpc_addrs.push(listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?);
-        tasks.push(tokio::spawn(serve_grpc(listener, sidecar.clone(), stopped.clone())));
+        let serve = serve_grpc(listener, sidecar.clone(), transport.clone(), stopped.clone());
+        tasks.push(tokio::spawn(serve));
     }
     let mut metrics_addr = None;
     if args.enable_metrics {
@@ -148,29 +151,49 @@ async fn bind(host: &str, port: u16) -> Result<TcpListener, StartError> {
         .map_err(|e| StartError::Io(format!("cannot listen on {host}:{port}: {e}")))
 }
 
-async fn serve_http(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Receiver<bool>) {
-    let app = parlance_api::http::router(sidecar);
-    let shutdown = async move {
-        let _ = stop.wait_for(|s| *s).await;
-    };
-    // `into_make_service` turns the routes into services once; serving the `Router` itself
-    // would redo that for every connection (about 6 KiB each, kept for its lifetime).
-    let app = app.into_make_service();
-    // TCP_NODELAY on every accepted socket, as nginx does: a reply must not wait for the
-    // client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-        tracing::error!("HTTP server failed: {e}");
+/// The connection bounds the flags ask for (0 switches a bound off).
+fn transport(args: &RunArgs) -> Transport {
+    let bound = |d: Duration| (!d.is_zero()).then_some(d);
+    Transport {
+        http: Bounds {
+            first: bound(args.http_read_header_timeout),
+            idle: bound(args.http_idle_timeout),
+        },
+        grpc: Bounds {
+            first: bound(args.grpc_handshake_timeout),
+            idle: bound(args.grpc_max_connection_idle),
+        },
+        max_header_bytes: args.max_header_size,
+        grpc_keepalive_time: bound(args.grpc_keepalive_time),
+        grpc_keepalive_timeout: args.grpc_keepalive_timeout,
+        grpc_max_connection_age: bound(args.grpc_max_connection_age),
     }
 }
 
-async fn serve_grpc(listener: TcpListener, sidecar: Sidecar, mut stop: watch::Receiver<bool>) {
+async fn serve_http(
+    listener: TcpListener,
+    sidecar: Sidecar,
+    transport: Arc<Transport>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // The routes are turned into services once (`with_state`), not for every connection.
+    let app = parlance_api::http::router(sidecar).with_state(());
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
-    if let Err(e) = parlance_api::grpc::serve(listener, sidecar, shutdown).await {
+    parlance_api::conn::serve_http(listener, app, &transport, shutdown).await;
+}
+
+async fn serve_grpc(
+    listener: TcpListener,
+    sidecar: Sidecar,
+    transport: Arc<Transport>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = parlance_api::grpc::serve(listener, sidecar, &transport, shutdown).await {
         tracing::error!("gRPC server failed: {e}");
     }
 }

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 mod metadata;
+pub mod stream;
 
 use std::future::Future;
 
@@ -19,9 +20,9 @@ use parlance_proto::runtime::dapr_server::{Dapr, DaprServer};
 use tokio::net::TcpListener;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::service::InterceptorLayer;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
+use crate::conn::{self, Transport};
 use crate::http::{CACHE_HEADER, COMPONENT_HEADER};
 use crate::sidecar::Sidecar;
 
@@ -74,6 +75,24 @@ impl Dapr for DaprApi {
         Ok(with_cache(encode::alpha2(context_id, chat), cache, answered_by))
     }
 
+    type ConverseStreamAlpha2Stream = stream::Messages;
+
+    async fn converse_stream_alpha2(
+        &self,
+        req: Request<pb::ConversationRequestAlpha2>,
+    ) -> Result<Response<stream::Messages>, Status> {
+        let permit = self.sidecar.admit().map_err(error::status)?;
+        let opts = options(ApiVersion::Alpha2, req.metadata());
+        let mut raw = req.into_inner();
+        let name = std::mem::take(&mut raw.name);
+        let conv = decode::alpha2(raw).map_err(error::status)?;
+        let mut opened =
+            self.sidecar.service.converse_stream(&name, conv, opts).await.map_err(error::status)?;
+        opened.context_id = opened.context_id.filter(|c| !c.is_empty());
+        let (cache, answered_by) = (opened.cache, opened.answered_by.take());
+        Ok(with_cache(stream::messages(opened, permit), cache, answered_by))
+    }
+
     async fn get_metadata(
         &self,
         _req: Request<pb::GetMetadataRequest>,
@@ -103,9 +122,12 @@ fn with_cache<T>(msg: T, cache: Option<CacheStatus>, answered_by: Option<String>
 }
 
 /// Serves the gRPC API on `listener` until `shutdown` resolves, then drains in-flight calls.
+/// Connections follow `transport` ([`crate::conn`]): a silent one is closed after the
+/// handshake bound, an idle one after the idle bound, HTTP/2 pings find dead peers.
 pub async fn serve(
     listener: TcpListener,
     sidecar: Sidecar,
+    transport: &Transport,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let token = InterceptorLayer::new(auth::TokenCheck::new(sidecar.api_token.clone()));
@@ -117,17 +139,24 @@ pub async fn serve(
     let reflection_v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(parlance_proto::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    tonic::transport::Server::builder()
+    let mut server = tonic::transport::Server::builder()
+        .http2_keepalive_interval(transport.grpc_keepalive_time)
+        .http2_keepalive_timeout(Some(transport.grpc_keepalive_timeout))
+        .http2_max_header_list_size(transport.max_header_list());
+    if let Some(age) = transport.grpc_max_connection_age {
+        // No grace: a call in progress (a stream) is never cut, only asked to be the last.
+        server = server.max_connection_age(age);
+    }
+    // The sockets come with TCP_NODELAY (HTTP/2 writes a reply as several small frames; with
+    // Nagle on, a frame can wait for the peer's delayed ACK, 40 ms on Linux) and their clock.
+    let incoming = conn::io::incoming(listener, transport.grpc, conn::watch::Mode::H2);
+    server
+        .layer(conn::track::TrackLayer)
         .layer(token)
         .add_service(dapr)
         .add_service(reflection.build_v1()?)
         .add_service(reflection_v1alpha)
-        // TCP_NODELAY: HTTP/2 writes a reply as several small frames; with Nagle on, a frame
-        // can wait for the peer's delayed ACK (40 ms on Linux).
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        )
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
 }
