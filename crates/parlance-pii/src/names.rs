@@ -1,5 +1,6 @@
 //! Name tables for the `<PERSON>` detector, built once per process ([`shared`]): given names and
-//! surnames from the US Census 1990 tables, English dictionary words (SCOWL; see
+//! surnames from the US Census 1990 tables and an international list of many naming traditions
+//! (`data/intl_*.txt`), English dictionary words (SCOWL; see
 //! `data/README.md`), plus the word lists in `detect::person_words`, merged into one hash map
 //! keyed by the case-folded word ([`Key`]) whose value says which lists hold the word ([`Info`]):
 //! the name detector computes each word's key once and probes once, then tests flags.
@@ -15,6 +16,12 @@ use std::sync::LazyLock;
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 const SURNAMES: &str = include_str!("../data/surnames.txt");
 const ENGLISH_WORDS: &str = include_str!("../data/english_words.txt");
+const INTL_FIRST_NAMES: &str = include_str!("../data/intl_first_names.txt");
+const INTL_SURNAMES: &str = include_str!("../data/intl_surnames.txt");
+
+/// The rank given to surnames of the international list: past the census's frequent ranks, so
+/// they need the same context as a mid-frequency census surname.
+const INTL_RANK: u32 = 5000;
 
 /// Hashes a [`Key`]: one multiply-xor-shift (keys are fixed data, so no DoS concern).
 #[derive(Default)]
@@ -170,6 +177,7 @@ impl Names {
             }
         };
         flag(&mut lines(FIRST_NAMES), FIRST);
+        flag(&mut lines(INTL_FIRST_NAMES), FIRST);
         flag(&mut lines(ENGLISH_WORDS), COMMON);
         flag(&mut NOT_NAMES.iter().copied(), NOT_NAME);
         flag(&mut WORD_TITLES.iter().copied(), WORD_TITLE);
@@ -182,6 +190,10 @@ impl Names {
         // The last rank wins for a surname listed twice, as when collecting into a map.
         for (k, rank) in lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..) {
             words.entry(Stored::from(k)).or_insert(Info::NONE).rank = rank;
+        }
+        for k in lines(INTL_SURNAMES).filter_map(|w| key(w.as_bytes())) {
+            let e = words.entry(Stored::from(k)).or_insert(Info::NONE);
+            e.rank = e.rank.min(INTL_RANK);
         }
         Names { words }
     }

@@ -16,6 +16,11 @@ use crate::text::{
     Key, at, before, digits_end, glued_before, is_word, keys, skip_blanks, word_end,
 };
 
+/// Whether `w` is a street-type word of any language ("Via", "ul", "gate", "Rua").
+pub(crate) fn is_street_type(w: &[u8]) -> bool {
+    words::listed(words::TYPES, w)
+}
+
 /// The span of a street address around the building number at `i`, if any: the US layout
 /// first, then the international ones.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {

@@ -54,7 +54,8 @@ enum Class {
     /// `-` (URL scheme, `www.`, `git@`, hex groups): lower-case letters except `p`, `_`, and
     /// non-ASCII bytes that cannot start a capital letter.
     Plain,
-    /// Any other word start: digits, capitals, `p` (PO boxes), `0xC3` (Latin-1 capitals).
+    /// Any other word start: digits, capitals, `p` (PO boxes), `0xC3`..`0xC5` (Latin-1 and
+    /// Latin Extended-A capitals).
     Word,
 }
 
@@ -68,7 +69,10 @@ static CLASS: [Class; 256] = {
             Class::Punct
         } else if !crate::text::is_word_const(c) {
             Class::Blank
-        } else if c.is_ascii_lowercase() && c != b'p' || c == b'_' || c >= 0x80 && c != 0xC3 {
+        } else if c.is_ascii_lowercase() && c != b'p'
+            || c == b'_'
+            || c >= 0x80 && !matches!(c, 0xC3..=0xC5)
+        {
             Class::Plain
         } else {
             Class::Word
@@ -120,18 +124,19 @@ impl<'a> Pass<'a> {
             match CLASS[usize::from(c)] {
                 Class::Blank => i += 1,
                 Class::Punct => {
-                    let l = self.window(i);
-                    self.punct(l, c);
+                    self.punct(i, c);
                     i += 1;
                 }
                 Class::Plain => {
-                    // Most words: only what follows them can make them interesting.
-                    let l = self.window(i);
-                    let end = word_end(self.b, l + 1);
-                    if matches!(at(self.b, end), b':' | b'.' | b'@' | b'-') {
-                        self.word(l, end);
+                    // Most words: only what follows them can make them interesting, so the
+                    // window is set up only then (finding the word's end needs only its end).
+                    let b = &full[..self.window_end(i)];
+                    let end = word_end(b, i + 1);
+                    if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
+                        let l = self.window(i);
+                        self.word(l, end - self.base);
                     }
-                    i = self.base + end;
+                    i = end;
                 }
                 Class::Word => {
                     let l = self.window(i);
@@ -152,13 +157,19 @@ impl<'a> Pass<'a> {
         while !is_char_start(full, lo) {
             lo += 1;
         }
-        let mut hi = full.len().min(i + CONTEXT_AFTER);
-        while !is_char_start(full, hi) {
-            hi -= 1;
-        }
-        self.b = &full[lo..hi];
+        self.b = &full[lo..self.window_end(i)];
         self.base = lo;
         i - lo
+    }
+
+    /// The end of the window around `i`.
+    #[inline]
+    fn window_end(&self, i: usize) -> usize {
+        let mut hi = self.full.len().min(i + CONTEXT_AFTER);
+        while !is_char_start(self.full, hi) {
+            hi -= 1;
+        }
+        hi
     }
 
     fn push(&mut self, e: Entity, span: Option<(usize, usize)>) {
@@ -274,21 +285,27 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// The byte `c` at `i` (in the whole text): the window is set up only when a detector runs
+    /// (the byte after `i` is inside it, so reading it from the whole text is the same).
     fn punct(&mut self, i: usize, c: u8) {
-        let b = self.b;
-        match c {
-            b'@' if self.want(Entity::EmailAddress) => {
-                self.push(Entity::EmailAddress, email::detect(b, i))
-            }
-            b'+' | b'(' if self.want(Entity::PhoneNumber) && at(b, i + 1).is_ascii_digit() => {
-                let near = self.contact_near(i);
-                self.push(Entity::PhoneNumber, phone::detect(b, i, near));
-            }
-            b':' if self.want(Entity::Ip) && at(b, i + 1) == b':' => {
-                self.push(Entity::Ip, ip::detect_v6(b, i))
-            }
-            _ => {}
+        let next = at(self.full, i + 1);
+        let e = match c {
+            b'@' => Entity::EmailAddress,
+            b'+' | b'(' if next.is_ascii_digit() => Entity::PhoneNumber,
+            b':' if next == b':' => Entity::Ip,
+            _ => return,
+        };
+        if !self.want(e) {
+            return;
         }
+        let l = self.window(i);
+        let b = self.b;
+        let span = match e {
+            Entity::EmailAddress => email::detect(b, l),
+            Entity::PhoneNumber => phone::detect(b, l, self.contact_near(l)),
+            _ => ip::detect_v6(b, l),
+        };
+        self.push(e, span);
     }
 }
 

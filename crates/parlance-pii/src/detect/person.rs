@@ -43,6 +43,9 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
         return None;
     }
     let we = name_word_end(b, i)?;
+    if street_or_org_around(b, i, we) {
+        return None;
+    }
     let info = names.word(&b[i..we]);
     if info.is_title() {
         return after_title(b, we, names, info.is_word_title());
@@ -204,7 +207,7 @@ fn may_start(
 
 /// Whether the word right before `i` is a strong cue ("with", "to", "from").
 fn strong_cue_before(b: &[u8], i: usize, names: &Names) -> bool {
-    any_word_before(b, i, 1, |p| names.word(p).is_strong_cue())
+    any_word_in_clause_before(b, i, 1, |p| names.word(p).is_strong_cue())
 }
 
 /// Whether `w` may continue the name in `seq`: not a title or suffix, and either not a known
@@ -229,6 +232,14 @@ fn speaker_label(b: &[u8], e: usize) -> bool {
         j -= 1;
     }
     j == 0 || b[j - 1] == b'\n'
+}
+
+/// A name alone on its line above a postal or contact line: the next line starts with a house
+/// number, a phone number or a street-type word ("Ann Lee\nul. Saturna 91", "Ann Lee\n+41 …").
+fn block_line_follows(b: &[u8], k: usize) -> bool {
+    let we = crate::text::word_end(b, k);
+    matches!(at(b, k), b'0'..=b'9' | b'+' | b'(')
+        || we > k && crate::detect::address::is_street_type(&b[k..we])
 }
 
 /// "Clark (cell 555…)", "Ann (ann@x.io)": contact details in parentheses after the name.
@@ -333,7 +344,224 @@ fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: &mut Direct<'_>)
         return true;
     }
     (f || l.is_some_and(|r| r < 10000)) && strong_cue_before(b, i, names)
+        || f && list_follows(b, seq.end, names)
+        || seq.n == 1
+            && !seq.first_info().is_not_name()
+            && list_of_names(b, seq.end, seq.first_info(), names)
+        || seq.n == 1 && (f || l.is_some()) && after_list_colon(b, i)
 }
+
+/// "They had 6: Maisie", "Attendees: Ann": a count or a label word and a colon right before.
+fn after_list_colon(b: &[u8], i: usize) -> bool {
+    let g = gap(b, i);
+    g == b": " && {
+        let mut s = i - 2;
+        while s > 0 && b[s - 1].is_ascii_digit() {
+            s -= 1;
+        }
+        s < i - 2
+    }
+}
+
+/// Words before a colon that introduce a list of people ("Attendees: Ann, Bob").
+const LABEL_CUES: &[&[u8]] = &[
+    b"attendees",
+    b"guests",
+    b"participants",
+    b"by",
+    b"present",
+    b"invited",
+    b"speakers",
+    b"members",
+    b"cast",
+    b"starring",
+    b"authors",
+    b"author",
+    b"person",
+    b"contact",
+    b"cc",
+    b"to",
+    b"from",
+    b"with",
+    b"owner",
+    b"signed",
+    b"witness",
+    b"witnesses",
+];
+
+/// "Maisie, Nicholas and …": a given name followed by `, ` or ` and ` and another given name.
+fn list_follows(b: &[u8], e: usize, names: &Names) -> bool {
+    next_in_list(b, e).is_some_and(|(k, ne)| names.is_first(&b[k..ne]))
+}
+
+/// The next single name-shaped word of a list after `e` (`, X` or ` and X`): its start and end.
+fn next_in_list(b: &[u8], e: usize) -> Option<(usize, usize)> {
+    let k = if b[e..].starts_with(b", ") {
+        e + 2
+    } else if b[e..].starts_with(b" and ") {
+        e + 5
+    } else {
+        return None;
+    };
+    let ne = name_word_end(b, k)?;
+    matches!(at(b, ne), b',' | b' ' | b'.' | 0).then_some((k, ne))
+}
+
+/// "Oto, Jasmijn, Jeffrey and Eimhear": the word ending at `e` starts a list of at least three
+/// single capitalised words, two of them given names, none a known non-name or an ordinary
+/// English word, and the list ends with ` and X`.
+fn list_of_names(b: &[u8], e: usize, first: Info, names: &Names) -> bool {
+    let mut given = usize::from(first.is_first());
+    let (mut n, mut j, mut and_last) = (1, e, false);
+    while let Some((k, ne)) = next_in_list(b, j) {
+        let w = &b[k..ne];
+        let info = names.word(w);
+        if info.is_not_name() || !info.is_first() && names.is_common_word(w) {
+            return false;
+        }
+        given += usize::from(info.is_first());
+        and_last = b[j..k].starts_with(b" and");
+        n += 1;
+        j = ne;
+        if n == 8 || and_last {
+            break;
+        }
+    }
+    n >= 3 && given >= 2 && and_last
+}
+
+/// A capitalised street-type word right before ("Via Roma", "Rua Augusta"), or a street-type
+/// or company word right after ("Karl Johans gate", "Schmidt GmbH", "Silva Lda", "Ruiz y
+/// Asociados"): the words are a street or an organisation, not a person.
+fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
+    let prev_street = i >= 2 && b[i - 1] == b' ' && {
+        let mut s = i - 1;
+        while s > 0 && is_word(b[s - 1]) {
+            s -= 1;
+        }
+        s < i - 1
+            && upper_len(b, s).is_some()
+            && crate::detect::address::is_street_type(&b[s..i - 1])
+    };
+    prev_street || org_or_street_after(b, we)
+}
+
+/// Whether one of the next three words (within the line) is a company suffix or a lower-case
+/// street-type word.
+fn org_or_street_after(b: &[u8], we: usize) -> bool {
+    let mut j = we;
+    for _ in 0..3 {
+        while j < b.len() && matches!(b[j], b' ' | b',' | b'&' | b'-') {
+            j += 1;
+        }
+        let e = crate::text::word_end(b, j);
+        if e == j {
+            return false;
+        }
+        let w = &b[j..e];
+        if !w[0].is_ascii_lowercase()
+            && crate::text::key(w).is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
+            || w[0].is_ascii_lowercase() && crate::detect::address::is_street_type(w)
+        {
+            return true;
+        }
+        if upper_len(b, j).is_none() && !matches!(w, b"and" | b"y" | b"e" | b"und" | b"et") {
+            return false;
+        }
+        j = e;
+    }
+    false
+}
+
+/// Company words that end an organisation's name (case-folded keys, sorted).
+static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "ltd",
+    "llc",
+    "llp",
+    "inc",
+    "plc",
+    "corp",
+    "co",
+    "lda",
+    "sa",
+    "sl",
+    "slu",
+    "sas",
+    "sarl",
+    "spa",
+    "srl",
+    "snc",
+    "sp",
+    "bv",
+    "nv",
+    "vof",
+    "oy",
+    "oyj",
+    "ab",
+    "as",
+    "asa",
+    "aps",
+    "sro",
+    "kft",
+    "nyrt",
+    "zrt",
+    "bt",
+    "tbk",
+    "pt",
+    "cv",
+    "ltda",
+    "eireli",
+    "me",
+    "sons",
+    "sohne",
+    "filhos",
+    "hijos",
+    "asociados",
+    "associados",
+    "partners",
+    "partner",
+    "group",
+    "gruppe",
+    "holding",
+    "company",
+    "compania",
+    "cia",
+    "ltda",
+    "scp",
+    "sccl",
+    "scoop",
+    "coop",
+    "sociedad",
+    "societa",
+    "spolka",
+    "ooo",
+    "zao",
+    "pjsc",
+    "jsc",
+    "ltee",
+    "limited",
+    "ventures",
+    "enterprises",
+    "industries",
+    "solutions",
+    "systems",
+    "bhd",
+    "sdn",
+    "pte",
+    "pvt",
+    "ville",
+    "town",
+    "city",
+    "hotel",
+    "bank",
+    "university",
+    "school",
+]);
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
 /// English words ("Will Power", "Major Component") and no cue says so; pairs of unknown words
@@ -388,12 +616,23 @@ fn post_cue(b: &[u8], e: usize, names: &Names) -> bool {
     if at(b, e) == b':' && at(b, e + 1) == b' ' {
         return speaker_label(b, e);
     }
+    if at(b, e) == b'\n' && speaker_label(b, e) {
+        return block_line_follows(b, e + 1);
+    }
     let j = e + usize::from(at(b, e) == b',');
     if at(b, j) != b' ' {
         return false;
     }
     if at(b, j + 1) == b'(' {
         return contact_paren(b, j + 2);
+    }
+    if at(b, j + 1) == b'+'
+        || at(b, e) == b',' && at(b, j + 1).is_ascii_digit() && at(b, j + 2).is_ascii_digit()
+    {
+        return true; // "Ann Lee, +44 …", "Ann Lee, 0171 …"
+    }
+    if at(b, j + 1) == b'-' && at(b, j + 2) == b' ' && matches!(at(b, j + 3), b'+' | b'0'..=b'9') {
+        return true; // "Ann Lee - 090-4252-8476"
     }
     let we = crate::text::word_end(b, j + 1);
     let w = &b[j + 1..we];
@@ -412,10 +651,15 @@ fn direct_cue(b: &[u8], i: usize, names: &Names) -> bool {
     if p == b"you" {
         return any_word_before(b, i, 2, |w| w == b"thank");
     }
+    if matches!(p, b"name" | b"surname" | b"forename" | b"names") {
+        // "Surname: Kováčová", "What's your last name? Kováčová".
+        let g = gap(b, i);
+        return g.iter().any(|c| matches!(c, b':' | b'?')) && !g.contains(&b'\n');
+    }
     if crosses_sentence(b, i) || !names.is_direct_cue(p) {
         return false;
     }
-    if p == b"name" {
+    if LABEL_CUES.contains(&p) {
         return gap(b, i).contains(&b':');
     }
     if matches!(p, b"is" | b"am" | b"m") {
