@@ -247,6 +247,20 @@ mod tests {
 
     const GEMINI_PLAIN: &str = r#"{"choices":[{"finish_reason":"stop","index":0,"message":{"content":"Bonjour le monde","role":"assistant"}}],"usage":{"completion_tokens":4,"prompt_tokens":7,"total_tokens":11}}"#;
 
+    /// Mistral: no `stream_options`, usage on the finish chunk unasked.
+    const MISTRAL: &str = concat!(
+        "data: {\"id\":\"a1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"mistral-small-latest\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"a1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Salut\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"a1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":6,\"total_tokens\":8,\"completion_tokens\":2}}\n\n",
+        "data: [DONE]\n\n",
+    );
+
+    #[test]
+    fn mistral_usage_on_the_finish_chunk() {
+        let plain = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Salut"},"finish_reason":"stop"}],"usage":{"prompt_tokens":6,"total_tokens":8,"completion_tokens":2}}"#;
+        same_answer(Flavor::Mistral, MISTRAL, plain);
+    }
+
     #[test]
     fn gemini_usage_on_every_chunk() {
         same_answer(Flavor::GoogleAi, GEMINI, GEMINI_PLAIN);
