@@ -8,3 +8,5 @@ pub mod provider;
 mod provider_stream;
 pub mod resiliency;
 mod resiliency_stream;
+#[cfg(test)]
+mod stream_tests;
