@@ -17,6 +17,11 @@
 //! capitals, a few trigger letters, `@`, `+`, `(`, `::`) to small validating detectors (Luhn,
 //! mod-97, number-plan shapes, parsed IPs, census name tables plus context cues); overlapping
 //! candidates are resolved longest-first. See `DIFFERENCES.md` for where it departs from Dapr.
+//!
+//! Streams: [`StreamScrubber`] and [`StreamRestorer`] take a text chunk by chunk and give, joined,
+//! exactly what [`Scrubber::scrub`] and [`Vault::restore`] give for the whole text, holding back
+//! at most [`HOLD_BACK`] bytes (every detector sees only a window of [`CONTEXT_BEFORE`] bytes
+//! before its position and [`CONTEXT_AFTER`] from it).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod detect;
