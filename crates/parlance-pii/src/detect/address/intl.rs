@@ -12,7 +12,7 @@
 //! Every read stays within [`SPAN`] bytes of `i` (the street at most [`BACK`] before it), inside
 //! the window the single pass gives a detector.
 
-use super::words::{PARTICLES, TYPES, UNITS, country_at, has_ending, listed};
+use super::words::{CUES, PARTICLES, TYPES, UNITS, country_at, has_ending, listed};
 use crate::text::{at, before, digits_end, is_word, word_end};
 
 /// How far before the house number the street name may start.
@@ -26,14 +26,20 @@ const _: () =
 
 /// The span of an international address whose house number starts at `i`, if any.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
-    let limit = b.len().min(i + SPAN);
+    let mut limit = b.len().min(i + SPAN);
+    while limit < b.len() && (0x80..0xC0).contains(&b[limit]) {
+        limit -= 1; // never cut a UTF-8 sequence: a span must end on a char boundary
+    }
     let b = &b[..limit];
     if crate::text::glued_before(b, i) && before(b, i) != b' ' || before(b, i) == b':' {
         return None;
     }
     let num_end = house_number(b, i)?;
     if let Some((start, marked)) = street_before(b, i) {
-        if let Some(end) = finish(b, num_end, marked) {
+        let words = b[start..i].split(|c| *c == b' ').filter(|w| !w.is_empty()).count();
+        let strong = words >= 2 || b[start..i].iter().any(|c| *c >= 0x80);
+        let cued = marked || strong && address_cue(b, start);
+        if let Some(end) = finish(b, num_end, cued) {
             return Some((start, end));
         }
     }
@@ -41,7 +47,29 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         return None;
     }
     let (street_end, marked) = street_after(b, num_end)?;
-    finish(b, street_end, marked).map(|end| (i, end))
+    let caps = b[num_end..street_end].split(|c| *c == b' ').filter(|w| capital(w, 0)).count();
+    finish(b, street_end, marked || caps >= 2 && address_cue(b, i)).map(|end| (i, end))
+}
+
+/// Whether one of the three words before `start`, within the clause, says an address follows.
+fn address_cue(b: &[u8], start: usize) -> bool {
+    crate::text::any_word_in_clause_before(b, start, 3, |w| listed(CUES, w))
+}
+
+/// After an address ending at `e`: up to two more `, Place` parts (city, region; a postcode
+/// with them) and a country: "Calle Omar Mella 693, Calama, Región de Antofagasta".
+fn places(b: &[u8], e: usize) -> usize {
+    let mut end = e;
+    for _ in 0..2 {
+        if !(at(b, end) == b',' && at(b, end + 1) == b' ') {
+            break;
+        }
+        match postal_tail_line(b, end + 2).or_else(|| city(b, end + 2)) {
+            Some(n) => end = n,
+            None => break,
+        }
+    }
+    region_country(b, end)
 }
 
 /// After the street and number ending at `e`: the unit, postal tail and further block lines.
@@ -52,8 +80,8 @@ fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
     let dotted = at(b, e) == b'.' && matches!(at(b, e + 1), b'\n' | b' ');
     let tail = postal_tail(b, e).or_else(|| dotted.then(|| postal_tail(b, e + 1)).flatten());
     match tail {
-        Some(end) => Some(block_lines(b, end)),
-        None if marked => Some(block_lines(b, e)),
+        Some(end) => Some(block_lines(b, places(b, end))),
+        None if marked => Some(block_lines(b, places(b, e))),
         None => None,
     }
 }
@@ -73,7 +101,8 @@ fn house_number(b: &[u8], i: usize) -> Option<usize> {
             e += 1;
         }
     }
-    let continues = matches!(at(b, e), b'.' | b',' | b':') && at(b, e + 1).is_ascii_digit();
+    let continues =
+        matches!(at(b, e), b'.' | b',' | b':' | b'-' | b'/') && at(b, e + 1).is_ascii_digit();
     (!is_word(at(b, e)) && !continues).then_some(e)
 }
 
@@ -288,7 +317,8 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
 
 /// `, Apt. 532`, ` Piano 4`, ` Dpto. 566`, ` Local 86`, ` 2. OG`: a unit word and its number.
 fn unit(b: &[u8], e: usize) -> Option<usize> {
-    let mut j = e + usize::from(at(b, e) == b',');
+    let mut j = e + usize::from(at(b, e) == b' ' && at(b, e + 1) == b',');
+    j += usize::from(at(b, j) == b',');
     if at(b, j) != b' ' {
         return None;
     }
