@@ -43,7 +43,12 @@ pub(crate) fn handle(protocol: Protocol, call: &Call<'_>) -> Result<Outcome, Wir
     let request_id = call.state.next_id("req_", 32);
     let answer = Answer::ok(&body).header("x-request-id", &request_id);
     let Some(streamed) = parsed.stream else { return Ok(answer.into()) };
-    let cut = Cut { include_usage: streamed.include_usage, paced: pace.is_some(), flavour };
+    let cut = Cut {
+        include_usage: streamed.include_usage,
+        obfuscation: streamed.obfuscation,
+        paced: pace.is_some(),
+        flavour,
+    };
     Ok(Outcome::Stream(StreamAnswer {
         protocol,
         headers: answer.headers,
@@ -250,7 +255,7 @@ pub(crate) fn fixed_stream(
     include_usage: bool,
     paced: bool,
 ) -> crate::stream::Pieces {
-    let cut = Cut { include_usage, paced, flavour: Flavour::OpenAi };
+    let cut = Cut { include_usage, obfuscation: true, paced, flavour: Flavour::OpenAi };
     stream::pieces(&fixed_body_with(text, tokens), cut)
 }
 

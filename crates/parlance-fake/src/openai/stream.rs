@@ -6,13 +6,17 @@
 //! `type`, `function.name` and empty `arguments`), then `content` or `function.arguments`
 //! pieces, then an empty delta with `finish_reason`; choices are interleaved round-robin. With
 //! `stream_options.include_usage`, every chunk has `"usage": null` and a last chunk has
-//! `"choices": []` and the usage; then `data: [DONE]`.
+//! `"choices": []` and the usage; then `data: [DONE]`. Every chunk ends with OpenAI's
+//! `obfuscation` padding field unless `stream_options.include_obfuscation` is false.
 //!
 //! Flavours (`x-fake-flavour` header; without it, a path under `/v1beta/openai/` is `gemini`):
 //! `deepseek` adds `reasoning_content` deltas (and the field to the plain reply) and
 //! `: keep-alive` comments; `ollama` sends each tool call whole in one delta; `gemini` puts the
 //! (final) usage on every chunk and sends no separate usage chunk, `include_usage` or not.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::request::{invalid, wrong_type};
@@ -22,6 +26,9 @@ use crate::wire::{Call, WireError};
 
 /// The header that picks an OpenAI-compatible flavour.
 pub(crate) const FLAVOUR_HEADER: &str = "x-fake-flavour";
+
+/// The padding of the `obfuscation` field (a prefix of it, of varying length).
+const OBFUSCATION: &str = "Zq4xN8pT";
 
 /// The reasoning text of the `deepseek` flavour.
 pub(super) const REASONING: &str = "Thinking it over.";
@@ -60,10 +67,18 @@ impl Flavour {
 }
 
 /// What a streaming request asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct StreamRequest {
-    /// `stream_options.include_usage`.
+    /// `stream_options.include_usage` (default false).
     pub include_usage: bool,
+    /// `stream_options.include_obfuscation` (default true): the `obfuscation` padding field.
+    pub obfuscation: bool,
+}
+
+impl Default for StreamRequest {
+    fn default() -> Self {
+        StreamRequest { include_usage: false, obfuscation: true }
+    }
 }
 
 /// Validates `stream` and `stream_options`; `Some` when the request streams.
@@ -99,7 +114,7 @@ pub(super) fn fields(obj: &Map<String, Value>) -> Result<Option<StreamRequest>, 
         };
         match key.as_str() {
             "include_usage" => request.include_usage = flag,
-            "include_obfuscation" => {}
+            "include_obfuscation" => request.obfuscation = flag,
             _ => {
                 return Err(invalid(format!("Unknown parameter: '{at}'."))
                     .param(at)
@@ -115,6 +130,8 @@ pub(super) fn fields(obj: &Map<String, Value>) -> Result<Option<StreamRequest>, 
 pub(super) struct Cut {
     /// Send the usage chunk.
     pub include_usage: bool,
+    /// Pad chunks with the `obfuscation` field.
+    pub obfuscation: bool,
     /// The paced mode: whole words, one per content delta.
     pub paced: bool,
     /// The flavour.
@@ -129,18 +146,18 @@ pub(super) fn pieces(body: &Value, cut: Cut) -> Pieces {
         (false, true) => Some(Value::Null),
         (false, false) => None,
     };
-    let head = Head::of(body, on_every_chunk);
+    let head = Arc::new(Head::of(body, on_every_chunk.as_ref(), cut.obfuscation));
     let choices: Vec<Deltas> =
         body["choices"].as_array().into_iter().flatten().map(|c| choice_deltas(c, cut)).collect();
     let usage = (cut.include_usage && !gemini).then(|| body["usage"].clone());
     let chunks = RoundRobin { lanes: choices, next: 0 }.map({
         let head = head.clone();
-        move |(choice, kind)| Piece { bytes: sse::data(&head.chunk(vec![choice])), kind }
+        move |(choice, kind)| Piece { bytes: head.chunk(&choice), kind }
     });
     let tail = usage
-        .map(move |u| Piece::event(sse::data(&head.with_usage(u))))
+        .map(move |u| Piece::event(head.usage_chunk(&u)))
         .into_iter()
-        .chain(std::iter::once(Piece::event(bytes::Bytes::from_static(sse::DONE))));
+        .chain(std::iter::once(Piece::event(Bytes::from_static(sse::DONE))));
     let all = chunks.chain(tail);
     match cut.flavour {
         Flavour::DeepSeek => Box::new(with_keepalives(all)),
@@ -153,23 +170,27 @@ fn with_keepalives(
     pieces: impl Iterator<Item = Piece> + Send,
 ) -> impl Iterator<Item = Piece> + Send {
     let keepalive =
-        || Piece { bytes: bytes::Bytes::from_static(sse::KEEPALIVE), kind: PieceKind::KeepAlive };
+        || Piece { bytes: Bytes::from_static(sse::KEEPALIVE), kind: PieceKind::KeepAlive };
     pieces.enumerate().flat_map(move |(i, p)| {
         let before = (i % KEEPALIVE_EVERY == 0).then(keepalive);
         before.into_iter().chain(std::iter::once(p))
     })
 }
 
-/// What every chunk repeats.
-#[derive(Debug, Clone)]
+/// What every chunk repeats, serialized once: the event is `prefix`, the choice, `suffix`, the
+/// padding, the end.
+#[derive(Debug)]
 struct Head {
-    fields: Map<String, Value>,
-    /// What every chunk has as `usage` (no key when `None`).
-    usage: Option<Value>,
+    /// `data: {"id":…,"system_fingerprint":…,"choices":[`
+    prefix: String,
+    /// `]` then `,"usage":…` when every chunk carries one.
+    suffix: String,
+    /// Whether chunks end with the `obfuscation` padding OpenAI adds (readers ignore it).
+    obfuscate: bool,
 }
 
 impl Head {
-    fn of(body: &Value, usage: Option<Value>) -> Head {
+    fn of(body: &Value, usage: Option<&Value>, obfuscate: bool) -> Head {
         let mut fields = Map::new();
         for key in ["id", "object", "created", "model", "service_tier", "system_fingerprint"] {
             let value = match key {
@@ -178,22 +199,39 @@ impl Head {
             };
             fields.insert(key.to_owned(), value);
         }
-        Head { fields, usage }
+        let fields = Value::Object(fields).to_string();
+        let open = fields.strip_suffix('}').unwrap_or(&fields);
+        let prefix = format!("data: {open},\"choices\":[");
+        let usage = usage.map(|u| format!(",\"usage\":{u}")).unwrap_or_default();
+        Head { prefix, suffix: format!("]{usage}"), obfuscate }
     }
 
-    fn chunk(&self, choices: Vec<Value>) -> Value {
-        let mut chunk = self.fields.clone();
-        chunk.insert("choices".into(), Value::Array(choices));
-        if let Some(usage) = &self.usage {
-            chunk.insert("usage".into(), usage.clone());
+    /// The event of a chunk with this one choice.
+    fn chunk(&self, choice: &Value) -> Bytes {
+        let choice = choice.to_string();
+        let mut out = String::with_capacity(self.prefix.len() + choice.len() + 48);
+        out.push_str(&self.prefix);
+        out.push_str(&choice);
+        out.push_str(&self.suffix);
+        self.end(&mut out, choice.len());
+        Bytes::from(out)
+    }
+
+    /// The event of the last chunk: no choice, the usage.
+    fn usage_chunk(&self, usage: &Value) -> Bytes {
+        let mut out = format!("{}],\"usage\":{usage}", self.prefix);
+        self.end(&mut out, 0);
+        Bytes::from(out)
+    }
+
+    /// The padding (its length varies with `seed`), `}` and the blank line.
+    fn end(&self, out: &mut String, seed: usize) {
+        if self.obfuscate {
+            out.push_str(",\"obfuscation\":\"");
+            out.push_str(&OBFUSCATION[..OBFUSCATION.len() - seed % OBFUSCATION.len()]);
+            out.push('"');
         }
-        Value::Object(chunk)
-    }
-
-    fn with_usage(&self, usage: Value) -> Value {
-        let mut chunk = self.chunk(Vec::new());
-        chunk["usage"] = usage;
-        chunk
+        out.push_str("}\n\n");
     }
 }
 
@@ -289,7 +327,7 @@ impl Iterator for RoundRobin {
 }
 
 /// The mid-stream error event (`kind` defaults to `server_error`).
-pub(crate) fn error_event(kind: Option<&str>) -> bytes::Bytes {
+pub(crate) fn error_event(kind: Option<&str>) -> Bytes {
     sse::data(&json!({"error": {
         "message": "The server had an error while processing your request. Sorry about that!",
         "type": kind.unwrap_or("server_error"),
@@ -299,7 +337,7 @@ pub(crate) fn error_event(kind: Option<&str>) -> bytes::Bytes {
 }
 
 /// A chunk cut in the middle of its JSON.
-pub(crate) fn malformed_event() -> bytes::Bytes {
+pub(crate) fn malformed_event() -> Bytes {
     sse::raw_data(
         "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"trunc",
     )
@@ -319,7 +357,10 @@ mod tests {
         assert_eq!(fields_of(json!({"stream": false})), Ok(None));
         assert_eq!(fields_of(json!({"stream": true})), Ok(Some(StreamRequest::default())));
         let on = fields_of(json!({"stream": true, "stream_options": {"include_usage": true}}));
-        assert_eq!(on, Ok(Some(StreamRequest { include_usage: true })));
+        assert_eq!(on, Ok(Some(StreamRequest { include_usage: true, obfuscation: true })));
+        let off =
+            fields_of(json!({"stream": true, "stream_options": {"include_obfuscation": false}}));
+        assert_eq!(off, Ok(Some(StreamRequest { include_usage: false, obfuscation: false })));
         let e = fields_of(json!({"stream": "yes"})).unwrap_err();
         assert_eq!((e.param.as_deref(), e.code.as_deref()), (Some("stream"), Some("invalid_type")));
         let e = fields_of(json!({"stream": false, "stream_options": {"include_usage": true}}))
@@ -332,6 +373,45 @@ mod tests {
         assert_eq!(e.param.as_deref(), Some("stream_options.include_usage"));
         let e = fields_of(json!({"stream": true, "stream_options": {"x": true}})).unwrap_err();
         assert_eq!(e.code.as_deref(), Some("unknown_parameter"));
+    }
+
+    #[test]
+    fn head_writes_whole_chunks() {
+        let body = json!({"id": "chatcmpl-1", "created": 5, "model": "m", "service_tier": "default", "system_fingerprint": "fp"});
+        let head = Head::of(&body, Some(&Value::Null), true);
+        let event = head.chunk(&json!({"index": 0, "delta": {"content": "hi"}}));
+        let text = std::str::from_utf8(&event).unwrap();
+        let json: Value =
+            serde_json::from_str(text.strip_prefix("data: ").unwrap().trim_end()).unwrap();
+        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "object",
+                "created",
+                "model",
+                "service_tier",
+                "system_fingerprint",
+                "choices",
+                "usage",
+                "obfuscation"
+            ]
+        );
+        assert_eq!(
+            (json["object"].as_str(), json["usage"].is_null()),
+            (Some("chat.completion.chunk"), true)
+        );
+        assert!(text.ends_with("\n\n"));
+        let plain = Head::of(&body, None, false).chunk(&json!({"index": 0}));
+        let json: Value = serde_json::from_slice(&plain[6..]).unwrap();
+        assert!(json.get("obfuscation").is_none() && json.get("usage").is_none());
+        let last = head.usage_chunk(&json!({"total_tokens": 3}));
+        let json: Value = serde_json::from_slice(&last[6..]).unwrap();
+        assert_eq!(
+            (json["choices"].clone(), json["usage"]["total_tokens"].as_u64()),
+            (json!([]), Some(3))
+        );
     }
 
     #[test]

@@ -17,9 +17,10 @@ pub enum StreamState {
     /// The fake wrote the whole body and ended it (also after an injected error, malformed
     /// event or bad CRC, which end the body cleanly).
     Finished,
-    /// The client went away (the connection closed) before the fake ended the body.
+    /// The client went away (the connection closed, or the HTTP/2 stream was reset) before the
+    /// fake ended the body. (Dropping the [`crate::FakeUpstream`] mid-stream ends here too.)
     ClientClosed,
-    /// The fake closed the connection on purpose (`stream-drop-after`) or was shut down.
+    /// The fake closed the connection on purpose (`stream-drop-after`).
     Dropped,
 }
 

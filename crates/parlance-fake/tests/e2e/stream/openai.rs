@@ -48,6 +48,7 @@ pub fn assemble(sse: &Sse) -> Value {
     let (mut usage, mut usage_chunk) = (None, false);
     for c in &chunks {
         assert_eq!(c["object"], "chat.completion.chunk");
+        assert!(c["obfuscation"].is_string(), "OpenAI pads every chunk");
         for key in ["id", "created", "model", "system_fingerprint"] {
             assert_eq!(c[key], first[key], "{key} differs between chunks");
         }
