@@ -21,6 +21,11 @@ pub(crate) fn is_street_type(w: &[u8]) -> bool {
     words::listed(words::TYPES, w)
 }
 
+/// Whether `b` starts with a country name ("Denmark", "New Zealand").
+pub(crate) fn is_country(b: &[u8]) -> bool {
+    words::country_at(b).is_some()
+}
+
 /// The span of a street address around the building number at `i`, if any: the US layout
 /// first, then the international ones.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {

@@ -55,6 +55,46 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
     decide(b, i, &seq, names, &mut direct).then_some((i, suffix(b, seq.end, names)))
 }
 
+/// Whether the two-letter word at `i` is "is" or "am" followed by a blank and a lower-case
+/// letter: the cheap test before [`detect_lower`] (a few bytes, on two-letter words only).
+pub(crate) fn lower_cue(b: &[u8], i: usize) -> bool {
+    matches!(&b[i..i + 2], b"is" | b"am")
+        && at(b, i + 2) == b' '
+        && at(b, i + 3).is_ascii_lowercase()
+}
+
+/// A name written in lower case after "my name is", "this is", "i am"/"i'm" (`k` is the start
+/// of the word after "is"/"am"): one to three words that are given names or surnames in the
+/// tables, or that are not English words ("svenja bauer", "catalina paz"); the first must be a
+/// given name or not an English word at all ("this is great" is not a name).
+pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, usize)> {
+    let cue = any_word_before(b, k - 3, 2, |w| matches!(w, b"name" | b"this" | b"i"))
+        || before(b, k - 3) == b'\'';
+    if !cue {
+        return None;
+    }
+    let (mut j, mut end) = (k, None);
+    for n in 0..3 {
+        let we = crate::text::word_end(b, j);
+        let w = &b[j..we];
+        if we == j || !w.iter().all(|c| c.is_ascii_lowercase() || *c >= 0x80) {
+            break;
+        }
+        let info = names.word(w);
+        let common = names.is_common_word(w) || info.is_not_name() || info.is_strong_cue();
+        let ok = !common && (n > 0 || info.is_first() || w.len() >= 3);
+        if !ok {
+            break;
+        }
+        end = Some(we);
+        if at(b, we) != b' ' {
+            break;
+        }
+        j = we + 1;
+    }
+    end.map(|e| (k, e))
+}
+
 /// Whether a direct cue introduces the word at `i`, computed on first use (most capitalised
 /// words are rejected before it is needed).
 struct Direct<'a> {
@@ -443,8 +483,65 @@ fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
             && upper_len(b, s).is_some()
             && crate::detect::address::is_street_type(&b[s..i - 1])
     };
-    prev_street || org_or_street_after(b, we)
+    let prev_org = i >= 2 && b[i - 1] == b' ' && {
+        let mut s = i - 1;
+        while s > 0 && is_word(b[s - 1]) {
+            s -= 1;
+        }
+        s < i - 1
+            && upper_len(b, s).is_some()
+            && crate::text::key(&b[s..i - 1]).is_some_and(|k| ORG_HEADS.binary_search(&k).is_ok())
+    };
+    prev_street
+        || prev_org
+        || crate::detect::address::is_country(&b[i..])
+        || org_or_street_after(b, we)
 }
+
+/// Capitalised words that start an organisation's name ("Corporación Echeverría y Muñoz").
+static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
+    "corporacion",
+    "corporation",
+    "holding",
+    "laboratorios",
+    "laboratorio",
+    "proyectos",
+    "grupo",
+    "gruppo",
+    "industrias",
+    "inversiones",
+    "constructora",
+    "comercial",
+    "distribuidora",
+    "servicios",
+    "soluciones",
+    "banco",
+    "instituto",
+    "fundacion",
+    "universidad",
+    "hotel",
+    "restaurante",
+    "farmacia",
+    "editorial",
+    "empresa",
+    "transportes",
+    "studio",
+    "atelier",
+    "kancelaria",
+    "firma",
+    "spolka",
+    "cooperativa",
+    "societe",
+    "compagnie",
+    "agencia",
+    "consultora",
+    "talleres",
+    "almacenes",
+    "club",
+    "team",
+    "escuela",
+    "colegio",
+]);
 
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
@@ -561,6 +658,14 @@ static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
     "bank",
     "university",
     "school",
+    "eirl",
+    "gruppen",
+    "sonner",
+    "bt",
+    "kkt",
+    "ky",
+    "hf",
+    "ehf",
 ]);
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
