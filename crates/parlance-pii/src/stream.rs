@@ -58,6 +58,8 @@ pub struct StreamScrubber {
     open: Option<Finding>,
     /// Scratch for the pass, kept to avoid allocating per push.
     scratch: Vec<Finding>,
+    /// Scratch for the candidates being folded.
+    ready: Vec<Finding>,
 }
 
 impl StreamScrubber {
@@ -73,6 +75,7 @@ impl StreamScrubber {
             pending: Vec::new(),
             open: None,
             scratch: Vec::new(),
+            ready: Vec::new(),
         }
     }
 
@@ -151,7 +154,8 @@ impl StreamScrubber {
     /// Folds the candidates that start before `frontier` (all of them are known) into findings,
     /// emitting each finding (and the text before it) once nothing can merge into it any more.
     fn fold(&mut self, frontier: usize, out: &mut String, counts: &mut EntityCounts) {
-        let mut ready: Vec<Finding> = Vec::new();
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
         self.pending.retain(|f| {
             let now = f.start < frontier;
             if now {
@@ -169,6 +173,7 @@ impl StreamScrubber {
         if self.open.is_some_and(|g| g.end <= frontier) {
             self.close(out, counts);
         }
+        self.ready = ready;
     }
 
     /// Emits the text before `f` and opens it as the finding being merged.
