@@ -173,29 +173,35 @@ pub(crate) fn malformed(what: &str, e: &dyn std::fmt::Display) -> ProviderError 
     )
 }
 
+/// Every delta a whole recorded body, cut into `pieces`, decodes to, or the first error (the
+/// pure half of a streamed call, for tests and benchmarks).
+pub(crate) fn decode_pieces(
+    mut decoder: impl Decode,
+    pieces: &[&[u8]],
+) -> Result<Vec<Delta>, ProviderError> {
+    let mut out = VecDeque::new();
+    for piece in pieces {
+        if decoder.done() {
+            break;
+        }
+        decoder.feed(piece, &mut out)?;
+    }
+    if !decoder.done() {
+        decoder.end(&mut out)?;
+    }
+    Ok(out.into_iter().collect())
+}
+
 /// Test helpers: run a decoder over a recorded body cut into pieces.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::*;
-
-    /// Every delta the pieces decode to, or the first error.
-    pub(crate) fn run(
-        mut decoder: impl Decode,
-        pieces: &[&[u8]],
-    ) -> Result<Vec<Delta>, ProviderError> {
-        let mut out = VecDeque::new();
-        for piece in pieces {
-            if decoder.done() {
-                break;
-            }
-            decoder.feed(piece, &mut out)?;
-        }
-        decoder.end(&mut out)?;
-        Ok(out.into_iter().collect())
-    }
+    pub(crate) use super::decode_pieces as run;
 
     /// The deltas folded as the pipeline folds them.
-    pub(crate) fn assemble(deltas: &[Delta], model: &str) -> parlance_core::ChatResponse {
+    pub(crate) fn assemble(
+        deltas: &[parlance_core::Delta],
+        model: &str,
+    ) -> parlance_core::ChatResponse {
         let mut a = parlance_core::Assembler::default();
         deltas.iter().for_each(|d| a.push(d));
         a.finish(Some(model.to_string()))

@@ -430,6 +430,56 @@ async fn headers_timeout_and_cancellation(spec: Spec) {
     assert!(stats.events_written() < 40, "{} events written", stats.events_written());
 }
 
+/// A consumer that stops reading stops the upstream: the fake's writes stall far short of the
+/// whole stream (only socket buffers and one read buffer lie between), and resume when the
+/// consumer reads again.
+async fn backpressure(spec: Spec) {
+    const DELTAS: u32 = 100_000;
+    let rig = Rig::start(&spec).await;
+    rig.fake.push_fault(Fault::Pace { deltas: DELTAS, every: Duration::ZERO });
+    let req = request(vec![user("hello")]);
+    let mut stream = rig.provider.converse_stream(&req, &CallContext::default()).await.unwrap();
+    stream.next().await.unwrap().unwrap();
+    let stats = rig.fake.stream_stats().pop().unwrap();
+    let mut written = stats.events_written();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let now = stats.events_written();
+        if now == written && now > 0 {
+            break;
+        }
+        written = now;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(stats.events_written(), written, "the fake kept writing while nobody read");
+    assert!(written < u64::from(DELTAS) / 2, "{written} of {DELTAS} events written");
+    assert_eq!(stats.state(), StreamState::Open);
+    eprintln!("{:?}: the fake stalled after {written} of {DELTAS} events", spec.wire);
+    let mut read = 0;
+    while stats.events_written() == written && read < DELTAS {
+        stream.next().await.unwrap().unwrap();
+        read += 1;
+    }
+    drop(stream);
+    assert!(stats.events_written() > written, "reading again resumes the upstream");
+    assert!(u64::from(read) <= written + 2, "the held deltas were read first: {read}");
+}
+
+#[tokio::test]
+async fn backpressure_reaches_the_openai_upstream() {
+    backpressure(openai()).await
+}
+
+#[tokio::test]
+async fn backpressure_reaches_the_anthropic_upstream() {
+    backpressure(anthropic()).await
+}
+
+#[tokio::test]
+async fn backpressure_reaches_the_bedrock_upstream() {
+    backpressure(bedrock()).await
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table: one line per provider
 // ---------------------------------------------------------------------------------------------

@@ -58,6 +58,17 @@ impl AnthropicProvider {
         Ok(convert::from_wire(&self.cfg, request, reply))
     }
 
+    /// A whole streamed body (server-sent events), mapped to its deltas: what
+    /// [`Provider::converse_stream`] yields for it, without the transport.
+    pub fn parse_stream(
+        &self,
+        request: &ChatRequest,
+        body: &[u8],
+    ) -> Result<Vec<parlance_core::Delta>, ProviderError> {
+        let events = stream::Events::new(request, &self.cfg.key);
+        streaming::decode_pieces(Sse::new(events), &[body])
+    }
+
     fn request(
         &self,
         body: Vec<u8>,

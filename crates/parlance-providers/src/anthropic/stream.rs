@@ -72,14 +72,14 @@ impl OnEvent for Events {
         match event {
             StreamEvent::MessageStart { message } => self.merge_usage(message.usage),
             StreamEvent::ContentBlockStart { index, content_block } => match content_block {
-                StartBlock::Text { text } => self.blocks.text(text, out),
+                StartBlock::Text { text } => self.blocks.text(text, out)?,
                 StartBlock::ToolUse { id, name } => self.blocks.tool_start(index, id, name, out),
                 StartBlock::Other => {}
             },
             StreamEvent::ContentBlockDelta { index, delta } => match delta {
-                BlockDelta::TextDelta { text } => self.blocks.text(text, out),
+                BlockDelta::TextDelta { text } => self.blocks.text(text, out)?,
                 BlockDelta::InputJsonDelta { partial_json } => {
-                    self.blocks.tool_input(index, &partial_json)
+                    self.blocks.tool_input(index, &partial_json)?
                 }
                 BlockDelta::Other => {}
             },

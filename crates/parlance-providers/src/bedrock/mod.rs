@@ -79,6 +79,17 @@ impl BedrockProvider {
         Ok(convert::from_wire(&self.cfg, request, reply))
     }
 
+    /// A whole streamed body (`application/vnd.amazon.eventstream`), mapped to its deltas:
+    /// what [`Provider::converse_stream`] yields for it, without the transport.
+    pub fn parse_stream(
+        &self,
+        request: &ChatRequest,
+        body: &[u8],
+    ) -> Result<Vec<parlance_core::Delta>, ProviderError> {
+        let secrets = [String::new(), String::new()];
+        streaming::decode_pieces(stream::Frames::new(request, secrets), &[body])
+    }
+
     fn keys(&self) -> Result<&Keys, ProviderError> {
         self.keys.as_ref().map_err(|e| {
             ProviderError::permanent(

@@ -89,10 +89,10 @@ impl Frames {
             "contentBlockDelta" => {
                 let e: BlockDelta = payload(name, m)?;
                 if let Some(text) = e.delta.text {
-                    self.blocks.text(text, out);
+                    self.blocks.text(text, out)?;
                 }
                 if let Some(t) = e.delta.tool_use {
-                    self.blocks.tool_input(e.content_block_index, &t.input);
+                    self.blocks.tool_input(e.content_block_index, &t.input)?;
                 }
             }
             "contentBlockStop" => {

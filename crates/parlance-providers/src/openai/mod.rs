@@ -76,6 +76,12 @@ impl OpenAiProvider {
         Ok(convert::from_wire(&self.cfg, reply))
     }
 
+    /// A whole streamed body (server-sent events), mapped to its deltas: what
+    /// [`Provider::converse_stream`] yields for it, without the transport.
+    pub fn parse_stream(&self, body: &[u8]) -> Result<Vec<parlance_core::Delta>, ProviderError> {
+        streaming::decode_pieces(Sse::new(stream::Chunks::new(self.key())), &[body])
+    }
+
     fn key(&self) -> &str {
         match &self.cfg.auth {
             config::Auth::Bearer(k) | config::Auth::ApiKey(k) => k,

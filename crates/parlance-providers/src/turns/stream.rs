@@ -21,9 +21,15 @@ use std::collections::VecDeque;
 use parlance_core::{ChatRequest, Delta, ProviderError, ToolCallDelta};
 use serde_json::Value;
 
+use parlance_core::FailureKind;
+
 use super::forced_tool::format_tool_name;
 use super::reply::finish_reason;
 use crate::streaming::malformed;
+
+/// The most bytes held back at once (tool inputs and held text): a hostile upstream cannot
+/// make parlance buffer without bound.
+pub(crate) const MAX_HELD: usize = 16 << 20;
 
 /// One streamed message of a block protocol being turned into deltas.
 #[derive(Debug)]
@@ -65,15 +71,32 @@ impl BlockStream {
     }
 
     /// Text of a text block.
-    pub(crate) fn text(&mut self, text: String, out: &mut VecDeque<Delta>) {
+    pub(crate) fn text(
+        &mut self,
+        text: String,
+        out: &mut VecDeque<Delta>,
+    ) -> Result<(), ProviderError> {
         if text.is_empty() {
-            return;
+            return Ok(());
         }
         if self.format.is_some() {
             self.held.push_str(&text);
+            self.bound()?;
         } else {
             out.push_back(Delta::Text { choice: 0, text });
         }
+        Ok(())
+    }
+
+    fn bound(&self) -> Result<(), ProviderError> {
+        let held = self.held.len() + self.open.iter().map(|(_, t)| t.input.len()).sum::<usize>();
+        if held > MAX_HELD {
+            return Err(ProviderError::transient(
+                FailureKind::MalformedReply,
+                format!("upstream reply holds more than {MAX_HELD} bytes of tool input"),
+            ));
+        }
+        Ok(())
     }
 
     /// A tool-use block starts: its id and name go out now (the format tool's do not).
@@ -104,10 +127,12 @@ impl BlockStream {
 
     /// A fragment of a tool block's input (ignored for blocks that are not tool calls, such
     /// as server tools, which the plain reply skips as well).
-    pub(crate) fn tool_input(&mut self, block: u32, fragment: &str) {
+    pub(crate) fn tool_input(&mut self, block: u32, fragment: &str) -> Result<(), ProviderError> {
         if let Some((_, t)) = self.open.iter_mut().find(|(b, _)| *b == block) {
             t.input.push_str(fragment);
+            self.bound()?;
         }
+        Ok(())
     }
 
     /// A block stops: a tool call's arguments go out, compact.
@@ -187,10 +212,10 @@ mod tests {
     #[test]
     fn tool_arguments_are_sent_compact_at_the_block_stop() {
         let got = run(&ChatRequest::default(), |s, out| {
-            s.text("Let me check.".into(), out);
+            s.text("Let me check.".into(), out).unwrap();
             s.tool_start(1, "toolu_1".into(), "get".into(), out);
-            s.tool_input(1, "{\"city\": ");
-            s.tool_input(1, "\"Paris\"}");
+            s.tool_input(1, "{\"city\": ").unwrap();
+            s.tool_input(1, "\"Paris\"}").unwrap();
             s.block_stop(1, out).unwrap();
             s.tool_start(2, "toolu_2".into(), "noargs".into(), out);
             s.stop(Some("tool_use".into()), out).unwrap();
@@ -229,9 +254,9 @@ mod tests {
             ..ChatRequest::default()
         };
         let got = run(&req, |s, out| {
-            s.text("Sure:".into(), out);
+            s.text("Sure:".into(), out).unwrap();
             s.tool_start(1, "t".into(), "answer".into(), out);
-            s.tool_input(1, "{ \"a\" : 1 }");
+            s.tool_input(1, "{ \"a\" : 1 }").unwrap();
             s.stop(Some("tool_use".into()), out).unwrap();
         });
         assert_eq!(
@@ -242,7 +267,7 @@ mod tests {
             ]
         );
         let text_only = run(&req, |s, out| {
-            s.text("no tool".into(), out);
+            s.text("no tool".into(), out).unwrap();
             s.stop(Some("end_turn".into()), out).unwrap();
         });
         assert_eq!(text_only[0], Delta::Text { choice: 0, text: "no tool".into() });
@@ -253,8 +278,12 @@ mod tests {
         let mut s = BlockStream::new(&ChatRequest::default());
         let mut out = VecDeque::new();
         s.tool_start(0, "t".into(), "f".into(), &mut out);
-        s.tool_input(0, "{\"a\":");
+        s.tool_input(0, "{\"a\":").unwrap();
         let e = s.block_stop(0, &mut out).unwrap_err();
         assert!(e.retryable, "{e:?}");
+        s.tool_start(1, "t".into(), "f".into(), &mut out);
+        let big = "x".repeat(MAX_HELD / 2 + 1);
+        s.tool_input(1, &big).unwrap();
+        assert!(s.tool_input(1, &big).unwrap_err().message.contains("more than"));
     }
 }
