@@ -222,3 +222,17 @@ async fn grpc_closes_a_silent_connection_after_the_handshake_bound_and_an_idle_o
     let mut client = DaprClient::connect(format!("http://{grpc}")).await.unwrap();
     client.get_metadata(pb::GetMetadataRequest::default()).await.expect("still serving");
 }
+
+#[tokio::test]
+async fn h2c_by_prior_knowledge_is_still_served_on_the_http_port() {
+    let (p, _fake, _dir) = sidecar().await;
+    let h2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    let resp = h2.get(format!("{}/v1.0/healthz", p.base)).send().await.unwrap();
+    assert_eq!((resp.status().as_u16(), resp.version()), (204, reqwest::Version::HTTP_2));
+    // And again after longer than the header bound.
+    tokio::time::sleep(HEADER + Duration::from_millis(150)).await;
+    let body = r#"{"inputs":[{"messages":[{"ofUser":{"content":[{"text":"over h2c"}]}}]}]}"#;
+    let url = format!("{}/v1.0-alpha2/conversation/echo/converse", p.base);
+    let resp = h2.post(url).body(body).send().await.unwrap();
+    assert_eq!((resp.status().as_u16(), resp.version()), (200, reqwest::Version::HTTP_2));
+}

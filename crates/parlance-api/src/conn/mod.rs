@@ -24,7 +24,7 @@ pub const MIN_HEADER_BYTES: usize = 8 * 1024;
 pub struct Bounds {
     /// HTTP: the time to read a request's headers (from the connection's start for the first
     /// request, from its first byte for later ones). gRPC: the time until the client's first
-    /// bytes (the HTTP/2 preface).
+    /// bytes (the HTTP/2 preface). When off, the idle bound still applies to an HTTP head.
     pub first: Option<Duration>,
     /// The longest a connection may stay open with no request in progress.
     pub idle: Option<Duration>,

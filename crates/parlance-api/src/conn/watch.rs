@@ -79,11 +79,12 @@ impl Watch {
             }
             return self.after(if idle_since == NEVER { 0 } else { idle_since }, idle);
         }
+        // Without a header bound, the idle bound still holds a head that never ends.
         match (idle_since, head_since) {
             // The first request's headers, counted from the connection's start.
-            (NEVER, _) => self.after(0, first),
+            (NEVER, _) => self.after(0, first).or_else(|| self.after(0, idle)),
             (_, NEVER) => self.after(idle_since, idle),
-            (_, head) => self.after(head, first),
+            (_, head) => self.after(head, first).or_else(|| self.after(idle_since, idle)),
         }
     }
 
@@ -185,6 +186,18 @@ mod tests {
         w.end();
         w.on_bytes();
         assert_eq!(w.deadline(), Some(start + 90 * MS));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_header_bound_the_idle_bound_still_holds() {
+        let w = Watch::new(Bounds { first: None, idle: Some(90 * MS) }, Mode::Http);
+        let start = Instant::now();
+        assert_eq!(w.deadline(), Some(start + 90 * MS));
+        w.begin(false);
+        tokio::time::advance(5 * MS).await;
+        w.end();
+        w.on_bytes();
+        assert_eq!(w.deadline(), Some(start + 95 * MS));
     }
 
     #[tokio::test(start_paused = true)]
