@@ -179,6 +179,18 @@ pub struct ChatRequest {
     pub metadata: BTreeMap<String, String>,
     /// Provider-side prompt-cache retention (alpha2 `promptCacheRetention`).
     pub prompt_cache_retention: Option<Duration>,
+    /// The upstream model chosen for this request (Dapr request `metadata.model`, the OpenAI
+    /// door's `component/model`), already checked against the component's `allowedModels`;
+    /// `None`: the component's configured model. Providers send it instead of theirs and
+    /// report it as the reply's model.
+    pub model: Option<String>,
+}
+
+impl ChatRequest {
+    /// The model this request goes to: its own when it chose one, else `configured`.
+    pub fn model_or<'a>(&'a self, configured: &'a str) -> &'a str {
+        self.model.as_deref().unwrap_or(configured)
+    }
 }
 
 /// Token usage, in Dapr's shape.
@@ -252,6 +264,7 @@ pub struct ChatResponse {
     pub choices: Vec<Choice>,
     /// Token usage, when the provider reports it.
     pub usage: Option<Usage>,
-    /// The resolved model name of the component (absent for echo).
+    /// The resolved model: the request's chosen model, else the component's (absent for
+    /// echo).
     pub model: Option<String>,
 }

@@ -21,6 +21,11 @@ pub enum ErrorCode {
     ConversationMissingInputs,
     /// A message, tool call or tool choice is invalid (Dapr's spelling: PARMS).
     ConversationInvalidParams,
+    /// The request chose a model (`metadata.model`, or `component/model` on the OpenAI door)
+    /// that the component's `allowedModels` does not list. Dapr clients see exactly what an
+    /// invalid parameter gives them (`ERR_CONVERSATION_INVALID_PARMS`, 400, InvalidArgument);
+    /// the variant exists so that the OpenAI door can answer `model_not_allowed`.
+    ModelNotAllowed,
     /// The component, the provider, the scrubber or a policy failed.
     ConversationInvoke,
     /// The response could not be encoded.
@@ -80,7 +85,7 @@ impl ErrorCode {
             ConversationMissingInputs => {
                 ("ERR_CONVERSATION_MISSING_INPUTS", 400, G::InvalidArgument)
             }
-            ConversationInvalidParams => {
+            ConversationInvalidParams | ModelNotAllowed => {
                 ("ERR_CONVERSATION_INVALID_PARMS", 400, G::InvalidArgument)
             }
             ConversationInvoke => ("ERR_CONVERSATION_INVOKE", 500, G::Internal),
@@ -102,12 +107,45 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// The Dapr message text.
     pub message: String,
+    /// What the upstream did, when a provider call failed ([`ApiError::from_provider`]). The
+    /// Dapr doors answer by `code` alone (as daprd does); the OpenAI door answers with a
+    /// status that says what happened upstream (its 429 and `Retry-After`, its 4xx, 502, 504).
+    pub upstream: Option<UpstreamFailure>,
+}
+
+/// The facts of a failed provider call that a door may answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpstreamFailure {
+    /// Where the failure came from.
+    pub kind: FailureKind,
+    /// The upstream HTTP status, when there was one.
+    pub status: Option<u16>,
+    /// The upstream's `Retry-After`, when it gave one.
+    pub retry_after: Option<Duration>,
+}
+
+impl From<&ProviderError> for UpstreamFailure {
+    fn from(e: &ProviderError) -> UpstreamFailure {
+        UpstreamFailure { kind: e.kind, status: e.status, retry_after: e.retry_after }
+    }
 }
 
 impl ApiError {
     /// Any error.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), upstream: None }
+    }
+
+    /// [`ApiError::invoke`] for a failed provider call, keeping what the upstream did.
+    pub fn from_provider(component: &str, err: &ProviderError) -> ApiError {
+        ApiError::invoke(component, err).with_upstream(err)
+    }
+
+    /// The same error, with `err`'s upstream facts (when the message names more than `err`,
+    /// as a fallback's double failure does).
+    pub fn with_upstream(mut self, err: &ProviderError) -> ApiError {
+        self.upstream = Some(UpstreamFailure::from(err));
+        self
     }
 
     /// `failed finding conversation component <name>`.
@@ -132,6 +170,18 @@ impl ApiError {
             ErrorCode::ConversationInvalidParams,
             format!("failed conversing with component {component}: invalid params: {detail}"),
         )
+    }
+
+    /// `failed conversing with component <name>: invalid params: model "<model>" is not allowed
+    /// for component <name> (allowedModels: <allowed>)`, code [`ErrorCode::ModelNotAllowed`].
+    pub fn model_not_allowed(component: &str, model: &str, allowed: &str) -> ApiError {
+        let detail = format!(
+            "model {model:?} is not allowed for component {component} (allowedModels: {allowed})"
+        );
+        ApiError {
+            code: ErrorCode::ModelNotAllowed,
+            ..ApiError::invalid_params(component, &detail)
+        }
     }
 
     /// `failed conversing with component <name>: <error>`.
@@ -238,6 +288,18 @@ mod tests {
     }
 
     #[test]
+    fn a_model_not_allowed_is_invalid_params_to_dapr_clients() {
+        let e = ApiError::model_not_allowed("llm", "gpt-x", "gpt-4o, gpt-4o-mini");
+        assert_eq!(e.code, ErrorCode::ModelNotAllowed);
+        assert_eq!(e.code.as_str(), "ERR_CONVERSATION_INVALID_PARMS");
+        assert_eq!((e.code.http_status(), e.code.grpc_code()), (400, GrpcCode::InvalidArgument));
+        assert_eq!(
+            e.message,
+            "failed conversing with component llm: invalid params: model \"gpt-x\" is not allowed for component llm (allowedModels: gpt-4o, gpt-4o-mini)"
+        );
+    }
+
+    #[test]
     fn codes_map_to_dapr_statuses() {
         assert_eq!(ErrorCode::ConversationInvoke.http_status(), 500);
         assert_eq!(ErrorCode::ConversationInvoke.grpc_code(), GrpcCode::Internal);
@@ -252,6 +314,16 @@ mod tests {
         assert!(ProviderError::upstream(408, "x", None).retryable);
         assert!(!ProviderError::upstream(400, "bad", None).retryable);
         assert!(!ProviderError::upstream(401, "bad key", None).retryable);
+    }
+
+    #[test]
+    fn provider_failures_keep_the_upstream_facts_but_not_in_the_dapr_body() {
+        let p = ProviderError::upstream(429, "slow down", Some(Duration::from_secs(2)));
+        let e = ApiError::from_provider("llm", &p);
+        let u = e.upstream.unwrap();
+        assert_eq!((u.kind, u.status, u.retry_after), (p.kind, Some(429), p.retry_after));
+        assert_eq!(e.to_json(), ApiError::invoke("llm", &p).to_json());
+        assert_eq!(e.message, "failed conversing with component llm: upstream returned status 429: slow down");
     }
 
     #[test]

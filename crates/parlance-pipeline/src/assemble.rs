@@ -58,6 +58,7 @@ impl Plan {
             fallback: None,
             gen_ai_provider: "",
             model: String::new(),
+            allowed_models: Default::default(),
             meters: None,
         }));
         ConversationService::new(components, telemetry)
@@ -98,9 +99,11 @@ fn build_one(
         chain = Arc::new(CacheStage::new(chain, &c.name, model.as_deref(), ttl, caches, store));
     }
     // Outermost: scrub inputs before anything below can see or store them; scrub and restore
-    // outputs after, so cache hits are scrubbed too.
+    // outputs after, so cache hits are scrubbed too. `scrubPii` is enforced here, for every
+    // caller on every door.
     let scrubber = Scrubber::new(c.settings.pii_entities);
-    chain = Arc::new(PiiStage::new(chain, scrubber, c.settings.pii_mode, telemetry.clone()));
+    let pii = PiiStage::new(chain, scrubber, c.settings.pii_mode, telemetry.clone());
+    chain = Arc::new(pii.with_policy(c.settings.scrub_pii));
     let meters = telemetry.component_meters(&c.name);
     Component {
         name: c.name,
@@ -111,6 +114,7 @@ fn build_one(
         fallback: c.settings.fallback_component,
         gen_ai_provider,
         model: model.unwrap_or_default(),
+        allowed_models: c.settings.allowed_models,
         meters: Some(meters),
     }
 }

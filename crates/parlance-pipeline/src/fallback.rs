@@ -4,7 +4,9 @@
 //! validated) call goes once to the named conversation component's chain, and the reply says
 //! which component answered. One hop only: the fallback's own `fallbackComponent` is not
 //! followed, so no configuration can loop. The names are checked at plan time
-//! ([`crate::plan`]).
+//! ([`crate::plan`]). A model the request chose (`metadata.model`) was allowed by the
+//! component asked for, not by its fallback: the fallback answers with its own configured
+//! model. Each chain enforces its own component's `scrubPii`.
 
 use parlance_core::{ApiError, ProviderError};
 
@@ -14,7 +16,8 @@ use crate::stage::{Call, DynStage, Reply, StreamReply};
 
 /// Calls `chain`; on failure calls `fallback` (its name and chain) once with the same call.
 /// Returns the reply and, when the fallback answered, its name. Errors are `ApiError::invoke`
-/// of the component asked for, naming both failures when the fallback fails too.
+/// of the component asked for, naming both failures when the fallback fails too (with the
+/// upstream facts of the last failure).
 pub async fn call(
     name: &str,
     chain: &DynStage,
@@ -46,16 +49,23 @@ where
     F: Fn(&'a DynStage, Call) -> BoxFuture<'a, Result<T, ProviderError>>,
 {
     let Some((fb_name, fb_chain)) = fallback else {
-        return run(chain, call).await.map(|r| (r, None)).map_err(|e| ApiError::invoke(name, &e));
+        return run(chain, call)
+            .await
+            .map(|r| (r, None))
+            .map_err(|e| ApiError::from_provider(name, &e));
     };
     let first = match run(chain, call.clone()).await {
         Ok(reply) => return Ok((reply, None)),
         Err(e) => e,
     };
     tracing::debug!(component = name, fallback = fb_name, error = %first, "falling back");
+    let mut call = call;
+    call.chat.model = None;
     match run(fb_chain, call).await {
         Ok(reply) => Ok((reply, Some(fb_name.to_string()))),
-        Err(second) => Err(ApiError::invoke(name, &both(&first, fb_name, &second))),
+        Err(second) => {
+            Err(ApiError::invoke(name, &both(&first, fb_name, &second)).with_upstream(&second))
+        }
     }
 }
 
@@ -106,6 +116,7 @@ mod tests {
             fallback: Some(fallback.into()),
             gen_ai_provider: "echo",
             model: String::new(),
+            allowed_models: Default::default(),
             meters: None,
         }
     }

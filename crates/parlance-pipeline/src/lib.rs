@@ -5,6 +5,8 @@
 //!   component lookup → missing inputs → validate::to_chat (messages, tool choice, parameters)
 //!   → component chain: PiiStage → [cache] → [resiliency] → ProviderStage → Provider
 //! ```
+//! A request's own model (`metadata.model`, [`models`]) is checked against the component's
+//! `allowedModels` before the chain runs.
 //! Chains are built once at start-up by [`assemble`]; each [`stage::Stage`] wraps the next.
 // Tests may panic on an unexpected outcome; the production code never does.
 #![cfg_attr(test, allow(clippy::panic, clippy::unwrap_used, clippy::expect_used))]
@@ -12,6 +14,7 @@
 pub mod assemble;
 pub mod cache;
 pub mod fallback;
+pub mod models;
 pub mod params;
 pub mod plan;
 pub mod resiliency;
@@ -26,6 +29,7 @@ pub mod validate;
 
 pub use assemble::BuildOptions;
 pub use cache::{CacheSnapshot, CacheStats};
+pub use models::AllowedModels;
 pub use plan::{Plan, builtin_echo, plan};
 pub use service::{CallOptions, Component, ConversationService, Conversed};
 pub use stage::{CacheMode, CacheStatus, Call, Reply, Stage, StreamReply};

@@ -54,6 +54,8 @@ pub fn builtin_echo() -> Plan {
         pii_mode: Default::default(),
         fallback_component: None,
         stream_idle: settings::DEFAULT_STREAM_IDLE,
+        allowed_models: Default::default(),
+        scrub_pii: Default::default(),
     });
     let echo = ComponentPlan {
         name: "echo".into(),

@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use parlance_core::{ApiError, ApiVersion, CallContext, ChatResponse, ConverseRequest};
 
+use crate::models::{self, AllowedModels};
 use crate::resiliency::ResiliencyStats;
 use crate::stage::{CacheMode, CacheStatus, Call, DynStage};
 use crate::telemetry::{ComponentMeters, Telemetry};
@@ -33,8 +34,13 @@ pub struct Component {
     /// The provider's GenAI-convention name (`openai`, `anthropic`, …; empty for listed-only
     /// components), for spans.
     pub gen_ai_provider: &'static str,
-    /// The resolved model (empty for echo), for spans.
+    /// The resolved model (empty for echo), for spans and metric labels (a request's own
+    /// model never becomes a label: labels stay low-cardinality).
     pub model: String,
+    /// `allowedModels`: what a request may choose instead of `model` (empty for listed-only
+    /// components). The OpenAI door lists `<name>/<id>` for each of its explicit
+    /// [`AllowedModels::ids`].
+    pub allowed_models: AllowedModels,
     /// Handles on its success metrics (`None` for listed-only components).
     pub meters: Option<ComponentMeters>,
 }
@@ -154,7 +160,8 @@ impl ConversationService {
         Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by })
     }
 
-    /// daprd's checks in daprd's order, then the call for the component's chain.
+    /// daprd's checks in daprd's order, the request's own model (`metadata.model`, checked
+    /// against `allowedModels` before any upstream call), then the call for the chain.
     pub(crate) fn prepare(
         &self,
         name: &str,
@@ -167,7 +174,10 @@ impl ConversationService {
         if req.inputs.is_empty() {
             return Err(ApiError::missing_inputs(name));
         }
-        let chat = validate::to_chat(name, &mut req)?;
+        let mut chat = validate::to_chat(name, &mut req)?;
+        if let Some(c) = self.by_name.get(name) {
+            chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
+        }
         let call = Call { chat, scrub_output: req.scrub_pii, cache: opts.cache, ctx: opts.ctx };
         Ok((call, chains))
     }

@@ -3,7 +3,9 @@
 //! (`responseCacheStore`: the name of a `state.redis` component), which PII entities to scrub
 //! (`piiEntities`, default all) and how (`piiMode`: `redact` or `reversible`), and the
 //! component to fall back to when a call fails (`fallbackComponent`, see [`crate::fallback`]),
-//! and the longest silence allowed between a stream's upstream events (`streamIdleTimeout`).
+//! and the longest silence allowed between a stream's upstream events (`streamIdleTimeout`),
+//! the models a request may choose (`allowedModels`, see [`crate::models`]) and the PII
+//! scrubbing the operator enforces for every caller (`scrubPii: none|inputs|outputs|both`).
 //! Validated without I/O, every problem reported.
 
 use std::time::Duration;
@@ -11,7 +13,8 @@ use std::time::Duration;
 use parlance_config::Metadata;
 use parlance_pii::EntitySet;
 
-use crate::stages::pii::PiiMode;
+use crate::models::{ALLOWED_MODELS_KEY, AllowedModels};
+use crate::stages::pii::{PiiMode, ScrubPolicy};
 
 /// The metadata key naming the fallback component.
 pub const FALLBACK_KEY: &str = "fallbackComponent";
@@ -40,6 +43,10 @@ pub struct Settings {
     /// `streamIdleTimeout`: a stream whose upstream sends no event for this long ends with an
     /// error (keep-alive comments do not count as events).
     pub stream_idle: Duration,
+    /// `allowedModels`: the models a request may choose instead of the configured one.
+    pub allowed_models: AllowedModels,
+    /// `scrubPii`: what is scrubbed for every caller, whatever the request says.
+    pub scrub_pii: ScrubPolicy,
 }
 
 /// Reads the settings; problems are `"<key>: <message>"`.
@@ -80,6 +87,15 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             DEFAULT_STREAM_IDLE
         }
     };
+    let allowed_models = AllowedModels::parse(meta.get(ALLOWED_MODELS_KEY).unwrap_or(""))
+        .unwrap_or_else(|e| {
+            problems.push(format!("{ALLOWED_MODELS_KEY}: {e}"));
+            AllowedModels::default()
+        });
+    let scrub_pii = ScrubPolicy::parse(meta.get("scrubPii").unwrap_or("")).unwrap_or_else(|e| {
+        problems.push(format!("scrubPii: {e}"));
+        ScrubPolicy::default()
+    });
     if problems.is_empty() {
         Ok(Settings {
             cache_ttl,
@@ -88,6 +104,8 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             pii_mode,
             fallback_component,
             stream_idle,
+            allowed_models,
+            scrub_pii,
         })
     } else {
         Err(problems)
@@ -124,6 +142,21 @@ mod tests {
         let e =
             validate(&Metadata::from_pairs(&[("responseCacheTTL", "ten minutes")])).unwrap_err();
         assert!(e[0].starts_with("responseCacheTTL: "), "{e:?}");
+    }
+
+    #[test]
+    fn allowed_models_and_scrub_pii() {
+        let s = validate(&Metadata::from_pairs(&[])).unwrap();
+        assert!(s.allowed_models.is_empty());
+        assert_eq!(s.scrub_pii, ScrubPolicy::default());
+        let pairs = [("allowedModels", "gpt-4o, gpt-4o-mini"), ("scrubPii", "Both")];
+        let s = validate(&Metadata::from_pairs(&pairs)).unwrap();
+        assert!(s.allowed_models.allows("gpt-4o-mini") && !s.allowed_models.allows("o3"));
+        assert_eq!(s.scrub_pii, ScrubPolicy { inputs: true, outputs: true });
+        let e = validate(&Metadata::from_pairs(&[("allowedModels", "gpt-*"), ("scrubPii", "all")]))
+            .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("allowedModels: ") && e[1].starts_with("scrubPii: "), "{e:?}");
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub fn to_chat(component: &str, req: &mut ConverseRequest) -> Result<ChatRequest
         params,
         metadata: std::mem::take(&mut req.metadata),
         prompt_cache_retention: req.prompt_cache_retention,
+        // Chosen by the service from `metadata.model` against the component's allow-list.
+        model: None,
     })
 }
 

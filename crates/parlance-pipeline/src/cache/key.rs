@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever the encoding changes, so old entries can never be misread.
-const KEY_VERSION: &str = "parlance-cache-key-v1";
+const KEY_VERSION: &str = "parlance-cache-key-v2";
 
 /// A response-cache key: the SHA-256 of a request as the model would see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,6 +100,7 @@ impl Encoder {
             params,
             metadata,
             prompt_cache_retention,
+            model,
         } = req;
         self.len(messages.len());
         messages.iter().for_each(|m| self.message(m));
@@ -115,6 +116,10 @@ impl Encoder {
             self.str(v);
         }
         self.opt_u64(prompt_cache_retention.as_ref().map(duration_nanos));
+        // The per-request model changes the answer; `None` (the component's model, which
+        // `CacheKey::of` already has) stays apart from choosing that same model by name only
+        // because the service normalises the latter to `None`.
+        self.opt_str(model.as_deref());
     }
 
     fn message(&mut self, m: &ChatMessage) {
@@ -359,6 +364,16 @@ mod tests {
             r.metadata.insert("k".into(), "v".into());
         });
         differs(|r| r.prompt_cache_retention = Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn the_per_request_model_changes_the_key() {
+        differs(|r| r.model = Some("gpt-4o-mini".into()));
+        let mut a = base();
+        a.model = Some("a".into());
+        let mut b = base();
+        b.model = Some("b".into());
+        assert_ne!(key(&a), key(&b));
     }
 
     #[test]

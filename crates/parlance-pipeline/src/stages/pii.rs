@@ -7,6 +7,10 @@
 //! tool-call arguments are scrubbed. In reversible mode the provider sees numbered placeholders
 //! (`<PERSON_1>`), and the originals are put back into the reply before output scrubbing; the
 //! mapping lives in this call's memory only.
+//!
+//! The operator's policy (component metadata `scrubPii`, [`ScrubPolicy`]) is applied to the
+//! call first, for plain and streamed calls alike: it can only turn scrubbing on, so a request
+//! may ask for more than the component enforces, never less.
 
 use std::sync::Arc;
 
@@ -28,11 +32,48 @@ pub enum PiiMode {
     Reversible,
 }
 
+/// What a component scrubs for every caller (metadata `scrubPii`), whatever the request's
+/// own flags say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScrubPolicy {
+    /// Every message of every input is scrubbed before it goes on.
+    pub inputs: bool,
+    /// Every output is scrubbed on the way back.
+    pub outputs: bool,
+}
+
+impl ScrubPolicy {
+    /// `none` (or empty), `inputs`, `outputs` or `both`, in any case.
+    pub fn parse(value: &str) -> Result<ScrubPolicy, String> {
+        let (inputs, outputs) = match value.trim().to_ascii_lowercase().as_str() {
+            "" | "none" => (false, false),
+            "inputs" => (true, false),
+            "outputs" => (false, true),
+            "both" => (true, true),
+            other => {
+                return Err(format!(
+                    "unknown value {other:?} (expected none, inputs, outputs or both)"
+                ));
+            }
+        };
+        Ok(ScrubPolicy { inputs, outputs })
+    }
+
+    /// Turns on what the policy enforces; what the request asked for stays on.
+    fn apply(self, call: &mut Call) {
+        if self.inputs {
+            call.chat.messages.iter_mut().for_each(|m| m.scrub = true);
+        }
+        call.scrub_output |= self.outputs;
+    }
+}
+
 /// The PII stage.
 pub struct PiiStage {
     next: DynStage,
     scrubber: Scrubber,
     mode: PiiMode,
+    policy: ScrubPolicy,
     telemetry: Arc<Telemetry>,
 }
 
@@ -44,7 +85,12 @@ impl PiiStage {
         mode: PiiMode,
         telemetry: Arc<Telemetry>,
     ) -> PiiStage {
-        PiiStage { next, scrubber, mode, telemetry }
+        PiiStage { next, scrubber, mode, policy: ScrubPolicy::default(), telemetry }
+    }
+
+    /// The same stage, enforcing `policy` on every call.
+    pub fn with_policy(self, policy: ScrubPolicy) -> PiiStage {
+        PiiStage { policy, ..self }
     }
 
     fn scrub_inputs(&self, call: &mut Call, vault: &mut Vault) -> EntityCounts {
@@ -115,6 +161,7 @@ fn replace(s: &mut String, f: impl FnOnce(&str) -> std::borrow::Cow<'_, str>) {
 #[async_trait]
 impl Stage for PiiStage {
     async fn call(&self, mut call: Call) -> Result<Reply, ProviderError> {
+        self.policy.apply(&mut call);
         let mut vault = Vault::default();
         let found = self.scrub_inputs(&mut call, &mut vault);
         self.telemetry.pii(&found);
@@ -133,6 +180,7 @@ impl Stage for PiiStage {
     /// Inputs as for a plain call; outputs restored and scrubbed on the fly
     /// ([`super::pii_stream`]).
     async fn stream(&self, mut call: Call) -> Result<StreamReply, ProviderError> {
+        self.policy.apply(&mut call);
         let mut vault = Vault::default();
         let found = self.scrub_inputs(&mut call, &mut vault);
         self.telemetry.pii(&found);
@@ -148,5 +196,108 @@ impl Stage for PiiStage {
         };
         reply.deltas = rewritten(reply.deltas, outputs);
         Ok(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use futures::StreamExt;
+    use parlance_core::{ChatMessage, ChatRequest, Choice, Delta, Role};
+    use parlance_pii::EntitySet;
+
+    use super::*;
+
+    /// Records what reaches it and answers with an e-mail address.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    const ANSWER: &str = "write to ann.lee@example.com";
+
+    #[async_trait]
+    impl Stage for Recorder {
+        async fn call(&self, call: Call) -> Result<Reply, ProviderError> {
+            let seen = call.chat.messages.iter().map(ChatMessage::joined_text);
+            self.0.lock().unwrap().extend(seen);
+            let choice = Choice { content: ANSWER.into(), ..Choice::default() };
+            Ok(Reply {
+                chat: ChatResponse { choices: vec![choice], ..Default::default() },
+                cache: None,
+            })
+        }
+
+        async fn stream(&self, call: Call) -> Result<StreamReply, ProviderError> {
+            self.call(call).await.map(StreamReply::replay)
+        }
+    }
+
+    fn pii_stage(policy: &str) -> (Arc<Recorder>, PiiStage) {
+        let rec = Arc::new(Recorder::default());
+        let scrubber = Scrubber::new(EntitySet::all());
+        let stage = PiiStage::new(rec.clone(), scrubber, PiiMode::Redact, Arc::default());
+        (rec, stage.with_policy(ScrubPolicy::parse(policy).unwrap()))
+    }
+
+    fn call() -> Call {
+        let text = "mail bob@example.com or call +1 415 555 0100";
+        Call::new(ChatRequest {
+            messages: vec![ChatMessage::text(Role::User, text)],
+            ..ChatRequest::default()
+        })
+    }
+
+    async fn streamed(stage: &PiiStage, call: Call) -> String {
+        let mut deltas = stage.stream(call).await.unwrap().deltas;
+        let mut out = String::new();
+        while let Some(d) = deltas.next().await {
+            if let Delta::Text { text, .. } = d.unwrap() {
+                out.push_str(&text);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn policies_parse_in_any_case_and_refuse_the_rest() {
+        assert_eq!(ScrubPolicy::parse("").unwrap(), ScrubPolicy::default());
+        assert_eq!(ScrubPolicy::parse("None").unwrap(), ScrubPolicy::default());
+        assert_eq!(
+            ScrubPolicy::parse("INPUTS").unwrap(),
+            ScrubPolicy { inputs: true, outputs: false }
+        );
+        assert_eq!(
+            ScrubPolicy::parse("outputs").unwrap(),
+            ScrubPolicy { inputs: false, outputs: true }
+        );
+        assert!(ScrubPolicy::parse("true").unwrap_err().contains("expected none"));
+    }
+
+    #[tokio::test]
+    async fn both_scrubs_inputs_and_outputs_the_request_did_not_flag() {
+        let (rec, stage) = pii_stage("both");
+        let reply = stage.call(call()).await.unwrap();
+        assert_eq!(reply.chat.choices[0].content, "write to <EMAIL_ADDRESS>");
+        let seen = rec.0.lock().unwrap().clone();
+        assert_eq!(seen, ["mail <EMAIL_ADDRESS> or call <PHONE_NUMBER>"]);
+        assert_eq!(streamed(&stage, call()).await, "write to <EMAIL_ADDRESS>");
+        let seen = rec.0.lock().unwrap().clone();
+        assert!(seen.iter().all(|s| !s.contains('@') && !s.contains("555")), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn inputs_and_outputs_each_enforce_only_their_side_and_requests_may_add() {
+        let (rec, stage) = pii_stage("inputs");
+        assert_eq!(stage.call(call()).await.unwrap().chat.choices[0].content, ANSWER);
+        assert!(!rec.0.lock().unwrap()[0].contains('@'));
+        let mut asked = call();
+        asked.scrub_output = true;
+        assert_eq!(streamed(&stage, asked).await, "write to <EMAIL_ADDRESS>");
+        let (rec, stage) = pii_stage("outputs");
+        assert_eq!(streamed(&stage, call()).await, "write to <EMAIL_ADDRESS>");
+        assert!(rec.0.lock().unwrap()[0].contains("bob@example.com"));
+        let (rec, stage) = pii_stage("none");
+        stage.call(call()).await.unwrap();
+        assert!(rec.0.lock().unwrap()[0].contains("bob@example.com"));
     }
 }

@@ -61,7 +61,8 @@ impl Stage for ProviderStage {
         call.ctx.upstream.add(started.elapsed());
         let required = required_tools(call.chat.tools.len(), call.chat.tool_choice.as_ref());
         let deltas = metered(deltas, &call.ctx, self.idle, self.meters.clone(), started, required);
-        let model = self.provider.model().map(str::to_string);
+        // The request's own model when it chose one (echo has none and reports none).
+        let model = self.provider.model().map(|m| call.chat.model_or(m).to_string());
         Ok(StreamReply { deltas: prime(deltas).await?, model, cache: None })
     }
 }

@@ -1,0 +1,181 @@
+//! Per-request models (beyond Dapr): component metadata `allowedModels` lists the upstream
+//! model ids a request may choose instead of the component's configured model.
+//!
+//! A Dapr request chooses through its `metadata` key `model` (alpha1 and alpha2, HTTP and
+//! gRPC); the OpenAI door puts the `<model>` of `"<component>/<model>"` under the same key.
+//! [`choose`] takes the key out of the metadata (it is never forwarded upstream) and checks it
+//! before any upstream call. Only the model can be chosen: a per-request endpoint or key does
+//! not exist (metadata keys such as `endpoint` or `apiKey` are forwarded metadata, nothing
+//! more).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use parlance_core::ApiError;
+
+/// The component metadata key holding the list.
+pub const ALLOWED_MODELS_KEY: &str = "allowedModels";
+
+/// The request metadata key that chooses the model.
+pub const MODEL_KEY: &str = "model";
+
+/// The models a request may choose for one component.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedModels {
+    /// `*` was written out: any model id is allowed.
+    any: bool,
+    /// The ids written out, in order, without duplicates.
+    ids: Vec<String>,
+}
+
+impl AllowedModels {
+    /// Parses the comma-separated list (entries trimmed, empty entries skipped). An empty
+    /// list allows no per-request model; `*` (only as a whole entry) allows any.
+    pub fn parse(list: &str) -> Result<AllowedModels, String> {
+        let mut allowed = AllowedModels::default();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            if entry == "*" {
+                allowed.any = true;
+            } else if entry.contains('*') {
+                return Err(format!(
+                    "{entry:?}: only a lone \"*\" is a wildcard (it allows any model)"
+                ));
+            } else if entry.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(format!("{entry:?}: a model id has no spaces or control characters"));
+            } else if !allowed.ids.iter().any(|id| id == entry) {
+                allowed.ids.push(entry.to_string());
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// Whether a request may choose `model`.
+    pub fn allows(&self, model: &str) -> bool {
+        self.any || self.ids.iter().any(|id| id == model)
+    }
+
+    /// Whether `*` was written out.
+    pub fn allows_any(&self) -> bool {
+        self.any
+    }
+
+    /// Whether no per-request model is allowed at all.
+    pub fn is_empty(&self) -> bool {
+        !self.any && self.ids.is_empty()
+    }
+
+    /// The ids written out, in the order of the list (`*` is not one): what `/v1/models`
+    /// lists as `<component>/<id>`.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.ids.iter().map(String::as_str)
+    }
+}
+
+impl fmt::Display for AllowedModels {
+    /// The list as written (`gpt-4o, gpt-4o-mini`, `*`), or `none`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let star = self.any.then_some("*");
+        let all: Vec<&str> = self.ids().chain(star).collect();
+        f.write_str(&all.join(", "))
+    }
+}
+
+/// Takes the request's `model` key out of `metadata` and decides the request's model:
+/// `Ok(None)` for the component's configured model (no key, an empty value, or the configured
+/// model by name), `Ok(Some(id))` for an allowed other model, else
+/// [`ApiError::model_not_allowed`].
+pub fn choose(
+    component: &str,
+    configured: &str,
+    allowed: &AllowedModels,
+    metadata: &mut BTreeMap<String, String>,
+) -> Result<Option<String>, ApiError> {
+    let Some(model) = metadata.remove(MODEL_KEY) else { return Ok(None) };
+    let model = model.trim();
+    if model.is_empty() || model == configured {
+        return Ok(None);
+    }
+    if allowed.allows(model) {
+        return Ok(Some(model.to_string()));
+    }
+    Err(ApiError::model_not_allowed(component, model, &allowed.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use parlance_core::ErrorCode;
+
+    use super::*;
+
+    fn meta(model: &str) -> BTreeMap<String, String> {
+        [("model".to_string(), model.to_string()), ("user".to_string(), "u".to_string())].into()
+    }
+
+    #[test]
+    fn lists_are_trimmed_deduplicated_and_keep_their_order() {
+        let a = AllowedModels::parse(" gpt-4o ,gpt-4o-mini,, gpt-4o,meta/llama-3:8b ").unwrap();
+        assert_eq!(a.ids().collect::<Vec<_>>(), ["gpt-4o", "gpt-4o-mini", "meta/llama-3:8b"]);
+        assert!(a.allows("gpt-4o-mini") && a.allows("meta/llama-3:8b"));
+        assert!(!a.allows("gpt-4") && !a.allows("") && !a.allows_any());
+        assert_eq!(a.to_string(), "gpt-4o, gpt-4o-mini, meta/llama-3:8b");
+    }
+
+    #[test]
+    fn empty_allows_nothing_and_star_only_when_written_out() {
+        for list in ["", " ", ",", " , "] {
+            let a = AllowedModels::parse(list).unwrap();
+            assert!(a.is_empty() && !a.allows("gpt-4o"), "{list:?}");
+            assert_eq!(a.to_string(), "none");
+        }
+        let a = AllowedModels::parse("*").unwrap();
+        assert!(a.allows_any() && a.allows("anything/at:all"));
+        assert_eq!(a.ids().count(), 0);
+        let a = AllowedModels::parse("gpt-4o, *").unwrap();
+        assert!(a.allows("x") && a.ids().eq(["gpt-4o"]));
+        assert_eq!(a.to_string(), "gpt-4o, *");
+    }
+
+    #[test]
+    fn bad_entries_are_problems() {
+        assert!(AllowedModels::parse("gpt-*").unwrap_err().contains("lone"));
+        assert!(AllowedModels::parse("**").is_err());
+        assert!(AllowedModels::parse("gpt 4o").unwrap_err().contains("spaces"));
+        assert!(AllowedModels::parse("a,b\tc").is_err());
+    }
+
+    #[test]
+    fn the_key_is_taken_out_and_checked() {
+        let allowed = AllowedModels::parse("gpt-4o-mini").unwrap();
+        let mut m = meta("gpt-4o-mini");
+        assert_eq!(
+            choose("llm", "gpt-4o", &allowed, &mut m).unwrap().as_deref(),
+            Some("gpt-4o-mini")
+        );
+        assert!(!m.contains_key("model") && m.contains_key("user"));
+        let mut m = meta("gpt-4o");
+        assert_eq!(choose("llm", "gpt-4o", &allowed, &mut m).unwrap(), None, "the configured one");
+        let mut m = meta(" ");
+        assert_eq!(choose("llm", "gpt-4o", &allowed, &mut m).unwrap(), None);
+        let mut m = BTreeMap::new();
+        assert_eq!(choose("llm", "gpt-4o", &allowed, &mut m).unwrap(), None);
+    }
+
+    #[test]
+    fn a_model_not_listed_is_refused_with_the_list() {
+        let allowed = AllowedModels::parse("a, b").unwrap();
+        let mut m = meta("c");
+        let e = choose("llm", "gpt-4o", &allowed, &mut m).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ModelNotAllowed);
+        assert!(
+            e.message
+                .ends_with("model \"c\" is not allowed for component llm (allowedModels: a, b)"),
+            "{}",
+            e.message
+        );
+        let e = choose("llm", "gpt-4o", &AllowedModels::default(), &mut meta("c")).unwrap_err();
+        assert!(e.message.ends_with("(allowedModels: none)"), "{}", e.message);
+    }
+}
