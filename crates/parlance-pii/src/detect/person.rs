@@ -43,16 +43,15 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
         return None;
     }
     let we = name_word_end(b, i)?;
-    if street_or_org_around(b, i, we) {
-        return None;
-    }
     let info = names.word(&b[i..we]);
     if info.is_title() {
         return after_title(b, we, names, info.is_word_title());
     }
     let mut direct = Direct { b, i, names, listed, value: None };
     let seq = read(b, i, names, &mut direct, Some((we, info)))?;
-    decide(b, i, &seq, names, &mut direct).then_some((i, suffix(b, seq.end, names)))
+    // The street and organisation guard runs only for an accepted name (it reads words around).
+    let ok = decide(b, i, &seq, names, &mut direct) && !street_or_org_around(b, i, we);
+    ok.then_some((i, suffix(b, seq.end, names)))
 }
 
 /// Whether the two-letter word at `i` is "is" or "am" followed by a blank and a lower-case

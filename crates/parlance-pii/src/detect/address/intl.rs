@@ -35,7 +35,20 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         return None;
     }
     let num_end = house_number(b, i)?;
-    if let Some((start, marked)) = street_before(b, i) {
+    // Cheap shape tests first: a street word right before ("Via Roma 5", "Roma, 5") or right
+    // after ("5 Via Roma", "5, rue X", "76\nChandra Ganj").
+    let p = before(b, i.saturating_sub(1));
+    let word_before =
+        before(b, i) == b' ' && (p.is_ascii_alphabetic() || p >= 0x80 || matches!(p, b'.' | b','));
+    let n = at(b, num_end + usize::from(at(b, num_end) == b','));
+    let word_after = matches!(n, b' ' | b'\n') && {
+        let c = at(b, num_end + 1 + usize::from(at(b, num_end) == b','));
+        c.is_ascii_alphabetic() || c >= 0xC3
+    };
+    if !word_before && !word_after {
+        return None;
+    }
+    if let Some((start, marked)) = word_before.then(|| street_before(b, i)).flatten() {
         let words = b[start..i].split(|c| *c == b' ').filter(|w| !w.is_empty()).count();
         let strong = words >= 2 || b[start..i].iter().any(|c| *c >= 0x80);
         let cued = marked || strong && address_cue(b, start);
@@ -44,6 +57,9 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         }
     }
     if before(b, i) != b'\n' && i > 0 && is_word(before(b, i)) {
+        return None;
+    }
+    if !word_after {
         return None;
     }
     let (street_end, marked) = street_after(b, num_end)?;
@@ -136,13 +152,16 @@ fn street_before(b: &[u8], i: usize) -> Option<(usize, bool)> {
             break;
         }
         let w = &b[ws..we];
+        if w[0].is_ascii_digit() {
+            break;
+        }
         let cap = capital(b, ws);
         let typ = listed(TYPES, w);
         let part = !cap && !typ && listed(PARTICLES, w);
-        if !(cap || typ || part) || w.iter().all(u8::is_ascii_digit) {
+        if !(cap || typ || part) {
             break;
         }
-        marked |= typ && (cap || w.len() > 1) || cap && has_ending(w);
+        marked |= typ && (cap || w.len() > 1) || cap && !typ && w.len() >= 6 && has_ending(w);
         caps += usize::from(cap && !typ);
         words += 1;
         if !part {
@@ -290,6 +309,9 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
             break;
         }
         let w = &b[j..we];
+        if w[0].is_ascii_digit() {
+            break;
+        }
         let cap = capital(b, j);
         let typ = listed(TYPES, w)
             || crate::detect::address_words::contains(

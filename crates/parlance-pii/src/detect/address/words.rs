@@ -520,9 +520,13 @@ pub(crate) fn has_ending(w: &[u8]) -> bool {
 
 /// The length of the country name at the start of `b`, if one is there (whole words).
 pub(crate) fn country_at(b: &[u8]) -> Option<usize> {
+    let c = *b.first()?;
+    if !(c.is_ascii_uppercase() || c >= 0xC3) {
+        return None;
+    }
     COUNTRIES.iter().map(|c| c.as_bytes()).find_map(|c| {
         let next = b.get(c.len()).copied().unwrap_or(0);
-        (b.starts_with(c) && !crate::text::is_word(next)).then_some(c.len())
+        (c[0] == b[0] && b.starts_with(c) && !crate::text::is_word(next)).then_some(c.len())
     })
 }
 
