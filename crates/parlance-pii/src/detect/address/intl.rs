@@ -161,7 +161,7 @@ fn street_before(b: &[u8], i: usize) -> Option<(usize, bool)> {
         if !(cap || typ || part) {
             break;
         }
-        marked |= typ && (cap || w.len() > 1) || cap && !typ && w.len() >= 6 && has_ending(w);
+        marked |= typ && (cap || w.len() > 1) || cap && w.len() >= 6 && has_ending(w);
         caps += usize::from(cap && !typ);
         words += 1;
         if !part {
