@@ -41,7 +41,7 @@ pub fn to_wire<'a>(
     let cache = cache_control(req.prompt_cache_retention);
     let format = format_tool_name(req);
     Ok(MessagesRequest {
-        model: &cfg.model,
+        model: req.model_or(&cfg.model),
         max_tokens: req.params.max_tokens.unwrap_or(cfg.default_max_tokens),
         system: system(&req.messages, cache),
         messages: turns::turns(&req.messages, &DIALECT)?,
@@ -107,7 +107,8 @@ fn tool(t: &ToolDef) -> WireTool<'_> {
     }
 }
 
-/// Maps a reply; `model` is the component's resolved model, as Dapr reports it.
+/// Maps a reply; `model` is the call's resolved model (the request's own, else the
+/// component's), as Dapr reports the component's.
 pub fn from_wire(
     cfg: &AnthropicConfig,
     req: &ChatRequest,
@@ -124,7 +125,7 @@ pub fn from_wire(
     ChatResponse {
         choices: vec![fold.finish(reply.stop_reason)],
         usage: reply.usage.map(usage),
-        model: Some(cfg.model.clone()),
+        model: Some(req.model_or(&cfg.model).to_string()),
     }
 }
 
@@ -437,6 +438,20 @@ mod tests {
         assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (1120, 30, 1150));
         assert_eq!(u.prompt_details.map(|d| d.cached_tokens), Some(1000));
         assert_eq!(r.model.as_deref(), Some("claude-sonnet-4-20250514"));
+    }
+
+    #[test]
+    fn a_request_model_is_sent_and_reported() {
+        let req =
+            ChatRequest { model: Some("claude-3-5-haiku-latest".into()), ..Default::default() };
+        assert_eq!(body(&req)["model"], "claude-3-5-haiku-latest");
+        assert_eq!(body(&ChatRequest::default())["model"], "claude-sonnet-4-20250514");
+        let reply: MessagesResponse = serde_json::from_value(json!({
+            "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"
+        }))
+        .unwrap();
+        let r = from_wire(&cfg(), &req, reply);
+        assert_eq!(r.model.as_deref(), Some("claude-3-5-haiku-latest"));
     }
 
     #[test]

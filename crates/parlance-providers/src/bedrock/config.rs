@@ -175,6 +175,22 @@ fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Credentials {
     Credentials::Profile { path, profile }
 }
 
+impl BedrockConfig {
+    /// The Converse URL of a call to `model` (the model id is part of the path, and signed
+    /// with it): `None` for the configured model, whose URL is [`BedrockConfig::url`].
+    pub fn url_for(&self, model: &str) -> Result<Option<String>, String> {
+        if model == self.model {
+            return Ok(None);
+        }
+        if matches!(model, "" | "." | "..") {
+            return Err(format!("model {model:?} cannot be part of the upstream URL"));
+        }
+        let suffix = format!("/model/{}/converse", escape_path_segment(&self.model));
+        let base = self.url.strip_suffix(&suffix).ok_or("the Converse URL has no model path")?;
+        Ok(Some(format!("{base}/model/{}/converse", escape_path_segment(model))))
+    }
+}
+
 fn url(meta: &Metadata, region: &str, model: &str) -> String {
     let base = non_empty(meta, "endpoint")
         .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
@@ -231,6 +247,22 @@ mod tests {
             c.url,
             "http://127.0.0.1:9/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
         );
+    }
+
+    #[test]
+    fn a_request_model_has_its_own_escaped_path() {
+        let m = meta(&[("region", "us-east-1"), ("endpoint", "http://127.0.0.1:9/")]);
+        let c = validate(&m, &no_env).unwrap();
+        assert_eq!(c.url_for(DEFAULT_MODEL).unwrap(), None);
+        assert_eq!(
+            c.url_for("anthropic.claude-3-haiku-20240307-v1:0").unwrap().unwrap(),
+            "http://127.0.0.1:9/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse"
+        );
+        assert_eq!(
+            c.url_for("a/../b").unwrap().unwrap(),
+            "http://127.0.0.1:9/model/a%2F..%2Fb/converse"
+        );
+        assert!(c.url_for("..").is_err());
     }
 
     #[test]

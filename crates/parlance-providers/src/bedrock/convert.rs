@@ -105,7 +105,8 @@ fn tool_choice(req: &ChatRequest, format: Option<String>) -> Option<Value> {
     }
 }
 
-/// Maps a reply; `model` is the component's resolved model.
+/// Maps a reply; `model` is the call's resolved model (the request's own, else the
+/// component's).
 pub fn from_wire(cfg: &BedrockConfig, req: &ChatRequest, reply: ConverseResponse) -> ChatResponse {
     let mut fold = ReplyFold::new(req);
     for block in reply.output.message.content {
@@ -118,7 +119,8 @@ pub fn from_wire(cfg: &BedrockConfig, req: &ChatRequest, reply: ConverseResponse
     }
     let choice = fold.finish(reply.stop_reason);
     let usage = reply.usage.map(usage);
-    ChatResponse { choices: vec![choice], usage, model: Some(cfg.model.clone()) }
+    let model = Some(req.model_or(&cfg.model).to_string());
+    ChatResponse { choices: vec![choice], usage, model }
 }
 
 /// Bedrock's usage in Dapr's shape.

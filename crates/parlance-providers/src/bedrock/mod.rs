@@ -90,6 +90,26 @@ impl BedrockProvider {
         streaming::decode_pieces(stream::Frames::new(request, secrets), &[body])
     }
 
+    /// The URL and target of a call for `request` when it chose another model than the
+    /// configured one: its own path (`stream`: `…/converse-stream`), parsed for this call
+    /// only. `None`: the configured URL and target.
+    fn target_for(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<Option<(String, Target)>, ProviderError> {
+        let Some(model) = &request.model else { return Ok(None) };
+        let url = self
+            .cfg
+            .url_for(model)
+            .map_err(|e| ProviderError::permanent(FailureKind::InvalidRequest, e))?;
+        Ok(url.map(|u| {
+            let url = if stream { format!("{u}-stream") } else { u };
+            let target = Target::new(&url);
+            (url, target)
+        }))
+    }
+
     fn keys(&self) -> Result<&Keys, ProviderError> {
         self.keys.as_ref().map_err(|e| {
             ProviderError::permanent(
@@ -163,9 +183,14 @@ impl Provider for BedrockProvider {
     ) -> Result<ChatResponse, ProviderError> {
         let keys = self.keys()?;
         let body = self.request_body(request)?;
-        let signed = self.signature(keys, &self.cfg.url, &body)?;
+        let own = self.target_for(request, false)?;
+        let (url, target) = match &own {
+            Some((url, target)) => (url.as_str(), target),
+            None => (self.cfg.url.as_str(), &self.target),
+        };
+        let signed = self.signature(keys, url, &body)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb = self.request(&self.target, body, signed, ctx);
+        let rb = self.request(target, body, signed, ctx);
         let (status, headers, bytes) = upstream::exchange(rb, limit, |h| h.clone()).await?;
         if !(200..300).contains(&status) {
             return Err(failure(keys, status, &headers, &bytes));
@@ -180,9 +205,14 @@ impl Provider for BedrockProvider {
     ) -> Result<DeltaStream, ProviderError> {
         let keys = self.keys()?;
         let body = self.request_body(request)?;
-        let signed = self.signature(keys, &self.stream_url, &body)?;
+        let own = self.target_for(request, true)?;
+        let (url, target) = match &own {
+            Some((url, target)) => (url.as_str(), target),
+            None => (self.stream_url.as_str(), &self.stream_target),
+        };
+        let signed = self.signature(keys, url, &body)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb = self.request(&self.stream_target, body, signed, ctx);
+        let rb = self.request(target, body, signed, ctx);
         match streaming::open(rb.header(http::header::ACCEPT, EVENT_STREAM), limit).await? {
             Opened::Streaming(response) => {
                 let secrets = [keys.access_key.clone(), keys.secret_key.clone()];
@@ -261,6 +291,17 @@ mod tests {
         if header(&plain, "x-amz-date") == header(&stream, "x-amz-date") {
             assert_ne!(sig(&plain), sig(&stream), "the path is part of the signature");
         }
+    }
+
+    #[test]
+    fn a_request_model_is_called_and_signed_at_its_own_path() {
+        let p = provider(None);
+        let req = ChatRequest { model: Some("amazon.nova-pro-v1:0".into()), ..Default::default() };
+        let (url, _) = p.target_for(&req, false).unwrap().unwrap();
+        assert!(url.ends_with("/model/amazon.nova-pro-v1%3A0/converse"), "{url}");
+        let (url, _) = p.target_for(&req, true).unwrap().unwrap();
+        assert!(url.ends_with("/model/amazon.nova-pro-v1%3A0/converse-stream"), "{url}");
+        assert!(p.target_for(&ChatRequest::default(), true).unwrap().is_none());
     }
 
     #[test]

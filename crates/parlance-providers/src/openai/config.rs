@@ -5,6 +5,10 @@
 //! environment variable Dapr reads, then Dapr's default. Dapr checks the environment variable
 //! first, so a stray `OPENAI_MODEL` silently overrides every component file; we think the file
 //! should win.
+//!
+//! Where the model is part of the URL (Azure's deployment, an endpoint with `{model}` such as
+//! Hugging Face's), the URL template is kept, so that a request's own model
+//! ([`OpenAiConfig::url_for`]) is called at its own URL, not only named in the body.
 
 use std::time::Duration;
 
@@ -116,6 +120,9 @@ pub struct OpenAiConfig {
     pub model: String,
     /// Full URL of the chat-completions call.
     pub url: String,
+    /// `url` with the model left as `{model}`, when the model is part of the URL (Azure's
+    /// deployment, an endpoint template); `None`: the URL does not depend on the model.
+    pub url_template: Option<String>,
     /// The credential.
     pub auth: Auth,
     /// `maxTokens` metadata: the default output cap when the request sets none.
@@ -138,7 +145,9 @@ pub fn validate(
     let mut problems = Vec::new();
     let model = resolve_model(meta, &defaults, env);
     let key = resolve_key(flavor, meta, &defaults, &mut problems);
-    let url = resolve_url(flavor, meta, &model, &defaults, env, &mut problems);
+    let url_template = resolve_url(flavor, meta, &defaults, env, &mut problems);
+    let url = fill(&url_template, &model);
+    let url_template = (url != url_template).then_some(url_template);
     let default_max_tokens = meta.u64("maxTokens").unwrap_or_else(|e| {
         problems.push(format!("maxTokens: {e}"));
         None
@@ -152,7 +161,37 @@ pub fn validate(
     }
     let auth = if flavor == Flavor::Azure { Auth::ApiKey(key) } else { Auth::Bearer(key) };
     let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
-    Ok(OpenAiConfig { flavor, model, url, auth, default_max_tokens, timeout })
+    Ok(OpenAiConfig { flavor, model, url, url_template, auth, default_max_tokens, timeout })
+}
+
+impl OpenAiConfig {
+    /// The URL of a call to `model`: [`OpenAiConfig::url`] unless the model is part of the
+    /// URL, then the template filled with `model`, each of its `/`-separated segments
+    /// percent-escaped (a segment that is empty, `.` or `..` is refused: it would move the
+    /// call to another path).
+    pub fn url_for(&self, model: &str) -> Result<Option<String>, String> {
+        let Some(template) = &self.url_template else { return Ok(None) };
+        if model == self.model {
+            return Ok(None);
+        }
+        // An Azure deployment is one segment; model ids elsewhere keep their `/`.
+        let parts: Vec<&str> =
+            if self.flavor == Flavor::Azure { vec![model] } else { model.split('/').collect() };
+        let mut segments = Vec::new();
+        for segment in parts {
+            if matches!(segment, "" | "." | "..") {
+                return Err(format!("model {model:?} cannot be part of the upstream URL"));
+            }
+            segments.push(crate::bedrock::config::escape_path_segment(segment));
+        }
+        Ok(Some(fill(template, &segments.join("/"))))
+    }
+}
+
+/// A URL template with its `{model}` placeholders (`{{model}}`, or the first `{model}`)
+/// replaced.
+fn fill(template: &str, model: &str) -> String {
+    template.replace("{{model}}", model).replacen("{model}", model, 1)
 }
 
 fn resolve_flavor(flavor: Flavor, meta: &Metadata) -> Result<Flavor, Vec<String>> {
@@ -198,22 +237,22 @@ fn resolve_key(
     }
 }
 
+/// The chat-completions URL, with the model still a `{model}` placeholder where it is part
+/// of the URL.
 fn resolve_url(
     flavor: Flavor,
     meta: &Metadata,
-    model: &str,
     defaults: &Defaults,
     env: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<String>,
 ) -> String {
     let endpoint = meta.get("endpoint").filter(|e| !e.is_empty()).map(str::to_string);
     if flavor == Flavor::Azure {
-        return azure_url(meta, endpoint, model, problems);
+        return azure_url(meta, endpoint, problems);
     }
     let endpoint = endpoint
         .or_else(|| (flavor == Flavor::OpenAi).then(|| openai_env_base(env)).flatten())
         .unwrap_or_else(|| defaults.endpoint.to_string());
-    let endpoint = endpoint.replace("{{model}}", model).replacen("{model}", model, 1);
     format!("{}/chat/completions", endpoint.trim_end_matches('/'))
 }
 
@@ -221,12 +260,7 @@ fn openai_env_base(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     env("OPENAI_BASE_URL").or_else(|| env("OPENAI_API_BASE")).filter(|v| !v.is_empty())
 }
 
-fn azure_url(
-    meta: &Metadata,
-    endpoint: Option<String>,
-    model: &str,
-    problems: &mut Vec<String>,
-) -> String {
+fn azure_url(meta: &Metadata, endpoint: Option<String>, problems: &mut Vec<String>) -> String {
     let version = meta.get("apiVersion").filter(|v| !v.is_empty());
     let (Some(endpoint), Some(version)) = (endpoint, version) else {
         problems
@@ -234,7 +268,7 @@ fn azure_url(
         return String::new();
     };
     format!(
-        "{}/openai/deployments/{model}/chat/completions?api-version={version}",
+        "{}/openai/deployments/{{model}}/chat/completions?api-version={version}",
         endpoint.trim_end_matches('/')
     )
 }
@@ -294,6 +328,33 @@ mod tests {
             "https://x.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2024-06-01"
         );
         assert_eq!(c.auth, Auth::ApiKey("k".into()));
+    }
+
+    #[test]
+    fn a_request_model_goes_into_the_url_where_the_model_is_part_of_it() {
+        let m = meta(&[
+            ("key", "k"),
+            ("apiType", "azure"),
+            ("endpoint", "https://x.openai.azure.com"),
+            ("apiVersion", "2024-06-01"),
+            ("model", "dep"),
+        ]);
+        let c = validate(Flavor::OpenAi, &m, &no_env).unwrap();
+        assert_eq!(c.url_for("dep").unwrap(), None);
+        assert_eq!(
+            c.url_for("other dep/x").unwrap().unwrap(),
+            "https://x.openai.azure.com/openai/deployments/other%20dep%2Fx/chat/completions?api-version=2024-06-01"
+        );
+        assert!(c.url_for("..").is_err());
+        let c = validate(Flavor::HuggingFace, &meta(&[("key", "k"), ("model", "m/x")]), &no_env)
+            .unwrap();
+        assert_eq!(
+            c.url_for("org/model-2").unwrap().unwrap(),
+            "https://router.huggingface.co/hf-inference/models/org/model-2/v1/chat/completions"
+        );
+        assert!(c.url_for("org/../admin").is_err() && c.url_for("org//x").is_err());
+        let c = validate(Flavor::OpenAi, &meta(&[("key", "k")]), &no_env).unwrap();
+        assert_eq!((c.url_template.as_deref(), c.url_for("gpt-4o").unwrap()), (None, None));
     }
 
     #[test]

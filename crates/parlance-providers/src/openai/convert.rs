@@ -22,7 +22,7 @@ pub fn to_wire<'a>(cfg: &'a OpenAiConfig, req: &'a ChatRequest) -> ChatCompletio
     let (seed, random_seed) =
         if flavor == Flavor::Mistral { (None, req.params.seed) } else { (req.params.seed, None) };
     ChatCompletionRequest {
-        model: &cfg.model,
+        model: req.model_or(&cfg.model),
         messages: req.messages.iter().flat_map(|m| messages(flavor, m)).collect(),
         temperature: req.temperature.filter(|t| *t > 0.0),
         tools: req.tools.iter().map(tool).collect(),
@@ -150,11 +150,12 @@ fn prompt_cache_retention(flavor: Flavor, req: &ChatRequest) -> Option<&'static 
     Some(if d.as_secs() > 3600 { "24h" } else { "in_memory" })
 }
 
-/// Maps a reply; `model` is the component's resolved model, as Dapr reports it.
-pub fn from_wire(cfg: &OpenAiConfig, reply: ChatCompletion) -> ChatResponse {
+/// Maps a reply; `model` is the resolved model of the call (the request's own, else the
+/// component's), as Dapr reports the component's.
+pub fn from_wire(model: &str, reply: ChatCompletion) -> ChatResponse {
     let choices = reply.choices.into_iter().map(choice).collect();
     let usage = reply.usage.map(usage);
-    ChatResponse { choices, usage, model: Some(cfg.model.clone()) }
+    ChatResponse { choices, usage, model: Some(model.to_string()) }
 }
 
 fn choice(c: super::wire::WireChoice) -> Choice {
@@ -214,6 +215,7 @@ mod tests {
             flavor,
             model: "m".into(),
             url: "http://x/chat/completions".into(),
+            url_template: None,
             auth: Auth::Bearer("k".into()),
             default_max_tokens: None,
             timeout: Duration::from_secs(1),
@@ -291,6 +293,16 @@ mod tests {
     }
 
     #[test]
+    fn a_request_model_replaces_the_component_model_in_the_body() {
+        let req = ChatRequest { model: Some("gpt-4o-mini".into()), ..ChatRequest::default() };
+        assert_eq!(body(Flavor::OpenAi, &req)["model"], "gpt-4o-mini");
+        let c = cfg(Flavor::Ollama);
+        let streamed = serde_json::to_value(to_wire_stream(&c, &req)).unwrap();
+        assert_eq!(streamed["model"], "gpt-4o-mini");
+        assert_eq!(body(Flavor::OpenAi, &ChatRequest::default())["model"], "m");
+    }
+
+    #[test]
     fn usage_details_only_when_non_zero() {
         let reply: ChatCompletion = serde_json::from_value(json!({
             "choices": [{"index": 0, "finish_reason": null, "message": {"content": "hi"}}],
@@ -299,7 +311,7 @@ mod tests {
                       "completion_tokens_details": {"reasoning_tokens": 3}}
         }))
         .unwrap();
-        let r = from_wire(&cfg(Flavor::OpenAi), reply);
+        let r = from_wire("m", reply);
         let u = r.usage.unwrap();
         assert!(u.prompt_details.is_none());
         assert_eq!(u.completion_details.unwrap().reasoning_tokens, 3);

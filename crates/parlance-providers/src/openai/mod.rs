@@ -41,9 +41,25 @@ impl OpenAiProvider {
         OpenAiProvider { target: Target::new(&cfg.url), cfg, client, auth }
     }
 
-    fn request(&self, body: Vec<u8>, ctx: &CallContext) -> reqwest::RequestBuilder {
-        let mut rb = self
-            .target
+    /// The URL of a call for `request`: its own when the request chose a model that is part
+    /// of the URL (Azure's deployment, a `{model}` endpoint), parsed for this call only.
+    fn target_for(&self, request: &ChatRequest) -> Result<Option<Target>, ProviderError> {
+        let Some(model) = &request.model else { return Ok(None) };
+        let url = self
+            .cfg
+            .url_for(model)
+            .map_err(|e| ProviderError::permanent(parlance_core::FailureKind::InvalidRequest, e))?;
+        Ok(url.map(|u| Target::new(&u)))
+    }
+
+    fn request(
+        &self,
+        target: Option<&Target>,
+        body: Vec<u8>,
+        ctx: &CallContext,
+    ) -> reqwest::RequestBuilder {
+        let mut rb = target
+            .unwrap_or(&self.target)
             .post(&self.client)
             .header(http::header::CONTENT_TYPE, upstream::JSON)
             .body(body);
@@ -72,8 +88,13 @@ impl OpenAiProvider {
 
     /// A successful reply's body, mapped to the domain reply.
     pub fn parse_reply(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        self.reply_to(&ChatRequest::default(), body)
+    }
+
+    /// A successful reply to `request`, reporting the request's own model when it chose one.
+    fn reply_to(&self, request: &ChatRequest, body: &[u8]) -> Result<ChatResponse, ProviderError> {
         let reply: wire::ChatCompletion = upstream::from_json(body)?;
-        Ok(convert::from_wire(&self.cfg, reply))
+        Ok(convert::from_wire(request.model_or(&self.cfg.model), reply))
     }
 
     /// A whole streamed body (server-sent events), mapped to its deltas: what
@@ -97,16 +118,17 @@ impl Provider for OpenAiProvider {
         ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
         let body = self.request_body(request)?;
+        let target = self.target_for(request)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
         let (status, retry_after, bytes) =
-            upstream::exchange(self.request(body, ctx), limit, |h| {
+            upstream::exchange(self.request(target.as_ref(), body, ctx), limit, |h| {
                 error::retry_after(h.get(http::header::RETRY_AFTER))
             })
             .await?;
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, self.key()));
         }
-        self.parse_reply(&bytes)
+        self.reply_to(request, &bytes)
     }
 
     async fn converse_stream(
@@ -115,8 +137,10 @@ impl Provider for OpenAiProvider {
         ctx: &CallContext,
     ) -> Result<DeltaStream, ProviderError> {
         let body = self.stream_request_body(request)?;
+        let target = self.target_for(request)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb = self.request(body, ctx).header(http::header::ACCEPT, EVENT_STREAM);
+        let rb =
+            self.request(target.as_ref(), body, ctx).header(http::header::ACCEPT, EVENT_STREAM);
         match streaming::open(rb, limit).await? {
             Opened::Streaming(response) => {
                 Ok(streaming::deltas(response, Sse::new(stream::Chunks::new(self.key()))))

@@ -166,6 +166,7 @@ mod tests {
             flavor,
             model: "gpt-4o-mini".into(),
             url: "http://127.0.0.1:9/v1/chat/completions".into(),
+            url_template: None,
             auth: Auth::Bearer("sk-test-key".into()),
             default_max_tokens: None,
             timeout: Duration::from_secs(1),
