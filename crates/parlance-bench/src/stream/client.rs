@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{SendRequest, handshake};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
 
 use super::sse::{Event, Scanner};
 use super::tally::Tally;
@@ -43,44 +44,58 @@ pub struct Plan {
     pub stream_timeout: Duration,
 }
 
-type Sender = SendRequest<Full<Bytes>>;
+/// A connection: its request handle and the task driving it (aborted, the socket closes).
+struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+    task: AbortOnDrop,
+}
 
-async fn connect(addr: SocketAddr) -> Result<Sender, String> {
+/// Aborts the connection task when dropped, so that an abandoned stream closes its socket at
+/// once instead of being read to its end in the background.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn connect(addr: SocketAddr) -> Result<Conn, String> {
     let tcp = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
     tcp.set_nodelay(true).map_err(|e| e.to_string())?;
     let (sender, conn) =
         handshake(TokioIo::new(tcp)).await.map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(async move {
+    let task = AbortOnDrop(tokio::spawn(async move {
         let _ = conn.await;
-    });
-    Ok(sender)
+    }));
+    Ok(Conn { sender, task })
 }
 
 /// Runs `plan.streams` streams against `target`, starting after `delay`.
 pub async fn run(target: &Target, plan: Plan, delay: Duration, mut tally: Tally) -> Tally {
     tokio::time::sleep(delay).await;
-    let mut sender: Option<Sender> = None;
+    let mut conn: Option<Conn> = None;
     let mut scanner = Scanner::default();
     for _ in 0..plan.streams {
         scanner.clear();
         let outcome = tokio::time::timeout(
             plan.stream_timeout,
-            one(target, plan, &mut sender, &mut scanner, &mut tally),
+            one(target, plan, &mut conn, &mut scanner, &mut tally),
         )
         .await;
         match outcome {
             Ok(Ok(Done::Complete)) => tally.complete(plan.expect_frames),
             Ok(Ok(Done::Abandoned)) => {
                 tally.abandon();
-                sender = None;
+                conn = None;
             }
             Ok(Err(why)) => {
                 tally.fail(why);
-                sender = None;
+                conn = None;
             }
             Err(_) => {
                 tally.fail("stream timed out".to_owned());
-                sender = None;
+                conn = None;
             }
         }
     }
@@ -97,16 +112,17 @@ enum Done {
 async fn one(
     target: &Target,
     plan: Plan,
-    sender: &mut Option<Sender>,
+    conn: &mut Option<Conn>,
     scanner: &mut Scanner,
     tally: &mut Tally,
 ) -> Result<Done, String> {
     let start = Instant::now();
     tally.start(start);
-    let s = match sender {
-        Some(s) if !s.is_closed() => s,
-        _ => sender.insert(connect(target.addr).await?),
+    let c = match conn {
+        Some(c) if !c.sender.is_closed() && !c.task.0.is_finished() => c,
+        _ => conn.insert(connect(target.addr).await?),
     };
+    let s = &mut c.sender;
     s.ready().await.map_err(|e| format!("not ready: {e}"))?;
     let mut req = Request::post(target.path.as_str())
         .header(header::HOST, target.authority.as_str())
