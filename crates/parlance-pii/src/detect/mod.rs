@@ -135,11 +135,11 @@ impl<'a> Pass<'a> {
                     if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
                         let l = self.window(i);
                         self.word(l, end - self.base);
-                    } else if end == i + 2 && person::lower_cue(b, i) {
+                    } else if end <= i + 2 && person::lower_cue(b, i, end) {
                         // "my name is ana kovač": a name in lower case after "is"/"am".
                         let l = self.window(i);
                         if self.want(Entity::Person) {
-                            let span = person::detect_lower(self.b, l + 3, self.names);
+                            let span = person::detect_lower(self.b, l + end - i + 1, self.names);
                             self.push(Entity::Person, span);
                         }
                     }

@@ -56,10 +56,10 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
 
 /// Whether the two-letter word at `i` is "is" or "am" followed by a blank and a lower-case
 /// letter: the cheap test before [`detect_lower`] (a few bytes, on two-letter words only).
-pub(crate) fn lower_cue(b: &[u8], i: usize) -> bool {
-    matches!(&b[i..i + 2], b"is" | b"am")
-        && at(b, i + 2) == b' '
-        && at(b, i + 3).is_ascii_lowercase()
+pub(crate) fn lower_cue(b: &[u8], i: usize, end: usize) -> bool {
+    let w = &b[i..end];
+    let cue = matches!(w, b"is" | b"am") || matches!(w, b"s" | b"m") && before(b, i) == b'\'';
+    cue && at(b, end) == b' ' && at(b, end + 1).is_ascii_lowercase()
 }
 
 /// A name written in lower case after "my name is", "this is", "i am"/"i'm" (`k` is the start
@@ -67,8 +67,16 @@ pub(crate) fn lower_cue(b: &[u8], i: usize) -> bool {
 /// tables, or that are not English words ("svenja bauer", "catalina paz"); the first must be a
 /// given name or not an English word at all ("this is great" is not a name).
 pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, usize)> {
-    let cue = any_word_before(b, k - 3, 2, |w| matches!(w, b"name" | b"this" | b"i"))
-        || before(b, k - 3) == b'\'';
+    // `k - 1` is the blank after the cue word; the cue word ends there.
+    let mut c = k - 1;
+    while c > 0 && is_word(b[c - 1]) {
+        c -= 1;
+    }
+    let cue = if before(b, c) == b'\'' {
+        any_word_before(b, c - 1, 1, |w| matches!(w, b"i" | b"it"))
+    } else {
+        any_word_before(b, c, 2, |w| matches!(w, b"name" | b"this" | b"i"))
+    };
     if !cue {
         return None;
     }
@@ -277,8 +285,11 @@ fn speaker_label(b: &[u8], e: usize) -> bool {
 /// number, a phone number or a street-type word ("Ann Lee\nul. Saturna 91", "Ann Lee\n+41 …").
 fn block_line_follows(b: &[u8], k: usize) -> bool {
     let we = crate::text::word_end(b, k);
+    let line = &b[k..b.len().min(k + 48)];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
     matches!(at(b, k), b'0'..=b'9' | b'+' | b'(')
         || we > k && crate::detect::address::is_street_type(&b[k..we])
+        || upper_len(b, k).is_some() && line.iter().any(u8::is_ascii_digit) // "Drahanská 302"
 }
 
 /// "Clark (cell 555…)", "Ann (ann@x.io)": contact details in parentheses after the name.
@@ -466,36 +477,35 @@ fn list_of_names(b: &[u8], e: usize, first: Info, names: &Names) -> bool {
             break;
         }
     }
-    n >= 3 && given >= 2 && and_last
+    n >= 3 && given >= 1 && and_last
 }
 
 /// A capitalised street-type word right before ("Via Roma", "Rua Augusta"), or a street-type
 /// or company word right after ("Karl Johans gate", "Schmidt GmbH", "Silva Lda", "Ruiz y
 /// Asociados"): the words are a street or an organisation, not a person.
 fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
-    let prev_street = i >= 2 && b[i - 1] == b' ' && {
+    let head = |w: &[u8]| {
+        crate::detect::address::is_street_type(w)
+            || crate::text::key(w).is_some_and(|k| ORG_HEADS.binary_search(&k).is_ok())
+    };
+    let prev = i >= 2 && b[i - 1] == b' ' && {
         let mut s = i - 1;
         while s > 0 && is_word(b[s - 1]) {
             s -= 1;
         }
-        s < i - 1
-            && upper_len(b, s).is_some()
-            && crate::detect::address::is_street_type(&b[s..i - 1])
+        s < i - 1 && upper_len(b, s).is_some() && head(&b[s..i - 1])
     };
-    let prev_org = i >= 2 && b[i - 1] == b' ' && {
-        let mut s = i - 1;
-        while s > 0 && is_word(b[s - 1]) {
-            s -= 1;
-        }
-        s < i - 1
-            && upper_len(b, s).is_some()
-            && crate::text::key(&b[s..i - 1]).is_some_and(|k| ORG_HEADS.binary_search(&k).is_ok())
-    };
-    prev_street
-        || prev_org
+    prev || head(&b[i..we])
         || crate::detect::address::is_country(&b[i..])
         || org_or_street_after(b, we)
 }
+
+/// Company forms written with dots or slashes ("S.A.", "a.s.", "s.r.o.", "A/S", "Sp. z o.o.").
+const ORG_FORMS: &[&[u8]] = &[
+    b"S.A", b"S.p.A", b"S.A.S", b"S.L", b"S.C", b"E.I.R.L", b"A/S", b"S/A", b"a.s.", b"s.r.o",
+    b"spol.", b"Sp. z", b"d.o.o", b"d.d.", b"k.s.", b"v.o.s", b"Sp.j", b"S.R.L", b"N.V", b"B.V",
+    b"ty ",
+];
 
 /// Capitalised words that start an organisation's name ("Corporación Echeverría y Muñoz").
 static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
@@ -550,6 +560,9 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
         while j < b.len() && matches!(b[j], b' ' | b',' | b'&' | b'-') {
             j += 1;
         }
+        if ORG_FORMS.iter().any(|f| b[j..].starts_with(f)) {
+            return true;
+        }
         let e = crate::text::word_end(b, j);
         if e == j {
             return false;
@@ -561,7 +574,9 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
         {
             return true;
         }
-        if upper_len(b, j).is_none() && !matches!(w, b"and" | b"y" | b"e" | b"und" | b"et") {
+        if upper_len(b, j).is_none()
+            && !matches!(w, b"and" | b"y" | b"e" | b"und" | b"et" | b"og" | b"och" | b"i" | b"ja")
+        {
             return false;
         }
         j = e;
@@ -686,7 +701,17 @@ fn pair(b: &[u8], i: usize, seq: &Seq, names: &Names, post: bool) -> bool {
         (true, Some(_)) => plain(first) || plain(last) || cue(),
         (true, None) => plain(first) && !non_name_ending(last) || cue(),
         (false, Some(r)) => plain(first) && (r < 2000 || cue()) || person_cue(),
-        (false, None) => person_cue() && !place_like(first) && !non_name_ending(first),
+        (false, None) => {
+            // Two unknown words: a cue before (a preposition such as "with" or "by" too, when
+            // neither word is an English word) or after.
+            let foreign = plain(first) && plain(last) && !seq.last_info().is_not_name();
+            let place_cue = any_word_in_clause_before(b, i, 1, |w| {
+                matches!(w, b"from" | b"in" | b"at" | b"near" | b"to")
+            });
+            (person_cue() || foreign && !place_cue && strong_cue_before(b, i, names))
+                && !place_like(first)
+                && !non_name_ending(first)
+        }
     }
 }
 
