@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use parlance_api::conn::Transport;
 use parlance_pipeline::telemetry::Telemetry;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -25,11 +26,13 @@ pub fn router(telemetry: Arc<Telemetry>) -> Router {
     Router::new().route("/metrics", get(scrape)).with_state(telemetry)
 }
 
-/// Binds the metrics port and serves until `stop` turns true.
+/// Binds the metrics port and serves until `stop` turns true, with the HTTP port's connection
+/// bounds (a scraper that connects and stalls is closed like any other client).
 pub async fn serve(
     host: &str,
     port: u16,
     telemetry: Arc<Telemetry>,
+    transport: Arc<Transport>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind((host, port)).await?;
@@ -39,9 +42,7 @@ pub async fn serve(
         let shutdown = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            tracing::error!("metrics server failed: {e}");
-        }
+        parlance_api::conn::serve_http(listener, app, &transport, shutdown).await;
     });
     Ok((addr, task))
 }

@@ -126,15 +126,20 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     if args.enable_metrics {
         let host = args.dapr_listen_addresses.first().map(String::as_str).unwrap_or("127.0.0.1");
         let telemetry = sidecar.service.telemetry().clone();
-        let (addr, task) =
-            crate::metrics::serve(host, args.metrics_port, telemetry, stopped.clone())
-                .await
-                .map_err(|e| {
-                    StartError::Io(format!(
-                        "cannot listen on {host}:{} for metrics: {e}",
-                        args.metrics_port
-                    ))
-                })?;
+        let (addr, task) = crate::metrics::serve(
+            host,
+            args.metrics_port,
+            telemetry,
+            transport.clone(),
+            stopped.clone(),
+        )
+        .await
+        .map_err(|e| {
+            StartError::Io(format!(
+                "cannot listen on {host}:{} for metrics: {e}",
+                args.metrics_port
+            ))
+        })?;
         metrics_addr = Some(addr);
         tasks.push(task);
     }

@@ -236,3 +236,19 @@ async fn h2c_by_prior_knowledge_is_still_served_on_the_http_port() {
     let resp = h2.post(url).body(body).send().await.unwrap();
     assert_eq!((resp.status().as_u16(), resp.version()), (200, reqwest::Version::HTTP_2));
 }
+
+#[tokio::test]
+async fn the_metrics_port_closes_a_silent_connection_too() {
+    let (p, _fake, _dir) = sidecar().await;
+    let metrics = p.running.metrics_addr.unwrap();
+    let since = Instant::now();
+    let mut silent = TcpStream::connect(metrics).await.unwrap();
+    assert_closed_within(
+        closed_after(&mut silent, since).await,
+        HEADER,
+        "silent metrics connection",
+    );
+    let text =
+        reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("parlance_requests_in_flight"), "{text}");
+}
