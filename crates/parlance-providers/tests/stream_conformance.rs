@@ -7,7 +7,9 @@
 //! the same order get the same answers, ids included. Failures are checked the same way: a
 //! status before the stream is the plain call's error exactly; an error event, a dropped
 //! connection or a malformed event mid-stream is a retryable `Err` item; dropping the stream
-//! closes the upstream connection.
+//! closes the upstream connection. DeepSeek and Ollama run against the fake's flavours of
+//! those servers (`reasoning_content` deltas and keep-alive comments; whole tool calls in one
+//! delta), chosen by a header the test's HTTP client adds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::time::Duration;
@@ -32,6 +34,8 @@ struct Spec {
     endpoint: &'static str,
     extra: &'static [(&'static str, &'static str)],
     wire: Wire,
+    /// The fake's OpenAI-compatible flavour (`x-fake-flavour`), sent by the test's client.
+    flavour: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,7 @@ fn openai() -> Spec {
         endpoint: "/v1",
         extra: KEYED,
         wire: OPENAI,
+        flavour: None,
     }
 }
 fn azure_openai() -> Spec {
@@ -63,6 +68,7 @@ fn azure_openai() -> Spec {
         endpoint: "",
         extra: &[("key", KEY), ("apiType", "azure"), ("apiVersion", "2024-10-21")],
         wire: OPENAI,
+        flavour: None,
     }
 }
 fn deepseek() -> Spec {
@@ -72,6 +78,7 @@ fn deepseek() -> Spec {
         endpoint: "/v1",
         extra: KEYED,
         wire: OPENAI,
+        flavour: Some("deepseek"),
     }
 }
 fn huggingface() -> Spec {
@@ -81,6 +88,7 @@ fn huggingface() -> Spec {
         endpoint: "/hf/{model}/v1",
         extra: KEYED,
         wire: OPENAI,
+        flavour: None,
     }
 }
 fn ollama() -> Spec {
@@ -90,6 +98,7 @@ fn ollama() -> Spec {
         endpoint: "/v1",
         extra: &[],
         wire: OPENAI,
+        flavour: Some("ollama"),
     }
 }
 fn googleai() -> Spec {
@@ -99,6 +108,7 @@ fn googleai() -> Spec {
         endpoint: "/v1beta/openai",
         extra: KEYED,
         wire: OPENAI,
+        flavour: None,
     }
 }
 fn mistral() -> Spec {
@@ -108,6 +118,7 @@ fn mistral() -> Spec {
         endpoint: "/v1",
         extra: KEYED,
         wire: Wire::OpenAi { include_usage: false },
+        flavour: None,
     }
 }
 fn anthropic() -> Spec {
@@ -117,6 +128,7 @@ fn anthropic() -> Spec {
         endpoint: "/v1",
         extra: KEYED,
         wire: Wire::Anthropic,
+        flavour: None,
     }
 }
 fn bedrock() -> Spec {
@@ -130,6 +142,7 @@ fn bedrock() -> Spec {
             ("secretKey", "stream/conformance/secret"),
         ],
         wire: Wire::Bedrock,
+        flavour: None,
     }
 }
 
@@ -147,7 +160,11 @@ impl Rig {
         pairs.extend_from_slice(spec.extra);
         let config = registry::validate(spec.kind, &Metadata::from_pairs(&pairs), &|_| None)
             .unwrap_or_else(|e| panic!("{e:?}"));
-        let client = parlance_providers::http_client().unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(f) = spec.flavour {
+            headers.insert("x-fake-flavour", reqwest::header::HeaderValue::from_static(f));
+        }
+        let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
         Rig { fake, provider: registry::build(config, &client) }
     }
 
@@ -190,6 +207,7 @@ async fn same_answers(spec: Spec, requests: &[ChatRequest]) -> Vec<ChatResponse>
     }
     for rec in streamed.fake.requests() {
         check_stream_request(spec.wire, &rec);
+        assert_eq!(rec.header("x-fake-flavour"), spec.flavour);
     }
     answers
 }
