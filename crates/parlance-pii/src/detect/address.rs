@@ -29,7 +29,13 @@ pub(crate) fn is_country(b: &[u8]) -> bool {
 /// The span of a street address around the building number at `i`, if any: the US layout
 /// first, then the international ones.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
-    us(b, i).or_else(|| intl::detect(b, i))
+    match (us(b, i), intl::detect(b, i)) {
+        // The international reading wins when it goes on to a postcode: "271 Waters Squares\nPort Sarahview, NS A3M 1J4" is a US
+        // street with a Canadian tail; "…, CT 83343\nUSA" ends with its country.
+        (Some(u), Some(n)) if n.1 > u.1 && b[u.1..n.1].iter().any(u8::is_ascii_digit) => Some(n),
+        (Some(u), _) => Some((u.0, intl::country_after(b, u.1))),
+        (None, n) => n,
+    }
 }
 
 /// A US-layout address starting at the building number at `i`.

@@ -51,7 +51,9 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     if let Some((start, marked)) = word_before.then(|| street_before(b, i)).flatten() {
         let words = b[start..i].split(|c| *c == b' ').filter(|w| !w.is_empty()).count();
         let strong = words >= 2 || b[start..i].iter().any(|c| *c >= 0x80);
-        let cued = marked || strong && address_cue(b, start);
+        // "Ann Lee, 12 Oak St": a comma before the number needs a marked street, not a cue.
+        let comma = before(b, i.saturating_sub(1)) == b',';
+        let cued = marked || strong && !comma && address_cue(b, start);
         if let Some(end) = finish(b, num_end, cued) {
             return Some((start, end));
         }
@@ -93,7 +95,7 @@ fn places(b: &[u8], e: usize) -> usize {
 fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
     let e = unit(b, e).unwrap_or(e);
     // "utca 125.\nH-1669 …": a dot after the number before the line break belongs to it.
-    let dotted = at(b, e) == b'.' && matches!(at(b, e + 1), b'\n' | b' ');
+    let dotted = at(b, e) == b'.' && matches!(at(b, e + 1), b'\n' | b' ' | b',');
     let tail = postal_tail(b, e).or_else(|| dotted.then(|| postal_tail(b, e + 1)).flatten());
     match tail {
         Some(end) => Some(block_lines(b, places(b, end))),
@@ -508,6 +510,14 @@ fn region_code(b: &[u8], k: usize) -> Option<usize> {
 /// A city alone on the line after a postcode line (`7170BM\n's-Heer Hendrikskinderen`).
 fn next_line_city(b: &[u8], pe: usize) -> Option<usize> {
     (at(b, pe) == b'\n').then(|| city(b, pe + 1)).flatten()
+}
+
+/// A country name after the address ending at `e` (`, USA`, `\nUnited Kingdom`): the new end.
+pub(crate) fn country_after(b: &[u8], e: usize) -> usize {
+    match separator(b, e) {
+        Some(j) if j < b.len() && j - e <= 2 => country_at(&b[j..]).map_or(e, |n| j + n),
+        _ => e,
+    }
 }
 
 /// After the postcode and city ending at `e`: `, Region Name` (one to three capitalised words
