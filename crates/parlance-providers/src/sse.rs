@@ -203,6 +203,42 @@ mod tests {
         assert_eq!(parse(&[&ok]).unwrap().len(), 1, "blank lines do not accumulate");
     }
 
+    /// Arbitrary bytes (a fixed-seed generator, weighted towards line ends, colons and field
+    /// names): never a panic, and every split gives what the whole gives.
+    #[test]
+    fn arbitrary_bytes_split_anywhere_agree() {
+        let alphabet: &[&[u8]] = &[
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b":",
+            b" ",
+            b"data",
+            b"event",
+            b"id",
+            b"x",
+            b"\xc3\xa9",
+            b"\xff",
+        ];
+        let mut seed: u64 = 7;
+        for _ in 0..200 {
+            let mut bytes = Vec::new();
+            for _ in 0..40 {
+                seed =
+                    seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1442695040888963407);
+                bytes.extend_from_slice(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let whole = parse(&[&bytes]);
+            for at in 0..=bytes.len() {
+                let split = parse(&[&bytes[..at], &bytes[at..]]);
+                assert_eq!(split.is_ok(), whole.is_ok(), "{bytes:?} at {at}");
+                if let (Ok(a), Ok(b)) = (&split, &whole) {
+                    assert_eq!(a, b, "{bytes:?} at {at}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn bad_utf8_is_malformed() {
         let e = parse(&[b"data: \xff\n\n"]).unwrap_err();

@@ -7,8 +7,8 @@
 //! `contentBlockStart` (a tool call's id and name), `contentBlockDelta` (`text`, or
 //! `toolUse.input` fragments), `contentBlockStop`, `messageStop` (the finish), then
 //! `metadata` (the usage, summed as the plain path sums it), which ends the stream; a body
-//! that ends after `messageStop` without `metadata` ends cleanly, one that ends before it
-//! is cut short (retryable). `messageStart` and unknown events are skipped. Exception frames
+//! that ends after `messageStop` without `metadata` ends cleanly, one that ends before it, or
+//! inside a frame, is cut short (retryable). `messageStart` and unknown events are skipped. Exception frames
 //! (`:message-type: exception`, `:exception-type`) and error frames (`:error-code`) end the
 //! stream with that error: throttling, internal, service-unavailable and model-stream errors
 //! are retryable.
@@ -134,13 +134,16 @@ impl Decode for Frames {
     }
 
     fn end(&mut self, _out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
-        if self.blocks.stopped() {
-            return Ok(());
+        let cut = |what: &str| {
+            ProviderError::transient(FailureKind::MalformedReply, format!("upstream stream {what}"))
+        };
+        if !self.buffer.is_empty() {
+            return Err(cut("ended inside a frame"));
         }
-        Err(ProviderError::transient(
-            FailureKind::MalformedReply,
-            "upstream stream ended before messageStop",
-        ))
+        if !self.blocks.stopped() {
+            return Err(cut("ended before messageStop"));
+        }
+        Ok(())
     }
 
     fn done(&self) -> bool {
@@ -310,11 +313,23 @@ mod tests {
         let whole = tools_stream();
         let cut = &whole[..whole.len() / 2];
         let e = decode(&ChatRequest::default(), &[cut]).unwrap_err();
-        assert!(e.message.contains("before messageStop"), "{e:?}");
+        assert!(e.retryable && e.message.contains("ended"), "{e:?}");
         let mut huge = vec![0u8; 12];
         huge[..4].copy_from_slice(&(64u32 << 20).to_be_bytes());
         let e = decode(&ChatRequest::default(), &[&huge, &vec![0; MAX_FRAME + 1]]).unwrap_err();
         assert!(e.retryable, "{e:?}");
+    }
+
+    /// Flipping any one byte of a recorded stream never panics and never passes unnoticed
+    /// (every byte is covered by a CRC).
+    #[test]
+    fn every_corrupted_byte_is_caught() {
+        let good = tools_stream();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x5a;
+            assert!(decode(&ChatRequest::default(), &[&bad]).is_err(), "byte {i}");
+        }
     }
 
     #[test]
