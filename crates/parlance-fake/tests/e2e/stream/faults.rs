@@ -125,7 +125,7 @@ async fn stall_after_n_events_keeps_the_connection_open() {
     for protocol in ["openai", "anthropic", "bedrock"] {
         let fake = fake().await;
         let (body, end) =
-            read(&fake, protocol, "stream-stall-after=2", Duration::from_millis(300)).await;
+            read(&fake, protocol, "stream-stall-after=2", Duration::from_millis(500)).await;
         assert_eq!(end, Ending::Idle, "{protocol}");
         let events = match protocol {
             "bedrock" => decode_frames(&body).0.len(),
@@ -140,13 +140,13 @@ async fn stall_after_n_events_keeps_the_connection_open() {
 async fn stall_with_keepalives_sends_comments_or_pings() {
     let fake = fake().await;
     let spec = "stream-stall-after=1,keepalive=40ms";
-    let body = read_for(&fake, "openai", spec, Duration::from_millis(300)).await;
+    let body = read_for(&fake, "openai", spec, Duration::from_millis(600)).await;
     let sse = parse_sse(&body);
     assert_eq!(sse.events.len(), 1);
     assert!(sse.comments >= 3, "{}", sse.comments);
     assert!(fake.last_request().unwrap().stream.keepalives_written() >= 3);
 
-    let body = read_for(&fake, "anthropic", spec, Duration::from_millis(300)).await;
+    let body = read_for(&fake, "anthropic", spec, Duration::from_millis(600)).await;
     let names: Vec<String> = parse_sse(&body).events.into_iter().filter_map(|e| e.name).collect();
     assert_eq!(names[0], "message_start");
     assert!(names[1..].iter().all(|n| n == "ping") && names.len() >= 4, "{names:?}");

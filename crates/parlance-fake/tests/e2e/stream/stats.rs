@@ -148,3 +148,33 @@ async fn fixed_mode_streams_too() {
     assert_eq!(r.json["object"], "chat.completion");
     assert_eq!(fake.request_count(), 0);
 }
+
+#[tokio::test]
+async fn http2_streams_and_resets_are_seen_too() {
+    let fake = fake().await;
+    let h2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    let resp = h2
+        .post(openai_url(&fake))
+        .header("authorization", "Bearer k")
+        .json(&paced_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    let sse = parse_sse(&resp.bytes().await.unwrap());
+    assert_eq!(sse.events.last().unwrap().data, "[DONE]");
+    let mut resp = h2
+        .post(openai_url(&fake))
+        .header("authorization", "Bearer k")
+        .header("x-fake-fault", "pace=500x10ms")
+        .json(&paced_body())
+        .send()
+        .await
+        .unwrap();
+    resp.chunk().await.unwrap();
+    drop(resp); // resets the HTTP/2 stream; the connection stays
+    let stats = fake.last_request().unwrap().stream;
+    let ended = tokio::time::timeout(Duration::from_secs(3), stats.ended()).await;
+    assert_eq!(ended, Ok(StreamState::ClientClosed));
+    assert!(stats.events_written() < 100, "{}", stats.events_written());
+}
