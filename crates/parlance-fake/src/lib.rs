@@ -27,7 +27,9 @@
 //! (`reasoning_content` deltas, `: keep-alive` comments) or `ollama` (whole tool calls in one
 //! delta). Bodies are written one event at a time: [`RecordedRequest::stream`] (also
 //! [`FakeUpstream::stream_stats`]) counts, live, the events handed to the HTTP layer and says
-//! whether the client went away first ([`StreamStats`]).
+//! whether the client went away first ([`StreamStats`]). Fixed-reply mode streams too: it reads
+//! only `stream` (a boolean) and `stream_options.include_usage` of the body, or the
+//! `converse-stream` path, and cuts the fixed reply (in the paced mode, N words) into events.
 //!
 //! ## Faults
 //! Every request is recorded ([`FakeUpstream::requests`]). A fault is picked per request from,
@@ -47,7 +49,7 @@
 //! | `stream-stall-after=N[,keepalive=1s]` | ignored | N events, then silence (or keep-alives) |
 //! | `stream-malformed-after=N` | ignored | N events, then one unparseable event, body ends |
 //! | `stream-bad-crc-after=N` | ignored | Bedrock: N frames, then a frame with a bad message CRC; SSE: as malformed |
-//! | `pace=64x20ms` | ignored | text of exactly 64 words, 64 content deltas 20 ms apart |
+//! | `pace=64x20ms` | ignored | text of exactly 64 words, 64 content deltas (per choice) 20 ms apart |
 //!
 //! Mid-stream errors: OpenAI `data: {"error":{…,"type":"server_error"}}` (no `[DONE]`),
 //! Anthropic `event: error` with `overloaded_error`, Bedrock an exception frame
