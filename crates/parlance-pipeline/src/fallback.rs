@@ -85,16 +85,19 @@ mod tests {
     use crate::service::{CallOptions, Component, ConversationService};
     use crate::stage::{Stage, StreamReply};
 
-    /// A chain that always fails (or answers) and counts its calls.
+    /// A chain that always fails (or answers), counts its calls and keeps the last call's
+    /// model.
     struct Stub {
         fail: bool,
         calls: AtomicUsize,
+        model: std::sync::Mutex<Option<String>>,
     }
 
     #[async_trait]
     impl Stage for Stub {
-        async fn call(&self, _call: Call) -> Result<Reply, ProviderError> {
+        async fn call(&self, call: Call) -> Result<Reply, ProviderError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
+            *self.model.lock().unwrap() = call.chat.model;
             if self.fail {
                 return Err(ProviderError::transient(FailureKind::Connect, "down"));
             }
@@ -122,7 +125,7 @@ mod tests {
     }
 
     fn stub(fail: bool) -> Arc<Stub> {
-        Arc::new(Stub { fail, calls: AtomicUsize::new(0) })
+        Arc::new(Stub { fail, calls: AtomicUsize::new(0), model: Default::default() })
     }
 
     fn hello() -> ConverseRequest {
@@ -143,6 +146,25 @@ mod tests {
             "failed conversing with component a: down (fallback component b also failed: down)"
         );
         assert_eq!((a.calls.load(Ordering::SeqCst), b.calls.load(Ordering::SeqCst)), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_chosen_model_goes_to_the_component_asked_for_not_to_its_fallback() {
+        let (a, b) = (stub(true), stub(false));
+        let mut first = component("a", "b", &a);
+        first.allowed_models = crate::AllowedModels::parse("gpt-4o").unwrap();
+        let service =
+            ConversationService::new(vec![first, component("b", "a", &b)], Default::default());
+        let mut req = hello();
+        req.metadata.insert("model".into(), "gpt-4o".into());
+        let done = service.converse("a", req, CallOptions::default()).await.unwrap();
+        assert_eq!(done.answered_by.as_deref(), Some("b"));
+        assert_eq!(a.model.lock().unwrap().as_deref(), Some("gpt-4o"));
+        assert_eq!(*b.model.lock().unwrap(), None, "the fallback's own model");
+        let mut req = hello();
+        req.metadata.insert("model".into(), "gpt-4o".into());
+        let e = service.converse("b", req, CallOptions::default()).await.unwrap_err();
+        assert_eq!(e.code, parlance_core::ErrorCode::ModelNotAllowed);
     }
 
     #[tokio::test]
