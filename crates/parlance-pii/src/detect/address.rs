@@ -29,7 +29,14 @@ pub(crate) fn is_country(b: &[u8]) -> bool {
 /// The span of a street address around the building number at `i`, if any: the US layout
 /// first, then the international ones.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
-    match (us(b, i), intl::detect(b, i)) {
+    let us = us(b, i);
+    // A US reading is read again in the international layouts only when a tail may follow it.
+    let again = us.is_none_or(|u| {
+        let (c, n) = (at(b, u.1), at(b, u.1 + 1));
+        (matches!(c, b',' | b'\n') || c == b' ' && (n.is_ascii_digit() || n.is_ascii_uppercase()))
+            && u.1 - i < 96
+    });
+    match (us, if again { intl::detect(b, i) } else { None }) {
         // The international reading wins when it goes on to a postcode: "271 Waters Squares\nPort Sarahview, NS A3M 1J4" is a US
         // street with a Canadian tail; "…, CT 83343\nUSA" ends with its country.
         (Some(u), Some(n)) if n.1 > u.1 && b[u.1..n.1].iter().any(u8::is_ascii_digit) => Some(n),

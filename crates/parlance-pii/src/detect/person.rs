@@ -560,7 +560,11 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
         while j < b.len() && matches!(b[j], b' ' | b',' | b'&' | b'-') {
             j += 1;
         }
-        if ORG_FORMS.iter().any(|f| b[j..].starts_with(f)) {
+        let form_head = matches!(
+            at(b, j),
+            b'S' | b'E' | b'A' | b'a' | b's' | b'd' | b'k' | b'v' | b'N' | b'B' | b't'
+        );
+        if form_head && ORG_FORMS.iter().any(|f| b[j..].starts_with(f)) {
             return true;
         }
         let e = crate::text::word_end(b, j);

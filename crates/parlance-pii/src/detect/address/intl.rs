@@ -324,7 +324,7 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
         if !(cap || typ || !first && listed(PARTICLES, w)) {
             break;
         }
-        marked |= typ || cap && has_ending(w);
+        marked |= typ || cap && w.len() >= 6 && has_ending(w);
         caps += usize::from(cap);
         let after = we + usize::from(at(b, we) == b'.');
         if cap || typ {
