@@ -323,7 +323,10 @@ mod tests {
         let u = e.upstream.unwrap();
         assert_eq!((u.kind, u.status, u.retry_after), (p.kind, Some(429), p.retry_after));
         assert_eq!(e.to_json(), ApiError::invoke("llm", &p).to_json());
-        assert_eq!(e.message, "failed conversing with component llm: upstream returned status 429: slow down");
+        assert_eq!(
+            e.message,
+            "failed conversing with component llm: upstream returned status 429: slow down"
+        );
     }
 
     #[test]

@@ -17,9 +17,9 @@ pub use chat::{
     ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, GenerationParams, Part,
     PromptDetails, ResponseFormat, Role, ToolCall, ToolChoice, ToolDef, ToolResult, Usage,
 };
-pub use error::{ApiError, ErrorCode, FailureKind, ProviderError};
+pub use error::{ApiError, ErrorCode, FailureKind, ProviderError, UpstreamFailure};
 pub use provider::{CallContext, Provider, UpstreamClock};
-pub use stream::{Assembler, Delta, DeltaStream, ToolCallDelta, deltas_of, replay};
 pub use request::{
     ApiVersion, ConverseRequest, FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn,
 };
+pub use stream::{Assembler, Delta, DeltaStream, ToolCallDelta, deltas_of, replay};

@@ -19,6 +19,8 @@ pub enum ApiVersion {
     /// `/v1.0-alpha2/…`, `ConverseAlpha2`.
     #[default]
     Alpha2,
+    /// The OpenAI-compatible door, `/v1/chat/completions` (answers in OpenAI's shape).
+    OpenAi,
 }
 
 impl ApiVersion {
@@ -27,6 +29,7 @@ impl ApiVersion {
         match self {
             ApiVersion::Alpha1 => "alpha1",
             ApiVersion::Alpha2 => "alpha2",
+            ApiVersion::OpenAi => "openai",
         }
     }
 }

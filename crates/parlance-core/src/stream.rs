@@ -184,7 +184,12 @@ mod tests {
                 },
                 Choice { index: 1, finish_reason: "stop".into(), ..Choice::default() },
             ],
-            usage: Some(Usage { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, ..Default::default() }),
+            usage: Some(Usage {
+                prompt_tokens: 3,
+                completion_tokens: 4,
+                total_tokens: 7,
+                ..Default::default()
+            }),
             model: Some("m".into()),
         }
     }

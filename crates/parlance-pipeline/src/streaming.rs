@@ -50,6 +50,9 @@ pub struct ConversedStream {
     pub answered_by: Option<String>,
     /// The request's `contextId`, for the `complete` event.
     pub context_id: Option<String>,
+    /// The resolved model, known from the start (the OpenAI door puts it on every chunk;
+    /// `Complete` reports it again).
+    pub model: Option<String>,
 }
 
 impl std::fmt::Debug for ConversedStream {
@@ -121,8 +124,9 @@ impl ConversationService {
                 return Err(e);
             }
         };
+        let model = reply.model.clone();
         let events = events(reply.deltas, reply.model, name.to_string(), record);
-        Ok(ConversedStream { events, cache: reply.cache, answered_by, context_id })
+        Ok(ConversedStream { events, cache: reply.cache, answered_by, context_id, model })
     }
 }
 
@@ -180,7 +184,7 @@ impl Events {
                     return StreamEvent::Delta(delta);
                 }
                 Some(Err(e)) => {
-                    let err = ApiError::invoke(&self.name, &e);
+                    let err = ApiError::from_provider(&self.name, &e);
                     trace::record_error(&self.record.span, &err);
                     self.finish(Some(err.code.as_str()));
                     return StreamEvent::Error(err);

@@ -383,7 +383,11 @@ impl Telemetry {
                 overhead: self.overhead.get_or_create_owned(&labels),
             }
         };
-        ComponentMeters { alpha1: per_api(ApiVersion::Alpha1), alpha2: per_api(ApiVersion::Alpha2) }
+        ComponentMeters {
+            alpha1: per_api(ApiVersion::Alpha1),
+            alpha2: per_api(ApiVersion::Alpha2),
+            openai: per_api(ApiVersion::OpenAi),
+        }
     }
 
     /// Handles on one provider's series (call duration, tokens by type), fetched once when
@@ -453,6 +457,7 @@ struct ApiMeters {
 pub struct ComponentMeters {
     alpha1: ApiMeters,
     alpha2: ApiMeters,
+    openai: ApiMeters,
 }
 
 impl ComponentMeters {
@@ -462,6 +467,7 @@ impl ComponentMeters {
         let m = match api {
             ApiVersion::Alpha1 => &self.alpha1,
             ApiVersion::Alpha2 => &self.alpha2,
+            ApiVersion::OpenAi => &self.openai,
         };
         let ok = if stream { &m.ok_stream } else { &m.ok };
         ok.inc();

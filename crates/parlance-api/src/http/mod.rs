@@ -48,7 +48,8 @@ pub fn router(sidecar: Sidecar) -> Router {
         }
         None => routes,
     };
-    routes.with_state(sidecar)
+    // The OpenAI door checks the token itself (a bearer key too) and answers in its own form.
+    routes.merge(crate::openai::routes(&sidecar)).with_state(sidecar)
 }
 
 async fn converse_alpha1(
@@ -77,15 +78,10 @@ async fn converse(
     body: Body,
 ) -> Result<Response, HttpError> {
     let bytes = read_body(body, s.max_body).await?;
-    let mut req = match api {
-        ApiVersion::Alpha1 => decode::alpha1(&bytes)?,
-        ApiVersion::Alpha2 => decode::alpha2(&bytes)?,
-    };
+    let alpha1 = api == ApiVersion::Alpha1; // else alpha2: the only two this door serves
+    let mut req = if alpha1 { decode::alpha1(&bytes)? } else { decode::alpha2(&bytes)? };
     let context_id = req.context_id.clone().filter(|c| !c.is_empty());
-    let parameters = match api {
-        ApiVersion::Alpha1 => std::mem::take(&mut req.parameters),
-        ApiVersion::Alpha2 => Default::default(),
-    };
+    let parameters = if alpha1 { std::mem::take(&mut req.parameters) } else { Default::default() };
     let permit = s.admit()?;
     if api == ApiVersion::Alpha2 && sse::wants_stream(headers.get(header::ACCEPT)) {
         let stream = s.service.converse_stream(&name, req, options(api, &headers)).await?;
@@ -93,14 +89,13 @@ async fn converse(
     }
     let done = s.service.converse(&name, req, options(api, &headers)).await?;
     drop(permit); // not held while the reply is encoded
-    let mut resp = match api {
-        ApiVersion::Alpha1 => json_response(
+    let mut resp = if alpha1 {
+        json_response(
             StatusCode::OK,
             &encode::alpha1(context_id.as_deref(), &done.chat, &parameters),
-        ),
-        ApiVersion::Alpha2 => {
-            json_response(StatusCode::OK, &encode::alpha2(context_id.as_deref(), &done.chat))
-        }
+        )
+    } else {
+        json_response(StatusCode::OK, &encode::alpha2(context_id.as_deref(), &done.chat))
     };
     if let Some(c) = done.cache {
         resp.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
@@ -113,7 +108,7 @@ async fn converse(
 }
 
 /// Reads the body up to the limit; a larger or broken body is `ERR_BODY_READ`.
-async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {
         let detail = match std::error::Error::source(&e) {
             Some(src) if src.to_string().contains("length limit") => {

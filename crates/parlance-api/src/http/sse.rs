@@ -37,7 +37,7 @@ pub fn wants_stream(accept: Option<&HeaderValue>) -> bool {
 /// The SSE response for a stream past its first delta; `permit` (the admission slot) is held
 /// until the stream ends.
 pub fn response(stream: ConversedStream, permit: Option<OwnedSemaphorePermit>) -> Response {
-    let ConversedStream { events, cache, answered_by, context_id } = stream;
+    let ConversedStream { events, cache, answered_by, context_id, .. } = stream;
     let frames = frames(events, context_id, permit);
     let mut resp = (StatusCode::OK, Body::from_stream(frames)).into_response();
     let h = resp.headers_mut();

@@ -1,0 +1,246 @@
+//! The one place where a failure becomes an OpenAI error (contract §6): the body
+//! `{"error":{"message","type","param","code"}}` (all four keys, `null` where unknown) and a
+//! status that means what it says, since the OpenAI SDKs retry 408, 409, 429 and ≥ 500 on
+//! their own. An [`ApiError`] from the service maps by its code and, for provider failures,
+//! by what the upstream did ([`parlance_core::UpstreamFailure`]).
+
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use parlance_core::{ApiError, ErrorCode, FailureKind, UpstreamFailure};
+use serde::Serialize;
+
+const INVALID: &str = "invalid_request_error";
+const API: &str = "api_error";
+
+/// An error as an OpenAI client sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// `error.type`.
+    pub kind: &'static str,
+    /// `error.code`.
+    pub code: Option<&'static str>,
+    /// `error.param`.
+    pub param: Option<String>,
+    /// `error.message`.
+    pub message: String,
+    /// Passed on as `Retry-After` (with a 429).
+    pub retry_after: Option<Duration>,
+}
+
+impl OpenAiError {
+    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> OpenAiError {
+        OpenAiError {
+            status,
+            kind,
+            code: None,
+            param: None,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A 400 `invalid_request_error`, naming the offending parameter when there is one.
+    pub fn invalid(message: impl Into<String>, param: Option<&str>) -> OpenAiError {
+        let mut e = OpenAiError::new(StatusCode::BAD_REQUEST, INVALID, message);
+        e.param = param.map(str::to_string);
+        e
+    }
+
+    /// As [`OpenAiError::invalid`], with a computed parameter path (`messages[2].content`).
+    pub fn invalid_at(message: impl Into<String>, param: String) -> OpenAiError {
+        OpenAiError { param: Some(param), ..OpenAiError::invalid(message, None) }
+    }
+
+    /// 401 `authentication_error`.
+    pub fn unauthenticated() -> OpenAiError {
+        let mut e =
+            OpenAiError::new(StatusCode::UNAUTHORIZED, "authentication_error", "invalid api token");
+        e.code = Some("invalid_api_key");
+        e
+    }
+
+    /// 404 `model_not_found` for a model (component) that does not exist.
+    pub fn model_not_found(model: &str) -> OpenAiError {
+        let message = format!("The model '{model}' does not exist");
+        OpenAiError {
+            code: Some("model_not_found"),
+            param: Some("model".into()),
+            ..OpenAiError::new(StatusCode::NOT_FOUND, INVALID, message)
+        }
+    }
+
+    /// The OpenAI form of an error the service (or the shared sidecar code) returned.
+    pub fn from_api(e: &ApiError) -> OpenAiError {
+        use ErrorCode::*;
+        let msg = e.message.clone();
+        match e.code {
+            BodyRead | MalformedRequest | ConversationMissingInputs | ConversationInvalidParams => {
+                OpenAiError::invalid(msg, None)
+            }
+            ModelNotAllowed => OpenAiError {
+                code: Some("model_not_allowed"),
+                ..OpenAiError::invalid(msg, Some("model"))
+            },
+            ConversationNotFound => OpenAiError {
+                code: Some("model_not_found"),
+                param: Some("model".into()),
+                ..OpenAiError::new(StatusCode::NOT_FOUND, INVALID, msg)
+            },
+            ConversationInvoke => upstream(e.upstream.as_ref(), msg),
+            Overloaded | HealthNotReady => {
+                OpenAiError::new(StatusCode::SERVICE_UNAVAILABLE, API, msg)
+            }
+            DirectInvoke => OpenAiError::new(StatusCode::NOT_FOUND, INVALID, msg),
+            Unimplemented => OpenAiError::new(StatusCode::NOT_IMPLEMENTED, INVALID, msg),
+            Internal | HealthAppIdNotMatch => {
+                OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg)
+            }
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: Inner<'a>,
+        }
+        #[derive(Serialize)]
+        struct Inner<'a> {
+            message: &'a str,
+            #[serde(rename = "type")]
+            kind: &'a str,
+            param: Option<&'a str>,
+            code: Option<&'a str>,
+        }
+        let inner = Inner {
+            message: &self.message,
+            kind: self.kind,
+            param: self.param.as_deref(),
+            code: self.code,
+        };
+        serde_json::to_vec(&Body { error: inner }).unwrap_or_default()
+    }
+}
+
+/// A provider failure: the status says what the upstream did.
+fn upstream(u: Option<&UpstreamFailure>, msg: String) -> OpenAiError {
+    let Some(u) = u else {
+        // Failed inside parlance (the scrubber, a stage), not upstream.
+        return OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg);
+    };
+    match u.kind {
+        FailureKind::UpstreamStatus => match u.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+            Some(StatusCode::TOO_MANY_REQUESTS) => OpenAiError {
+                code: Some("rate_limit_exceeded"),
+                retry_after: u.retry_after,
+                ..OpenAiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", msg)
+            },
+            Some(s) if s.is_client_error() => OpenAiError::new(s, INVALID, msg),
+            _ => OpenAiError::new(StatusCode::BAD_GATEWAY, API, msg),
+        },
+        FailureKind::Connect | FailureKind::MalformedReply => {
+            OpenAiError::new(StatusCode::BAD_GATEWAY, API, msg)
+        }
+        FailureKind::Timeout => OpenAiError::new(StatusCode::GATEWAY_TIMEOUT, API, msg),
+        FailureKind::Rejected => OpenAiError::new(StatusCode::SERVICE_UNAVAILABLE, API, msg),
+        FailureKind::InvalidRequest => OpenAiError::invalid(msg, None),
+        FailureKind::Internal => OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg),
+    }
+}
+
+impl From<ApiError> for OpenAiError {
+    fn from(e: ApiError) -> OpenAiError {
+        OpenAiError::from_api(&e)
+    }
+}
+
+impl IntoResponse for OpenAiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(status = self.status.as_u16(), message = %self.message, "request failed");
+        } else {
+            tracing::debug!(status = self.status.as_u16(), message = %self.message, "request rejected");
+        }
+        let mut resp = (self.status, self.body()).into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(after) = self.retry_after {
+            // Whole seconds, rounded up (the header's unit); the SDKs also read the `-ms` form.
+            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            h.insert("retry-after-ms", HeaderValue::from(after.as_millis() as u64));
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parlance_core::ProviderError;
+    use serde_json::{Value, json};
+
+    fn body(e: &OpenAiError) -> Value {
+        serde_json::from_slice(&e.body()).unwrap()
+    }
+
+    fn from_provider(p: ProviderError) -> OpenAiError {
+        OpenAiError::from_api(&ApiError::from_provider("llm", &p))
+    }
+
+    #[test]
+    fn every_key_is_present() {
+        let e = OpenAiError::invalid("bad", None);
+        assert_eq!(
+            body(&e),
+            json!({"error": {"message": "bad", "type": "invalid_request_error", "param": null, "code": null}})
+        );
+        assert_eq!(body(&OpenAiError::model_not_found("x"))["error"]["code"], "model_not_found");
+    }
+
+    #[test]
+    fn service_errors_map_by_code() {
+        let e = OpenAiError::from_api(&ApiError::not_found("nope"));
+        assert_eq!((e.status, e.code), (StatusCode::NOT_FOUND, Some("model_not_found")));
+        let e = OpenAiError::from_api(&ApiError::missing_inputs("x"));
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        let e = OpenAiError::from_api(&ApiError::model_not_allowed("x", "m", "a"));
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, Some("model_not_allowed")));
+        let shed = ApiError::new(ErrorCode::Overloaded, "busy");
+        assert_eq!(OpenAiError::from_api(&shed).status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn upstream_failures_map_by_what_the_upstream_did() {
+        let e =
+            from_provider(ProviderError::upstream(429, "slow", Some(Duration::from_millis(1500))));
+        assert_eq!((e.status, e.kind), (StatusCode::TOO_MANY_REQUESTS, "rate_limit_error"));
+        let resp = e.into_response();
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(resp.headers()["retry-after-ms"], "1500");
+        let e = from_provider(ProviderError::upstream(404, "no such model", None));
+        assert_eq!((e.status, e.kind), (StatusCode::NOT_FOUND, "invalid_request_error"));
+        let e = from_provider(ProviderError::upstream(503, "down", None));
+        assert_eq!((e.status, e.kind), (StatusCode::BAD_GATEWAY, "api_error"));
+        let cases = [
+            (FailureKind::Connect, StatusCode::BAD_GATEWAY),
+            (FailureKind::MalformedReply, StatusCode::BAD_GATEWAY),
+            (FailureKind::Timeout, StatusCode::GATEWAY_TIMEOUT),
+            (FailureKind::Rejected, StatusCode::SERVICE_UNAVAILABLE),
+            (FailureKind::InvalidRequest, StatusCode::BAD_REQUEST),
+        ];
+        for (kind, status) in cases {
+            assert_eq!(
+                from_provider(ProviderError::transient(kind, "x")).status,
+                status,
+                "{kind:?}"
+            );
+        }
+        let plain = OpenAiError::from_api(&ApiError::invoke("llm", &"scrubber failed"));
+        assert_eq!(plain.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
