@@ -524,3 +524,32 @@ async fn requests_are_counted_under_api_openai() {
         assert!(text.contains(want), "missing {want}\n{text}");
     }
 }
+
+#[tokio::test]
+async fn pii_is_scrubbed_by_the_header_and_by_the_components_policy() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let files = [
+        ("a.yaml", openai("open", &fake, &[])),
+        ("b.yaml", openai("guarded", &fake, &[("scrubPii", "inputs")])),
+    ];
+    let (p, _d) = setup(&files).await;
+    let text = "mail me at jane.doe@example.com";
+    let sent = |fake: &FakeUpstream| {
+        fake.last_request().unwrap().json.unwrap()["messages"][0]["content"].to_string()
+    };
+    let a = chat(&p, user("open", text)).await;
+    assert_eq!(a.status, 200);
+    assert!(sent(&fake).contains("jane.doe@example.com"), "no scrubbing asked: {}", sent(&fake));
+    let asked = p
+        .client
+        .post(format!("{}/v1/chat/completions", p.base))
+        .header("x-parlance-scrub-pii", "both")
+        .json(&user("open", text));
+    let a = send(&p, asked).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(!sent(&fake).contains("jane.doe"), "{}", sent(&fake));
+    assert!(!a.json()["choices"][0]["message"]["content"].as_str().unwrap().contains("jane.doe"));
+    let a = chat(&p, user("guarded", text)).await;
+    assert_eq!(a.status, 200);
+    assert!(!sent(&fake).contains("jane.doe"), "the component enforces it: {}", sent(&fake));
+}
