@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use parlance::cli::RunArgs;
 use parlance::server::{self, Running};
+use parlance_fake::FakeUpstream;
 use serde_json::{Value, json};
 
 /// A running parlance plus a client.
@@ -61,6 +62,25 @@ impl Parlance {
     pub async fn alpha2(&self, component: &str, body: &str) -> (u16, Value) {
         self.post(&format!("/v1.0-alpha2/conversation/{component}/converse"), body).await
     }
+}
+
+/// A component file of type `ty` with `meta` as quoted string values.
+pub fn component(name: &str, ty: &str, meta: &[(&str, &str)]) -> String {
+    let mut s = format!(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n"
+    );
+    for (k, v) in meta {
+        s.push_str(&format!("  - name: {k}\n    value: \"{v}\"\n"));
+    }
+    s
+}
+
+/// An OpenAI component on `fake` (model `gpt-4o-mini`), with `extra` metadata.
+pub fn openai(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String {
+    let url = format!("{}/v1", fake.url());
+    let mut meta = vec![("key", "sk-test"), ("model", "gpt-4o-mini"), ("endpoint", url.as_str())];
+    meta.extend_from_slice(extra);
+    component(name, "conversation.openai", &meta)
 }
 
 /// Writes `files` (name, content) into a fresh temp dir.

@@ -9,28 +9,11 @@ mod common;
 
 use std::process::Command;
 
-use common::{Parlance, path, resources, start};
+use common::{Parlance, component, openai, path, resources, start};
 use parlance_fake::{FakeOptions, FakeUpstream, RecordedRequest};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_client::DaprClient;
 use serde_json::{Value, json};
-
-fn component(name: &str, ty: &str, meta: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n"
-    );
-    for (k, v) in meta {
-        s.push_str(&format!("  - name: {k}\n    value: \"{v}\"\n"));
-    }
-    s
-}
-
-fn openai(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String {
-    let url = format!("{}/v1", fake.url());
-    let mut meta = vec![("key", "sk-test"), ("model", "gpt-4o-mini"), ("endpoint", url.as_str())];
-    meta.extend_from_slice(extra);
-    component(name, "conversation.openai", &meta)
-}
 
 fn anthropic(name: &str, fake: &FakeUpstream, allowed: &str) -> String {
     let url = format!("{}/v1/", fake.url());

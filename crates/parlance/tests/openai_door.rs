@@ -7,26 +7,11 @@
 
 mod common;
 
-use common::{ECHO_COMPONENTS, Parlance, args, path, resources, start, start_with};
+use common::{
+    ECHO_COMPONENTS, Parlance, args, component, openai, path, resources, start, start_with,
+};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
-
-fn component(name: &str, ty: &str, meta: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n"
-    );
-    for (k, v) in meta {
-        s.push_str(&format!("  - name: {k}\n    value: \"{v}\"\n"));
-    }
-    s
-}
-
-fn openai(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String {
-    let url = format!("{}/v1", fake.url());
-    let mut meta = vec![("key", "sk-test"), ("model", "gpt-4o-mini"), ("endpoint", url.as_str())];
-    meta.extend_from_slice(extra);
-    component(name, "conversation.openai", &meta)
-}
 
 fn anthropic(name: &str, fake: &FakeUpstream) -> String {
     let url = format!("{}/v1/", fake.url());

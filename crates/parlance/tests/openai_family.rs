@@ -4,21 +4,11 @@
 
 mod common;
 
-use common::{path, resources, start};
+use common::{component, path, resources, start};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-test-0123456789";
-
-fn component(name: &str, ty: &str, meta: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n"
-    );
-    for (k, v) in meta {
-        s.push_str(&format!("  - name: {k}\n    value: \"{v}\"\n"));
-    }
-    s
-}
 
 async fn fake() -> FakeUpstream {
     let opts = FakeOptions { api_key: Some(KEY.into()), ..FakeOptions::default() };

@@ -12,25 +12,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{ECHO_COMPONENTS, args, path, resources, run, start, start_with};
+use common::{ECHO_COMPONENTS, args, component, openai, path, resources, run, start, start_with};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
-
-fn component(name: &str, ty: &str, meta: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {ty}\n  version: v1\n  metadata:\n"
-    );
-    for (k, v) in meta {
-        s.push_str(&format!("  - name: {k}\n    value: \"{v}\"\n"));
-    }
-    s
-}
-
-fn openai(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String {
-    let url = format!("{}/v1", fake.url());
-    let mut meta = vec![("key", "sk-test"), ("model", "gpt-4o-mini"), ("endpoint", url.as_str())];
-    meta.extend_from_slice(extra);
-    component(name, "conversation.openai", &meta)
-}
 
 async fn failing(code: u16, retry_after: Option<u64>) -> FakeUpstream {
     let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
