@@ -31,6 +31,12 @@
 //! only `stream` (a boolean) and `stream_options.include_usage` of the body, or the
 //! `converse-stream` path, and cuts the fixed reply (in the paced mode, N words) into events.
 //!
+//! ## HTTPS
+//! [`FakeOptions::tls`] (`--tls`) serves HTTPS with a certificate for `localhost` and
+//! `127.0.0.1` issued by a CA generated at start-up ([`FakeUpstream::ca_pem`]; the binary
+//! writes it to `--ca-out PATH`), ALPN offering `h2` then `http/1.1`;
+//! [`RecordedRequest::version`] says which one a request came over.
+//!
 //! ## Faults
 //! Every request is recorded ([`FakeUpstream::requests`]). A fault is picked per request from,
 //! in order: the scripted queue ([`FakeUpstream::push_fault`]), the `x-fake-fault` header, a
@@ -78,6 +84,7 @@ pub mod schema;
 mod server;
 mod state;
 mod stream;
+mod tls;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -105,11 +112,14 @@ pub struct FakeOptions {
     pub record: bool,
     /// Port to bind on 127.0.0.1 (default 0: any free port).
     pub port: u16,
+    /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with a certificate for `localhost` and
+    /// `127.0.0.1` issued by a CA generated at start-up ([`FakeUpstream::ca_pem`]).
+    pub tls: bool,
 }
 
 impl Default for FakeOptions {
     fn default() -> Self {
-        FakeOptions { api_key: None, fixed_reply: false, record: true, port: 0 }
+        FakeOptions { api_key: None, fixed_reply: false, record: true, port: 0, tls: false }
     }
 }
 
@@ -117,6 +127,8 @@ impl Default for FakeOptions {
 #[derive(Debug)]
 pub struct FakeUpstream {
     addr: SocketAddr,
+    /// The test CA's certificate (PEM), when serving HTTPS.
+    ca_pem: Option<String>,
     state: Arc<State>,
     shutdown: watch::Sender<bool>,
 }
@@ -124,12 +136,20 @@ pub struct FakeUpstream {
 impl FakeUpstream {
     /// Binds 127.0.0.1 on `opts.port` and serves on the current Tokio runtime.
     pub async fn start(opts: FakeOptions) -> std::io::Result<FakeUpstream> {
+        let tls = if opts.tls { Some(tls::generate()?) } else { None };
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State::new(opts));
         let (shutdown, rx) = watch::channel(false);
-        tokio::spawn(server::serve(listener, state.clone(), rx));
-        Ok(FakeUpstream { addr, state, shutdown })
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        tokio::spawn(server::serve(listener, state.clone(), tls.map(|t| t.acceptor), rx));
+        Ok(FakeUpstream { addr, ca_pem, state, shutdown })
+    }
+
+    /// The PEM certificate of the CA that issued the served certificate (`None` over plain
+    /// HTTP): what a client must trust to call [`FakeUpstream::url`].
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The bound address.
@@ -137,9 +157,10 @@ impl FakeUpstream {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with [`FakeOptions::tls`]), no trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Every request received so far, oldest first.

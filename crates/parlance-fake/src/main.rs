@@ -1,6 +1,7 @@
 //! `parlance-fake`: serves the fake LLM upstreams on 127.0.0.1 until SIGINT/SIGTERM.
 //!
-//! Prints `listening on http://127.0.0.1:PORT` (one line, flushed) once it accepts requests.
+//! Prints `listening on http://127.0.0.1:PORT` (one line, flushed) once it accepts requests;
+//! with `--tls`, `https://…`, after writing the generated CA's certificate to `--ca-out`.
 //! Streaming requests are served as by the library; `--fault pace=64x20ms` makes every stream
 //! the benchmark's paced one (a request's own `x-fake-fault` header still wins).
 
@@ -26,6 +27,12 @@ struct Cli {
     /// Default fault for requests that name none (the fault grammar, e.g. `pace=64x20ms`).
     #[arg(long)]
     fault: Option<Fault>,
+    /// Serve HTTPS (h2 or HTTP/1.1 by ALPN) with a certificate generated at start-up.
+    #[arg(long)]
+    tls: bool,
+    /// With `--tls`: write the generated CA's certificate (PEM) here, for clients to trust.
+    #[arg(long, requires = "tls")]
+    ca_out: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -46,8 +53,12 @@ async fn run(cli: Cli) -> std::io::Result<()> {
         fixed_reply: cli.fixed,
         record: !cli.fixed,
         port: cli.port,
+        tls: cli.tls,
     };
     let fake = FakeUpstream::start(opts).await?;
+    if let (Some(path), Some(pem)) = (&cli.ca_out, fake.ca_pem()) {
+        std::fs::write(path, pem)?;
+    }
     if let Some(fault) = cli.fault {
         fake.set_default_fault(Some(fault));
     }

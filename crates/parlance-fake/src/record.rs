@@ -13,6 +13,8 @@ use crate::stream::StreamStats;
 pub struct RecordedRequest {
     /// HTTP method, e.g. `POST`.
     pub method: String,
+    /// The HTTP version the request came over (`HTTP/1.1`, or `HTTP/2.0` when ALPN chose h2).
+    pub version: http::Version,
     /// Path, without the query string (still percent-encoded).
     pub path: String,
     /// Raw query string, without the `?`.
@@ -48,6 +50,7 @@ impl RecordedRequest {
             .collect();
         RecordedRequest {
             method: parts.method.as_str().to_owned(),
+            version: parts.version,
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
             headers,

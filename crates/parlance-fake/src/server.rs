@@ -17,8 +17,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::fault::{FAULT_HEADER, FAULT_MODEL_PREFIX, Fault};
 use crate::record::RecordedRequest;
@@ -32,17 +34,18 @@ type Body = UnsyncBoxBody<Bytes, Infallible>;
 /// How many pieces a `SlowBody` fault cuts the body into.
 const SLOW_BODY_CHUNKS: usize = 8;
 
-/// Accepts connections until `shutdown` flips.
+/// Accepts connections until `shutdown` flips (over TLS when `tls` is set).
 pub(crate) async fn serve(
     listener: TcpListener,
     state: Arc<State>,
+    tls: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, state.clone(), shutdown.clone()));
+                    tokio::spawn(accept(stream, tls.clone(), state.clone(), shutdown.clone()));
                 }
                 // Out of file descriptors and the like: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -52,9 +55,30 @@ pub(crate) async fn serve(
     }
 }
 
-/// Serves one connection; a `Drop` fault or shutdown drops it (closing the socket).
-async fn connection(stream: TcpStream, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
+/// Sets up one accepted connection (the TLS handshake, when serving HTTPS; a failed one,
+/// such as a client that does not trust the certificate, just ends it), then serves it.
+async fn accept(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    state: Arc<State>,
+    shutdown: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
+    match tls {
+        None => connection(stream, state, shutdown).await,
+        Some(tls) => {
+            if let Ok(stream) = tls.accept(stream).await {
+                connection(stream, state, shutdown).await;
+            }
+        }
+    }
+}
+
+/// Serves one connection; a `Drop` fault or shutdown drops it (closing the socket).
+async fn connection<S>(stream: S, state: Arc<State>, mut shutdown: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let kill = Arc::new(Notify::new());
     let service = {
         let kill = kill.clone();

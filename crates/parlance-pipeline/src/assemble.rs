@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use parlance_pii::Scrubber;
-use parlance_providers::registry;
+use parlance_providers::{HttpClient, registry};
 
 use crate::cache::{CacheStats, Caches, DEFAULT_MAX_BYTES};
 use crate::plan::{ComponentPlan, Plan};
@@ -22,7 +22,7 @@ use crate::telemetry::{ResiliencyList, StatsCollector, Telemetry};
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     /// The one pooled HTTP client of every provider.
-    pub client: reqwest::Client,
+    pub client: HttpClient,
     /// The bound of the in-memory response cache (`--cache-max-bytes`).
     pub cache_max_bytes: u64,
     /// The cache counters; keep a clone to read them.
@@ -31,7 +31,7 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     /// Defaults around `client`: a 256 MiB cache and fresh counters.
-    pub fn new(client: reqwest::Client) -> BuildOptions {
+    pub fn new(client: HttpClient) -> BuildOptions {
         BuildOptions { client, cache_max_bytes: DEFAULT_MAX_BYTES, cache_stats: Arc::default() }
     }
 }
@@ -68,7 +68,7 @@ impl Plan {
 /// One component's chain, innermost first; each step says why it sits where it does.
 fn build_one(
     c: ComponentPlan,
-    client: &reqwest::Client,
+    client: &HttpClient,
     caches: &Caches,
     telemetry: &Arc<Telemetry>,
 ) -> Component {

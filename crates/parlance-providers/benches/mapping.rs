@@ -123,7 +123,7 @@ fn meta(pairs: &[(&str, &str)]) -> Metadata {
 
 fn benches(c: &mut Criterion) {
     let no_env = |_: &str| None;
-    let client = reqwest::Client::new();
+    let client = parlance_providers::http_client().expect("HTTP client");
     let req = request();
 
     let cfg = parlance_providers::openai::config::validate(

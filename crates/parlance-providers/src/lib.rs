@@ -6,6 +6,7 @@
 
 pub mod anthropic;
 pub mod bedrock;
+pub mod client;
 pub mod echo;
 pub mod openai;
 pub mod registry;
@@ -14,54 +15,11 @@ mod streaming;
 mod turns;
 mod upstream;
 
-use std::time::Duration;
-
-use parlance_core::{FailureKind, ProviderError};
-
+pub use client::{ClientError, HttpClient, HttpClientBuilder, Proxies};
 pub use registry::{ProviderConfig, ProviderKind};
 
-/// The one pooled HTTP client every component shares (keep-alive, rustls, HTTP/1.1 and h2).
-///
-/// Redirects are not followed: no LLM API answers a `POST` with one, and following it would
-/// send the prompt (and, to the same host, the key) somewhere the operator did not configure;
-/// a 3xx is reported as an upstream error instead. reqwest's own retries are off too: the
-/// resiliency policy decides what is retried.
-pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
-        .connect_timeout(Duration::from_secs(10))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .tcp_nodelay(true)
-        .user_agent(concat!("parlance/", env!("CARGO_PKG_VERSION")))
-        .build()
-}
-
-/// A transport failure → [`ProviderError`]. The error text is reqwest's without the URL
-/// (URLs may carry an Azure key in the query in some deployments).
-pub(crate) fn http_error(e: reqwest::Error) -> ProviderError {
-    let e = e.without_url();
-    if e.is_timeout() {
-        ProviderError::transient(FailureKind::Timeout, "upstream did not answer in time")
-    } else if e.is_connect() {
-        ProviderError::transient(
-            FailureKind::Connect,
-            format!("upstream unreachable: {}", source_text(&e)),
-        )
-    } else {
-        ProviderError::transient(
-            FailureKind::Connect,
-            format!("upstream connection failed: {}", source_text(&e)),
-        )
-    }
-}
-
-/// The innermost cause of an error, which is the useful part of reqwest's chain.
-fn source_text(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
+/// The one pooled HTTP client every component shares (keep-alive, rustls, HTTP/1.1 and h2 by
+/// ALPN, proxies from the environment); its policy is in [`client`].
+pub fn http_client() -> Result<HttpClient, ClientError> {
+    HttpClient::new()
 }

@@ -133,7 +133,7 @@ pub fn validate(
 }
 
 /// Builds the provider (the only step that may allocate network resources).
-pub fn build(config: ProviderConfig, client: &reqwest::Client) -> Arc<dyn Provider> {
+pub fn build(config: ProviderConfig, client: &crate::HttpClient) -> Arc<dyn Provider> {
     match config {
         ProviderConfig::Echo => Arc::new(Echo),
         ProviderConfig::OpenAi(cfg) => Arc::new(OpenAiProvider::new(cfg, client.clone())),

@@ -2,10 +2,11 @@
 //! wait for the status and headers within the per-attempt bound, then turn the body into a
 //! pull-based [`DeltaStream`].
 //!
-//! Pull-based means the body is read only when the stream is polled, one chunk at a time, and
-//! what one chunk decodes to is all that is held: a consumer that stops reading stops parlance
-//! reading the upstream socket (backpressure reaches the upstream), and dropping the stream
-//! drops the response, which closes the connection (the upstream call is cancelled). The
+//! Pull-based means the body is read only when the stream is polled, one frame at a time, and
+//! what one frame decodes to is all that is held: a consumer that stops reading stops parlance
+//! reading the upstream socket (backpressure reaches the upstream: HTTP/1.1 through the socket,
+//! HTTP/2 through the stream's flow-control window), and dropping the stream drops the body,
+//! which closes the connection (HTTP/2: resets the stream), so the upstream call is cancelled. The
 //! per-attempt bound covers the time to the response headers (and an error body), not the
 //! stream: the pipeline bounds the gaps between events.
 
@@ -13,10 +14,12 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use parlance_core::{Delta, DeltaStream, FailureKind, ProviderError};
 use tokio::time::Instant;
 
-use crate::http_error;
+use crate::client::{Body, HttpClient, transport_error};
 use crate::sse;
 
 /// A protocol's body decoder: bytes in, deltas out.
@@ -32,7 +35,7 @@ pub(crate) trait Decode: Send + 'static {
 /// What the upstream answered before its body.
 pub(crate) enum Opened {
     /// A 2xx: the body is the stream.
-    Streaming(reqwest::Response),
+    Streaming(Incoming),
     /// Anything else, with its headers and whole body, for the provider's `error.rs`.
     Failed {
         /// The status.
@@ -47,18 +50,19 @@ pub(crate) enum Opened {
 /// Sends `request` and waits for its status within `limit` (and, for a failure, its body
 /// within what is left of it). An expired limit is a retryable timeout.
 pub(crate) async fn open(
-    request: reqwest::RequestBuilder,
+    client: &HttpClient,
+    request: http::Request<Body>,
     limit: Duration,
 ) -> Result<Opened, ProviderError> {
     let deadline = Instant::now() + limit;
-    let response = within(deadline, request.send()).await?.map_err(http_error)?;
+    let response = within(deadline, client.send(request)).await??;
     let status = response.status().as_u16();
+    let (parts, body) = response.into_parts();
     if (200..300).contains(&status) {
-        return Ok(Opened::Streaming(response));
+        return Ok(Opened::Streaming(body));
     }
-    let headers = response.headers().clone();
-    let body = within(deadline, response.bytes()).await?.map_err(http_error)?;
-    Ok(Opened::Failed { status, headers, body })
+    let body = within(deadline, body.collect()).await?.map_err(|e| transport_error(&e))?;
+    Ok(Opened::Failed { status, headers: parts.headers, body: body.to_bytes() })
 }
 
 async fn within<T>(deadline: Instant, work: impl Future<Output = T>) -> Result<T, ProviderError> {
@@ -68,16 +72,16 @@ async fn within<T>(deadline: Instant, work: impl Future<Output = T>) -> Result<T
 }
 
 /// The body of a 2xx response as deltas, decoded by `decoder` as it is pulled.
-pub(crate) fn deltas(response: reqwest::Response, decoder: impl Decode) -> DeltaStream {
-    let state = Pull { body: Some(response), decoder, queue: VecDeque::new(), failed: None };
+pub(crate) fn deltas(body: Incoming, decoder: impl Decode) -> DeltaStream {
+    let state = Pull { body: Some(body), decoder, queue: VecDeque::new(), failed: None };
     Box::pin(futures::stream::unfold(state, Pull::next))
 }
 
 /// The state of one pulled body.
 struct Pull<D> {
     /// `None` once the body has ended, failed or reached its terminal event (dropping the
-    /// response releases or closes the connection).
-    body: Option<reqwest::Response>,
+    /// body releases the connection, or closes it — HTTP/2: resets the stream — when unread).
+    body: Option<Incoming>,
     decoder: D,
     /// Deltas decoded from the last chunk, not yet taken.
     queue: VecDeque<Delta>,
@@ -98,13 +102,16 @@ impl<D: Decode> Pull<D> {
                 self.body = None;
             }
             let body = self.body.as_mut()?;
-            let step = match body.chunk().await {
-                Ok(Some(bytes)) => self.decoder.feed(&bytes, &mut self.queue),
-                Ok(None) => {
+            let step = match body.frame().await {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(bytes) => self.decoder.feed(&bytes, &mut self.queue),
+                    Err(_trailers) => Ok(()),
+                },
+                None => {
                     self.body = None;
                     self.decoder.end(&mut self.queue)
                 }
-                Err(e) => Err(http_error(e)),
+                Some(Err(e)) => Err(transport_error(&e)),
             };
             if let Err(e) = step {
                 self.body = None;

@@ -3,28 +3,30 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::BodyExt;
 use parlance_core::{FailureKind, ProviderError};
 
-use crate::http_error;
+use crate::client::{Body, HttpClient, transport_error};
 
 /// `Content-Type: application/json`, shared rather than parsed per request.
 pub(crate) const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
 
 /// One upstream exchange: status, what `pick` takes from the reply's headers, and the whole
-/// body, all within `limit` (one timer around the exchange; reqwest's per-request timeout
-/// would cost a boxed timer and a request extension each time). An expired limit is a
-/// retryable timeout.
+/// body, all within `limit` (one timer around the exchange). An expired limit is a retryable
+/// timeout.
 pub(crate) async fn exchange<T>(
-    request: reqwest::RequestBuilder,
+    client: &HttpClient,
+    request: http::Request<Body>,
     limit: Duration,
     pick: impl FnOnce(&http::HeaderMap) -> T,
-) -> Result<(u16, T, bytes::Bytes), ProviderError> {
+) -> Result<(u16, T, Bytes), ProviderError> {
     let call = async {
-        let resp = request.send().await.map_err(http_error)?;
+        let resp = client.send(request).await?;
         let status = resp.status().as_u16();
         let picked = pick(resp.headers());
-        let body = resp.bytes().await.map_err(http_error)?;
-        Ok((status, picked, body))
+        let body = resp.into_body().collect().await.map_err(|e| transport_error(&e))?;
+        Ok((status, picked, body.to_bytes()))
     };
     match tokio::time::timeout(limit, call).await {
         Ok(result) => result,
@@ -35,26 +37,53 @@ pub(crate) async fn exchange<T>(
 }
 
 /// An upstream URL parsed once, when the component is built, so that no request pays for URL
-/// parsing (with IDNA host checks, a few microseconds each time).
+/// parsing. A URL that is not an absolute `http(s)://` one is kept as its error, so that each
+/// call fails with it (a component with a bad endpoint still starts, as before).
 pub(crate) struct Target {
-    url: Option<reqwest::Url>,
-    raw: String,
+    uri: Result<http::Uri, String>,
 }
 
 impl Target {
-    /// Parses `raw`. A URL that does not parse is kept as text, so that each call fails with
-    /// reqwest's own error for it, as before.
+    /// Parses `raw`.
     pub(crate) fn new(raw: &str) -> Target {
-        Target { url: reqwest::Url::parse(raw).ok(), raw: raw.to_string() }
+        Target { uri: parse(raw) }
     }
 
-    /// A `POST` to this URL on `client`.
-    pub(crate) fn post(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
-        match &self.url {
-            Some(url) => client.post(url.clone()),
-            None => client.post(&self.raw),
+    /// A `POST` to this URL, or the reason the URL cannot be called (never the URL itself:
+    /// it may carry a key).
+    pub(crate) fn post(&self) -> Result<http::request::Builder, ProviderError> {
+        match &self.uri {
+            Ok(uri) => Ok(http::Request::post(uri.clone())),
+            Err(e) => Err(ProviderError::transient(
+                FailureKind::Connect,
+                format!("upstream connection failed: invalid upstream URL: {e}"),
+            )),
         }
     }
+}
+
+fn parse(raw: &str) -> Result<http::Uri, String> {
+    let uri: http::Uri = raw.parse().map_err(|e: http::uri::InvalidUri| e.to_string())?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("the scheme must be http:// or https://".into());
+    }
+    match uri.authority() {
+        None => Err("no host".into()),
+        Some(a) if a.host().is_empty() => Err("no host".into()),
+        Some(a) if a.as_str().contains('@') => {
+            Err("credentials in the URL are not supported".into())
+        }
+        Some(_) => Ok(uri),
+    }
+}
+
+/// The request built by `builder` with `body`, or why it cannot be sent (a header value that
+/// is not one).
+pub(crate) fn request(
+    builder: http::request::Builder,
+    body: Vec<u8>,
+) -> Result<http::Request<Body>, ProviderError> {
+    builder.body(Body::new(Bytes::from(body))).map_err(|e| crate::client::request_error(&e))
 }
 
 /// A request body as JSON (serialising a wire struct only fails on a bug: internal error).
@@ -116,13 +145,21 @@ mod tests {
 
     #[test]
     fn targets_parse_once_and_keep_bad_urls_for_the_error() {
-        let client = reqwest::Client::new();
-        let good = Target::new("http://127.0.0.1:9/v1/chat/completions");
-        let request = good.post(&client).build().unwrap();
-        assert_eq!(request.url().as_str(), "http://127.0.0.1:9/v1/chat/completions");
+        let good = Target::new("https://127.0.0.1:9/v1/chat/completions?api-version=1");
+        let request = request(good.post().unwrap(), b"{}".to_vec()).unwrap();
+        assert_eq!(request.uri(), "https://127.0.0.1:9/v1/chat/completions?api-version=1");
         assert_eq!(request.method(), http::Method::POST);
-        let bad = Target::new("not a url");
-        assert!(bad.post(&client).build().is_err(), "the builder reports the bad URL");
+        for (bad, why) in [
+            ("not a url", "invalid uri character"),
+            ("/v1/chat/completions", "the scheme must be"),
+            ("ftp://host/x", "the scheme must be"),
+            ("https://user:sk-secret@host/x", "credentials in the URL"),
+        ] {
+            let e = Target::new(bad).post().unwrap_err();
+            assert_eq!(e.kind, FailureKind::Connect);
+            assert!(e.message.contains(why), "{bad}: {}", e.message);
+            assert!(!e.message.contains("sk-secret"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ use parlance_core::{
 };
 use parlance_fake::{FakeOptions, FakeUpstream, Fault, RecordedRequest, StreamState};
 use parlance_providers::registry::{self, ProviderKind};
+use parlance_providers::{HttpClient, Proxies};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-stream-conformance-0123";
@@ -160,11 +161,12 @@ impl Rig {
         pairs.extend_from_slice(spec.extra);
         let config = registry::validate(spec.kind, &Metadata::from_pairs(&pairs), &|_| None)
             .unwrap_or_else(|e| panic!("{e:?}"));
-        let mut headers = reqwest::header::HeaderMap::new();
+        let mut client = HttpClient::builder().proxies(Proxies::none());
         if let Some(f) = spec.flavour {
-            headers.insert("x-fake-flavour", reqwest::header::HeaderValue::from_static(f));
+            let name = http::HeaderName::from_static("x-fake-flavour");
+            client = client.default_header(name, http::HeaderValue::from_static(f));
         }
-        let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+        let client = client.build().unwrap();
         Rig { fake, provider: registry::build(config, &client) }
     }
 
@@ -552,7 +554,10 @@ conformance! {
 /// Echo needs no upstream: its stream assembles to its plain reply, word by word.
 #[tokio::test]
 async fn echo_streams_word_by_word() {
-    let provider = registry::build(registry::ProviderConfig::Echo, &reqwest::Client::new());
+    let provider = registry::build(
+        registry::ProviderConfig::Echo,
+        &parlance_providers::http_client().unwrap(),
+    );
     let req = ChatRequest {
         tools: vec![tool("f", "x")],
         ..request(vec![user("hello  echo\nworld"), user("again")])

@@ -1,4 +1,5 @@
-//! End-to-end tests: a `reqwest` client against an in-process fake, one fake per test.
+//! End-to-end tests: a `reqwest` client against an in-process fake, one fake per test (HTTPS
+//! ones in `tls.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod anthropic;
@@ -9,3 +10,4 @@ mod faults;
 mod fixed;
 mod openai;
 mod stream;
+mod tls;

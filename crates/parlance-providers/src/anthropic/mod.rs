@@ -13,6 +13,7 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, DeltaStream, Provide
 pub use config::{AnthropicConfig, ApiType};
 pub use convert::OPENING_TURN;
 
+use crate::client::{Body, HttpClient};
 use crate::streaming::{self, Opened, Sse};
 use crate::upstream::{self, Target};
 
@@ -25,13 +26,13 @@ const EVENT_STREAM: http::HeaderValue = http::HeaderValue::from_static("text/eve
 /// A configured `conversation.anthropic` component.
 pub struct AnthropicProvider {
     cfg: AnthropicConfig,
-    client: reqwest::Client,
+    client: HttpClient,
     target: Target,
 }
 
 impl AnthropicProvider {
     /// Builds the provider on the shared HTTP client.
-    pub fn new(cfg: AnthropicConfig, client: reqwest::Client) -> AnthropicProvider {
+    pub fn new(cfg: AnthropicConfig, client: HttpClient) -> AnthropicProvider {
         AnthropicProvider { target: Target::new(&cfg.url), cfg, client }
     }
 
@@ -69,26 +70,30 @@ impl AnthropicProvider {
         streaming::decode_pieces(Sse::new(events), &[body])
     }
 
+    /// The call's request; `accept` is set for streamed calls.
     fn request(
         &self,
         body: Vec<u8>,
         long_cache: bool,
         ctx: &CallContext,
-    ) -> reqwest::RequestBuilder {
+        accept: Option<http::HeaderValue>,
+    ) -> Result<http::Request<Body>, ProviderError> {
         let mut rb = self
             .target
-            .post(&self.client)
+            .post()?
             .header(http::header::CONTENT_TYPE, upstream::JSON)
-            .header("x-api-key", &self.cfg.key)
-            .header("anthropic-version", config::API_VERSION)
-            .body(body);
+            .header("x-api-key", self.cfg.key.as_str())
+            .header("anthropic-version", config::API_VERSION);
         if long_cache {
             rb = rb.header("anthropic-beta", LONG_CACHE_BETA);
         }
         if let Some(tp) = &ctx.traceparent {
-            rb = rb.header("traceparent", tp);
+            rb = rb.header("traceparent", tp.as_str());
         }
-        rb
+        if let Some(accept) = accept {
+            rb = rb.header(http::header::ACCEPT, accept);
+        }
+        upstream::request(rb, body)
     }
 }
 
@@ -102,11 +107,11 @@ impl Provider for AnthropicProvider {
         let body = self.request_body(request)?;
         let long_cache = convert::wants_long_cache(request);
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let (status, retry_after, bytes) =
-            upstream::exchange(self.request(body, long_cache, ctx), limit, |h| {
-                upstream::retry_after(h.get(http::header::RETRY_AFTER))
-            })
-            .await?;
+        let call = self.request(body, long_cache, ctx, None)?;
+        let (status, retry_after, bytes) = upstream::exchange(&self.client, call, limit, |h| {
+            upstream::retry_after(h.get(http::header::RETRY_AFTER))
+        })
+        .await?;
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, &self.cfg.key));
         }
@@ -121,8 +126,8 @@ impl Provider for AnthropicProvider {
         let body = self.stream_request_body(request)?;
         let long_cache = convert::wants_long_cache(request);
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb = self.request(body, long_cache, ctx).header(http::header::ACCEPT, EVENT_STREAM);
-        match streaming::open(rb, limit).await? {
+        let call = self.request(body, long_cache, ctx, Some(EVENT_STREAM))?;
+        match streaming::open(&self.client, call, limit).await? {
             Opened::Streaming(response) => {
                 let events = stream::Events::new(request, &self.cfg.key);
                 Ok(streaming::deltas(response, Sse::new(events)))

@@ -123,7 +123,7 @@ mod tests {
             default_max_tokens: 4096,
             timeout: Duration::from_secs(1),
         };
-        AnthropicProvider::new(cfg, reqwest::Client::new())
+        AnthropicProvider::new(cfg, crate::client::tests::client())
     }
 
     fn decode(req: &ChatRequest, pieces: &[&[u8]]) -> Result<Vec<Delta>, ProviderError> {

@@ -22,6 +22,7 @@ use parlance_core::{
 pub use config::{BedrockConfig, Keys};
 pub use convert::OPENING_TURN;
 
+use crate::client::{Body, HttpClient};
 use crate::streaming::{self, Opened};
 use crate::upstream::{self, Target};
 
@@ -35,7 +36,7 @@ const SIGNING_NAME: &str = "bedrock";
 /// A configured `conversation.aws.bedrock` component.
 pub struct BedrockProvider {
     cfg: BedrockConfig,
-    client: reqwest::Client,
+    client: HttpClient,
     target: Target,
     /// `…/converse-stream`, beside the Converse URL.
     stream_url: String,
@@ -47,7 +48,7 @@ pub struct BedrockProvider {
 impl BedrockProvider {
     /// Builds the provider on the shared HTTP client, reading the shared credentials file
     /// when the configuration points at it.
-    pub fn new(cfg: BedrockConfig, client: reqwest::Client) -> BedrockProvider {
+    pub fn new(cfg: BedrockConfig, client: HttpClient) -> BedrockProvider {
         let keys = credentials::resolve(&cfg.credentials);
         if let Err(e) = &keys {
             tracing::warn!(model = %cfg.model, "bedrock component has no usable credentials: {e}");
@@ -155,22 +156,26 @@ impl BedrockProvider {
         Ok(instructions.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
+    /// The call's signed request; `accept` is set for streamed calls.
     fn request(
         &self,
         target: &Target,
         body: Vec<u8>,
         signed: Vec<(String, String)>,
         ctx: &CallContext,
-    ) -> reqwest::RequestBuilder {
-        let mut rb =
-            target.post(&self.client).header(http::header::CONTENT_TYPE, upstream::JSON).body(body);
+        accept: Option<http::HeaderValue>,
+    ) -> Result<http::Request<Body>, ProviderError> {
+        let mut rb = target.post()?.header(http::header::CONTENT_TYPE, upstream::JSON);
         for (name, value) in signed {
             rb = rb.header(name, value);
         }
         if let Some(tp) = &ctx.traceparent {
-            rb = rb.header("traceparent", tp);
+            rb = rb.header("traceparent", tp.as_str());
         }
-        rb
+        if let Some(accept) = accept {
+            rb = rb.header(http::header::ACCEPT, accept);
+        }
+        upstream::request(rb, body)
     }
 }
 
@@ -190,8 +195,9 @@ impl Provider for BedrockProvider {
         };
         let signed = self.signature(keys, url, &body)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb = self.request(target, body, signed, ctx);
-        let (status, headers, bytes) = upstream::exchange(rb, limit, |h| h.clone()).await?;
+        let call = self.request(target, body, signed, ctx, None)?;
+        let (status, headers, bytes) =
+            upstream::exchange(&self.client, call, limit, |h| h.clone()).await?;
         if !(200..300).contains(&status) {
             return Err(failure(keys, status, &headers, &bytes));
         }
@@ -212,8 +218,8 @@ impl Provider for BedrockProvider {
         };
         let signed = self.signature(keys, url, &body)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb = self.request(target, body, signed, ctx);
-        match streaming::open(rb.header(http::header::ACCEPT, EVENT_STREAM), limit).await? {
+        let call = self.request(target, body, signed, ctx, Some(EVENT_STREAM))?;
+        match streaming::open(&self.client, call, limit).await? {
             Opened::Streaming(response) => {
                 let secrets = [keys.access_key.clone(), keys.secret_key.clone()];
                 Ok(streaming::deltas(response, stream::Frames::new(request, secrets)))
@@ -254,7 +260,7 @@ mod tests {
             default_max_tokens: None,
             timeout: config::DEFAULT_TIMEOUT,
         };
-        BedrockProvider::new(cfg, reqwest::Client::new())
+        BedrockProvider::new(cfg, crate::client::tests::client())
     }
 
     fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -309,7 +315,7 @@ mod tests {
         let mut cfg = provider(None).cfg;
         cfg.credentials =
             Credentials::Profile { path: "/nonexistent/creds".into(), profile: "default".into() };
-        let p = BedrockProvider::new(cfg, reqwest::Client::new());
+        let p = BedrockProvider::new(cfg, crate::client::tests::client());
         let e = p.keys().unwrap_err();
         assert_eq!(e.kind, FailureKind::InvalidRequest);
         assert!(

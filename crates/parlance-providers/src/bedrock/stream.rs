@@ -189,7 +189,7 @@ mod tests {
             default_max_tokens: None,
             timeout: std::time::Duration::from_secs(1),
         };
-        BedrockProvider::new(cfg, reqwest::Client::new())
+        BedrockProvider::new(cfg, crate::client::tests::client())
     }
 
     fn frame(headers: &[(&str, &str)], payload: &Value) -> Vec<u8> {

@@ -12,6 +12,7 @@ use parlance_core::{CallContext, ChatRequest, ChatResponse, DeltaStream, Provide
 
 pub use config::{Flavor, OpenAiConfig};
 
+use crate::client::{Body, HttpClient};
 use crate::streaming::{self, Opened, Sse};
 use crate::upstream::{self, Target, secret_header};
 
@@ -21,7 +22,7 @@ const EVENT_STREAM: http::HeaderValue = http::HeaderValue::from_static("text/eve
 /// A configured OpenAI-protocol component.
 pub struct OpenAiProvider {
     cfg: OpenAiConfig,
-    client: reqwest::Client,
+    client: HttpClient,
     target: Target,
     /// The credential header, built once (`None` when the key is not a valid header value).
     auth: Option<(http::HeaderName, http::HeaderValue)>,
@@ -29,7 +30,7 @@ pub struct OpenAiProvider {
 
 impl OpenAiProvider {
     /// Builds the provider on the shared HTTP client.
-    pub fn new(cfg: OpenAiConfig, client: reqwest::Client) -> OpenAiProvider {
+    pub fn new(cfg: OpenAiConfig, client: HttpClient) -> OpenAiProvider {
         let auth = match &cfg.auth {
             config::Auth::Bearer(k) => {
                 secret_header(&format!("Bearer {k}")).map(|v| (http::header::AUTHORIZATION, v))
@@ -52,26 +53,31 @@ impl OpenAiProvider {
         Ok(url.map(|u| Target::new(&u)))
     }
 
+    /// The call's request; `accept` is set for streamed calls.
     fn request(
         &self,
         target: Option<&Target>,
         body: Vec<u8>,
         ctx: &CallContext,
-    ) -> reqwest::RequestBuilder {
+        accept: Option<http::HeaderValue>,
+    ) -> Result<http::Request<Body>, ProviderError> {
         let mut rb = target
             .unwrap_or(&self.target)
-            .post(&self.client)
-            .header(http::header::CONTENT_TYPE, upstream::JSON)
-            .body(body);
+            .post()?
+            .header(http::header::CONTENT_TYPE, upstream::JSON);
+        // Without a prebuilt header the key is not a valid header value: the builder says so.
         rb = match (&self.auth, &self.cfg.auth) {
             (Some((name, value)), _) => rb.header(name.clone(), value.clone()),
-            (None, config::Auth::Bearer(k)) => rb.bearer_auth(k),
-            (None, config::Auth::ApiKey(k)) => rb.header("api-key", k),
+            (None, config::Auth::Bearer(k)) => rb.header(http::header::AUTHORIZATION, k.as_str()),
+            (None, config::Auth::ApiKey(k)) => rb.header("api-key", k.as_str()),
         };
         if let Some(tp) = &ctx.traceparent {
-            rb = rb.header("traceparent", tp);
+            rb = rb.header("traceparent", tp.as_str());
         }
-        rb
+        if let Some(accept) = accept {
+            rb = rb.header(http::header::ACCEPT, accept);
+        }
+        upstream::request(rb, body)
     }
 
     /// The chat-completions request body for `request` (the pure half of a call, before the
@@ -120,11 +126,11 @@ impl Provider for OpenAiProvider {
         let body = self.request_body(request)?;
         let target = self.target_for(request)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let (status, retry_after, bytes) =
-            upstream::exchange(self.request(target.as_ref(), body, ctx), limit, |h| {
-                error::retry_after(h.get(http::header::RETRY_AFTER))
-            })
-            .await?;
+        let call = self.request(target.as_ref(), body, ctx, None)?;
+        let (status, retry_after, bytes) = upstream::exchange(&self.client, call, limit, |h| {
+            error::retry_after(h.get(http::header::RETRY_AFTER))
+        })
+        .await?;
         if !(200..300).contains(&status) {
             return Err(error::from_status(status, &bytes, retry_after, self.key()));
         }
@@ -139,9 +145,8 @@ impl Provider for OpenAiProvider {
         let body = self.stream_request_body(request)?;
         let target = self.target_for(request)?;
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
-        let rb =
-            self.request(target.as_ref(), body, ctx).header(http::header::ACCEPT, EVENT_STREAM);
-        match streaming::open(rb, limit).await? {
+        let call = self.request(target.as_ref(), body, ctx, Some(EVENT_STREAM))?;
+        match streaming::open(&self.client, call, limit).await? {
             Opened::Streaming(response) => {
                 Ok(streaming::deltas(response, Sse::new(stream::Chunks::new(self.key()))))
             }

@@ -171,7 +171,7 @@ mod tests {
             default_max_tokens: None,
             timeout: Duration::from_secs(1),
         };
-        OpenAiProvider::new(cfg, reqwest::Client::new())
+        OpenAiProvider::new(cfg, crate::client::tests::client())
     }
 
     fn decode(pieces: &[&[u8]]) -> Result<Vec<Delta>, ProviderError> {
