@@ -4,7 +4,9 @@
 //! ("PSC 1234, Box 5678 / APO AE 12345", "USNS Name / FPO AP 12345"). Addresses in other
 //! countries' layouts are in `address/intl.rs`, tried when the US layout does not match.
 
+mod bare;
 mod intl;
+mod tail;
 mod words;
 
 use crate::detect::address_words::{
@@ -26,6 +28,17 @@ pub(crate) fn is_country(b: &[u8]) -> bool {
     words::country_at(b).is_some()
 }
 
+/// The span of a street written without a house number whose street-type word starts at `i`
+/// ("Bulevardul Niță\nCluj-Napoca, 483688", "Deliver to rue Pierre, …"), if any.
+pub(crate) fn detect_bare(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    bare::detect(b, i)
+}
+
+/// Whether the lower-case word `b[i..end]` may start a street without a number ("rue Pierre").
+pub(crate) fn lower_street_start(b: &[u8], i: usize, end: usize) -> bool {
+    bare::lower_start(b, i, end)
+}
+
 /// The span of a street address around the building number at `i`, if any: the US layout
 /// first, then the international ones.
 pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
@@ -36,14 +49,43 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         (matches!(c, b',' | b'\n') || c == b' ' && (n.is_ascii_digit() || n.is_ascii_uppercase()))
             && u.1 - i < 96
     });
-    match (us, if again { intl::detect(b, i) } else { None }) {
+    let found = match (us, if again { intl::detect(b, i) } else { None }) {
         // The international reading wins when it goes on to a postcode: "271 Waters Squares\nPort Sarahview, NS A3M 1J4" is a US
         // street with a Canadian tail; "…, CT 83343\nUSA" ends with its country.
         (Some(u), Some(n)) if n.1 > u.1 && b[u.1..n.1].iter().any(u8::is_ascii_digit) => Some(n),
-        (Some(u), _) => Some((u.0, intl::country_after(b, u.1))),
+        (Some(u), _) => Some((u.0, tail::country_after(b, u.1))),
         (None, n) => n,
-    }
+    }?;
+    Some((unit_before(b, found.0).unwrap_or(found.0), found.1))
 }
+
+/// "Flat 43 57 Jackson Plaza", "Suite 134\n529 …", "Flat 41H\nBethan Ports": a unit written
+/// before the address starting at `s` (the unit word and its number, or the unit word when the
+/// address starts with the unit's number). The unit's start.
+fn unit_before(b: &[u8], s: usize) -> Option<usize> {
+    let word_before = |e: usize| {
+        let e = e.checked_sub(1).filter(|&e| matches!(b[e], b' ' | b'\n'))?;
+        let e = e - usize::from(before(b, e) == b'.');
+        let mut ws = e;
+        while ws > 0 && is_word(b[ws - 1]) && e - ws < 12 {
+            ws -= 1;
+        }
+        (ws < e && !is_word(before(b, ws))).then_some((ws, e))
+    };
+    let (ws, we) = word_before(s)?;
+    let unit =
+        |ws: usize, we: usize| b[ws].is_ascii_uppercase() && contains(UNITS_BEFORE, &b[ws..we]);
+    if unit(ws, we) {
+        return Some(ws);
+    }
+    let number = b[ws].is_ascii_digit() && we - ws <= 5 && b[we] == b' ';
+    let (us, ue) = word_before(ws).filter(|_| number)?;
+    (unit(us, ue) && b[ue] != b'\n').then_some(us)
+}
+
+/// Unit words that may stand before a British or Australian address line (sorted keys).
+const UNITS_BEFORE: &[Key] =
+    &keys(["APARTMENT", "APT", "FLAT", "LEVEL", "STUDIO", "SUITE", "UNIT"]);
 
 /// A US-layout address starting at the building number at `i`.
 fn us(b: &[u8], i: usize) -> Option<(usize, usize)> {
@@ -252,6 +294,19 @@ mod tests {
             find("to 709 Amanda Green\nKristenview, ME 33642"),
             Some("709 Amanda Green\nKristenview, ME 33642")
         );
+    }
+
+    #[test]
+    fn units_before_the_street() {
+        let from = |s: &'static str, n: &str| {
+            detect(s.as_bytes(), s.find(n).unwrap_or(0)).map(|(a, b)| &s[a..b])
+        };
+        let s = "to Flat 43 57 Jackson Plaza now";
+        assert_eq!(from(s, "57"), Some("Flat 43 57 Jackson Plaza"));
+        let s = "Flat 16J\nPaula Forges\nEast Terry\nS7 1UD";
+        assert_eq!(find(s), Some(s));
+        let s = "Suite 134 529 Gary Anchorage\nTyronefurt, ACT, 9615";
+        assert_eq!(from(s, "529"), Some(s));
     }
 
     #[test]

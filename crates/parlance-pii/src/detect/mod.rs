@@ -135,6 +135,15 @@ impl<'a> Pass<'a> {
                     if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
                         let l = self.window(i);
                         self.word(l, end - self.base);
+                    } else if at(b, end) == b' '
+                        && end - i >= 2
+                        && address::lower_street_start(b, i, end)
+                    {
+                        // "Deliver to rue Pierre": a street-type word in lower case.
+                        let l = self.window(i);
+                        if self.want(Entity::StreetAddress) {
+                            self.push(Entity::StreetAddress, address::detect_bare(self.b, l));
+                        }
                     } else if end <= i + 2 && person::lower_cue(b, i, end) {
                         // "my name is ana kovač": a name in lower case after "is"/"am".
                         let l = self.window(i);
@@ -243,8 +252,11 @@ impl<'a> Pass<'a> {
             let listed = self.listed(i);
             self.push(Entity::Person, person::detect(b, i, self.names, listed));
         }
-        if self.want(Entity::StreetAddress) && matches!(b[i], b'P' | b'U') {
-            self.push(Entity::StreetAddress, address::detect_military(b, i));
+        if self.want(Entity::StreetAddress) {
+            if matches!(b[i], b'P' | b'U') {
+                self.push(Entity::StreetAddress, address::detect_military(b, i));
+            }
+            self.push(Entity::StreetAddress, address::detect_bare(b, i));
         }
     }
 

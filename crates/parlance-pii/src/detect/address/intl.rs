@@ -12,7 +12,8 @@
 //! Every read stays within [`SPAN`] bytes of `i` (the street at most [`BACK`] before it), inside
 //! the window the single pass gives a detector.
 
-use super::words::{CUES, PARTICLES, TYPES, UNITS, country_at, has_ending, listed};
+use super::tail::{block_lines, places, postal_tail, unit};
+use super::words::{CUES, PARTICLES, TYPES, has_ending, listed};
 use crate::text::{at, before, digits_end, is_word, word_end};
 
 /// How far before the house number the street name may start.
@@ -31,15 +32,27 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         limit -= 1; // never cut a UTF-8 sequence: a span must end on a char boundary
     }
     let b = &b[..limit];
-    if crate::text::glued_before(b, i) && before(b, i) != b' ' || before(b, i) == b':' {
+    if crate::text::glued_before(b, i) && !matches!(before(b, i), b' ' | b'#')
+        || before(b, i) == b':'
+    {
         return None;
     }
+    if in_digit_run(b, i) {
+        return None; // the last group of a phone number ("+51 84 61 57 27 3, Soseaua …")
+    }
     let num_end = house_number(b, i)?;
+    // "Calle 44 # 75-9 Sur", "Avenida 8 N° 16": a second number after a number sign.
+    let placa = placa(b, num_end);
+    // "Jl. Toha No. 791", "Av. Tolima # 1-9": the street ends before the number sign.
+    let anchor = number_sign_before(b, i).unwrap_or(i);
+    let num_end = placa.unwrap_or_else(|| direction(b, num_end));
+    // "boulevard Matthieu Jean, 34126 Delahayeboeuf": a postcode read as the house number.
+    let postcode_like = num_end - i >= 4 && before(b, anchor.saturating_sub(1)) == b',';
     // Cheap shape tests first: a street word right before ("Via Roma 5", "Roma, 5") or right
     // after ("5 Via Roma", "5, rue X", "76\nChandra Ganj").
-    let p = before(b, i.saturating_sub(1));
-    let word_before =
-        before(b, i) == b' ' && (p.is_ascii_alphabetic() || p >= 0x80 || matches!(p, b'.' | b','));
+    let p = before(b, anchor.saturating_sub(1));
+    let word_before = before(b, anchor) == b' '
+        && (p.is_ascii_alphabetic() || p >= 0x80 || matches!(p, b'.' | b','));
     let n = at(b, num_end + usize::from(at(b, num_end) == b','));
     let word_after = matches!(n, b' ' | b'\n') && {
         let c = at(b, num_end + 1 + usize::from(at(b, num_end) == b','));
@@ -48,14 +61,26 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     if !word_before && !word_after {
         return None;
     }
-    if let Some((start, marked)) = word_before.then(|| street_before(b, i)).flatten() {
-        let words = b[start..i].split(|c| *c == b' ').filter(|w| !w.is_empty()).count();
-        let strong = words >= 2 || b[start..i].iter().any(|c| *c >= 0x80);
+    let before_street = word_before.then(|| street_before(b, anchor, placa.is_some())).flatten();
+    // "P.O. Box 85228" is a PO box (`pobox.rs`); "PO Box 271\nCarrollburgh 8644", with its
+    // postal tail, is an address.
+    let boxed = anchor >= 4 && b[anchor - 4..anchor - 1].eq_ignore_ascii_case(b"box");
+    if let Some((start, _)) = before_street.filter(|_| boxed) {
+        return finish(b, num_end, false).map(|end| (start, end));
+    }
+    if let Some((start, marked)) = before_street {
+        let words = b[start..anchor].split(|c| *c == b' ').filter(|w| !w.is_empty()).count();
+        let strong = words >= 2
+            || b[start..anchor].iter().any(|c| *c >= 0x80)
+            || one_word_street(b, start, anchor, num_end);
         // "Ann Lee, 12 Oak St": a comma before the number needs a marked street, not a cue.
-        let comma = before(b, i.saturating_sub(1)) == b',';
-        let cued = marked || strong && !comma && address_cue(b, start);
+        let comma = before(b, anchor.saturating_sub(1)) == b',';
+        let cued = marked || placa.is_some() || strong && !comma && address_cue(b, start);
         if let Some(end) = finish(b, num_end, cued) {
-            return Some((start, end));
+            let city = (postcode_like && end == num_end && at(b, end) == b' ')
+                .then(|| super::tail::city(b, end + 1))
+                .flatten();
+            return Some((start, city.map_or(end, |c| places(b, c))));
         }
     }
     if before(b, i) != b'\n' && i > 0 && is_word(before(b, i)) {
@@ -69,25 +94,22 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     finish(b, street_end, marked || caps >= 2 && address_cue(b, i)).map(|end| (i, end))
 }
 
+/// "Vinogradska 7b/7", "Ahoj 892,": one capitalised word that is not an English word before a
+/// number that has a letter or a slash or ends the clause (with an address cue, the caller
+/// checks).
+fn one_word_street(b: &[u8], start: usize, anchor: usize, num_end: usize) -> bool {
+    let w = &b[start..anchor - 1];
+    let num = &b[anchor..num_end];
+    let shaped = num.iter().any(|c| !c.is_ascii_digit())
+        || matches!(at(b, num_end), b',' | b'.' | b'\n' | 0) && !is_word(at(b, num_end + 1));
+    shaped
+        && w.iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80)
+        && !crate::names::shared().is_common_word(w)
+}
+
 /// Whether one of the three words before `start`, within the clause, says an address follows.
 fn address_cue(b: &[u8], start: usize) -> bool {
     crate::text::any_word_in_clause_before(b, start, 3, |w| listed(CUES, w))
-}
-
-/// After an address ending at `e`: up to two more `, Place` parts (city, region; a postcode
-/// with them) and a country: "Calle Omar Mella 693, Calama, Región de Antofagasta".
-fn places(b: &[u8], e: usize) -> usize {
-    let mut end = e;
-    for _ in 0..2 {
-        if !(at(b, end) == b',' && at(b, end + 1) == b' ') {
-            break;
-        }
-        match postal_tail_line(b, end + 2).or_else(|| city(b, end + 2)) {
-            Some(n) => end = n,
-            None => break,
-        }
-    }
-    region_country(b, end)
 }
 
 /// After the street and number ending at `e`: the unit, postal tail and further block lines.
@@ -97,6 +119,15 @@ fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
     // "utca 125.\nH-1669 …": a dot after the number before the line break belongs to it.
     let dotted = at(b, e) == b'.' && matches!(at(b, e + 1), b'\n' | b' ' | b',');
     let tail = postal_tail(b, e).or_else(|| dotted.then(|| postal_tail(b, e + 1)).flatten());
+    // "Cerrada Méndez 937 196, …": an interior number after the house number (Mexico).
+    let interior = || interior(b, e).map(|k| unit(b, k).unwrap_or(k));
+    let (e, tail) = match tail {
+        None => match interior() {
+            Some(k) => (k, postal_tail(b, k)),
+            None => (e, None),
+        },
+        t => (e, t),
+    };
     match tail {
         Some(end) => Some(block_lines(b, places(b, end))),
         None if marked => Some(block_lines(b, places(b, e))),
@@ -104,7 +135,19 @@ fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
     }
 }
 
-/// `91`, `7b`, `26-83`, `6/3`, `7b/7`, `125.` (Hungarian), `31C`: at most five digits.
+/// ` 479` after a house number ending at `e`: a bare number of one to four digits that ends
+/// the clause or is followed by the postal tail.
+fn interior(b: &[u8], e: usize) -> Option<usize> {
+    if at(b, e) != b' ' {
+        return None;
+    }
+    let k = digits_end(b, e + 1);
+    let n = k - e - 1;
+    let ends = matches!(at(b, k), b',' | b'\n' | 0) || at(b, k) == b' ' && capital(b, k + 1);
+    ((1..=4).contains(&n) && ends).then_some(k)
+}
+
+/// `91`, `7b`, `26-83`, `6/3`, `7b/7`, `125.` (Hungarian), `31C`, `7ª`: at most five digits.
 fn house_number(b: &[u8], i: usize) -> Option<usize> {
     let mut e = digits_end(b, i);
     if e - i > 5 || e == i {
@@ -112,6 +155,8 @@ fn house_number(b: &[u8], i: usize) -> Option<usize> {
     }
     if at(b, e).is_ascii_alphabetic() && !is_word(at(b, e + 1)) {
         e += 1;
+    } else if ordinal_sign(b, e) {
+        e += 2;
     }
     if matches!(at(b, e), b'-' | b'/') && at(b, e + 1).is_ascii_digit() {
         e = digits_end(b, e + 1);
@@ -124,6 +169,69 @@ fn house_number(b: &[u8], i: usize) -> Option<usize> {
     (!is_word(at(b, e)) && !continues).then_some(e)
 }
 
+/// `ª` or `º` at `e`, ending the word ("7ª", "2º").
+fn ordinal_sign(b: &[u8], e: usize) -> bool {
+    at(b, e) == 0xC2 && matches!(at(b, e + 1), 0xAA | 0xBA) && !is_word(at(b, e + 2))
+}
+
+/// The length of a number sign at `j` with the blank after it: `# `, `#`, `N° `, `Nº `,
+/// `No. `, `Nr. `, `Nro. `, `nº `.
+fn number_sign(b: &[u8], j: usize) -> Option<usize> {
+    if at(b, j) == b'#' {
+        return Some(1 + usize::from(at(b, j + 1) == b' '));
+    }
+    if !matches!(at(b, j), b'N' | b'n') {
+        return None;
+    }
+    let deg = at(b, j + 1) == 0xC2 && matches!(at(b, j + 2), 0xB0 | 0xBA);
+    let len = if deg || matches!(at(b, j + 1), b'o' | b'r') && at(b, j + 2) == b'.' {
+        3
+    } else if &b[j + 1..b.len().min(j + 4)] == b"ro." {
+        4
+    } else {
+        return None;
+    };
+    (at(b, j + len) == b' ').then_some(len + 1)
+}
+
+/// The start of the number sign right before the number at `i`, if one is there.
+fn number_sign_before(b: &[u8], i: usize) -> Option<usize> {
+    (i.saturating_sub(5)..i).find(|&j| number_sign(b, j).is_some_and(|n| j + n == i))
+}
+
+/// After the house number ending at `e`: ` # 75-9`, ` #7D-9`, ` N° 16`, with an optional
+/// ` Sur` / ` Este` / ` Norte` / ` Oeste` / ` Bis`. The new end.
+fn placa(b: &[u8], e: usize) -> Option<usize> {
+    if at(b, e) != b' ' {
+        return None;
+    }
+    let k = e + 1 + number_sign(b, e + 1)?;
+    Some(direction(b, house_number(b, k)?))
+}
+
+/// ` Sur`, ` Este`, ` Norte`, ` Oeste`, ` Bis` after a house number ending at `e`: the new end.
+fn direction(b: &[u8], e: usize) -> usize {
+    for w in [&b" Sur"[..], b" Este", b" Norte", b" Oeste", b" Bis"] {
+        if b[e..].starts_with(w) && !is_word(at(b, e + w.len())) {
+            return e + w.len();
+        }
+    }
+    e
+}
+
+/// Whether the number at `i` is the last group of a longer digit run: two groups or a `+`
+/// before it, separated by blanks, dots or dashes.
+fn in_digit_run(b: &[u8], i: usize) -> bool {
+    if !crate::text::continues_number(b, i) {
+        return false;
+    }
+    let mut s = i - 1;
+    while s > 0 && b[s - 1].is_ascii_digit() {
+        s -= 1;
+    }
+    before(b, s) == b'+' || crate::text::continues_number(b, s)
+}
+
 /// Whether the word at `s` starts with a capital (ASCII, Latin-1 or Latin Extended-A).
 fn capital(b: &[u8], s: usize) -> bool {
     crate::detect::person::upper_len(b, s).is_some()
@@ -131,8 +239,11 @@ fn capital(b: &[u8], s: usize) -> bool {
 
 /// The street name before the number at `i`: up to six words on the same line, capitalised or
 /// particles or street-type words, joined by blanks (one comma right before the number). Returns
-/// its start and whether a street-type word or ending marks it.
-fn street_before(b: &[u8], i: usize) -> Option<(usize, bool)> {
+/// its start and whether a street-type word or ending marks it. A lone type word is a street
+/// only when `bare` ("Calle 44 # 75-9"); a short number is a name right after a type word
+/// ("Avenida 8 N° 16"); up to two lower-case words that are not English stand between a
+/// capital and a type word ("Ady endre utca 30.", "Klesarski put 641").
+fn street_before(b: &[u8], i: usize, bare: bool) -> Option<(usize, bool)> {
     let mut j = i;
     if before(b, j) != b' ' {
         return None;
@@ -142,7 +253,8 @@ fn street_before(b: &[u8], i: usize) -> Option<(usize, bool)> {
         j -= 1;
     }
     let floor = i.saturating_sub(BACK);
-    let (mut start, mut marked, mut caps, mut words) = (None, false, 0, 0);
+    let (mut start, mut marked, mut caps, mut words, mut typ_seen, mut lower) =
+        (None, false, 0, 0, false, 0);
     while words < 6 && j > floor {
         let dot = before(b, j) == b'.';
         let we = j - usize::from(dot);
@@ -154,15 +266,30 @@ fn street_before(b: &[u8], i: usize) -> Option<(usize, bool)> {
             break;
         }
         let w = &b[ws..we];
-        if w[0].is_ascii_digit() {
+        let numbered = w[0].is_ascii_digit() && words == 0 && short_number(w) && {
+            let p = ws.saturating_sub(1);
+            let pe = p - usize::from(before(b, p) == b'.');
+            let mut ps = pe;
+            while ps > floor && b[ps - 1].is_ascii_alphabetic() {
+                ps -= 1;
+            }
+            before(b, ws) == b' ' && listed(TYPES, &b[ps..pe])
+        };
+        if w[0].is_ascii_digit() && !numbered {
             break;
         }
-        let cap = capital(b, ws);
+        // "Krležin gvozd 7c": a foreign lower-case word right before the number.
+        let first_lower = words == 0 && !numbered && foreign_lower(w) && !listed(TYPES, w);
+        let cap = capital(b, ws) || numbered;
         let typ = listed(TYPES, w);
-        let part = !cap && !typ && listed(PARTICLES, w);
+        let mut part = !cap && !typ && listed(PARTICLES, w);
+        if !(cap || typ || part) && (typ_seen || first_lower) && lower < 2 && foreign_lower(w) {
+            (part, lower) = (true, lower + 1);
+        }
         if !(cap || typ || part) {
             break;
         }
+        typ_seen |= typ && words == 0;
         marked |= typ && (cap || w.len() > 1) || cap && w.len() >= 6 && has_ending(w);
         caps += usize::from(cap && !typ);
         words += 1;
@@ -180,18 +307,42 @@ fn street_before(b: &[u8], i: usize) -> Option<(usize, bool)> {
         }
     }
     let start = start?;
-    let ok = (caps > 0 || marked && words > 1) && !sentence_word(b, start, i);
-    ok.then_some((start, marked && (caps > 0 || words > 1)))
+    if lower > 0 && !capital(b, start) {
+        return None;
+    }
+    let lone_type = bare && words == 1 && marked;
+    let ok = (caps > 0 || marked && words > 1 || lone_type) && !sentence_word(b, start, i);
+    ok.then_some((start, marked && (caps > 0 || words > 1 || lone_type)))
 }
 
-/// "Cr. 8W": the dot at `j - 1` ends a short abbreviation, not a sentence.
+/// `8`, `75G`, `7ª`, `109`: a number that names a street after a type word.
+fn short_number(w: &[u8]) -> bool {
+    let d = w.iter().take_while(|c| c.is_ascii_digit()).count();
+    let rest = &w[d..];
+    d <= 3
+        && (rest.is_empty()
+            || rest.len() == 1 && rest[0].is_ascii_uppercase()
+            || rest == "ª".as_bytes()
+            || rest == "º".as_bytes())
+}
+
+/// A lower-case word of letters that is not an English word ("endre", "jános", "put").
+fn foreign_lower(w: &[u8]) -> bool {
+    w.len() <= 14
+        && (w[0].is_ascii_lowercase() || w[0] >= 0xC3)
+        && w.iter().all(|c| c.is_ascii_lowercase() || *c >= 0x80)
+        && !crate::names::shared().is_common_word(w)
+}
+
+/// "Cr. 8W", "Jl. Moch. Toha", "J.B. Alberdi": the dot at `j - 1` ends a street-type
+/// abbreviation or a capitalised abbreviation of at most five letters, not a sentence.
 fn dot_abbrev(b: &[u8], j: usize) -> bool {
     let e = j - 1;
     let mut s = e;
     while s > 0 && b[s - 1].is_ascii_alphabetic() {
         s -= 1;
     }
-    e - s <= 3 && listed(TYPES, &b[s..e])
+    e > s && (e - s <= 3 && listed(TYPES, &b[s..e]) || e - s <= 5 && b[s].is_ascii_uppercase())
 }
 
 /// A street found before the number that is one capitalised word at the start of a sentence
@@ -314,7 +465,7 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
         if w[0].is_ascii_digit() {
             break;
         }
-        let cap = capital(b, j);
+        let cap = capital(b, j) && !w.iter().any(u8::is_ascii_digit);
         let typ = listed(TYPES, w)
             || crate::detect::address_words::contains(
                 &crate::detect::address_words::SUFFIX_KEYS,
@@ -330,245 +481,13 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
         if cap || typ {
             end = Some(after);
         }
-        if at(b, after) != b' ' || !is_word(at(b, after + 1)) {
+        if !matches!(at(b, after), b' ' | b'-') || !is_word(at(b, after + 1)) {
             break;
         }
         j = after + 1;
     }
     let end = end?;
     (caps > 0).then_some((end, marked))
-}
-
-/// `, Apt. 532`, ` Piano 4`, ` Dpto. 566`, ` Local 86`, ` 2. OG`: a unit word and its number.
-fn unit(b: &[u8], e: usize) -> Option<usize> {
-    let mut j = e + usize::from(at(b, e) == b' ' && at(b, e + 1) == b',');
-    j += usize::from(at(b, j) == b',');
-    if at(b, j) != b' ' {
-        return None;
-    }
-    j += 1;
-    let we = word_end(b, j);
-    if we == j || !listed(UNITS, &b[j..we]) {
-        return None;
-    }
-    let mut k = we + usize::from(at(b, we) == b'.');
-    k += usize::from(at(b, k) == b' ');
-    k += usize::from(matches!(at(b, k), b'#' | b'\xc2'));
-    k += usize::from(before(b, k) == b'\xc2' && at(b, k) == 0xB0);
-    k += usize::from(at(b, k) == b' ');
-    let ve = word_end(b, k);
-    let ok = ve > k && ve - k <= 6 && b[k..ve].iter().any(u8::is_ascii_digit);
-    ok.then(|| unit(b, ve).unwrap_or(ve))
-}
-
-/// After the street: a postcode and city in either order, on this line (after `, ` or a blank)
-/// or the next, with an optional region and country. Returns the end.
-fn postal_tail(b: &[u8], e: usize) -> Option<usize> {
-    let j = separator(b, e)?;
-    if let Some(pe) = postcode(b, j) {
-        let ce = city(b, skip_sep(b, pe)?).or_else(|| next_line_city(b, pe))?;
-        return Some(region_country(b, ce));
-    }
-    let ce = city(b, j)?;
-    let k = skip_sep(b, ce)?;
-    let k = region_code(b, k).unwrap_or(k);
-    let pe = postcode(b, k)?;
-    Some(region_country(b, pe))
-}
-
-/// `, ` or ` ` or `\n` (blanks around it allowed) after `e`; the start of what follows.
-fn separator(b: &[u8], e: usize) -> Option<usize> {
-    let mut j = e;
-    let mut seen = false;
-    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\t') && j - e < 4 {
-        seen = true;
-        j += 1;
-    }
-    (seen && j < b.len() && !b[e..j].windows(2).any(|w| w == b"\n\n")).then_some(j)
-}
-
-fn skip_sep(b: &[u8], e: usize) -> Option<usize> {
-    separator(b, e)
-}
-
-/// A postcode at `j`: `ddd dd`, `dd-ddd`, `dddd-ddd`, `ddddd-ddd`, `dddd`–`dddddd`,
-/// `dddd AB` / `ddddAB`, `H-1669` / `D-10115` / `CH-8001`, Canadian `A1A 1A1`.
-fn postcode(b: &[u8], j: usize) -> Option<usize> {
-    let c = at(b, j);
-    if c.is_ascii_uppercase() {
-        return lettered_postcode(b, j);
-    }
-    let e = digits_end(b, j);
-    let n = e - j;
-    if n == 0 {
-        return None;
-    }
-    let more = |sep: u8, len: usize| {
-        (at(b, e) == sep && digits_end(b, e + 1) == e + 1 + len).then_some(e + 1 + len)
-    };
-    let end = match n {
-        3 => more(b' ', 2),
-        2 => more(b'-', 3),
-        4 => more(b'-', 3).or_else(|| dutch_letters(b, e)).or(Some(e)),
-        5 => more(b'-', 3).or(Some(e)),
-        6 | 8 => Some(e),
-        _ => None,
-    }?;
-    let goes_on = is_word(at(b, end)) || at(b, end) == b'.' && at(b, end + 1).is_ascii_digit();
-    (!goes_on).then_some(end)
-}
-
-/// `7170BM` / `7170 BM` (the Netherlands).
-fn dutch_letters(b: &[u8], e: usize) -> Option<usize> {
-    let k = e + usize::from(at(b, e) == b' ');
-    let two = at(b, k).is_ascii_uppercase() && at(b, k + 1).is_ascii_uppercase();
-    (two && !is_word(at(b, k + 2))).then_some(k + 2)
-}
-
-/// `H-1669`, `D-10115`, `CH-8001`, `L-1234` and the Canadian `A1A 1A1` / `A1A1A1`.
-fn lettered_postcode(b: &[u8], j: usize) -> Option<usize> {
-    let mut k = j;
-    while k < j + 2 && at(b, k).is_ascii_uppercase() {
-        k += 1;
-    }
-    if at(b, k) == b'-' {
-        let e = digits_end(b, k + 1);
-        return ((4..=5).contains(&(e - k - 1)) && !is_word(at(b, e))).then_some(e);
-    }
-    let canada = |s: usize| {
-        at(b, s).is_ascii_uppercase()
-            && at(b, s + 1).is_ascii_digit()
-            && at(b, s + 2).is_ascii_uppercase()
-    };
-    let tail = |s: usize| {
-        at(b, s).is_ascii_digit()
-            && at(b, s + 1).is_ascii_uppercase()
-            && at(b, s + 2).is_ascii_digit()
-    };
-    if !canada(j) {
-        return None;
-    }
-    let s = j + 3 + usize::from(at(b, j + 3) == b' ');
-    (tail(s) && !is_word(at(b, s + 3))).then_some(s + 3)
-}
-
-/// A city: one to four capitalised words (particles between them, `'s-Heer`, `Sainte-Foy`),
-/// optionally with a parenthesised province (`(FE)`) or `/ AC`.
-fn city(b: &[u8], j: usize) -> Option<usize> {
-    let mut k = j;
-    k += usize::from(at(b, k) == b'\'' && at(b, k + 1) == b's' && at(b, k + 2) == b'-') * 3;
-    if !capital(b, k) {
-        return None;
-    }
-    let mut end = None;
-    for _ in 0..5 {
-        let we = word_end(b, k);
-        if we == k {
-            break;
-        }
-        let cap = capital(b, k);
-        if !cap && !listed(PARTICLES, &b[k..we]) {
-            break;
-        }
-        if cap {
-            end = Some(we);
-        }
-        if !matches!(at(b, we), b' ' | b'-') || !is_word(at(b, we + 1)) {
-            break;
-        }
-        k = we + 1;
-    }
-    let e = end?;
-    Some(province(b, e).unwrap_or(e))
-}
-
-/// ` (FE)`, ` / AC`, `, VIC` after a city.
-fn province(b: &[u8], e: usize) -> Option<usize> {
-    if at(b, e) == b' ' && at(b, e + 1) == b'(' {
-        let k = e + 2;
-        let we = word_end(b, k);
-        return (we > k && we - k <= 3 && at(b, we) == b')').then_some(we + 1);
-    }
-    if &b[e..b.len().min(e + 3)] == b" / " {
-        let k = e + 3;
-        let we = word_end(b, k);
-        return (we == k + 2 && b[k..we].iter().all(u8::is_ascii_uppercase)).then_some(we);
-    }
-    None
-}
-
-/// A region code between city and postcode: `SK `, `VIC, `, `MEX `.
-fn region_code(b: &[u8], k: usize) -> Option<usize> {
-    let we = word_end(b, k);
-    let code = (2..=3).contains(&(we - k)) && b[k..we].iter().all(u8::is_ascii_uppercase);
-    if !code {
-        return None;
-    }
-    skip_sep(b, we)
-}
-
-/// A city alone on the line after a postcode line (`7170BM\n's-Heer Hendrikskinderen`).
-fn next_line_city(b: &[u8], pe: usize) -> Option<usize> {
-    (at(b, pe) == b'\n').then(|| city(b, pe + 1)).flatten()
-}
-
-/// A country name after the address ending at `e` (`, USA`, `\nUnited Kingdom`): the new end.
-pub(crate) fn country_after(b: &[u8], e: usize) -> usize {
-    match separator(b, e) {
-        Some(j) if j < b.len() && j - e <= 2 => country_at(&b[j..]).map_or(e, |n| j + n),
-        _ => e,
-    }
-}
-
-/// After the postcode and city ending at `e`: `, Region Name` (one to three capitalised words
-/// ending the line or followed by a country) and a country name, on this line or the next.
-fn region_country(b: &[u8], e: usize) -> usize {
-    let Some(j) = separator(b, e) else { return e };
-    if let Some(n) = country_at(&b[j..]) {
-        return j + n;
-    }
-    if at(b, e) != b',' {
-        return e;
-    }
-    let Some(re) = city(b, j) else { return e };
-    let line_end = matches!(at(b, re), b'\n' | 0 | b'.') || re == b.len();
-    match separator(b, re).and_then(|k| country_at(&b[k..]).map(|n| k + n)) {
-        Some(end) => end,
-        None if line_end => re,
-        None => e,
-    }
-}
-
-/// Further lines of a postal block after the line ending at `e`: a postcode line
-/// (`157066`), a country, or a city/postcode line, up to three more lines.
-fn block_lines(b: &[u8], e: usize) -> usize {
-    let mut end = e;
-    for _ in 0..3 {
-        if at(b, end) != b'\n' {
-            break;
-        }
-        let j = end + 1;
-        if let Some(n) = country_at(&b[j..]) {
-            end = j + n;
-            continue;
-        }
-        let next = postcode(b, j)
-            .map(|pe| city(b, pe + 1).filter(|_| at(b, pe) == b' ').unwrap_or(pe))
-            .or_else(|| postal_tail_line(b, j));
-        match next {
-            Some(n) if matches!(at(b, n), b'\n' | 0) || n == b.len() => end = region_country(b, n),
-            _ => break,
-        }
-    }
-    end
-}
-
-/// A line `City, 30188` or `City 8490`.
-fn postal_tail_line(b: &[u8], j: usize) -> Option<usize> {
-    let ce = city(b, j)?;
-    let k = skip_sep(b, ce)?;
-    let k = region_code(b, k).unwrap_or(k);
-    postcode(b, k)
 }
 
 #[cfg(test)]
@@ -609,6 +528,42 @@ mod tests {
     }
 
     #[test]
+    fn number_signs_and_interior_numbers() {
+        assert_eq!(find("to Calle 44 # 75-9 Sur, ok"), Some("Calle 44 # 75-9 Sur"));
+        assert_eq!(find("at Cl. 109 # 7D-9 Oficina 178"), Some("Cl. 109 # 7D-9 Oficina 178"));
+        assert_eq!(find("at Carrera 2ª # 43-37 Este."), Some("Carrera 2ª # 43-37 Este"));
+        assert_eq!(find("at Avenida 8 N° 16 ok"), Some("Avenida 8 N° 16"));
+        let s = "Gg. Dr. Djunjunan No. 99 Purwokerto, Lampung 20176";
+        assert_eq!(find(s), Some(s));
+        let s = "Calle Norte Caldera 922 479, San Ángela de la Montaña, BC 87610-1921";
+        assert_eq!(find(s), Some(s));
+    }
+
+    #[test]
+    fn lower_case_words_and_cities() {
+        assert_eq!(find("Office: Ady endre utca 30."), Some("Ady endre utca 30"));
+        assert_eq!(find("to Klesarski put 641 now"), Some("Klesarski put 641"));
+        assert_eq!(
+            find("at 66, Ravel Street, Dehradun-029949."),
+            Some("66, Ravel Street, Dehradun-029949")
+        );
+        let s = "64009 rue Geneviève, Sainte- Robitaille, NT P9C 7M3";
+        assert_eq!(find(s), Some(s));
+        let s = "boulevard Paul Privet 701, 3234 Bugnon-près-Grojean";
+        assert_eq!(find(s), Some(s));
+    }
+
+    #[test]
+    fn british_and_irish_blocks() {
+        let s = "720 Clark Drives\nEast Kelly\nWC3N 1HL";
+        assert_eq!(find(s), Some(s));
+        let s = "00 Carleton Street X37 3K6W Maureen Ville Ireland";
+        assert_eq!(find(s), Some(s));
+        let s = "43 Sophie Walk, Taylormouth, KW6N 3BB";
+        assert_eq!(find(s), Some(s));
+    }
+
+    #[test]
     fn not_addresses() {
         for s in [
             "Order 12345 shipped",
@@ -617,6 +572,10 @@ mod tests {
             "In 2024 we",
             "Version 2 of Main",
             "Chapter 3 the court",
+            "We moved to Berlin 2 years ago",
+            "Call +51 84 61 57 27 3, Soseaua",
+            "We are offering 3 plans",
+            "The boxing ring 5 is closed",
         ] {
             assert_eq!(find(s), None, "{s}");
         }
