@@ -20,7 +20,7 @@ use crate::text::{
 
 /// Whether `w` is a street-type word of any language ("Via", "ul", "gate", "Rua").
 pub(crate) fn is_street_type(w: &[u8]) -> bool {
-    words::listed(words::TYPES, w)
+    words::listed(&words::TYPES, w)
 }
 
 /// Whether `b` starts with a country name ("Denmark", "New Zealand").
@@ -35,6 +35,7 @@ pub(crate) fn detect_bare(b: &[u8], i: usize) -> Option<(usize, usize)> {
 }
 
 /// Whether the lower-case word `b[i..end]` may start a street without a number ("rue Pierre").
+#[inline]
 pub(crate) fn lower_street_start(b: &[u8], i: usize, end: usize) -> bool {
     bare::lower_start(b, i, end)
 }

@@ -9,7 +9,7 @@
 //! A street followed by a house number is left to the reader that starts at the number.
 
 use super::tail::{block_lines, places, postal_tail, separator, unit};
-use super::words::{CUES, PARTICLES, TYPES, listed};
+use super::words::{CUES, PARTICLES, TYPE_STARTS, TYPES, listed};
 use crate::text::{at, before, digits_end, is_word, word_end};
 
 /// How far after the type word a postal block may reach (as for a house number).
@@ -23,7 +23,19 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let b = &b[..limit];
     let we = word_end(b, i);
-    if we - i < 2 || is_word(before(b, i)) || !listed(TYPES, &b[i..we]) {
+    if we - i < 2 || !TYPE_STARTS.may_start(&b[i..we]) || is_word(before(b, i)) {
+        return None;
+    }
+    // "1600 Pennsylvania Avenue", "Amani Rua Kiprono": after a capitalised word, a type word
+    // ends a street or sits inside a name.
+    let after_capital = before(b, i) == b' ' && i >= 2 && {
+        let mut s = i - 1;
+        while s > 0 && is_word(b[s - 1]) {
+            s -= 1;
+        }
+        s < i - 1 && capital(b, s)
+    };
+    if after_capital || !listed(&TYPES, &b[i..we]) {
         return None;
     }
     let name_start = we + usize::from(at(b, we) == b'.');
@@ -42,10 +54,16 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
 
 /// Whether a word at `i` in lower case may start a street without a number: a street-type word
 /// followed by a blank and a capital ("rue Pierre", "avenue Antoinette Maillet").
+#[inline]
 pub(crate) fn lower_start(b: &[u8], i: usize, end: usize) -> bool {
     // "chemin de Robert": a particle may come first (those in `d`: de, du, da, del, …).
-    let next = capital(b, end + 1) || at(b, end + 1) == b'd';
-    end - i >= 2 && at(b, end) == b' ' && next && listed(TYPES, &b[i..end])
+    let n = at(b, end + 1);
+    let next = n.is_ascii_uppercase() || n == b'd' || (0xC3..=0xC5).contains(&n);
+    next && end - i >= 2
+        && at(b, end) == b' '
+        && TYPE_STARTS.may_start(&b[i..end])
+        && (n == b'd' || capital(b, end + 1))
+        && listed(&TYPES, &b[i..end])
 }
 
 /// The street name after the type word: a blank, then up to six words, capitalised or
@@ -62,7 +80,7 @@ fn name(b: &[u8], j: usize) -> Option<usize> {
             break;
         }
         let cap = capital(b, k);
-        if !cap && !listed(PARTICLES, &b[k..we]) {
+        if !cap && !listed(&PARTICLES, &b[k..we]) {
             break;
         }
         if cap {
@@ -112,7 +130,7 @@ fn capital(b: &[u8], s: usize) -> bool {
 
 /// Whether one of the three words before `i`, within the clause, says an address follows.
 fn address_cue(b: &[u8], i: usize) -> bool {
-    crate::text::any_word_in_clause_before(b, i, 3, |w| listed(CUES, w))
+    crate::text::any_word_in_clause_before(b, i, 3, |w| listed(&CUES, w))
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ fn one_word_street(b: &[u8], start: usize, anchor: usize, num_end: usize) -> boo
 
 /// Whether one of the three words before `start`, within the clause, says an address follows.
 fn address_cue(b: &[u8], start: usize) -> bool {
-    crate::text::any_word_in_clause_before(b, start, 3, |w| listed(CUES, w))
+    crate::text::any_word_in_clause_before(b, start, 3, |w| listed(&CUES, w))
 }
 
 /// After the street and number ending at `e`: the unit, postal tail and further block lines.
@@ -196,6 +196,11 @@ fn number_sign(b: &[u8], j: usize) -> Option<usize> {
 
 /// The start of the number sign right before the number at `i`, if one is there.
 fn number_sign_before(b: &[u8], i: usize) -> Option<usize> {
+    let p = before(b, i);
+    let sign_end = p == b'#' || p == b' ' && matches!(before(b, i - 1), b'#' | b'.' | 0xB0 | 0xBA);
+    if !sign_end {
+        return None;
+    }
     (i.saturating_sub(5)..i).find(|&j| number_sign(b, j).is_some_and(|n| j + n == i))
 }
 
@@ -273,16 +278,16 @@ fn street_before(b: &[u8], i: usize, bare: bool) -> Option<(usize, bool)> {
             while ps > floor && b[ps - 1].is_ascii_alphabetic() {
                 ps -= 1;
             }
-            before(b, ws) == b' ' && listed(TYPES, &b[ps..pe])
+            before(b, ws) == b' ' && ps < pe && listed(&TYPES, &b[ps..pe])
         };
         if w[0].is_ascii_digit() && !numbered {
             break;
         }
         // "Krležin gvozd 7c": a foreign lower-case word right before the number.
-        let first_lower = words == 0 && !numbered && foreign_lower(w) && !listed(TYPES, w);
+        let first_lower = words == 0 && !numbered && foreign_lower(w) && !listed(&TYPES, w);
         let cap = capital(b, ws) || numbered;
-        let typ = listed(TYPES, w);
-        let mut part = !cap && !typ && listed(PARTICLES, w);
+        let typ = listed(&TYPES, w);
+        let mut part = !cap && !typ && listed(&PARTICLES, w);
         if !(cap || typ || part) && (typ_seen || first_lower) && lower < 2 && foreign_lower(w) {
             (part, lower) = (true, lower + 1);
         }
@@ -342,7 +347,7 @@ fn dot_abbrev(b: &[u8], j: usize) -> bool {
     while s > 0 && b[s - 1].is_ascii_alphabetic() {
         s -= 1;
     }
-    e > s && (e - s <= 3 && listed(TYPES, &b[s..e]) || e - s <= 5 && b[s].is_ascii_uppercase())
+    e > s && (e - s <= 3 && listed(&TYPES, &b[s..e]) || e - s <= 5 && b[s].is_ascii_uppercase())
 }
 
 /// A street found before the number that is one capitalised word at the start of a sentence
@@ -466,13 +471,13 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
             break;
         }
         let cap = capital(b, j) && !w.iter().any(u8::is_ascii_digit);
-        let typ = listed(TYPES, w)
+        let typ = listed(&TYPES, w)
             || crate::detect::address_words::contains(
                 &crate::detect::address_words::SUFFIX_KEYS,
                 w,
             );
         let first = end.is_none();
-        if !(cap || typ || !first && listed(PARTICLES, w)) {
+        if !(cap || typ || !first && listed(&PARTICLES, w)) {
             break;
         }
         marked |= typ || cap && w.len() >= 6 && has_ending(w);

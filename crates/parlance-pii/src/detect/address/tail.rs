@@ -48,7 +48,7 @@ pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     j += 1 + usize::from(at(b, j + 1) == b' '); // "Bl. 28  Sc. 38"
 
     let we = word_end(b, j);
-    if we == j || !listed(UNITS, &b[j..we]) {
+    if we == j || !listed(&UNITS, &b[j..we]) {
         return None;
     }
     let mut k = we + usize::from(at(b, we) == b'.');
@@ -201,7 +201,7 @@ pub(super) fn city(b: &[u8], j: usize) -> Option<usize> {
     }
     // "da Cunha de Andrade": a particle may open a city name.
     let we = word_end(b, k);
-    let particle_first = listed(PARTICLES, &b[k..we]) && at(b, we) == b' ' && capital(b, we + 1);
+    let particle_first = listed(&PARTICLES, &b[k..we]) && at(b, we) == b' ' && capital(b, we + 1);
     if !(capital(b, k) || particle_first) {
         return None;
     }
@@ -212,7 +212,7 @@ pub(super) fn city(b: &[u8], j: usize) -> Option<usize> {
             break;
         }
         let cap = capital(b, k);
-        let part = !cap && listed(PARTICLES, &b[k..we]);
+        let part = !cap && listed(&PARTICLES, &b[k..we]);
         // A lower-case word is part of the name after a hyphen or a particle only.
         let lower = !cap && !part && (hyphen || after_particle) && b[k].is_ascii_lowercase();
         if !(cap || part || lower) {
