@@ -1,6 +1,7 @@
 //! The upstream client over HTTPS, against the fake's TLS mode (a certificate generated at
 //! start-up): trusted, a component's plain and streamed calls succeed over HTTP/2 (ALPN);
-//! untrusted, the call fails as an unreachable upstream, before any request is sent.
+//! untrusted, the call fails as an unreachable upstream, before any request is sent; a dropped
+//! h2 stream is reset (the upstream call is cancelled).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod support;
@@ -87,4 +88,24 @@ async fn the_connect_bound_is_a_timeout() {
     assert_eq!(e.kind, FailureKind::Timeout, "{e:?}");
     assert_eq!(e.message, "upstream did not answer in time");
     drop(silent);
+}
+
+#[tokio::test]
+async fn dropping_a_stream_over_h2_resets_it_and_the_connection_serves_on() {
+    let fake = tls_fake().await;
+    let provider = openai(&fake.url(), &trusting(&fake).build().unwrap());
+    fake.push_fault(parlance_fake::Fault::Pace {
+        deltas: 64,
+        every: std::time::Duration::from_millis(20),
+    });
+    let ctx = parlance_core::CallContext::default();
+    let mut stream = provider.converse_stream(&hello(), &ctx).await.unwrap();
+    futures::StreamExt::next(&mut stream).await.unwrap().unwrap();
+    drop(stream);
+    let stats = fake.stream_stats().pop().unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), stats.ended()).await;
+    assert_eq!(ended.unwrap(), parlance_fake::StreamState::ClientClosed);
+    assert!(stats.events_written() < 40, "{} events written", stats.events_written());
+    assert_eq!(plain(&*provider).await.unwrap(), "echo: hello over TLS");
+    assert_eq!(fake.last_request().unwrap().version, http::Version::HTTP_2);
 }

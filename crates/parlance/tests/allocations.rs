@@ -4,7 +4,8 @@
 //! parlance to that fake, and charges the difference to parlance.
 //!
 //! `scripts/bench` reports the release-build figure measured by heaptrack (87 per miss, 36 per
-//! cache hit when this test was written); this debug build counts the same (88). The counts
+//! cache hit when this test was written); this debug build counted the same (88), and 56 per
+//! miss since the upstream client is our own on hyper-util instead of reqwest. The counts
 //! repeat to within one between runs, and the budgets sit about a dozen above them: a
 //! regression such as a per-request span (+10) or per-request metric labels (+10) fails here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -20,8 +21,8 @@ static ALLOC: dhat::Alloc = dhat::Alloc;
 /// Requests per measured batch.
 const N: u64 = 200;
 /// Most heap allocations a proxied alpha2 request may add (miss, through an OpenAI component);
-/// 88 when written.
-const MISS_BUDGET: u64 = 100;
+/// 88 when written, 56 with the hyper-util client.
+const MISS_BUDGET: u64 = 70;
 /// Most heap allocations an alpha2 cache hit may cost beyond a direct call to the fake (which
 /// it does not make); 29 when written.
 const HIT_BUDGET: u64 = 40;
