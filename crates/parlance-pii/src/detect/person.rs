@@ -59,7 +59,8 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<
 pub(crate) fn lower_cue(b: &[u8], i: usize, end: usize) -> bool {
     let w = &b[i..end];
     let cue = matches!(w, b"is" | b"am") || matches!(w, b"s" | b"m") && before(b, i) == b'\'';
-    cue && at(b, end) == b' ' && at(b, end + 1).is_ascii_lowercase()
+    let next = at(b, end + 1);
+    cue && at(b, end) == b' ' && (next.is_ascii_lowercase() || next >= 0xC3)
 }
 
 /// A name written in lower case after "my name is", "this is", "i am"/"i'm" (`k` is the start
@@ -89,7 +90,20 @@ pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, 
         }
         let info = names.word(w);
         let common = names.is_common_word(w) || info.is_not_name() || info.is_strong_cue();
-        let ok = !common && (n > 0 || info.is_first() || w.len() >= 3);
+        // "maria pinho", "frank gordon barker": a given name that is also an English word
+        // starts the name when a name word that is not one follows.
+        let backed = n == 0 && info.is_first() && !info.is_not_name() && {
+            let ne = crate::text::word_end(b, we + 1);
+            let next = &b[(we + 1).min(ne)..ne];
+            at(b, we) == b' '
+                && !next.is_empty()
+                && next.iter().all(|c| c.is_ascii_lowercase() || *c >= 0x80)
+                && (!names.is_common_word(next) || names.word(next).surname_rank().is_some())
+                && !names.word(next).is_not_name()
+        };
+        let known =
+            n > 0 && !info.is_not_name() && (info.is_first() || info.surname_rank().is_some());
+        let ok = (!common || backed || known) && (n > 0 || info.is_first() || w.len() >= 3);
         if !ok {
             break;
         }
@@ -290,6 +304,19 @@ fn block_line_follows(b: &[u8], k: usize) -> bool {
     matches!(at(b, k), b'0'..=b'9' | b'+' | b'(')
         || we > k && crate::detect::address::is_street_type(&b[k..we])
         || upper_len(b, k).is_some() && line.iter().any(u8::is_ascii_digit) // "Drahanská 302"
+        || phone_line_after(b, k + line.len())
+}
+
+/// "Olivier Rey\nabout 842 m²\n+971796352211": the line after the next one (ending at `e`)
+/// starts with a phone number: `+` or `(` and a digit, or eight digits or more.
+fn phone_line_after(b: &[u8], e: usize) -> bool {
+    if at(b, e) != b'\n' {
+        return false;
+    }
+    let k = e + 1;
+    let digits = b[k.min(b.len())..].iter().take(20).filter(|c| c.is_ascii_digit()).count();
+    matches!(at(b, k), b'+' | b'(') && at(b, k + 1).is_ascii_digit()
+        || digits >= 8 && at(b, k).is_ascii_digit()
 }
 
 /// "Clark (cell 555…)", "Ann (ann@x.io)": contact details in parentheses after the name.
@@ -393,12 +420,42 @@ fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: &mut Direct<'_>)
     if post && (f || l.is_some()) {
         return true;
     }
+    if seq.n == 1 && personal_verb_after(b, seq.end) && sentence_start(b, i) {
+        // "Jele left +41 …", "Moa wrote": a word that is no English word, opening a sentence,
+        // with a verb only a person does.
+        let w = seq.first(b);
+        return !seq.first_info().is_not_name() && !names.is_common_word(w) && w.len() >= 3;
+    }
     (f || l.is_some_and(|r| r < 10000)) && strong_cue_before(b, i, names)
         || f && list_follows(b, seq.end, names)
         || seq.n == 1
             && !seq.first_info().is_not_name()
             && list_of_names(b, seq.end, seq.first_info(), names)
         || seq.n == 1 && (f || l.is_some()) && after_list_colon(b, i)
+        // "They had 5: Momoko, Fang, …": a counted list opens with an unknown word too.
+        || seq.n == 1
+            && after_list_colon(b, i)
+            && next_in_list(b, seq.end).is_some()
+            && !seq.first_info().is_not_name()
+            && !names.is_common_word(seq.first(b))
+}
+
+/// Verbs after a single word that make it a person ("left", "wrote", "replied"): fewer than
+/// [`post_cue`]'s, which also follow organisations ("said", "announced").
+fn personal_verb_after(b: &[u8], e: usize) -> bool {
+    const VERBS: &[&[u8]] =
+        &[b"left", b"wrote", b"replied", b"texted", b"phoned", b"emailed", b"messaged", b"told"];
+    at(b, e) == b' ' && {
+        let we = crate::text::word_end(b, e + 1);
+        VERBS.contains(&&b[e + 1..we]) && at(b, we) == b' '
+    }
+}
+
+/// Whether `i` opens the text, a line or a sentence.
+fn sentence_start(b: &[u8], i: usize) -> bool {
+    let g = gap(b, i);
+    let s = i - g.len();
+    s == 0 || g.iter().any(|c| matches!(c, b'\n' | b'.' | b'!' | b'?'))
 }
 
 /// "They had 6: Maisie", "Attendees: Ann": a count or a label word and a colon right before.
@@ -556,8 +613,10 @@ static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
 /// street-type word.
 fn org_or_street_after(b: &[u8], we: usize) -> bool {
     let mut j = we;
+    let mut comma = false;
     for _ in 0..3 {
         while j < b.len() && matches!(b[j], b' ' | b',' | b'&' | b'-') {
+            comma |= b[j] == b',';
             j += 1;
         }
         let form_head = matches!(
@@ -572,9 +631,12 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
             return false;
         }
         let w = &b[j..e];
-        if !w[0].is_ascii_lowercase()
-            && crate::text::key(w).is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
-            || w[0].is_ascii_lowercase() && crate::detect::address::is_street_type(w)
+        // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
+        let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
+        if !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
+            // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
+            // next part of the line, not the name's.
+            || !comma && w[0].is_ascii_lowercase() && crate::detect::address::is_street_type(w)
         {
             return true;
         }
@@ -774,7 +836,9 @@ fn post_cue(b: &[u8], e: usize, names: &Names) -> bool {
     let and_name = w == b"and"
         && at(b, we) == b' '
         && name_word_end(b, we + 1).is_some_and(|ne| names.is_first(&b[we + 1..ne]));
-    and_i || and_name || names.is_post_cue(w)
+    // "Anneli Heikkinen works as …": a job.
+    let works_as = w == b"works" && b[we..].starts_with(b" as ");
+    and_i || and_name || works_as || names.is_post_cue(w)
 }
 
 /// "Dear X", "Hi X", "my name is X", "I'm X", "Regards,\nX", "Signed: X".
@@ -898,6 +962,30 @@ mod tests {
     }
 
     #[test]
+    fn names_in_context_issue_14() {
+        let n = Names::new();
+        for (s, at, want) in [
+            ("Jele left +41 61 876 22 33 for you.", "Jele", "Jele"),
+            ("They had 5: Momoko, Fang, Yash and Noxolo.", "Momoko", "Momoko"),
+            ("Anneli Heikkinen works as a nurse.", "Anneli", "Anneli Heikkinen"),
+            ("Contact Mafalda Sá on 555 0100.", "Mafalda", "Mafalda Sá"),
+            ("Customer Claire Moulin, Prijateljeva ulica 725", "Claire", "Claire Moulin"),
+            ("Olivier Rey\nabout 842 m²\n+971796352211", "Olivier", "Olivier Rey"),
+        ] {
+            assert_eq!(find(&n, s, at).as_deref(), Some(want), "{s}");
+        }
+        let lower = |s: &str, k: usize| {
+            super::detect_lower(s.as_bytes(), k, &n).map(|(a, b)| &s[a..b]).map(str::to_string)
+        };
+        assert_eq!(lower("this is maria pinho from", 8).as_deref(), Some("maria pinho"));
+        assert_eq!(
+            lower("my name is frank gordon barker", 11).as_deref(),
+            Some("frank gordon barker")
+        );
+        assert_eq!(lower("this is great news", 8), None);
+    }
+
+    #[test]
     fn places_and_products_survive() {
         let n = Names::new();
         for (s, at) in [
@@ -915,6 +1003,9 @@ mod tests {
             ("The report", "The"),
             ("flights to Cape Town", "Cape"),
             ("the office in Rio de Janeiro", "Rio"),
+            ("Paris left the meeting.", "Paris"),
+            ("Order left the warehouse.", "Order"),
+            ("for Hagen og Sønner said", "Hagen"),
         ] {
             assert_eq!(find(&n, s, at), None, "{s}");
         }

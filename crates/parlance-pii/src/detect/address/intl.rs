@@ -45,7 +45,10 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     let placa = placa(b, num_end);
     // "Jl. Toha No. 791", "Av. Tolima # 1-9": the street ends before the number sign.
     let anchor = number_sign_before(b, i).unwrap_or(i);
+    let raw_end = num_end;
     let num_end = placa.unwrap_or_else(|| direction(b, num_end));
+    // "Calle 44 # 75-9", "Ruta 5 Norte": a type word and a number alone make a street.
+    let numbered = num_end > raw_end;
     // "boulevard Matthieu Jean, 34126 Delahayeboeuf": a postcode read as the house number.
     let postcode_like = num_end - i >= 4 && before(b, anchor.saturating_sub(1)) == b',';
     // Cheap shape tests first: a street word right before ("Via Roma 5", "Roma, 5") or right
@@ -61,7 +64,7 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     if !word_before && !word_after {
         return None;
     }
-    let before_street = word_before.then(|| street_before(b, anchor, placa.is_some())).flatten();
+    let before_street = word_before.then(|| street_before(b, anchor, numbered)).flatten();
     // "P.O. Box 85228" is a PO box (`pobox.rs`); "PO Box 271\nCarrollburgh 8644", with its
     // postal tail, is an address.
     let boxed = anchor >= 4 && b[anchor - 4..anchor - 1].eq_ignore_ascii_case(b"box");
@@ -76,7 +79,10 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         // "Ann Lee, 12 Oak St": a comma before the number needs a marked street, not a cue.
         let comma = before(b, anchor.saturating_sub(1)) == b',';
         let cued = marked || placa.is_some() || strong && !comma && address_cue(b, start);
-        if let Some(end) = finish(b, num_end, cued) {
+        // "Customer Leena Pai, 892 King Umgwaqo, …": before a comma, an unmarked street is
+        // more likely a name; the street after the number is read instead.
+        let found = if comma && !marked { None } else { finish(b, num_end, cued) };
+        if let Some(end) = found {
             let city = (postcode_like && end == num_end && at(b, end) == b' ')
                 .then(|| super::tail::city(b, end + 1))
                 .flatten();
@@ -333,7 +339,7 @@ fn short_number(w: &[u8]) -> bool {
 
 /// A lower-case word of letters that is not an English word ("endre", "jános", "put").
 fn foreign_lower(w: &[u8]) -> bool {
-    w.len() <= 14
+    (3..=14).contains(&w.len())
         && (w[0].is_ascii_lowercase() || w[0] >= 0xC3)
         && w.iter().all(|c| c.is_ascii_lowercase() || *c >= 0x80)
         && !crate::names::shared().is_common_word(w)

@@ -47,6 +47,7 @@ const TYPE_KEYS: &[Key] = &keys([
     "via",
     "viale",
     "incrocio",
+    "stretto",
     "traversa",
     "circonvallazione",
     "piazza",
