@@ -34,6 +34,13 @@ pub(crate) fn detect_bare(b: &[u8], i: usize) -> Option<(usize, usize)> {
     bare::detect(b, i)
 }
 
+/// Whether the word `w` (two bytes or more) may be a street-type word: a two-letter test that
+/// refuses most words before [`detect_bare`] looks them up.
+#[inline]
+pub(crate) fn may_be_street_type(w: &[u8]) -> bool {
+    words::TYPE_STARTS.may_start(w)
+}
+
 /// Whether the lower-case word `b[i..end]` may start a street without a number ("rue Pierre").
 #[inline]
 pub(crate) fn lower_street_start(b: &[u8], i: usize, end: usize) -> bool {

@@ -82,6 +82,18 @@ static CLASS: [Class; 256] = {
     t
 };
 
+/// First bytes of the word after a lower-case street-type word ("rue Pierre", "chemin de
+/// Robert"): capitals and `d`; one load refuses most lower-case words before any look-up.
+static STREET_NEXT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_uppercase() || c == b'd' as usize || c >= 0xC3 && c <= 0xC5;
+        c += 1;
+    }
+    t
+};
+
 /// Collects candidate findings (possibly overlapping) for the entities in `set`.
 pub(crate) struct Pass<'a> {
     /// The whole text.
@@ -136,7 +148,7 @@ impl<'a> Pass<'a> {
                         let l = self.window(i);
                         self.word(l, end - self.base);
                     } else if at(b, end) == b' '
-                        && end - i >= 2
+                        && STREET_NEXT[usize::from(at(b, end + 1))]
                         && address::lower_street_start(b, i, end)
                     {
                         // "Deliver to rue Pierre": a street-type word in lower case.
@@ -207,7 +219,7 @@ impl<'a> Pass<'a> {
         if c.is_ascii_digit() {
             self.numeric(i);
         } else if person::upper_len(self.b, i).is_some() {
-            self.capital(i);
+            self.capital(i, end);
         }
         if c.is_ascii_alphabetic() {
             let next = at(self.b, end);
@@ -243,7 +255,7 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn capital(&mut self, i: usize) {
+    fn capital(&mut self, i: usize, end: usize) {
         let b = self.b;
         if self.want(Entity::Iban) && at(b, i + 2).is_ascii_digit() {
             self.push(Entity::Iban, iban::detect(b, i));
@@ -256,7 +268,9 @@ impl<'a> Pass<'a> {
             if matches!(b[i], b'P' | b'U') {
                 self.push(Entity::StreetAddress, address::detect_military(b, i));
             }
-            self.push(Entity::StreetAddress, address::detect_bare(b, i));
+            if end - i >= 2 && address::may_be_street_type(&b[i..end]) {
+                self.push(Entity::StreetAddress, address::detect_bare(b, i));
+            }
         }
     }
 

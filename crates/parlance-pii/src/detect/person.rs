@@ -420,7 +420,11 @@ fn decide(b: &[u8], i: usize, seq: &Seq, names: &Names, direct: &mut Direct<'_>)
     if post && (f || l.is_some()) {
         return true;
     }
-    if seq.n == 1 && personal_verb_after(b, seq.end) && sentence_start(b, i) {
+    if seq.n == 1
+        && at(b, seq.end) == b' '
+        && sentence_start(b, i)
+        && personal_verb_after(b, seq.end)
+    {
         // "Jele left +41 …", "Moa wrote": a word that is no English word, opening a sentence,
         // with a verb only a person does.
         let w = seq.first(b);

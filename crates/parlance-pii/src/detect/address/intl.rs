@@ -222,6 +222,9 @@ fn placa(b: &[u8], e: usize) -> Option<usize> {
 
 /// ` Sur`, ` Este`, ` Norte`, ` Oeste`, ` Bis` after a house number ending at `e`: the new end.
 fn direction(b: &[u8], e: usize) -> usize {
+    if at(b, e) != b' ' || !matches!(at(b, e + 1), b'S' | b'E' | b'N' | b'O' | b'B') {
+        return e;
+    }
     for w in [&b" Sur"[..], b" Este", b" Norte", b" Oeste", b" Bis"] {
         if b[e..].starts_with(w) && !is_word(at(b, e + w.len())) {
             return e + w.len();
