@@ -1,6 +1,8 @@
 //! Fuzz target: for any UTF-8 input, the engine never panics, findings are sorted,
 //! non-overlapping and on char boundaries, the output is exactly as long as needed (valid UTF-8
 //! by construction), reversible scrubbing round-trips, and JSON input stays valid JSON.
+//! `fuzz/pii.dict` steers inputs into every detector's branches, the international ones too:
+//! `cargo fuzz run scrub -- -dict=pii.dict`.
 
 #![no_main]
 

@@ -92,11 +92,10 @@ pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, 
         let common = names.is_common_word(w) || info.is_not_name() || info.is_strong_cue();
         // "maria pinho", "frank gordon barker": a given name that is also an English word
         // starts the name when a name word that is not one follows.
-        let backed = n == 0 && info.is_first() && !info.is_not_name() && {
+        let backed = n == 0 && info.is_first() && !info.is_not_name() && at(b, we) == b' ' && {
             let ne = crate::text::word_end(b, we + 1);
-            let next = &b[(we + 1).min(ne)..ne];
-            at(b, we) == b' '
-                && !next.is_empty()
+            let next = &b[we + 1..ne];
+            !next.is_empty()
                 && next.iter().all(|c| c.is_ascii_lowercase() || *c >= 0x80)
                 && (!names.is_common_word(next) || names.word(next).surname_rank().is_some())
                 && !names.word(next).is_not_name()
@@ -987,6 +986,7 @@ mod tests {
             Some("frank gordon barker")
         );
         assert_eq!(lower("this is great news", 8), None);
+        assert_eq!(lower("this is maria", 8), None); // an English word alone, at the end: no panic
     }
 
     #[test]
