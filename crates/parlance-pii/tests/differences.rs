@@ -149,6 +149,49 @@ const ROWS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// International inputs (issue 14): (input, what parlance covers). Dapr's scrubber has no
+/// counterpart to record (no names; its street pattern is an English suffix after 1–4 digits),
+/// so only parlance's output is rendered.
+const INTL_ROWS: &[(&str, &str)] = &[
+    (
+        "I live at ul. Saturna 91, 35-920 Ząbki",
+        "street type before the name, number after, Polish postcode and city",
+    ),
+    (
+        "Adresse : 8, avenue Manon Gillet, 75011 Paris",
+        "number before a lower-case street type, French postcode",
+    ),
+    (
+        "Mátraszéki utca 125.\nH-1669 Békésmártonfalva",
+        "Hungarian street and dotted number, lettered postcode on the next line",
+    ),
+    ("Deliver to Calle 44 # 75-9 Sur, ring twice.", "Colombian number sign and direction"),
+    (
+        "Ship to Avenida 8 N° 16, Córdoba 5000, Córdoba Argentina",
+        "a numbered street name, N°, city, postcode, region and country",
+    ),
+    (
+        "Bulevardul Niță\nCluj-Napoca, 483688\nRomania",
+        "a street without a house number, ended by its postal tail",
+    ),
+    (
+        "Flat 16J\nPaula Forges\nEast Terry\nS7 1UD",
+        "British block: unit first, city line, outward/inward postcode",
+    ),
+    ("00 Carleton Street X37 3K6W Maureen Ville Ireland", "Irish Eircode"),
+    ("Office: Ady endre utca 30.", "lower-case words inside a street name"),
+    ("a shop on Via Roma opened an office", "a street named in passing is kept"),
+    ("Call +41 86 990 09 91 or 72 240 26 09", "international and national phone groupings"),
+    ("They had 4: Camilo, Jannik, Malwina and Luc at the party.", "a counted list of names"),
+    ("Jele left +41 61 876 22 33 for you.", "an unknown name before a verb only people do"),
+    ("What's your last name? Kováčová", "a surname alone after a cue"),
+    ("this is maria pinho from the sales team", "a lower-case name after a cue"),
+    (
+        "Our new colleague joined from Garcia, Sanchez and Rodriguez.",
+        "a known gap: an organisation named after people reads as names",
+    ),
+];
+
 fn cell(s: &str) -> String {
     let escaped = s.replace('\n', "\\n").replace('|', "\\|");
     format!("`{escaped}`")
@@ -173,6 +216,15 @@ fn render() -> String {
             cell(&ours),
             why
         ));
+    }
+    out.push_str(
+        "\n## International inputs (issue 14)\n\n\
+         Dapr's scrubber has no counterpart to record here: it has no names, and its street pattern\n\
+         is an English suffix after one to four digits. The outputs are this crate's engine.\n\n\
+         | Input | parlance | What is covered |\n| --- | --- | --- |\n",
+    );
+    for (input, what) in INTL_ROWS {
+        out.push_str(&format!("| {} | {} | {} |\n", cell(input), cell(&s.scrub(input)), what));
     }
     out
 }

@@ -260,7 +260,19 @@ impl<'a> Pass<'a> {
         if self.want(Entity::Iban) && at(b, i + 2).is_ascii_digit() {
             self.push(Entity::Iban, iban::detect(b, i));
         }
-        if self.want(Entity::Person) {
+        // The last word of a name just found, when no capitalised word follows ("Jennifer
+        // Lopez."), and a word inside an address just found ("1600 Pennsylvania Avenue,
+        // Washington, DC") are not read again as the start of a name or a street: what they
+        // would find lies inside that finding.
+        let (pos, word_end) = (self.base + i, self.base + end);
+        let name_ends = at(b, end) != b' ' || person::upper_len(b, end + 1).is_none();
+        let inside = self.out.last().is_some_and(|f| {
+            f.start < pos
+                && pos < f.end
+                && (f.entity == Entity::StreetAddress
+                    || f.entity == Entity::Person && word_end == f.end && name_ends)
+        });
+        if self.want(Entity::Person) && !inside {
             let listed = self.listed(i);
             self.push(Entity::Person, person::detect(b, i, self.names, listed));
         }
@@ -268,7 +280,7 @@ impl<'a> Pass<'a> {
             if matches!(b[i], b'P' | b'U') {
                 self.push(Entity::StreetAddress, address::detect_military(b, i));
             }
-            if end - i >= 2 && address::may_be_street_type(&b[i..end]) {
+            if !inside && end - i >= 2 && address::may_be_street_type(&b[i..end]) {
                 self.push(Entity::StreetAddress, address::detect_bare(b, i));
             }
         }
