@@ -851,6 +851,9 @@ fn direct_cue(b: &[u8], i: usize, names: &Names) -> bool {
     if p == b"you" {
         return any_word_before(b, i, 2, |w| w == b"thank");
     }
+    if matches!(p, b"mr" | b"ms" | b"mrs" | b"dr" | b"prof") && gap(b, i) == b". " {
+        return true; // "thanks, ms. Ladolfo": a title written in lower case
+    }
     if matches!(p, b"name" | b"surname" | b"forename" | b"names") {
         // "Surname: Kováčová", "What's your last name? Kováčová".
         let g = gap(b, i);
@@ -974,6 +977,7 @@ mod tests {
             ("Contact Mafalda Sá on 555 0100.", "Mafalda", "Mafalda Sá"),
             ("Customer Claire Moulin, Prijateljeva ulica 725", "Claire", "Claire Moulin"),
             ("Olivier Rey\nabout 842 m²\n+971796352211", "Olivier", "Olivier Rey"),
+            ("Thanks, ms. Ladolfo", "Ladolfo", "Ladolfo"),
         ] {
             assert_eq!(find(&n, s, at).as_deref(), Some(want), "{s}");
         }

@@ -121,7 +121,12 @@ fn address_cue(b: &[u8], start: usize) -> bool {
 /// After the street and number ending at `e`: the unit, postal tail and further block lines.
 /// `None` when the street had no type word and no postcode follows.
 fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
-    let e = unit(b, e).unwrap_or(e);
+    let unit_end = unit(b, e);
+    let e = unit_end.unwrap_or(e);
+    // "Turjaška 1 Apt. 532 Portorož Slovenia": a unit, a city and a country, no postcode.
+    if let Some(end) = unit_end.and_then(|u| city_country(b, u)) {
+        return Some(end);
+    }
     // "utca 125.\nH-1669 …": a dot after the number before the line break belongs to it.
     let dotted = at(b, e) == b'.' && matches!(at(b, e + 1), b'\n' | b' ' | b',');
     let tail = postal_tail(b, e).or_else(|| dotted.then(|| postal_tail(b, e + 1)).flatten());
@@ -139,6 +144,15 @@ fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
         None if marked => Some(block_lines(b, places(b, e))),
         None => None,
     }
+}
+
+/// A city and a country after the address ending at `e` (` Portorož Slovenia`, `, Lyon,
+/// France`): the end of the country.
+fn city_country(b: &[u8], e: usize) -> Option<usize> {
+    let j = super::tail::separator(b, e)?;
+    let ce = super::tail::city(b, j)?;
+    let end = super::tail::country_after(b, ce);
+    (end > ce).then_some(end)
 }
 
 /// ` 479` after a house number ending at `e`: a bare number of one to four digits that ends
@@ -562,6 +576,8 @@ mod tests {
             Some("66, Ravel Street, Dehradun-029949")
         );
         let s = "64009 rue Geneviève, Sainte- Robitaille, NT P9C 7M3";
+        assert_eq!(find(s), Some(s));
+        let s = "Turjaška 1 Apt. 532 Portorož Slovenia";
         assert_eq!(find(s), Some(s));
         let s = "boulevard Paul Privet 701, 3234 Bugnon-près-Grojean";
         assert_eq!(find(s), Some(s));

@@ -218,6 +218,9 @@ pub(super) fn city(b: &[u8], j: usize) -> Option<usize> {
         if !(cap || part || lower) {
             break;
         }
+        if k > j && country_at(&b[k..]).is_some() {
+            break; // "Portorož Slovenia": the country is not part of the city
+        }
         if cap || lower {
             end = Some(we);
             caps += usize::from(cap);
