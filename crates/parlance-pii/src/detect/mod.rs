@@ -296,13 +296,20 @@ impl<'a> Pass<'a> {
         matches!(&self.full[last.end..i], b", " | b" and " | b", and " | b" & " | b" or ")
     }
 
-    /// Whether a phone, e-mail or name was found within 48 bytes before `i` (a contact block).
+    /// Whether a phone or e-mail was found within 48 bytes before `i` (a contact block).
+    /// Also when a name ends right before, joined by ` - ` or ` left `
+    /// ("Paul left 96493913 for you", "Louis Sarpong - 15194545520").
     fn contact_near(&self, i: usize) -> bool {
         let i = self.base + i;
         self.out.iter().rev().take(STATE_DEPTH).any(|f| {
-            matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress)
-                && f.end <= i
-                && i - f.end <= 48
+            f.end <= i
+                && match f.entity {
+                    Entity::PhoneNumber | Entity::EmailAddress => i - f.end <= 48,
+                    Entity::Person => {
+                        matches!(&self.full[f.end..i], b" - " | b" left ")
+                    }
+                    _ => false,
+                }
         })
     }
 
