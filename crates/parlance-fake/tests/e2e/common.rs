@@ -95,3 +95,23 @@ pub async fn bedrock(fake: &FakeUpstream, model: &str, body: &Value) -> Reply {
     let url = format!("{}/model/{model}/converse", fake.url());
     post(&url, &[("authorization", &auth), ("x-amz-date", AMZ_DATE)], body).await
 }
+
+/// Runs the `parlance-fake` binary with `args` and returns it with the URL it printed on its
+/// first line (`listening on URL`).
+pub fn spawn_binary<I, S>(args: I) -> (std::process::Child, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parlance-fake"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url =
+        line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    (child, url)
+}

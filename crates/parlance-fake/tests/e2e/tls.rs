@@ -1,9 +1,6 @@
 //! HTTPS: the generated certificate is trusted through the CA the fake hands out, ALPN picks
 //! HTTP/2 or HTTP/1.1, and each request records the version it came over.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use parlance_fake::{FakeOptions, FakeUpstream};
 use serde_json::json;
 
@@ -61,15 +58,10 @@ async fn the_binary_writes_its_ca_and_serves_https() {
     let dir = std::env::temp_dir().join(format!("parlance-fake-ca-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca_path = dir.join("ca.pem");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance-fake"))
-        .args(["--fixed", "--port", "0", "--tls", "--ca-out"])
-        .arg(&ca_path)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    let mut args: Vec<std::ffi::OsString> =
+        ["--fixed", "--port", "0", "--tls", "--ca-out"].iter().map(Into::into).collect();
+    args.push(ca_path.clone().into_os_string());
+    let (mut child, url) = crate::common::spawn_binary(args);
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let ca = std::fs::read_to_string(&ca_path).unwrap();
     let r = chat(&trusting(&ca, false), &url).await;
