@@ -340,15 +340,6 @@ pub(crate) const ENDINGS: &[&[u8]] = &[
     b"lei",
     b"dijk",
     b"straatje",
-    b"boulevard",
-    "alléen".as_bytes(),
-    "allé".as_bytes(),
-    b"berget",
-    b"bakken",
-    b"svingen",
-    b"haugen",
-    b"veg",
-    b"dijk",
 ];
 
 /// Unit, floor and building words after the house number ("Apt. 4", "Piano 2", "Dpto. 566").
@@ -700,5 +691,14 @@ mod tests {
         assert!(listed(&UNITS, b"Apt") && listed(&PARTICLES, b"pri"));
         assert_eq!(country_at(b"Slovenia."), Some(8));
         assert_eq!(country_at(b"Slovenian"), None);
+    }
+
+    #[test]
+    fn endings_are_lower_case_and_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for e in ENDINGS {
+            assert!(seen.insert(*e), "{:?} listed twice", String::from_utf8_lossy(e));
+            assert!(!e.iter().any(u8::is_ascii_uppercase), "{:?}", String::from_utf8_lossy(e));
+        }
     }
 }
