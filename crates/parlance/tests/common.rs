@@ -83,6 +83,41 @@ pub fn openai(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String
     component(name, "conversation.openai", &meta)
 }
 
+/// An Anthropic component on `fake` (model `claude-sonnet-4-20250514`), with `extra` metadata.
+pub fn anthropic(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String {
+    let url = format!("{}/v1/", fake.url());
+    let mut meta =
+        vec![("key", "sk-ant"), ("model", "claude-sonnet-4-20250514"), ("endpoint", url.as_str())];
+    meta.extend_from_slice(extra);
+    component(name, "conversation.anthropic", &meta)
+}
+
+/// A Bedrock component on `fake` (a Claude model in us-east-1, test keys), with `extra` metadata.
+pub fn bedrock(name: &str, fake: &FakeUpstream, extra: &[(&str, &str)]) -> String {
+    let url = fake.url();
+    let mut meta = vec![
+        ("model", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+        ("endpoint", url.as_str()),
+        ("region", "us-east-1"),
+        ("accessKey", "AKIDTEST"),
+        ("secretKey", "secret/key"),
+    ];
+    meta.extend_from_slice(extra);
+    component(name, "conversation.aws.bedrock", &meta)
+}
+
+/// Runs `parlance validate` on the folder `dir`; returns (success, stdout + stderr).
+pub fn validate(dir: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_parlance"))
+        .args(["validate", "--resources-path"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
 /// Writes `files` (name, content) into a fresh temp dir.
 pub fn resources(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

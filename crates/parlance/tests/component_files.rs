@@ -15,10 +15,7 @@ fn parlance() -> Command {
 
 /// Runs `parlance validate` and returns (success, stdout + stderr).
 fn validate(dir: &tempfile::TempDir) -> (bool, String) {
-    let out = parlance().args(["validate", "--resources-path"]).arg(dir.path()).output().unwrap();
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
+    common::validate(dir.path())
 }
 
 fn component(name: &str, ty: &str, meta: &str) -> String {

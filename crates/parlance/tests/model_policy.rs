@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{Parlance, component, openai, path, resources, start};
 use parlance_fake::{FakeOptions, FakeUpstream, RecordedRequest};
 use parlance_proto::runtime as pb;
@@ -16,27 +14,11 @@ use parlance_proto::runtime::dapr_client::DaprClient;
 use serde_json::{Value, json};
 
 fn anthropic(name: &str, fake: &FakeUpstream, allowed: &str) -> String {
-    let url = format!("{}/v1/", fake.url());
-    let meta = [
-        ("key", "sk-ant"),
-        ("model", "claude-sonnet-4-20250514"),
-        ("endpoint", url.as_str()),
-        ("allowedModels", allowed),
-    ];
-    component(name, "conversation.anthropic", &meta)
+    common::anthropic(name, fake, &[("allowedModels", allowed)])
 }
 
 fn bedrock(name: &str, fake: &FakeUpstream, allowed: &str) -> String {
-    let url = fake.url();
-    let meta = [
-        ("model", "anthropic.claude-3-5-haiku-20241022-v1:0"),
-        ("endpoint", url.as_str()),
-        ("region", "us-east-1"),
-        ("accessKey", "AKIDTEST"),
-        ("secretKey", "secret/key"),
-        ("allowedModels", allowed),
-    ];
-    component(name, "conversation.aws.bedrock", &meta)
+    common::bedrock(name, fake, &[("allowedModels", allowed)])
 }
 
 async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
@@ -296,14 +278,8 @@ async fn the_components_scrub_policy_wins_over_a_request_that_asks_for_none() {
 fn validate_reports_bad_allowed_models_and_scrub_pii_with_file_and_path() {
     let meta = [("allowedModels", "gpt-4o, gpt-*"), ("scrubPii", "always")];
     let dir = resources(&[("bad.yaml", &component("llm", "conversation.echo", &meta))]);
-    let out = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args(["validate", "--resources-path"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!out.status.success(), "{text}");
+    let (ok, text) = common::validate(dir.path());
+    assert!(!ok, "{text}");
     assert!(text.contains("bad.yaml: spec.metadata[0]: allowedModels: \"gpt-*\""), "{text}");
     assert!(text.contains("bad.yaml: spec.metadata[1]: scrubPii: unknown value"), "{text}");
 }

@@ -7,29 +7,16 @@
 
 mod common;
 
-use common::{
-    ECHO_COMPONENTS, Parlance, args, component, openai, path, resources, start, start_with,
-};
+use common::{ECHO_COMPONENTS, Parlance, args, openai, path, resources, start, start_with};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
 
 fn anthropic(name: &str, fake: &FakeUpstream) -> String {
-    let url = format!("{}/v1/", fake.url());
-    let meta =
-        [("key", "sk-ant"), ("model", "claude-sonnet-4-20250514"), ("endpoint", url.as_str())];
-    component(name, "conversation.anthropic", &meta)
+    common::anthropic(name, fake, &[])
 }
 
 fn bedrock(name: &str, fake: &FakeUpstream) -> String {
-    let url = fake.url();
-    let meta = [
-        ("model", "anthropic.claude-3-5-haiku-20241022-v1:0"),
-        ("endpoint", url.as_str()),
-        ("region", "us-east-1"),
-        ("accessKey", "AKIDTEST"),
-        ("secretKey", "secret/key"),
-    ];
-    component(name, "conversation.aws.bedrock", &meta)
+    common::bedrock(name, fake, &[])
 }
 
 async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {

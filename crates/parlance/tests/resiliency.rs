@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Parlance, path, resources, start};
@@ -201,14 +200,7 @@ async fn a_failing_component_falls_back_once() {
 fn validate(files: &[(&str, String)]) -> (bool, String) {
     let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let dir = resources(&refs);
-    let out = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args(["validate", "--resources-path"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
+    common::validate(dir.path())
 }
 
 #[test]
