@@ -57,8 +57,7 @@ async fn converse_alpha1(
     Path(name): Path<String>,
     req: Request,
 ) -> Result<Response, HttpError> {
-    let (parts, body) = req.into_parts();
-    converse(s, ApiVersion::Alpha1, name, parts.headers, body).await
+    converse(s, ApiVersion::Alpha1, name, req).await
 }
 
 async fn converse_alpha2(
@@ -66,28 +65,30 @@ async fn converse_alpha2(
     Path(name): Path<String>,
     req: Request,
 ) -> Result<Response, HttpError> {
-    let (parts, body) = req.into_parts();
-    converse(s, ApiVersion::Alpha2, name, parts.headers, body).await
+    converse(s, ApiVersion::Alpha2, name, req).await
 }
 
 async fn converse(
     s: Sidecar,
     api: ApiVersion,
     name: String,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response, HttpError> {
+    let (head, body) = request.into_parts();
     let bytes = read_body(body, s.max_body).await?;
     let alpha1 = api == ApiVersion::Alpha1; // else alpha2: the only two this door serves
     let mut req = if alpha1 { decode::alpha1(&bytes)? } else { decode::alpha2(&bytes)? };
     let context_id = req.context_id.clone().filter(|c| !c.is_empty());
     let parameters = if alpha1 { std::mem::take(&mut req.parameters) } else { Default::default() };
+    let options = options(api, &head.headers);
+    let stream = api == ApiVersion::Alpha2 && sse::wants_stream(head.headers.get(header::ACCEPT));
+    release_request(head, bytes);
     let permit = s.admit()?;
-    if api == ApiVersion::Alpha2 && sse::wants_stream(headers.get(header::ACCEPT)) {
-        let stream = s.service.converse_stream(&name, req, options(api, &headers)).await?;
+    if stream {
+        let stream = s.service.converse_stream(&name, req, options).await?;
         return Ok(sse::response(stream, permit));
     }
-    let done = s.service.converse(&name, req, options(api, &headers)).await?;
+    let done = s.service.converse(&name, req, options).await?;
     drop(permit); // not held while the reply is encoded
     let mut resp = if alpha1 {
         json_response(
@@ -105,6 +106,14 @@ async fn converse(
         resp.headers_mut().insert(COMPONENT_HEADER, v);
     }
     Ok(resp)
+}
+
+/// Drops a request's head and body once they are decoded, before the provider is called.
+/// hyper hands both out as slices of the connection's read buffer (8 KiB), and by then it
+/// reads the connection into a fresh buffer of its own; the old one lives as long as any
+/// slice of it, so dropped here a request waiting on its provider holds one buffer, not two.
+pub(crate) fn release_request(head: http::request::Parts, body: bytes::Bytes) {
+    drop((head, body));
 }
 
 /// Reads the body up to the limit; a larger or broken body is `ERR_BODY_READ`.

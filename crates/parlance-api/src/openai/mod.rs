@@ -21,13 +21,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use parlance_core::ApiVersion;
 use parlance_pipeline::CallOptions;
 
-use crate::http::{CACHE_HEADER, COMPONENT_HEADER, json_response, read_body};
+use crate::http::{CACHE_HEADER, COMPONENT_HEADER, json_response, read_body, release_request};
 use crate::sidecar::Sidecar;
 use error::OpenAiError;
 
@@ -77,10 +78,11 @@ async fn get_model(
 }
 
 async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
+    let (head, body) = req.into_parts();
     let hex = fresh_hex();
+    let id = client_request_id(&head.headers).unwrap_or_else(|| header_value(&hex));
     let mut component = None;
-    let mut resp = match complete(&s, &parts.headers, body, &hex, &mut component).await {
+    let mut resp = match complete(&s, head, body, &hex, &mut component).await {
         Ok(resp) => resp,
         Err(e) => {
             let mut resp = e.into_response();
@@ -90,7 +92,6 @@ async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
             resp
         }
     };
-    let id = client_request_id(&parts.headers).unwrap_or_else(|| header_value(&hex));
     resp.headers_mut().insert(REQUEST_ID_HEADER, id);
     resp
 }
@@ -98,16 +99,17 @@ async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
 /// decode → service → encode; `component` is set as soon as the body names one.
 async fn complete(
     s: &Sidecar,
-    headers: &HeaderMap,
+    head: Parts,
     body: Body,
     hex: &str,
     component: &mut Option<String>,
 ) -> Result<Response, OpenAiError> {
     let bytes = read_body(body, s.max_body).await?;
-    let scrub = headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
     let d = decode::request(&bytes, scrub)?;
     *component = Some(d.component.clone());
-    let opts = options(headers);
+    let opts = options(&head.headers);
+    release_request(head, bytes);
     let permit = s.admit()?;
     let id = format!("chatcmpl-{hex}");
     let created = now();
@@ -158,11 +160,15 @@ pub(crate) fn with_request_id(mut resp: Response, headers: &HeaderMap) -> Respon
     resp
 }
 
-/// The client's `x-request-id`, when it is a short printable value.
+/// The client's `x-request-id`, when it is a short printable value: a copy, not a slice of
+/// the connection's read buffer (see [`release_request`]).
 fn client_request_id(headers: &HeaderMap) -> Option<HeaderValue> {
     let v = headers.get(REQUEST_ID_HEADER)?;
     let ok = !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic);
-    ok.then(|| v.clone())
+    if !ok {
+        return None;
+    }
+    HeaderValue::from_bytes(v.as_bytes()).ok()
 }
 
 fn header_value(hex: &str) -> HeaderValue {
