@@ -2,7 +2,8 @@
 //! With short bounds set through the flags' fields, a silent connection, a stalled half-sent
 //! request and an idle keep-alive connection are closed by the server after their bound (and
 //! not before), an oversized head gets `431`, and normal requests (including slow ones longer
-//! than every bound) keep being served meanwhile, on both doors.
+//! than every bound) keep being served meanwhile, on both doors; a client that hangs up in the
+//! middle of a request has its provider call cancelled.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -251,4 +252,63 @@ async fn the_metrics_port_closes_a_silent_connection_too() {
     let text =
         reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
     assert!(text.contains("parlance_requests_in_flight"), "{text}");
+}
+
+/// A stand-in upstream that accepts one connection, reads one request head from it (then says
+/// so on `arrived`) and never answers; resolves with how long after that the client closed
+/// the connection.
+async fn silent_upstream(
+    listener: tokio::net::TcpListener,
+    arrived: tokio::sync::oneshot::Sender<()>,
+) -> Duration {
+    let (mut sock, _) = listener.accept().await.unwrap();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = sock.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the request never arrived whole");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let since = Instant::now();
+    arrived.send(()).unwrap();
+    loop {
+        match sock.read(&mut buf).await {
+            Ok(0) | Err(_) => return since.elapsed(),
+            Ok(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_request_cancels_the_provider_call() {
+    // What hyper's read during a request in progress is for (the reason `half_close` stays
+    // off): parlance sees the client go, drops the request, and with it the upstream call,
+    // which an LLM provider would otherwise finish and bill.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/v1", listener.local_addr().unwrap());
+    let (arrived, in_flight) = tokio::sync::oneshot::channel();
+    let upstream = tokio::spawn(silent_upstream(listener, arrived));
+    let dir = resources(&[("c.yaml", &openai(&endpoint))]);
+    let p = start_with(args(&[path(&dir)]), None).await;
+    let body = r#"{"inputs":[{"messages":[{"ofUser":{"content":[{"text":"hello"}]}}]}]}"#;
+    let mut sock = TcpStream::connect(addr(&p)).await.unwrap();
+    let head = format!(
+        "POST /v1.0-alpha2/conversation/openai/converse HTTP/1.1\r\nhost: parlance\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(30), in_flight)
+        .await
+        .expect("the request never reached the upstream")
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!upstream.is_finished(), "the upstream connection closed before the client went");
+    drop(sock);
+    let took = tokio::time::timeout(MARGIN * 4, upstream)
+        .await
+        .expect("the provider call was still open long after its client went away")
+        .unwrap();
+    println!(
+        "upstream connection closed {took:?} after the request reached it (client gone after ~100 ms)"
+    );
 }

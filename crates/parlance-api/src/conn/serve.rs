@@ -72,7 +72,9 @@ impl Conn {
 
 /// hyper's settings: the header cap is HTTP/1's read-buffer limit (a head that does not fit
 /// is answered `431`) and HTTP/2's header-list limit. hyper's own header timer stays off: it
-/// would also cut the idle wait between requests to the header bound.
+/// would also cut the idle wait between requests to the header bound. Half-close stays off:
+/// hyper's read during a request in progress is how a client that hangs up is noticed, and
+/// its provider call cancelled (`tests/connections.rs`).
 fn builder(transport: &Transport) -> Builder<TokioExecutor> {
     let mut b = Builder::new(TokioExecutor::new());
     b.http1()
