@@ -16,7 +16,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{args, path, resources, start_with};
+use common::{args, openai, path, resources, start_with};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 
 #[global_allocator]
@@ -71,11 +71,7 @@ async fn held(fake: &FakeUpstream, url: &str, body: &'static str) -> usize {
 async fn a_request_waiting_on_its_provider_holds_little_memory() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
-    let component = format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: openai\nspec:\n  type: conversation.openai\n  version: v1\n  metadata:\n  - name: key\n    value: test-key\n  - name: model\n    value: gpt-4o-mini\n  - name: endpoint\n    value: {}/v1\n",
-        fake.url()
-    );
-    let dir = resources(&[("c.yaml", &component)]);
+    let dir = resources(&[("c.yaml", &openai("openai", &fake, &[]))]);
     let p = start_with(args(&[path(&dir)]), None).await;
     let direct = format!("{}/v1/chat/completions", fake.url());
     let through = format!("{}/v1.0-alpha2/conversation/openai/converse", p.base);
