@@ -28,6 +28,7 @@ mod detect;
 mod entity;
 mod finding;
 mod json;
+mod model;
 mod names;
 mod resolve;
 mod scrubber;
@@ -41,3 +42,8 @@ pub use finding::Finding;
 pub use scrubber::Scrubber;
 pub use stream::{HOLD_BACK, StreamRestorer, StreamScrubber};
 pub use vault::{PLACEHOLDER_MAX, Vault};
+
+/// Training the person model (`examples/train_person.rs`).
+#[cfg(feature = "train")]
+#[doc(hidden)]
+pub use model::train;

@@ -6,7 +6,8 @@
 //! the name detector computes each word's key once and probes once, then tests flags.
 
 use crate::detect::person_words::{
-    DIRECT_CUES, NAME_SUFFIXES, NOT_NAMES, PARTICLES, POST_CUES, STRONG_CUES, TITLES, WORD_TITLES,
+    DEMONYMS, DIRECT_CUES, FIELD_LABELS, NAME_SUFFIXES, NOT_NAMES, PARTICLES, POST_CUES,
+    STRONG_CUES, TITLES, WORD_TITLES,
 };
 use crate::text::{Key, key};
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ const SURNAMES: &str = include_str!("../data/surnames.txt");
 const ENGLISH_WORDS: &str = include_str!("../data/english_words.txt");
 const INTL_FIRST_NAMES: &str = include_str!("../data/intl_first_names.txt");
 const INTL_SURNAMES: &str = include_str!("../data/intl_surnames.txt");
+const PLACES: &str = include_str!("../data/places.txt");
 
 /// The rank given to surnames of the international list: past the census's frequent ranks, so
 /// they need the same context as a mid-frequency census surname.
@@ -67,6 +69,7 @@ const PARTICLE: u16 = 1 << 6;
 const STRONG_CUE: u16 = 1 << 7;
 const DIRECT_CUE: u16 = 1 << 8;
 const POST_CUE: u16 = 1 << 9;
+const PLACE: u16 = 1 << 10;
 
 impl Info {
     /// A word in no table.
@@ -131,6 +134,17 @@ impl Info {
     pub(crate) fn is_post_cue(self) -> bool {
         self.has(POST_CUE)
     }
+
+    /// A lower-case English dictionary word as listed (no inflection test: see
+    /// [`Names::is_common_word`] for that).
+    pub(crate) fn is_common(self) -> bool {
+        self.has(COMMON)
+    }
+
+    /// A one-word place name: a city of 15,000 people or more, a country, a US state.
+    pub(crate) fn is_place(self) -> bool {
+        self.has(PLACE)
+    }
 }
 
 /// The process's one copy of the tables, built on first use (every scrubber reads the same
@@ -170,7 +184,7 @@ impl Names {
     /// Builds the tables from the embedded data.
     pub(crate) fn new() -> Names {
         let mut words: HashMap<Stored, Info, BuildHasherDefault<KeyHasher>> =
-            HashMap::with_capacity_and_hasher(72_000, BuildHasherDefault::default());
+            HashMap::with_capacity_and_hasher(90_000, BuildHasherDefault::default());
         let mut flag = |list: &mut dyn Iterator<Item = &str>, flag: u16| {
             for k in list.filter_map(|w| key(w.as_bytes())) {
                 words.entry(Stored::from(k)).or_insert(Info::NONE).flags |= flag;
@@ -180,6 +194,8 @@ impl Names {
         flag(&mut lines(INTL_FIRST_NAMES), FIRST);
         flag(&mut lines(ENGLISH_WORDS), COMMON);
         flag(&mut NOT_NAMES.iter().copied(), NOT_NAME);
+        flag(&mut DEMONYMS.iter().copied(), NOT_NAME);
+        flag(&mut FIELD_LABELS.iter().copied(), NOT_NAME);
         flag(&mut WORD_TITLES.iter().copied(), WORD_TITLE);
         flag(&mut TITLES.iter().copied(), TITLE);
         flag(&mut NAME_SUFFIXES.iter().copied(), SUFFIX);
@@ -187,6 +203,7 @@ impl Names {
         flag(&mut STRONG_CUES.iter().copied(), STRONG_CUE);
         flag(&mut DIRECT_CUES.iter().copied(), DIRECT_CUE);
         flag(&mut POST_CUES.iter().copied(), POST_CUE);
+        flag(&mut lines(PLACES), PLACE);
         // The last rank wins for a surname listed twice, as when collecting into a map.
         for (k, rank) in lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..) {
             words.entry(Stored::from(k)).or_insert(Info::NONE).rank = rank;

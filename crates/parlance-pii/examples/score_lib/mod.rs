@@ -135,6 +135,7 @@ fn score_record(r: &mut Report, text: &str, spans: &[Span], found: &[Finding]) {
 }
 
 /// The report as a markdown table.
+#[allow(dead_code)] // used by the score example and tests, not by the trainer
 pub fn markdown(r: &Report) -> String {
     let mut out = String::from(
         "| Entity | Labelled | Recall | No leak | False positives |\n| --- | ---: | ---: | ---: | ---: |\n",

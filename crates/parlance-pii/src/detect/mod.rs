@@ -274,7 +274,26 @@ impl<'a> Pass<'a> {
         });
         if self.want(Entity::Person) && !inside {
             let listed = self.listed(i);
-            self.push(Entity::Person, person::detect(b, i, self.names, listed));
+            // A name of the rules stands when a cue introduces it (and it is not an ordinary
+            // word: "Dear All") or the model scores a word of it as a possible name; the
+            // model's own name from here (which may go on past the rule's) is pushed
+            // beside it and `resolve` merges the two. The model does not read a word inside a
+            // name just found (what it would find lies inside that name).
+            let names = self.names;
+            let rule = person::detect(b, i, names, listed)
+                .filter(|&(s, e)| {
+                    let first = names.word(&b[s..crate::model::word_end(b, s)]);
+                    person::cued(b, s, names) && crate::model::worth_reading(first)
+                        || crate::model::confirms(b, s, e, names)
+                })
+                .map(|(s, e)| (s, crate::model::past_articles(b, e)));
+            self.push(Entity::Person, rule);
+            if !self.inside_person(pos) && crate::model::eligible(b, i) {
+                let model = crate::model::detect(b, i, self.names);
+                // Only what the rule's name does not already cover.
+                let more = model.filter(|m| rule.is_none_or(|r| m.0 < r.0 || m.1 > r.1));
+                self.push(Entity::Person, more);
+            }
         }
         if self.want(Entity::StreetAddress) {
             if matches!(b[i], b'P' | b'U') {
@@ -284,6 +303,11 @@ impl<'a> Pass<'a> {
                 self.push(Entity::StreetAddress, address::detect_bare(b, i));
             }
         }
+    }
+
+    /// Whether `pos` (in the whole text) lies inside the last name found.
+    fn inside_person(&self, pos: usize) -> bool {
+        self.out.last().is_some_and(|f| f.entity == Entity::Person && f.start < pos && pos < f.end)
     }
 
     /// Whether the word at `i` continues a list after a name just found ("Ann Lee, Bob").

@@ -560,6 +560,40 @@ fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
         || org_or_street_after(b, we)
 }
 
+/// Whether a direct cue ("Dear", "named her", "my name is") introduces the word at `i`: the
+/// rules' name there stands whatever the model says.
+pub(crate) fn cued(b: &[u8], i: usize, names: &Names) -> bool {
+    let mut prev = [0u8; 24];
+    let p = crate::text::prev_word(b, i, &mut prev);
+    // Prepositions and list words ("to", "with", "cc") cue a name weakly: the model decides.
+    let weak = matches!(
+        p,
+        b"to"
+            | b"from"
+            | b"with"
+            | b"by"
+            | b"cc"
+            | b"contact"
+            | b"present"
+            | b"invited"
+            | b"members"
+            | b"cast"
+            | b"starring"
+            | b"author"
+            | b"authors"
+            | b"person"
+            | b"owner"
+    );
+    !weak && direct_cue(b, i, names)
+}
+
+/// Whether the name-shaped words `b[i..e]` (the first ending at `we`) are a street or an
+/// organisation by the words around them ("Via Roma", "Ashok Leyland Limited", "William Blair
+/// & Company"): the guard the rules apply, for the model's names.
+pub(crate) fn organisation_or_street(b: &[u8], i: usize, we: usize, e: usize) -> bool {
+    street_or_org_around(b, i, we) || e > we && org_or_street_after(b, e)
+}
+
 /// Company forms written with dots or slashes ("S.A.", "a.s.", "s.r.o.", "A/S", "Sp. z o.o.").
 const ORG_FORMS: &[&[u8]] = &[
     b"S.A", b"S.p.A", b"S.A.S", b"S.L", b"S.C", b"E.I.R.L", b"A/S", b"S/A", b"a.s.", b"s.r.o",
@@ -639,7 +673,11 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
         if !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
             // next part of the line, not the name's.
-            || !comma && w[0].is_ascii_lowercase() && crate::detect::address::is_street_type(w)
+            // ("al-Sadr" is an article, not the Polish "al." of a street).
+            || !comma
+                && w[0].is_ascii_lowercase()
+                && at(b, e) != b'-'
+                && crate::detect::address::is_street_type(w)
         {
             return true;
         }
@@ -741,6 +779,23 @@ static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
     "bank",
     "university",
     "school",
+    "associates",
+    "foundation",
+    "institute",
+    "college",
+    "hospital",
+    "clinic",
+    "restaurant",
+    "pizza",
+    "pizzeria",
+    "cafe",
+    "bakery",
+    "motors",
+    "pharmacy",
+    "studios",
+    "consulting",
+    "airlines",
+    "airways",
     "eirl",
     "gruppen",
     "sonner",
@@ -850,6 +905,12 @@ fn direct_cue(b: &[u8], i: usize, names: &Names) -> bool {
     let p = crate::text::prev_word(b, i, &mut prev);
     if p == b"you" {
         return any_word_before(b, i, 2, |w| w == b"thank");
+    }
+    if matches!(p, b"her" | b"him" | b"them" | b"me" | b"us") && gap(b, i) == b" " {
+        // "They named her Imogen", "everyone calls him Tiago".
+        return any_word_before(b, i, 2, |w| {
+            matches!(w, b"named" | b"name" | b"called" | b"call" | b"calls" | b"christened")
+        });
     }
     if matches!(p, b"mr" | b"ms" | b"mrs" | b"dr" | b"prof") && gap(b, i) == b". " {
         return true; // "thanks, ms. Ladolfo": a title written in lower case

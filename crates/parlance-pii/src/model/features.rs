@@ -1,0 +1,348 @@
+//! The features the person model reads for one capitalised word: the word itself (folded,
+//! its shape, prefix and suffixes), what the name tables say of it, and the same for the two
+//! words before and after it together with the punctuation between them. Each feature is a
+//! small template number mixed with a value and hashed into the weight table ([`BITS`] bits):
+//! nothing is allocated and nothing is stored per feature name.
+//!
+//! Everything is read from the detector's window `b` (see `detect`), so the model is as local
+//! as the rule detectors and the stream scrubber stays exact.
+
+use crate::names::{Info, Names};
+use crate::text::is_word;
+
+/// log2 of the number of weights.
+pub(crate) const BITS: u32 = 20;
+
+/// The most features one word produces.
+pub(crate) const MAX: usize = 48;
+
+/// The features of one word: hashed weight indices.
+pub(crate) struct Feats {
+    /// Weight indices; the first `n` are set.
+    pub(crate) idx: [u32; MAX],
+    /// How many are set.
+    pub(crate) n: usize,
+}
+
+impl Feats {
+    fn new() -> Feats {
+        Feats { idx: [0; MAX], n: 0 }
+    }
+
+    /// Adds template `t` with value `v`.
+    fn add(&mut self, t: u64, v: u64) {
+        if self.n < MAX {
+            self.idx[self.n] = index(t, v);
+            self.n += 1;
+        }
+    }
+}
+
+/// The weight index of template `t` with value `v`.
+fn index(t: u64, v: u64) -> u32 {
+    let x = (v ^ t.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    let x = x ^ (x >> 32);
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BITS)) as u32
+}
+
+/// A word near the one classified.
+#[derive(Clone, Copy)]
+struct Tok {
+    start: usize,
+    end: usize,
+    /// What separates it from the word nearer the classified one ([`Sep`]).
+    sep: u8,
+}
+
+/// Punctuation between two words, in a few classes.
+mod sep {
+    pub(super) const SPACE: u8 = 1;
+    pub(super) const COMMA: u8 = 2;
+    pub(super) const STOP: u8 = 3; // . ! ? (a sentence ends)
+    pub(super) const LINE: u8 = 4; // a line break
+    pub(super) const COLON: u8 = 5;
+    pub(super) const OPEN: u8 = 6; // ( [ " and quotes
+    pub(super) const APOS: u8 = 7; // 's
+    pub(super) const HYPHEN: u8 = 8;
+    pub(super) const DOT: u8 = 9; // "J. Smith": a dot after one letter
+    pub(super) const AMP: u8 = 10; // & /
+    pub(super) const OTHER: u8 = 11;
+    pub(super) const EDGE: u8 = 12; // no word: the text's (or window's) edge
+}
+
+/// The class of the gap `g` (the bytes between two words).
+fn gap_class(g: &[u8], after_initial: bool) -> u8 {
+    if g.is_empty() {
+        return sep::OTHER;
+    }
+    let mut class = sep::SPACE;
+    for &c in g {
+        let k = match c {
+            b' ' | b'\t' => continue,
+            b'\n' | b'\r' => sep::LINE,
+            b'.' if after_initial => sep::DOT,
+            b'.' | b'!' | b'?' => sep::STOP,
+            b',' | b';' => sep::COMMA,
+            b':' => sep::COLON,
+            b'(' | b'[' | b'"' | b'{' => sep::OPEN,
+            b'\'' => sep::APOS,
+            b'-' => sep::HYPHEN,
+            b'&' | b'/' | b'+' => sep::AMP,
+            _ => sep::OTHER,
+        };
+        // A line break or a sentence end outranks anything else in the gap.
+        if class == sep::SPACE || k == sep::LINE || k == sep::STOP && class != sep::LINE {
+            class = k;
+        }
+    }
+    class
+}
+
+/// The word ending before `i` (at most 12 bytes of gap), if any.
+fn prev(b: &[u8], i: usize) -> Option<Tok> {
+    let mut e = i;
+    while e > 0 && !is_word(b[e - 1]) && i - e < 12 {
+        e -= 1;
+    }
+    if e == 0 || !is_word(b[e - 1]) {
+        return None;
+    }
+    let mut s = e;
+    while s > 0 && is_word(b[s - 1]) {
+        s -= 1;
+    }
+    let initial = e - s == 1;
+    Some(Tok { start: s, end: e, sep: gap_class(&b[e..i], initial) })
+}
+
+/// The word starting after `e` (at most 12 bytes of gap), if any.
+fn next(b: &[u8], e: usize, this_initial: bool) -> Option<Tok> {
+    let mut s = e;
+    while s < b.len() && !is_word(b[s]) && s - e < 12 {
+        s += 1;
+    }
+    if s >= b.len() || !is_word(b[s]) {
+        return None;
+    }
+    let end = crate::text::word_end(b, s);
+    Some(Tok { start: s, end, sep: gap_class(&b[e..s], this_initial) })
+}
+
+/// A hash of the word folded to lower case (ASCII; other bytes as they are).
+fn word_hash(w: &[u8]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for &c in w.iter().take(24) {
+        h = (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01B3);
+    }
+    h
+}
+
+/// The word's shape in one number: capitalised or all capitals, length class, non-ASCII,
+/// digits, inner apostrophe or hyphen.
+fn shape(w: &[u8]) -> u64 {
+    let upper = w.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let caps = match upper {
+        0 => 0,
+        1 => 1,
+        n if n == w.len() => 2,
+        _ => 3,
+    };
+    let len = match w.len() {
+        0..=1 => 0,
+        2 => 1,
+        3 => 2,
+        4..=5 => 3,
+        6..=8 => 4,
+        _ => 5,
+    };
+    let non_ascii = u64::from(w.iter().any(|c| *c >= 0x80));
+    let digit = u64::from(w.iter().any(u8::is_ascii_digit));
+    caps | len << 2 | non_ascii << 5 | digit << 6
+}
+
+/// What the tables say, in one number: given name, surname rank class, English word,
+/// known non-name, title, particle, suffix, cue, place.
+fn table(info: Info) -> u64 {
+    let rank = match info.surname_rank() {
+        None => 0,
+        Some(0..=999) => 1,
+        Some(1000..=4999) => 2,
+        Some(5000..=14_999) => 3,
+        Some(_) => 4,
+    };
+    u64::from(info.is_first())
+        | rank << 1
+        | u64::from(info.is_not_name()) << 4
+        | u64::from(info.is_title()) << 5
+        | u64::from(info.is_particle()) << 6
+        | u64::from(info.is_suffix()) << 7
+        | u64::from(info.is_strong_cue() || info.is_direct_cue()) << 8
+        | u64::from(info.is_post_cue()) << 9
+        | u64::from(info.is_place()) << 10
+}
+
+/// Feature templates (numbers only mean "a different feature family").
+mod t {
+    pub(super) const BIAS: u64 = 1;
+    pub(super) const WORD: u64 = 2;
+    pub(super) const SHAPE: u64 = 3;
+    pub(super) const SUF3: u64 = 4;
+    pub(super) const SUF2: u64 = 5;
+    pub(super) const PRE3: u64 = 6;
+    pub(super) const TABLE: u64 = 7;
+    pub(super) const COMMON: u64 = 8;
+    pub(super) const P1: u64 = 9;
+    pub(super) const P1SEP: u64 = 10;
+    pub(super) const P1SHAPE: u64 = 11;
+    pub(super) const P1TABLE: u64 = 12;
+    pub(super) const P2: u64 = 13;
+    pub(super) const N1: u64 = 14;
+    pub(super) const N1SEP: u64 = 15;
+    pub(super) const N1SHAPE: u64 = 16;
+    pub(super) const N1TABLE: u64 = 17;
+    pub(super) const N2: u64 = 18;
+    pub(super) const P1_W: u64 = 19;
+    pub(super) const W_N1: u64 = 20;
+    pub(super) const TAB_P1TAB: u64 = 21;
+    pub(super) const TAB_N1TAB: u64 = 22;
+    pub(super) const SEP_TAB: u64 = 23;
+    pub(super) const P1_SHAPE: u64 = 24;
+    pub(super) const N1_SHAPE: u64 = 25;
+    pub(super) const P2SHAPE: u64 = 26;
+    pub(super) const N2SHAPE: u64 = 27;
+    pub(super) const SEPS: u64 = 28;
+    pub(super) const SUF4: u64 = 29;
+    pub(super) const P1P2: u64 = 30;
+    pub(super) const N1N2: u64 = 31;
+    pub(super) const CAPS_AROUND: u64 = 32;
+    pub(super) const WSHAPE_TAB: u64 = 33;
+    pub(super) const N1COMMON: u64 = 34;
+    pub(super) const P1COMMON: u64 = 35;
+    pub(super) const W_SEP: u64 = 36;
+    pub(super) const P1_N1: u64 = 37;
+    pub(super) const SHAPES3: u64 = 38;
+}
+
+/// The lower-case suffix of `w` of `n` bytes as a number (0 when shorter).
+fn tail(w: &[u8], n: usize) -> u64 {
+    if w.len() <= n {
+        return 0;
+    }
+    w[w.len() - n..].iter().fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase()))
+}
+
+/// The features of the capitalised word `b[i..end]`, whose table entry is `info`.
+pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> Feats {
+    let mut f = Feats::new();
+    let w = &b[i..end];
+    let wh = word_hash(w);
+    let tab = table(info);
+    let sh = shape(w);
+    let common = u64::from(info.is_common());
+    f.add(t::BIAS, 0);
+    f.add(t::WORD, wh);
+    f.add(t::SHAPE, sh);
+    f.add(t::SUF2, tail(w, 2));
+    f.add(t::SUF3, tail(w, 3));
+    f.add(t::SUF4, tail(w, 4));
+    f.add(t::PRE3, w.iter().take(3).fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
+    f.add(t::TABLE, tab);
+    f.add(t::COMMON, common << 16 | tab);
+    f.add(t::WSHAPE_TAB, sh << 16 | tab | common << 12);
+    let p1 = prev(b, i);
+    let p2 = p1.and_then(|p| prev(b, p.start));
+    let n1 = next(b, end, end - i == 1);
+    let n2 = n1.and_then(|n| next(b, n.end, n.end - n.start == 1));
+    let psep = p1.map_or(sep::EDGE, |p| p.sep);
+    let nsep = n1.map_or(sep::EDGE, |n| n.sep);
+    f.add(t::SEPS, u64::from(psep) << 8 | u64::from(nsep));
+    f.add(t::SEP_TAB, u64::from(psep) << 16 | tab << 1 | common);
+    f.add(t::W_SEP, wh ^ u64::from(psep) << 56);
+    let word_of = |k: Option<Tok>| k.map_or(0, |k| word_hash(&b[k.start..k.end]));
+    let shape_of = |k: Option<Tok>| k.map_or(0xFF, |k| shape(&b[k.start..k.end]));
+    f.add(t::P1_N1, word_of(p1) ^ word_of(n1).rotate_left(31));
+    f.add(t::SHAPES3, shape_of(p1) << 24 | sh << 12 | shape_of(n1) | u64::from(nsep) << 40);
+    match p1 {
+        Some(p) => {
+            let pw = &b[p.start..p.end];
+            let ph = word_hash(pw);
+            let pi = names.word(pw);
+            let pinfo = table(pi);
+            let pshape = shape(pw);
+            let pcommon = u64::from(pi.is_common());
+            f.add(t::P1, ph);
+            f.add(t::P1SEP, ph ^ u64::from(p.sep));
+            f.add(t::P1SHAPE, pshape << 8 | u64::from(p.sep));
+            f.add(t::P1TABLE, pinfo << 8 | u64::from(p.sep));
+            f.add(t::P1COMMON, pcommon << 12 | pshape << 4 | u64::from(p.sep));
+            f.add(t::P1_W, ph ^ wh.rotate_left(17));
+            f.add(t::P1_SHAPE, ph ^ sh << 40);
+            f.add(t::TAB_P1TAB, tab << 16 | pinfo << 4 | u64::from(p.sep));
+        }
+        None => f.add(t::P1, 0),
+    }
+    if let Some(p) = p2 {
+        let pw = &b[p.start..p.end];
+        f.add(t::P2, word_hash(pw));
+        f.add(t::P2SHAPE, shape(pw) << 8 | u64::from(p.sep));
+        if let Some(q) = p1 {
+            f.add(t::P1P2, word_hash(&b[q.start..q.end]) ^ word_hash(pw).rotate_left(23));
+        }
+    }
+    match n1 {
+        Some(n) => {
+            let nw = &b[n.start..n.end];
+            let nh = word_hash(nw);
+            let ni = names.word(nw);
+            let ninfo = table(ni);
+            let nshape = shape(nw);
+            let ncommon = u64::from(ni.is_common());
+            f.add(t::N1, nh);
+            f.add(t::N1SEP, nh ^ u64::from(n.sep));
+            f.add(t::N1SHAPE, nshape << 8 | u64::from(n.sep));
+            f.add(t::N1TABLE, ninfo << 8 | u64::from(n.sep));
+            f.add(t::N1COMMON, ncommon << 12 | nshape << 4 | u64::from(n.sep));
+            f.add(t::W_N1, wh ^ nh.rotate_left(29));
+            f.add(t::N1_SHAPE, nh ^ sh << 40);
+            f.add(t::TAB_N1TAB, tab << 16 | ninfo << 4 | u64::from(n.sep));
+            let pcap = p1.is_some_and(|p| b[p.start].is_ascii_uppercase());
+            let ncap = b[n.start].is_ascii_uppercase() || b[n.start] >= 0xC3;
+            f.add(t::CAPS_AROUND, u64::from(pcap) << 1 | u64::from(ncap) | u64::from(nsep) << 4);
+        }
+        None => f.add(t::N1, 0),
+    }
+    if let Some(n) = n2 {
+        let nw = &b[n.start..n.end];
+        f.add(t::N2, word_hash(nw));
+        f.add(t::N2SHAPE, shape(nw) << 8 | u64::from(n.sep));
+        if let Some(m) = n1 {
+            f.add(t::N1N2, word_hash(&b[m.start..m.end]) ^ word_hash(nw).rotate_left(23));
+        }
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BITS, extract, gap_class, sep};
+
+    #[test]
+    fn gaps_are_classed() {
+        assert_eq!(gap_class(b" ", false), sep::SPACE);
+        assert_eq!(gap_class(b". ", false), sep::STOP);
+        assert_eq!(gap_class(b". ", true), sep::DOT);
+        assert_eq!(gap_class(b",\n", false), sep::LINE);
+        assert_eq!(gap_class(b" (", false), sep::OPEN);
+    }
+
+    #[test]
+    fn features_are_bounded_and_depend_on_context() {
+        let names = crate::names::shared();
+        let h = names.word(b"Hartley");
+        let a = extract(b"I met Hartley yesterday", 6, 13, names, h);
+        let c = extract(b"The Hartley Hotel", 4, 11, names, h);
+        assert!(a.n > 10 && a.n <= super::MAX);
+        assert!(a.idx[..a.n].iter().all(|x| *x < 1 << BITS));
+        assert_ne!(a.idx[..a.n], c.idx[..c.n]);
+    }
+}

@@ -1,0 +1,256 @@
+//! The learned part of the `<PERSON>` detector: a logistic-regression model over hashed
+//! features of a capitalised word and its neighbours ([`features`]), trained on public text
+//! annotated for named entities plus generated text (`data/ner/`, `DATA.md`). It finds the
+//! names no cue announces ("Hartley and Okonkwo signed the lease", "They named her Imogen")
+//! and tells them from places and organisations by context.
+//!
+//! The weights ship in the crate (`data/person_model.bin`, 2 MiB of 16-bit integers) and are
+//! read in place: nothing is loaded or allocated at start-up. Scoring a word reads at most
+//! [`features::MAX`] weights; the model only runs on capitalised words that the rule detector
+//! did not already settle.
+
+pub(crate) mod features;
+#[cfg(feature = "train")]
+pub mod train;
+
+use crate::names::{Info, Names};
+use crate::text::{at, before, is_word};
+
+/// The weights as shipped: `PPM1`, the table's bit count (u32), the scale (f32), then
+/// `1 << BITS` little-endian i16 weights.
+static BUILTIN: &[u8] = include_bytes!("../../data/person_model.bin");
+
+/// Bytes before the weights.
+const HEADER: usize = 12;
+
+/// The decision thresholds on the logit: a word starts a name at `start` or more; the next
+/// capitalised word continues it at `cont` or more; a name the rules found is kept unless
+/// every word of it scores under `veto`.
+#[derive(Clone, Copy, Debug)]
+pub struct Thresholds {
+    /// A word starts a name at this logit or more.
+    pub start: f32,
+    /// The next capitalised word continues a name at this logit or more.
+    pub cont: f32,
+    /// A rule's name is dropped when every word of it scores under this.
+    pub veto: f32,
+}
+
+/// The thresholds in use (chosen on the development sets, `data/ner/README.md`).
+const THRESHOLDS: Thresholds = Thresholds { start: 0.0, cont: -1.0, veto: -1.5 };
+
+fn thresholds() -> Thresholds {
+    #[cfg(feature = "train")]
+    if let Some(t) = train::THRESHOLDS.get() {
+        return *t;
+    }
+    THRESHOLDS
+}
+
+/// The most words of one name the model reads.
+const MAX_WORDS: usize = 4;
+
+/// The weight table in use.
+fn weights() -> &'static [u8] {
+    #[cfg(feature = "train")]
+    if let Some(w) = train::OVERRIDE.get() {
+        return w;
+    }
+    BUILTIN
+}
+
+/// Whether the model reads a word with table entry `info` at all. An English word or a known
+/// non-name that is neither a given name nor a frequent surname ("Focus", "Keep", "Hi", "The")
+/// is not read: the model almost never calls one a name, and most capitalised words of
+/// ordinary text are such words.
+/// Training reads the same words ([`train::examples`]).
+pub(crate) fn worth_reading(info: Info) -> bool {
+    info.is_first()
+        || info.surname_rank().is_some_and(|r| r < FREQUENT_SURNAME)
+        || !info.is_common() && !info.is_not_name()
+}
+
+/// Census surnames up to this rank are read even when they are English words ("Brown",
+/// "Young", "King"); rarer ones that are words ("Keep", "Focus") are not.
+const FREQUENT_SURNAME: u32 = 2000;
+
+/// The model's logit that the capitalised word `b[i..end]` (table entry `info`) is (part of)
+/// a person's name.
+pub(crate) fn logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> f32 {
+    if !worth_reading(info) {
+        return f32::NEG_INFINITY;
+    }
+    let w = weights();
+    if w.len() != HEADER + (2usize << features::BITS) {
+        return f32::NEG_INFINITY;
+    }
+    let scale = f32::from_le_bytes([w[8], w[9], w[10], w[11]]);
+    let f = features::extract(b, i, end, names, info);
+    let sum: i32 = f.idx[..f.n]
+        .iter()
+        .map(|&k| {
+            let o = HEADER + 2 * k as usize;
+            i32::from(i16::from_le_bytes([w[o], w[o + 1]]))
+        })
+        .sum();
+    sum as f32 * scale
+}
+
+/// The end of the word at `i` as the model reads it: word bytes, and an inner `'` or `-`
+/// before a letter ("O'Brien", "Smith-Jones").
+pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
+    let mut j = crate::text::word_end(b, i);
+    while matches!(at(b, j), b'\'' | b'-') && at(b, j + 1).is_ascii_alphabetic() {
+        j = crate::text::word_end(b, j + 1);
+    }
+    j
+}
+
+/// Whether the model reads the word at `i` at all: it starts with a capital and is not the
+/// tail of a code, a handle or an abbreviation ("x-Ray", "@Ann", "e.On").
+pub(crate) fn eligible(b: &[u8], i: usize) -> bool {
+    let p = before(b, i);
+    crate::detect::person::upper_len(b, i).is_some()
+        && !is_word(p)
+        && !matches!(p, b'\'' | b'-' | b'.' | b'@' | b'/' | b'_' | b'#' | b'\\')
+}
+
+/// The name the model finds starting at the capitalised word at `i`, if any: that word and the
+/// capitalised words that follow it (joined by one blank, or after an initial's dot) while
+/// each scores as part of a name; an Arabic article glued to a surname ("Muqtada al-Sadr") and
+/// initials before the first word ("A. Noel Kramer") belong to it. A title ("Dr") or a lone
+/// letter is never a name by itself.
+pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)> {
+    let t = thresholds();
+    let end = word_end(b, i);
+    let first = names.word(&b[i..end]);
+    if first.is_title() || end - i == 1 && at(b, end) != b'.' || after_saint(b, i) {
+        return None;
+    }
+    if logit(b, i, end, names, first) < t.start {
+        return None;
+    }
+    let mut e = end;
+    for _ in 1..MAX_WORDS {
+        let initial = single_letter(b, e);
+        let k = if at(b, e) == b' ' {
+            e + 1
+        } else if initial && at(b, e) == b'.' && at(b, e + 1) == b' ' {
+            e + 2
+        } else {
+            break;
+        };
+        if let Some(ke) = article_surname(b, k) {
+            e = ke;
+            continue;
+        }
+        if crate::detect::person::upper_len(b, k).is_none() {
+            break;
+        }
+        let ke = word_end(b, k);
+        let info = names.word(&b[k..ke]);
+        if info.is_title() || logit(b, k, ke, names, info) < t.cont {
+            break;
+        }
+        e = ke;
+    }
+    if e - i == 1 || crate::detect::person::organisation_or_street(b, i, end, e) {
+        return None;
+    }
+    Some((initials_before(b, i), e))
+}
+
+/// Whether the word at `i` follows "St." or "Saint" ("St. Thomas Housing", "San Diego"):
+/// a place or a church far more often than a person.
+fn after_saint(b: &[u8], i: usize) -> bool {
+    let mut prev = [0u8; 24];
+    let p = crate::text::prev_word(b, i, &mut prev);
+    matches!(p, b"st" | b"ste" | b"saint" | b"sainte" | b"san" | b"santa" | b"santo" | b"sao")
+}
+
+/// The end of "al-Sadr" (`al-`, `el-`, `ad-`, `as-`, `ash-`, `bin`, `ibn`, `bint` before a
+/// capitalised word) at `k`, inside a name already begun.
+fn article_surname(b: &[u8], k: usize) -> Option<usize> {
+    let we = crate::text::word_end(b, k);
+    let w = &b[k..we];
+    let glued = matches!(w, b"al" | b"el" | b"ad" | b"as" | b"ash" | b"an" | b"ar" | b"az")
+        && at(b, we) == b'-';
+    let apart = matches!(w, b"bin" | b"ibn" | b"bint" | b"ben") && at(b, we) == b' ';
+    if !(glued || apart) {
+        return None;
+    }
+    let s = we + 1;
+    crate::detect::person::upper_len(b, s)?;
+    Some(word_end(b, s))
+}
+
+/// `e` moved past the Arabic articles and surnames that follow it ("Omar" + " al-Farouq"): a
+/// name found by the rules ends there too.
+pub(crate) fn past_articles(b: &[u8], mut e: usize) -> usize {
+    while at(b, e) == b' ' {
+        match article_surname(b, e + 1) {
+            Some(ke) => e = ke,
+            None => break,
+        }
+    }
+    e
+}
+
+/// The start of the initials right before `i` ("A. " of "A. Noel Kramer"), or `i`.
+fn initials_before(b: &[u8], i: usize) -> usize {
+    let mut s = i;
+    while s >= 3
+        && &b[s - 2..s] == b". "
+        && b[s - 3].is_ascii_uppercase()
+        && (s == 3 || !is_word(b[s - 4]) && b[s - 4] != b'.')
+    {
+        s -= 3;
+    }
+    s
+}
+
+/// Whether the model confirms a name the rules found at `b[s..e]`: some capitalised word of
+/// it scores at least the veto threshold ("Applied Semantics" in a list of companies does
+/// not; "Dr. Villega" does).
+pub(crate) fn confirms(b: &[u8], s: usize, e: usize, names: &Names) -> bool {
+    let veto = thresholds().veto;
+    let mut k = s;
+    while k < e {
+        if is_word(b[k]) && (k == 0 || !is_word(b[k - 1])) && eligible(b, k) {
+            let ke = word_end(b, k);
+            if logit(b, k, ke, names, names.word(&b[k..ke])) >= veto {
+                return true;
+            }
+            k = ke;
+        } else {
+            k += 1;
+        }
+    }
+    false
+}
+
+/// Whether the word ending at `e` is a single capital letter ("J" of "J. Smith").
+fn single_letter(b: &[u8], e: usize) -> bool {
+    e >= 1 && b[e - 1].is_ascii_uppercase() && (e == 1 || !is_word(b[e - 2]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{article_surname, initials_before};
+
+    #[test]
+    fn articles_and_initials_belong_to_the_name() {
+        assert_eq!(article_surname(b"al-Sadr said", 0), Some(7));
+        assert_eq!(article_surname(b"al-qaeda", 0), None);
+        assert_eq!(article_surname(b"bin Laden", 0), Some(9));
+        assert_eq!(initials_before(b"by A. Noel", 6), 3);
+        assert_eq!(initials_before(b"by J. R. Tolkien", 9), 3);
+        assert_eq!(initials_before(b"U.S. Noel", 5), 5);
+    }
+
+    #[test]
+    fn the_shipped_weights_have_the_expected_size() {
+        assert_eq!(super::BUILTIN.len(), super::HEADER + (2 << super::features::BITS));
+        assert_eq!(&super::BUILTIN[..4], b"PPM1");
+    }
+}

@@ -1,0 +1,48 @@
+//! Issue 20: names that no cue announces, found by the learned model, and what must stay
+//! (nationalities, organisations named after people, places, form labels).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use parlance_pii::{EntitySet, Scrubber};
+
+fn people() -> Scrubber {
+    Scrubber::new(EntitySet::parse("PERSON").unwrap())
+}
+
+#[test]
+fn names_without_a_cue_are_found() {
+    let s = people();
+    for (text, want) in [
+        ("Hartley and Okonkwo signed the lease.", "<PERSON> and <PERSON> signed the lease."),
+        ("They named her Imogen.", "They named her <PERSON>."),
+        ("I asked Siobhan Gallagher about it yesterday.", "I asked <PERSON> about it yesterday."),
+        ("I spoke with Omar al-Farouq on Monday.", "I spoke with <PERSON> on Monday."),
+        (
+            "The board nominated A. Noel Kramer for the post.",
+            "The board nominated <PERSON> for the post.",
+        ),
+    ] {
+        assert_eq!(s.scrub(text), want, "{text}");
+    }
+}
+
+#[test]
+fn what_is_not_a_person_stays() {
+    let s = people();
+    for text in [
+        "I am peruvian but live in Canada",
+        "i am mexican and proud of it",
+        "The contract with Ashok Leyland Limited was renewed.",
+        "She joined William Blair & Company last year.",
+        "Adresse : 8, avenue de la République",
+        "We flew from Birmingham to Fallujah in March.",
+        "The Vietnamese team met the Brazilian delegation.",
+    ] {
+        assert_eq!(s.scrub(text), text, "{text}");
+    }
+}
+
+#[test]
+fn a_title_alone_is_not_a_name() {
+    let s = people();
+    assert_eq!(s.scrub("I have visited Dr. Cooper twice."), "I have visited Dr. <PERSON> twice.");
+}
