@@ -45,7 +45,7 @@ pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     if !matches!(at(b, j), b' ' | b'\n') {
         return None;
     }
-    j += 1 + usize::from(at(b, j + 1) == b' '); // "Bl. 28  Sc. 38"
+    j = indent_end(b, j + 1); // "Bl. 28  Sc. 38", "\n  Apt. 33"
 
     let we = word_end(b, j);
     if we == j || !listed(&UNITS, &b[j..we]) {
@@ -57,7 +57,8 @@ pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     k += usize::from(before(b, k) == b'\xc2' && at(b, k) == 0xB0);
     k += usize::from(at(b, k) == b' ');
     let ve = word_end(b, k);
-    let ok = ve > k && ve - k <= 6 && b[k..ve].iter().any(u8::is_ascii_digit);
+    let letter = ve == k + 1 && b[k].is_ascii_uppercase();
+    let ok = ve > k && ve - k <= 6 && (letter || b[k..ve].iter().any(u8::is_ascii_digit));
     ok.then(|| unit(b, ve).unwrap_or(ve))
 }
 
@@ -81,7 +82,7 @@ pub(super) fn postal_tail(b: &[u8], e: usize) -> Option<usize> {
 pub(super) fn separator(b: &[u8], e: usize) -> Option<usize> {
     let mut j = e;
     let mut seen = false;
-    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\t') && j - e < 4 {
+    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\t') && j - e < 6 {
         seen = true;
         j += 1;
     }
@@ -109,7 +110,7 @@ pub(super) fn postcode(b: &[u8], j: usize) -> Option<usize> {
         (at(b, e) == sep && digits_end(b, e + 1) == e + 1 + len).then_some(e + 1 + len)
     };
     let end = match n {
-        3 => more(b' ', 2),
+        3 => more(b' ', 2).or_else(|| more(b'-', 4)),
         2 => more(b'-', 3),
         4 => more(b'-', 3).or_else(|| dutch_letters(b, e)).or(Some(e)),
         5 => more(b'-', 3).or_else(|| more(b'-', 4)).or(Some(e)),
@@ -137,13 +138,26 @@ fn lettered_postcode(b: &[u8], j: usize) -> Option<usize> {
     }
     if at(b, k) == b'-' {
         let e = digits_end(b, k + 1);
+        if e - k - 1 == 3 {
+            return postcode(b, k + 1); // "SE-411 38"
+        }
         return ((4..=5).contains(&(e - k - 1)) && !is_word(at(b, e))).then_some(e);
+    }
+    if let Some(e) = argentine(b, j) {
+        return Some(e);
     }
     canadian(b, j).or_else(|| british(b, j, k)).or_else(|| irish(b, j))
 }
 
+/// The Argentine `C1043AAZ`: a letter, four digits, three letters.
+fn argentine(b: &[u8], j: usize) -> Option<usize> {
+    let digits = digits_end(b, j + 1) == j + 5;
+    let letters = (j + 5..j + 8).all(|p| at(b, p).is_ascii_uppercase());
+    (digits && letters && !is_word(at(b, j + 8))).then_some(j + 8)
+}
+
 /// `A1A 1A1` / `A1A1A1`.
-fn canadian(b: &[u8], j: usize) -> Option<usize> {
+pub(super) fn canadian(b: &[u8], j: usize) -> Option<usize> {
     let lnl = |s: usize| {
         at(b, s).is_ascii_uppercase()
             && at(b, s + 1).is_ascii_digit()
@@ -163,7 +177,7 @@ fn canadian(b: &[u8], j: usize) -> Option<usize> {
 
 /// The British outward code (one or two letters ending at `k`, a digit, an optional digit or
 /// letter), a blank, and the inward code (a digit and two letters).
-fn british(b: &[u8], j: usize, k: usize) -> Option<usize> {
+pub(super) fn british(b: &[u8], j: usize, k: usize) -> Option<usize> {
     if k == j || !at(b, k).is_ascii_digit() {
         return None;
     }
@@ -182,7 +196,7 @@ fn british(b: &[u8], j: usize, k: usize) -> Option<usize> {
 
 /// The Irish Eircode: a letter, two digits (or a digit and `W`), a blank, four letters or
 /// digits with at least one digit.
-fn irish(b: &[u8], j: usize) -> Option<usize> {
+pub(super) fn irish(b: &[u8], j: usize) -> Option<usize> {
     let routing =
         at(b, j + 1).is_ascii_digit() && (at(b, j + 2).is_ascii_digit() || at(b, j + 2) == b'W');
     let s = j + 3 + usize::from(at(b, j + 3) == b' ');
@@ -210,6 +224,9 @@ pub(super) fn city(b: &[u8], j: usize) -> Option<usize> {
         let we = word_end(b, k);
         if we == k {
             break;
+        }
+        if b[k..we].iter().any(u8::is_ascii_digit) {
+            break; // "London NW1 6XE": the postcode is not part of the city
         }
         let cap = capital(b, k);
         let part = !cap && listed(&PARTICLES, &b[k..we]);
@@ -243,15 +260,41 @@ fn city_join(b: &[u8], we: usize) -> Option<(usize, bool)> {
     let next = match (c, n) {
         (b'-', b'-') | (b'-', b' ') | (b' ', b'-') => Some((we + 2, true)),
         (b'-', _) => Some((we + 1, true)),
-        (b'\'', _) if capital(b, we + 1) => Some((we + 1, false)),
+        (b'\'' | b'/', _) if capital(b, we + 1) => Some((we + 1, false)),
+        // "Col. Crédito Constructor", "St. Albans": an abbreviation's dot.
+        (b'.', b' ') if we >= 2 && capital(b, we + 2) && abbreviation(b, we) => {
+            Some((we + 2, false))
+        }
         (b' ', _) => Some((we + 1, false)),
         _ => None,
     }?;
     is_word(at(b, next.0)).then_some(next)
 }
 
-/// ` (FE)`, ` / AC`, `, VIC` after a city.
+/// Whether the word ending at `we` is a capitalised abbreviation of two to four letters.
+fn abbreviation(b: &[u8], we: usize) -> bool {
+    let mut s = we;
+    while s > 0 && b[s - 1].is_ascii_alphabetic() && we - s < 5 {
+        s -= 1;
+    }
+    (2..=4).contains(&(we - s)) && b[s].is_ascii_uppercase() && !is_word(before(b, s))
+}
+
+/// ` (FE)`, ` / AC`, ` - SP` after a city, or a district number ending the line (`Praha 1`,
+/// `Dublin 6W`).
 fn province(b: &[u8], e: usize) -> Option<usize> {
+    if at(b, e) == b' ' && at(b, e + 1).is_ascii_digit() {
+        let d = digits_end(b, e + 1);
+        let d = d + usize::from(at(b, d).is_ascii_uppercase());
+        let ends = matches!(at(b, d), b'\n' | b',' | 0) || d == b.len();
+        return (d - e <= 3 && !is_word(at(b, d)) && ends).then_some(d);
+    }
+    if &b[e..b.len().min(e + 3)] == b" - " && at(b, e + 3).is_ascii_uppercase() {
+        let k = e + 3;
+        let we = word_end(b, k);
+        let code = we == k + 2 && b[k..we].iter().all(u8::is_ascii_uppercase);
+        return code.then_some(we);
+    }
     if at(b, e) == b' ' && at(b, e + 1) == b'(' {
         let k = e + 2;
         let we = word_end(b, k);
@@ -283,24 +326,42 @@ fn next_line_city(b: &[u8], pe: usize) -> Option<usize> {
 /// A country name after the address ending at `e` (`, USA`, `\nUnited Kingdom`): the new end.
 pub(super) fn country_after(b: &[u8], e: usize) -> usize {
     match separator(b, e) {
-        Some(j) if j < b.len() && j - e <= 2 => country_at(&b[j..]).map_or(e, |n| j + n),
+        Some(j) if j - e <= 2 || b[e..j].contains(&b'\n') => country(b, j).unwrap_or(e),
         _ => e,
     }
+}
+
+/// A country name at `j` (`Finland`, `FRANCE`), with the postcode that may follow it on its
+/// line (`Finland 33100`, `Latvia, LV-1010`): the end.
+pub(super) fn country(b: &[u8], j: usize) -> Option<usize> {
+    let n = j + country_at(&b[j.min(b.len())..])?;
+    let k = n + usize::from(at(b, n) == b',');
+    let code = (at(b, k) == b' ').then(|| postcode(b, k + 1)).flatten();
+    Some(code.filter(|&pe| matches!(at(b, pe), b'\n' | b'.' | b',' | b' ' | 0)).unwrap_or(n))
+}
+
+/// The end of the blanks indenting a line that starts at `j` (at most four).
+pub(super) fn indent_end(b: &[u8], j: usize) -> usize {
+    let mut k = j;
+    while matches!(at(b, k), b' ' | b'\t') && k - j < 4 {
+        k += 1;
+    }
+    k
 }
 
 /// After the postcode and city ending at `e`: `, Region Name` (capitalised words ending the
 /// line or followed by a country) and a country name, on this line or the next.
 pub(super) fn region_country(b: &[u8], e: usize) -> usize {
     let Some(j) = separator(b, e) else { return e };
-    if let Some(n) = country_at(&b[j..]) {
-        return j + n;
+    if let Some(n) = country(b, j) {
+        return n;
     }
     if at(b, e) != b',' {
         return e;
     }
     let Some(re) = city(b, j) else { return e };
     let line_end = matches!(at(b, re), b'\n' | 0 | b'.') || re == b.len();
-    match separator(b, re).and_then(|k| country_at(&b[k..]).map(|n| k + n)) {
+    match separator(b, re).and_then(|k| country(b, k)) {
         Some(end) => end,
         None if line_end => re,
         None => e,
@@ -317,9 +378,9 @@ pub(super) fn block_lines(b: &[u8], e: usize) -> usize {
         if at(b, end) != b'\n' {
             break;
         }
-        let j = end + 1;
-        if let Some(n) = country_at(&b[j..]) {
-            end = j + n;
+        let j = indent_end(b, end + 1);
+        if let Some(n) = country(b, j) {
+            end = n;
             continue;
         }
         let line_end = |n: usize| matches!(at(b, n), b'\n' | 0) || n == b.len();
@@ -333,7 +394,7 @@ pub(super) fn block_lines(b: &[u8], e: usize) -> usize {
             Some(n) if line_end(n) => end = region_country(b, n),
             _ => break,
         }
-        after_postcode = code.is_some();
+        after_postcode = b[j..end].iter().any(u8::is_ascii_digit);
     }
     end
 }
@@ -351,9 +412,10 @@ fn city_line(b: &[u8], j: usize, after_postcode: bool) -> Option<usize> {
     }
     let k = ce + 1;
     let next_is_code = at(b, ce) == b'\n'
-        && (postcode(b, k).is_some_and(|pe| matches!(at(b, pe), b'\n' | 0) || pe == b.len())
-            || country_at(&b[k.min(b.len())..]).is_some());
-    (after_postcode || next_is_code).then_some(ce)
+        && (postcode(b, k).is_some() || country_at(&b[k.min(b.len())..]).is_some());
+    // "…\nCB2 1TN\nThanks": a sign-off after the postcode is no city.
+    let word = || crate::names::shared().is_common_word(&b[j..ce]);
+    (next_is_code || after_postcode && !word()).then_some(ce)
 }
 
 /// A line `City, 30188`, `City 8490` or `City, Region 74813`.
