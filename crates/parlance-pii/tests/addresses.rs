@@ -46,6 +46,19 @@ fn multi_line_blocks_are_one_finding() {
         "Brīvības iela 55-7\nRīga, LV-1010\nLatvia",
         "Av. Corrientes 1234, Piso 5 Dto. B\nC1043AAZ Buenos Aires\nArgentina",
         "Strada Lipscani 12, bl. 3, sc. A, ap. 4\n030031 București\nRomânia",
+        "Mariahilfer Straße 45/3/12\n1060 Wien\nÖsterreich",
+        "Calle Mayor 14, 3º B\n28013 Madrid\nEspaña",
+        "Strøget 18, 2. th.\n1160 København K\nDanmark",
+        "Laugavegur 26\n101 Reykjavík\nIceland",
+        "Bağdat Caddesi No: 45 Daire 6\n34710 Kadıköy/İstanbul\nTürkiye",
+        "ul. Tverskaya, d. 7, kv. 12\nMoskva\n125009\nRussia",
+        "1-2-3 Marunouchi, Chiyoda-ku\nTokyo 100-0005\nJapan",
+        "12 Sejong-daero, Jung-gu\nSeoul 04524\nSouth Korea",
+        "No. 18 Jianguo Road, Chaoyang District\nBeijing 100022\nChina",
+        "Av. Paulista, 1578 - Bela Vista\nSão Paulo - SP\n01310-200\nBrasil",
+        "Unit 5B, 123 Ayala Avenue\nMakati City 1226\nMetro Manila, Philippines",
+        "Storgatan 5 B\nSE-411 38 Göteborg",
+        "Springfield Road 4\r\n12345 Springfield\r\nGermany",
     ] {
         assert_eq!(
             scrub(&format!("Ship to:\n{block}\nThanks")),
@@ -70,6 +83,8 @@ fn look_alikes_stay() {
     ] {
         assert_eq!(scrub(s), s);
     }
+    let s = "Mail goes to Post Office Box 7011 (ISBN 0-86325-280-X).";
+    assert_eq!(scrub(s), "Mail goes to <PO_BOX> (ISBN 0-86325-280-X).");
 }
 
 #[test]

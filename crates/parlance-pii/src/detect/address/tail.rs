@@ -42,10 +42,14 @@ fn place(b: &[u8], j: usize) -> Option<usize> {
 pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     let mut j = e + usize::from(at(b, e) == b' ' && at(b, e + 1) == b',');
     j += usize::from(at(b, j) == b',');
+    j += usize::from(at(b, j) == b'\r' && at(b, j + 1) == b'\n');
     if !matches!(at(b, j), b' ' | b'\n') {
         return None;
     }
     j = indent_end(b, j + 1); // "Bl. 28  Sc. 38", "\n  Apt. 33"
+    if let Some(f) = floor(b, j) {
+        return Some(unit(b, f).unwrap_or(f));
+    }
 
     let we = word_end(b, j);
     if we == j || !listed(&UNITS, &b[j..we]) {
@@ -62,11 +66,52 @@ pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     ok.then(|| unit(b, ve).unwrap_or(ve))
 }
 
+/// A floor written as an ordinal at `j`: Spanish and Portuguese `3º B`, `2.º izq.`, `1ª Esq.`,
+/// Danish `2. th.`, `st. tv.`: its end.
+fn floor(b: &[u8], j: usize) -> Option<usize> {
+    let d = digits_end(b, j);
+    let mut k = if d > j && d - j <= 2 {
+        d + usize::from(at(b, d) == b'.')
+    } else if b[j.min(b.len())..].starts_with(b"st.") {
+        j + 3
+    } else {
+        return None;
+    };
+    let ordinal = at(b, k) == 0xC2 && matches!(at(b, k + 1), 0xAA | 0xBA);
+    k += if ordinal { 2 } else { 0 };
+    if !ordinal && at(b, k - 1) != b'.' {
+        return None;
+    }
+    let side = |w: &[u8]| {
+        w.len() == 1 && w[0].is_ascii_uppercase()
+            || matches!(
+                w.to_ascii_lowercase().as_slice(),
+                b"izq"
+                    | b"izda"
+                    | b"dcha"
+                    | b"der"
+                    | b"esq"
+                    | b"dto"
+                    | b"dta"
+                    | b"th"
+                    | b"tv"
+                    | b"mf"
+            )
+    };
+    let we = word_end(b, k + 1);
+    if at(b, k) == b' ' && we > k + 1 && side(&b[k + 1..we]) {
+        return Some(we + usize::from(at(b, we) == b'.'));
+    }
+    (ordinal && !is_word(at(b, k))).then_some(k)
+}
+
 /// After the street: a postcode and city in either order, on this line (after `, ` or a blank)
 /// or the next, with an optional region and country. Returns the end.
 pub(super) fn postal_tail(b: &[u8], e: usize) -> Option<usize> {
     let j = separator(b, e)?;
-    if let Some(pe) = postcode(b, j) {
+    let new_line = b[e..j].contains(&b'\n');
+    let code = postcode(b, j).or_else(|| new_line.then(|| short_code(b, j)).flatten());
+    if let Some(pe) = code {
         // "…Gillianville S2 0LL": a British or Irish postcode may end the address alone.
         let alone = at(b, j).is_ascii_uppercase() && !capital(b, skip_sep(b, pe).unwrap_or(pe));
         let ce = skip_sep(b, pe).and_then(|k| city(b, k)).or_else(|| next_line_city(b, pe));
@@ -82,7 +127,7 @@ pub(super) fn postal_tail(b: &[u8], e: usize) -> Option<usize> {
 pub(super) fn separator(b: &[u8], e: usize) -> Option<usize> {
     let mut j = e;
     let mut seen = false;
-    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\t') && j - e < 6 {
+    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\r' | b'\t') && j - e < 6 {
         seen = true;
         j += 1;
     }
@@ -373,25 +418,23 @@ pub(super) fn region_country(b: &[u8], e: usize) -> usize {
 /// when a postcode or country line follows it (British blocks: `East Terry\nS7 1UD`).
 pub(super) fn block_lines(b: &[u8], e: usize) -> usize {
     let mut end = e;
-    let mut after_postcode = false;
+    let line = b[..e].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
+    let mut after_postcode = b[line..e].iter().any(u8::is_ascii_digit);
     for _ in 0..4 {
-        if at(b, end) != b'\n' {
-            break;
-        }
-        let j = indent_end(b, end + 1);
+        let Some(j) = next_line(b, end) else { break };
         if let Some(n) = country(b, j) {
             end = n;
             continue;
         }
-        let line_end = |n: usize| matches!(at(b, n), b'\n' | 0) || n == b.len();
-        let code = postcode(b, j);
+        let line_end = |n: usize| matches!(at(b, n), b'\n' | b'\r' | 0) || n == b.len();
+        let code = postcode(b, j).or_else(|| short_code(b, j));
         let next = code
             .map(|pe| city(b, pe + 1).filter(|_| at(b, pe) == b' ').unwrap_or(pe))
             .or_else(|| postal_tail_line(b, j))
             .or_else(|| unit(b, end).filter(|n| line_end(*n)))
             .or_else(|| city_line(b, j, after_postcode));
-        match next {
-            Some(n) if line_end(n) => end = region_country(b, n),
+        match next.map(|n| region_country(b, n)) {
+            Some(n) if line_end(n) => end = n,
             _ => break,
         }
         after_postcode = b[j..end].iter().any(u8::is_ascii_digit);
@@ -399,20 +442,39 @@ pub(super) fn block_lines(b: &[u8], e: usize) -> usize {
     end
 }
 
+/// The start of the line after the line break at `e` (`\n` or `\r\n`), past its indent.
+pub(super) fn next_line(b: &[u8], e: usize) -> Option<usize> {
+    let n = e + usize::from(at(b, e) == b'\r');
+    (at(b, n) == b'\n').then(|| indent_end(b, n + 1))
+}
+
+/// A three-digit postcode opening a line before its city (`101 Reykjavík`): its end.
+fn short_code(b: &[u8], j: usize) -> Option<usize> {
+    let e = digits_end(b, j);
+    (e == j + 3 && at(b, e) == b' ' && city(b, e + 1).is_some()).then_some(e)
+}
+
+/// Whether the line at `k` is a postcode line or a country line.
+fn code_or_country(b: &[u8], k: usize) -> bool {
+    postcode(b, k).is_some() || country_at(&b[k.min(b.len())..]).is_some()
+}
+
 /// A city line (with `, Region`) ending at a line break: taken right after a postcode line, or
-/// when the line after it is a postcode or a country.
+/// when the line after it (or after one more place line) is a postcode or a country.
 fn city_line(b: &[u8], j: usize, after_postcode: bool) -> Option<usize> {
     let c0 = city(b, j)?;
     let ce = region_country(b, c0);
     if b[c0..ce].contains(&b'\n') {
         return Some(ce); // "Florida, Región del Biobío\nChile": the country line came with it
     }
-    if at(b, ce) != b'\n' && ce != b.len() {
+    if !matches!(at(b, ce), b'\n' | b'\r') && ce != b.len() {
         return None;
     }
-    let k = ce + 1;
-    let next_is_code = at(b, ce) == b'\n'
-        && (postcode(b, k).is_some() || country_at(&b[k.min(b.len())..]).is_some());
+    // "Springfield\nIllinois\n62704": a region line may stand between.
+    let next_is_code = next_line(b, ce).is_some_and(|k| {
+        code_or_country(b, k)
+            || city(b, k).and_then(|r| next_line(b, r)).is_some_and(|k| code_or_country(b, k))
+    });
     // "…\nCB2 1TN\nThanks": a sign-off after the postcode is no city.
     let word = || crate::names::shared().is_common_word(&b[j..ce]);
     (next_is_code || after_postcode && !word()).then_some(ce)

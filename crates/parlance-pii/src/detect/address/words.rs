@@ -43,6 +43,22 @@ const TYPE_KEYS: &[Key] = &keys([
     "nabrezie",
     "prospekt",
     "pr",
+    // Russian and Ukrainian (romanised), Baltic, Greek
+    "vul",
+    "vulytsia",
+    "prov",
+    "pereulok",
+    "shosse",
+    "naberezhnaya",
+    "naberezhna",
+    "ploshchad",
+    "ploshcha",
+    "tn",
+    "mnt",
+    "pst",
+    "iela",
+    "gatve",
+    "odos",
     // Italian
     "via",
     "viale",
@@ -340,6 +356,11 @@ pub(crate) const ENDINGS: &[&[u8]] = &[
     b"lei",
     b"dijk",
     b"straatje",
+    b"vegur",
+    b"braut",
+    "stræti".as_bytes(),
+    "stígur".as_bytes(),
+    b"iela",
 ];
 
 /// Unit, floor and building words after the house number ("Apt. 4", "Piano 2", "Dpto. 566").
@@ -427,6 +448,8 @@ pub(crate) static UNITS: KeySet<256> = KeySet::new(&keys([
     "rw",
     "blok",
     "kav",
+    "daire",
+    "kat",
 ]));
 
 /// Words that name a building on the line above a street ("Rosebank House", "Mill Cottage").
