@@ -59,6 +59,10 @@ fn multi_line_blocks_are_one_finding() {
         "Unit 5B, 123 Ayala Avenue\nMakati City 1226\nMetro Manila, Philippines",
         "Storgatan 5 B\nSE-411 38 Göteborg",
         "Springfield Road 4\r\n12345 Springfield\r\nGermany",
+        "Flat 2B, Marine Court\n45 Seaside Road\nBrighton\nBN2 1TW\nUK",
+        "Plot 5, Adetokunbo Ademola Street, Victoria Island, Lagos",
+        "Av. Libertador Bernardo O'Higgins 1449, Santiago, Chile",
+        "4-2-8 Shibakoen, Minato-ku, Tokyo 105-0011",
     ] {
         assert_eq!(
             scrub(&format!("Ship to:\n{block}\nThanks")),

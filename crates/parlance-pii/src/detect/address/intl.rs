@@ -372,7 +372,9 @@ fn street_before(b: &[u8], i: usize, bare: bool) -> Option<(usize, bool)> {
             start = Some(ws);
         }
         let prev = before(b, ws);
-        let joined = matches!(prev, b' ' | b'-') || prev == b'.' && cap;
+        // "O'Higgins": an apostrophe after a capital joins the name.
+        let apostrophe = prev == b'\'' && ws >= 2 && b[ws - 2].is_ascii_uppercase();
+        let joined = matches!(prev, b' ' | b'-') || prev == b'.' && cap || apostrophe;
         if ws == 0 || !joined || ws >= 2 && b[ws - 2] == b'\n' {
             break;
         }
