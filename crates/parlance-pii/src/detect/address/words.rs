@@ -787,9 +787,13 @@ pub(crate) fn country_at(b: &[u8]) -> Option<usize> {
         return None;
     }
     COUNTRIES.iter().map(|c| c.as_bytes()).find_map(|c| {
+        // A capitalised name and its upper-case form start with the same byte.
+        if c[0] != b[0] {
+            return None;
+        }
         let next = b.get(c.len()).copied().unwrap_or(0);
         let head = b.get(..c.len())?;
-        let same = c[0] == b[0] && head == c || upper_case_of(head, c);
+        let same = head == c || upper_case_of(head, c);
         (same && !crate::text::is_word(next)).then_some(c.len())
     })
 }
