@@ -5,6 +5,9 @@
 //! countries' layouts are in `address/intl.rs`, tried when the US layout does not match.
 
 mod bare;
+mod code;
+mod cued;
+mod head;
 mod intl;
 mod tail;
 mod words;
@@ -32,6 +35,32 @@ pub(crate) fn is_country(b: &[u8]) -> bool {
 /// ("Bulevardul Niță\nCluj-Napoca, 483688", "Deliver to rue Pierre, …"), if any.
 pub(crate) fn detect_bare(b: &[u8], i: usize) -> Option<(usize, usize)> {
     bare::detect(b, i)
+}
+
+pub(crate) use code::Found as PostcodeFound;
+
+/// What a lettered postcode at `i` ("London SW1A 2AA", "postcode: NW1 6XE") belongs to.
+pub(crate) fn detect_postcode(b: &[u8], i: usize) -> Option<PostcodeFound> {
+    code::detect(b, i)
+}
+
+/// Whether the word `w` may open a lettered postcode (a cheap test before [`detect_postcode`]).
+#[inline]
+pub(crate) fn may_be_postcode(w: &[u8]) -> bool {
+    code::may_start(w)
+}
+
+/// Whether the word at `i` follows "on", "to", "at", "in" or "of" (a cheap test before
+/// [`detect_cued`]).
+#[inline]
+pub(crate) fn after_preposition(b: &[u8], i: usize) -> bool {
+    cued::after_preposition(b, i)
+}
+
+/// A street without a house number right after an address cue ("I live on Maple Street"), or
+/// a street corner ("the corner of Elm and 5th"), starting at `i`.
+pub(crate) fn detect_cued(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    cued::detect(b, i)
 }
 
 /// Whether the word `w` (two bytes or more) may be a street-type word: a two-letter test that
@@ -64,36 +93,8 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
         (Some(u), _) => Some((u.0, tail::country_after(b, u.1))),
         (None, n) => n,
     }?;
-    Some((unit_before(b, found.0).unwrap_or(found.0), found.1))
+    Some((head::start(b, found.0), found.1))
 }
-
-/// "Flat 43 57 Jackson Plaza", "Suite 134\n529 …", "Flat 41H\nBethan Ports": a unit written
-/// before the address starting at `s` (the unit word and its number, or the unit word when the
-/// address starts with the unit's number). The unit's start.
-fn unit_before(b: &[u8], s: usize) -> Option<usize> {
-    let word_before = |e: usize| {
-        let e = e.checked_sub(1).filter(|&e| matches!(b[e], b' ' | b'\n'))?;
-        let e = e - usize::from(before(b, e) == b'.');
-        let mut ws = e;
-        while ws > 0 && is_word(b[ws - 1]) && e - ws < 12 {
-            ws -= 1;
-        }
-        (ws < e && !is_word(before(b, ws))).then_some((ws, e))
-    };
-    let (ws, we) = word_before(s)?;
-    let unit =
-        |ws: usize, we: usize| b[ws].is_ascii_uppercase() && contains(UNITS_BEFORE, &b[ws..we]);
-    if unit(ws, we) {
-        return Some(ws);
-    }
-    let number = b[ws].is_ascii_digit() && we - ws <= 5 && b[we] == b' ';
-    let (us, ue) = word_before(ws).filter(|_| number)?;
-    (unit(us, ue) && b[ue] != b'\n').then_some(us)
-}
-
-/// Unit words that may stand before a British or Australian address line (sorted keys).
-const UNITS_BEFORE: &[Key] =
-    &keys(["APARTMENT", "APT", "FLAT", "LEVEL", "STUDIO", "SUITE", "UNIT"]);
 
 /// A US-layout address starting at the building number at `i`.
 fn us(b: &[u8], i: usize) -> Option<(usize, usize)> {

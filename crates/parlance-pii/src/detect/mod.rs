@@ -252,6 +252,9 @@ impl<'a> Pass<'a> {
         }
         if self.want(Entity::StreetAddress) {
             self.push(Entity::StreetAddress, address::detect(b, i));
+            if address::after_preposition(b, i) {
+                self.push(Entity::StreetAddress, address::detect_cued(b, i));
+            }
         }
     }
 
@@ -302,6 +305,25 @@ impl<'a> Pass<'a> {
             if !inside && end - i >= 2 && address::may_be_street_type(&b[i..end]) {
                 self.push(Entity::StreetAddress, address::detect_bare(b, i));
             }
+            if !inside && address::after_preposition(b, i) {
+                self.push(Entity::StreetAddress, address::detect_cued(b, i));
+            }
+        }
+        if address::may_be_postcode(&b[i..end]) {
+            self.postcode(i);
+        }
+    }
+
+    /// A lettered postcode at `i`: alone after a cue, or ending a postal block.
+    fn postcode(&mut self, i: usize) {
+        match address::detect_postcode(self.b, i) {
+            Some(address::PostcodeFound::Zip(s, e)) if self.want(Entity::ZipCode) => {
+                self.push(Entity::ZipCode, Some((s, e)));
+            }
+            Some(address::PostcodeFound::Address(s, e)) if self.want(Entity::StreetAddress) => {
+                self.push(Entity::StreetAddress, Some((s, e)));
+            }
+            _ => {}
         }
     }
 

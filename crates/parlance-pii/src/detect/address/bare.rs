@@ -46,10 +46,17 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let e = unit(b, e).unwrap_or(e);
     if let Some(end) = tail(b, e) {
-        return Some((i, block_lines(b, places(b, end))));
+        return Some((super::head::start(b, i), block_lines(b, places(b, end))));
+    }
+    if !address_cue(b, i) {
+        return None;
+    }
+    // "ship it to Rue de Rivoli, Paris": a city ending the clause.
+    if let Some(end) = super::cued::city_clause(b, e) {
+        return Some((i, end));
     }
     let clause_end = !matches!(at(b, e), b' ' | b'-') && !is_word(at(b, e));
-    (clause_end && address_cue(b, i)).then_some((i, e))
+    clause_end.then_some((i, e))
 }
 
 /// Whether a word at `i` in lower case may start a street without a number: a street-type word

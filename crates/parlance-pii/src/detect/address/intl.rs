@@ -97,7 +97,8 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     }
     let (street_end, marked) = street_after(b, num_end)?;
     let caps = b[num_end..street_end].split(|c| *c == b' ').filter(|w| capital(w, 0)).count();
-    finish(b, street_end, marked || caps >= 2 && address_cue(b, i)).map(|end| (i, end))
+    // "No. 18 Jianguo Road": the number sign belongs to the address.
+    finish(b, street_end, marked || caps >= 2 && address_cue(b, i)).map(|end| (anchor, end))
 }
 
 /// "Vinogradska 7b/7", "Ahoj 892,": one capitalised word that is not an English word before a
@@ -121,6 +122,7 @@ fn address_cue(b: &[u8], start: usize) -> bool {
 /// After the street and number ending at `e`: the unit, postal tail and further block lines.
 /// `None` when the street had no type word and no postcode follows.
 fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
+    let e = neighbourhood(b, e).unwrap_or(e);
     let unit_end = unit(b, e);
     let e = unit_end.unwrap_or(e);
     // "Turjaška 1 Apt. 532 Portorož Slovenia": a unit, a city and a country, no postcode.
@@ -129,7 +131,9 @@ fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
     }
     // "utca 125.\nH-1669 …": a dot after the number before the line break belongs to it.
     let dotted = at(b, e) == b'.' && matches!(at(b, e + 1), b'\n' | b' ' | b',');
-    let tail = postal_tail(b, e).or_else(|| dotted.then(|| postal_tail(b, e + 1)).flatten());
+    let tail = postal_tail(b, e)
+        .or_else(|| dotted.then(|| postal_tail(b, e + 1)).flatten())
+        .or_else(|| district(b, e));
     // "Cerrada Méndez 937 196, …": an interior number after the house number (Mexico).
     let interior = || interior(b, e).map(|k| unit(b, k).unwrap_or(k));
     let (e, tail) = match tail {
@@ -144,6 +148,26 @@ fn finish(b: &[u8], e: usize, marked: bool) -> Option<usize> {
         None if marked => Some(block_lines(b, places(b, e))),
         None => None,
     }
+}
+
+/// `, Chiyoda-ku\nTokyo 100-0005`: a district part, then the postal tail on the next line.
+fn district(b: &[u8], e: usize) -> Option<usize> {
+    if !(at(b, e) == b',' && at(b, e + 1) == b' ') {
+        return None;
+    }
+    let d = super::tail::city(b, e + 2)?;
+    let next_line = matches!(at(b, d), b'\n' | b'\r') || at(b, d) == b',' && at(b, d + 1) == b'\n';
+    next_line.then(|| postal_tail(b, d)).flatten()
+}
+
+/// ` - Bela Vista` after the number (a Brazilian neighbourhood, ending its line or clause):
+/// the new end.
+fn neighbourhood(b: &[u8], e: usize) -> Option<usize> {
+    if !b[e.min(b.len())..].starts_with(b" - ") {
+        return None;
+    }
+    let n = super::tail::city(b, e + 3)?;
+    matches!(at(b, n), b'\n' | b'\r' | b',' | 0).then_some(n)
 }
 
 /// A city and a country after the address ending at `e` (` Portorož Slovenia`, `, Lyon,
@@ -178,11 +202,28 @@ fn house_number(b: &[u8], i: usize) -> Option<usize> {
     } else if ordinal_sign(b, e) {
         e += 2;
     }
-    if matches!(at(b, e), b'-' | b'/') && at(b, e + 1).is_ascii_digit() {
-        e = digits_end(b, e + 1);
+    // "26-83", "6/3", "45/3/12" (Austria), "1-2-3" (Japan): a third group only when all three
+    // are short ("0-86325-280-X" is an ISBN).
+    for group in 0..2 {
+        if !(matches!(at(b, e), b'-' | b'/') && at(b, e + 1).is_ascii_digit()) {
+            break;
+        }
+        let g = digits_end(b, e + 1);
+        if group == 1 && (g - e > 4 || b[i..e].split(|c| !c.is_ascii_digit()).any(|d| d.len() > 3))
+        {
+            break;
+        }
+        e = g;
         if at(b, e).is_ascii_alphabetic() && !is_word(at(b, e + 1)) {
             e += 1;
         }
+    }
+    // "Storgatan 5 B\n": a house letter after a blank, ending the line.
+    if at(b, e) == b' '
+        && at(b, e + 1).is_ascii_uppercase()
+        && matches!(at(b, e + 2), b'\n' | b'\r' | b',')
+    {
+        e += 2;
     }
     let continues =
         matches!(at(b, e), b'.' | b',' | b':' | b'-' | b'/') && at(b, e + 1).is_ascii_digit();
@@ -200,11 +241,16 @@ fn number_sign(b: &[u8], j: usize) -> Option<usize> {
     if at(b, j) == b'#' {
         return Some(1 + usize::from(at(b, j + 1) == b' '));
     }
+    // "ul. Tverskaya, d. 7": the Russian and Ukrainian "dom" (house) after a comma.
+    if at(b, j) == b'd' && at(b, j + 1) == b'.' && at(b, j + 2) == b' ' && before(b, j) == b' ' {
+        return (before(b, j - 1) == b',').then_some(3);
+    }
     if !matches!(at(b, j), b'N' | b'n') {
         return None;
     }
     let deg = at(b, j + 1) == 0xC2 && matches!(at(b, j + 2), 0xB0 | 0xBA);
-    let len = if deg || matches!(at(b, j + 1), b'o' | b'r') && at(b, j + 2) == b'.' {
+    let colon = at(b, j + 1) == b'o' && at(b, j + 2) == b':'; // Turkish "No: 45"
+    let len = if deg || colon || matches!(at(b, j + 1), b'o' | b'r') && at(b, j + 2) == b'.' {
         3
     } else if &b[j + 1..b.len().min(j + 4)] == b"ro." {
         4
@@ -217,7 +263,8 @@ fn number_sign(b: &[u8], j: usize) -> Option<usize> {
 /// The start of the number sign right before the number at `i`, if one is there.
 fn number_sign_before(b: &[u8], i: usize) -> Option<usize> {
     let p = before(b, i);
-    let sign_end = p == b'#' || p == b' ' && matches!(before(b, i - 1), b'#' | b'.' | 0xB0 | 0xBA);
+    let sign_end =
+        p == b'#' || p == b' ' && matches!(before(b, i - 1), b'#' | b'.' | b':' | 0xB0 | 0xBA);
     if !sign_end {
         return None;
     }
@@ -325,7 +372,9 @@ fn street_before(b: &[u8], i: usize, bare: bool) -> Option<(usize, bool)> {
             start = Some(ws);
         }
         let prev = before(b, ws);
-        let joined = matches!(prev, b' ' | b'-') || prev == b'.' && cap;
+        // "O'Higgins": an apostrophe after a capital joins the name.
+        let apostrophe = prev == b'\'' && ws >= 2 && b[ws - 2].is_ascii_uppercase();
+        let joined = matches!(prev, b' ' | b'-') || prev == b'.' && cap || apostrophe;
         if ws == 0 || !joined || ws >= 2 && b[ws - 2] == b'\n' {
             break;
         }
@@ -493,7 +542,9 @@ fn street_after(b: &[u8], e: usize) -> Option<(usize, bool)> {
         if w[0].is_ascii_digit() {
             break;
         }
-        let cap = capital(b, j) && !w.iter().any(u8::is_ascii_digit);
+        // "Sejong-daero", "Chiyoda-ku": a lower-case part after a hyphen.
+        let hyphened = before(b, j) == b'-' && w[0].is_ascii_lowercase();
+        let cap = (capital(b, j) || hyphened) && !w.iter().any(u8::is_ascii_digit);
         let typ = listed(&TYPES, w)
             || crate::detect::address_words::contains(
                 &crate::detect::address_words::SUFFIX_KEYS,

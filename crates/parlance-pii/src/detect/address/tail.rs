@@ -42,10 +42,14 @@ fn place(b: &[u8], j: usize) -> Option<usize> {
 pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     let mut j = e + usize::from(at(b, e) == b' ' && at(b, e + 1) == b',');
     j += usize::from(at(b, j) == b',');
+    j += usize::from(at(b, j) == b'\r' && at(b, j + 1) == b'\n');
     if !matches!(at(b, j), b' ' | b'\n') {
         return None;
     }
-    j += 1 + usize::from(at(b, j + 1) == b' '); // "Bl. 28  Sc. 38"
+    j = indent_end(b, j + 1); // "Bl. 28  Sc. 38", "\n  Apt. 33"
+    if let Some(f) = floor(b, j) {
+        return Some(unit(b, f).unwrap_or(f));
+    }
 
     let we = word_end(b, j);
     if we == j || !listed(&UNITS, &b[j..we]) {
@@ -57,15 +61,57 @@ pub(super) fn unit(b: &[u8], e: usize) -> Option<usize> {
     k += usize::from(before(b, k) == b'\xc2' && at(b, k) == 0xB0);
     k += usize::from(at(b, k) == b' ');
     let ve = word_end(b, k);
-    let ok = ve > k && ve - k <= 6 && b[k..ve].iter().any(u8::is_ascii_digit);
+    let letter = ve == k + 1 && b[k].is_ascii_uppercase();
+    let ok = ve > k && ve - k <= 6 && (letter || b[k..ve].iter().any(u8::is_ascii_digit));
     ok.then(|| unit(b, ve).unwrap_or(ve))
+}
+
+/// A floor written as an ordinal at `j`: Spanish and Portuguese `3º B`, `2.º izq.`, `1ª Esq.`,
+/// Danish `2. th.`, `st. tv.`: its end.
+fn floor(b: &[u8], j: usize) -> Option<usize> {
+    let d = digits_end(b, j);
+    let mut k = if d > j && d - j <= 2 {
+        d + usize::from(at(b, d) == b'.')
+    } else if b[j.min(b.len())..].starts_with(b"st.") {
+        j + 3
+    } else {
+        return None;
+    };
+    let ordinal = at(b, k) == 0xC2 && matches!(at(b, k + 1), 0xAA | 0xBA);
+    k += if ordinal { 2 } else { 0 };
+    if !ordinal && at(b, k - 1) != b'.' {
+        return None;
+    }
+    let side = |w: &[u8]| {
+        w.len() == 1 && w[0].is_ascii_uppercase()
+            || matches!(
+                w.to_ascii_lowercase().as_slice(),
+                b"izq"
+                    | b"izda"
+                    | b"dcha"
+                    | b"der"
+                    | b"esq"
+                    | b"dto"
+                    | b"dta"
+                    | b"th"
+                    | b"tv"
+                    | b"mf"
+            )
+    };
+    let we = word_end(b, k + 1);
+    if at(b, k) == b' ' && we > k + 1 && side(&b[k + 1..we]) {
+        return Some(we + usize::from(at(b, we) == b'.'));
+    }
+    (ordinal && !is_word(at(b, k))).then_some(k)
 }
 
 /// After the street: a postcode and city in either order, on this line (after `, ` or a blank)
 /// or the next, with an optional region and country. Returns the end.
 pub(super) fn postal_tail(b: &[u8], e: usize) -> Option<usize> {
     let j = separator(b, e)?;
-    if let Some(pe) = postcode(b, j) {
+    let new_line = b[e..j].contains(&b'\n');
+    let code = postcode(b, j).or_else(|| new_line.then(|| short_code(b, j)).flatten());
+    if let Some(pe) = code {
         // "…Gillianville S2 0LL": a British or Irish postcode may end the address alone.
         let alone = at(b, j).is_ascii_uppercase() && !capital(b, skip_sep(b, pe).unwrap_or(pe));
         let ce = skip_sep(b, pe).and_then(|k| city(b, k)).or_else(|| next_line_city(b, pe));
@@ -81,7 +127,7 @@ pub(super) fn postal_tail(b: &[u8], e: usize) -> Option<usize> {
 pub(super) fn separator(b: &[u8], e: usize) -> Option<usize> {
     let mut j = e;
     let mut seen = false;
-    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\t') && j - e < 4 {
+    while matches!(at(b, j), b' ' | b',' | b'\n' | b'\r' | b'\t') && j - e < 6 {
         seen = true;
         j += 1;
     }
@@ -109,7 +155,7 @@ pub(super) fn postcode(b: &[u8], j: usize) -> Option<usize> {
         (at(b, e) == sep && digits_end(b, e + 1) == e + 1 + len).then_some(e + 1 + len)
     };
     let end = match n {
-        3 => more(b' ', 2),
+        3 => more(b' ', 2).or_else(|| more(b'-', 4)),
         2 => more(b'-', 3),
         4 => more(b'-', 3).or_else(|| dutch_letters(b, e)).or(Some(e)),
         5 => more(b'-', 3).or_else(|| more(b'-', 4)).or(Some(e)),
@@ -137,13 +183,26 @@ fn lettered_postcode(b: &[u8], j: usize) -> Option<usize> {
     }
     if at(b, k) == b'-' {
         let e = digits_end(b, k + 1);
+        if e - k - 1 == 3 {
+            return postcode(b, k + 1); // "SE-411 38"
+        }
         return ((4..=5).contains(&(e - k - 1)) && !is_word(at(b, e))).then_some(e);
+    }
+    if let Some(e) = argentine(b, j) {
+        return Some(e);
     }
     canadian(b, j).or_else(|| british(b, j, k)).or_else(|| irish(b, j))
 }
 
+/// The Argentine `C1043AAZ`: a letter, four digits, three letters.
+fn argentine(b: &[u8], j: usize) -> Option<usize> {
+    let digits = digits_end(b, j + 1) == j + 5;
+    let letters = (j + 5..j + 8).all(|p| at(b, p).is_ascii_uppercase());
+    (digits && letters && !is_word(at(b, j + 8))).then_some(j + 8)
+}
+
 /// `A1A 1A1` / `A1A1A1`.
-fn canadian(b: &[u8], j: usize) -> Option<usize> {
+pub(super) fn canadian(b: &[u8], j: usize) -> Option<usize> {
     let lnl = |s: usize| {
         at(b, s).is_ascii_uppercase()
             && at(b, s + 1).is_ascii_digit()
@@ -163,7 +222,7 @@ fn canadian(b: &[u8], j: usize) -> Option<usize> {
 
 /// The British outward code (one or two letters ending at `k`, a digit, an optional digit or
 /// letter), a blank, and the inward code (a digit and two letters).
-fn british(b: &[u8], j: usize, k: usize) -> Option<usize> {
+pub(super) fn british(b: &[u8], j: usize, k: usize) -> Option<usize> {
     if k == j || !at(b, k).is_ascii_digit() {
         return None;
     }
@@ -182,7 +241,7 @@ fn british(b: &[u8], j: usize, k: usize) -> Option<usize> {
 
 /// The Irish Eircode: a letter, two digits (or a digit and `W`), a blank, four letters or
 /// digits with at least one digit.
-fn irish(b: &[u8], j: usize) -> Option<usize> {
+pub(super) fn irish(b: &[u8], j: usize) -> Option<usize> {
     let routing =
         at(b, j + 1).is_ascii_digit() && (at(b, j + 2).is_ascii_digit() || at(b, j + 2) == b'W');
     let s = j + 3 + usize::from(at(b, j + 3) == b' ');
@@ -210,6 +269,9 @@ pub(super) fn city(b: &[u8], j: usize) -> Option<usize> {
         let we = word_end(b, k);
         if we == k {
             break;
+        }
+        if b[k..we].iter().any(u8::is_ascii_digit) {
+            break; // "London NW1 6XE": the postcode is not part of the city
         }
         let cap = capital(b, k);
         let part = !cap && listed(&PARTICLES, &b[k..we]);
@@ -243,15 +305,41 @@ fn city_join(b: &[u8], we: usize) -> Option<(usize, bool)> {
     let next = match (c, n) {
         (b'-', b'-') | (b'-', b' ') | (b' ', b'-') => Some((we + 2, true)),
         (b'-', _) => Some((we + 1, true)),
-        (b'\'', _) if capital(b, we + 1) => Some((we + 1, false)),
+        (b'\'' | b'/', _) if capital(b, we + 1) => Some((we + 1, false)),
+        // "Col. Crédito Constructor", "St. Albans": an abbreviation's dot.
+        (b'.', b' ') if we >= 2 && capital(b, we + 2) && abbreviation(b, we) => {
+            Some((we + 2, false))
+        }
         (b' ', _) => Some((we + 1, false)),
         _ => None,
     }?;
     is_word(at(b, next.0)).then_some(next)
 }
 
-/// ` (FE)`, ` / AC`, `, VIC` after a city.
+/// Whether the word ending at `we` is a capitalised abbreviation of two to four letters.
+fn abbreviation(b: &[u8], we: usize) -> bool {
+    let mut s = we;
+    while s > 0 && b[s - 1].is_ascii_alphabetic() && we - s < 5 {
+        s -= 1;
+    }
+    (2..=4).contains(&(we - s)) && b[s].is_ascii_uppercase() && !is_word(before(b, s))
+}
+
+/// ` (FE)`, ` / AC`, ` - SP` after a city, or a district number ending the line (`Praha 1`,
+/// `Dublin 6W`).
 fn province(b: &[u8], e: usize) -> Option<usize> {
+    if at(b, e) == b' ' && at(b, e + 1).is_ascii_digit() {
+        let d = digits_end(b, e + 1);
+        let d = d + usize::from(at(b, d).is_ascii_uppercase());
+        let ends = matches!(at(b, d), b'\n' | b',' | 0) || d == b.len();
+        return (d - e <= 3 && !is_word(at(b, d)) && ends).then_some(d);
+    }
+    if &b[e..b.len().min(e + 3)] == b" - " && at(b, e + 3).is_ascii_uppercase() {
+        let k = e + 3;
+        let we = word_end(b, k);
+        let code = we == k + 2 && b[k..we].iter().all(u8::is_ascii_uppercase);
+        return code.then_some(we);
+    }
     if at(b, e) == b' ' && at(b, e + 1) == b'(' {
         let k = e + 2;
         let we = word_end(b, k);
@@ -283,24 +371,42 @@ fn next_line_city(b: &[u8], pe: usize) -> Option<usize> {
 /// A country name after the address ending at `e` (`, USA`, `\nUnited Kingdom`): the new end.
 pub(super) fn country_after(b: &[u8], e: usize) -> usize {
     match separator(b, e) {
-        Some(j) if j < b.len() && j - e <= 2 => country_at(&b[j..]).map_or(e, |n| j + n),
+        Some(j) if j - e <= 2 || b[e..j].contains(&b'\n') => country(b, j).unwrap_or(e),
         _ => e,
     }
+}
+
+/// A country name at `j` (`Finland`, `FRANCE`), with the postcode that may follow it on its
+/// line (`Finland 33100`, `Latvia, LV-1010`): the end.
+pub(super) fn country(b: &[u8], j: usize) -> Option<usize> {
+    let n = j + country_at(&b[j.min(b.len())..])?;
+    let k = n + usize::from(at(b, n) == b',');
+    let code = (at(b, k) == b' ').then(|| postcode(b, k + 1)).flatten();
+    Some(code.filter(|&pe| matches!(at(b, pe), b'\n' | b'.' | b',' | b' ' | 0)).unwrap_or(n))
+}
+
+/// The end of the blanks indenting a line that starts at `j` (at most four).
+pub(super) fn indent_end(b: &[u8], j: usize) -> usize {
+    let mut k = j;
+    while matches!(at(b, k), b' ' | b'\t') && k - j < 4 {
+        k += 1;
+    }
+    k
 }
 
 /// After the postcode and city ending at `e`: `, Region Name` (capitalised words ending the
 /// line or followed by a country) and a country name, on this line or the next.
 pub(super) fn region_country(b: &[u8], e: usize) -> usize {
     let Some(j) = separator(b, e) else { return e };
-    if let Some(n) = country_at(&b[j..]) {
-        return j + n;
+    if let Some(n) = country(b, j) {
+        return n;
     }
     if at(b, e) != b',' {
         return e;
     }
     let Some(re) = city(b, j) else { return e };
     let line_end = matches!(at(b, re), b'\n' | 0 | b'.') || re == b.len();
-    match separator(b, re).and_then(|k| country_at(&b[k..]).map(|n| k + n)) {
+    match separator(b, re).and_then(|k| country(b, k)) {
         Some(end) => end,
         None if line_end => re,
         None => e,
@@ -312,48 +418,66 @@ pub(super) fn region_country(b: &[u8], e: usize) -> usize {
 /// when a postcode or country line follows it (British blocks: `East Terry\nS7 1UD`).
 pub(super) fn block_lines(b: &[u8], e: usize) -> usize {
     let mut end = e;
-    let mut after_postcode = false;
+    let line = b[..e].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
+    let mut after_postcode = b[line..e].iter().any(u8::is_ascii_digit);
     for _ in 0..4 {
-        if at(b, end) != b'\n' {
-            break;
-        }
-        let j = end + 1;
-        if let Some(n) = country_at(&b[j..]) {
-            end = j + n;
+        let Some(j) = next_line(b, end) else { break };
+        if let Some(n) = country(b, j) {
+            end = n;
             continue;
         }
-        let line_end = |n: usize| matches!(at(b, n), b'\n' | 0) || n == b.len();
-        let code = postcode(b, j);
+        let line_end = |n: usize| matches!(at(b, n), b'\n' | b'\r' | 0) || n == b.len();
+        let code = postcode(b, j).or_else(|| short_code(b, j));
         let next = code
             .map(|pe| city(b, pe + 1).filter(|_| at(b, pe) == b' ').unwrap_or(pe))
             .or_else(|| postal_tail_line(b, j))
             .or_else(|| unit(b, end).filter(|n| line_end(*n)))
             .or_else(|| city_line(b, j, after_postcode));
-        match next {
-            Some(n) if line_end(n) => end = region_country(b, n),
+        match next.map(|n| region_country(b, n)) {
+            Some(n) if line_end(n) => end = n,
             _ => break,
         }
-        after_postcode = code.is_some();
+        after_postcode = b[j..end].iter().any(u8::is_ascii_digit);
     }
     end
 }
 
+/// The start of the line after the line break at `e` (`\n` or `\r\n`), past its indent.
+pub(super) fn next_line(b: &[u8], e: usize) -> Option<usize> {
+    let n = e + usize::from(at(b, e) == b'\r');
+    (at(b, n) == b'\n').then(|| indent_end(b, n + 1))
+}
+
+/// A three-digit postcode opening a line before its city (`101 Reykjavík`): its end.
+fn short_code(b: &[u8], j: usize) -> Option<usize> {
+    let e = digits_end(b, j);
+    (e == j + 3 && at(b, e) == b' ' && city(b, e + 1).is_some()).then_some(e)
+}
+
+/// Whether the line at `k` is a postcode line or a country line.
+fn code_or_country(b: &[u8], k: usize) -> bool {
+    postcode(b, k).is_some() || country_at(&b[k.min(b.len())..]).is_some()
+}
+
 /// A city line (with `, Region`) ending at a line break: taken right after a postcode line, or
-/// when the line after it is a postcode or a country.
+/// when the line after it (or after one more place line) is a postcode or a country.
 fn city_line(b: &[u8], j: usize, after_postcode: bool) -> Option<usize> {
     let c0 = city(b, j)?;
     let ce = region_country(b, c0);
     if b[c0..ce].contains(&b'\n') {
         return Some(ce); // "Florida, Región del Biobío\nChile": the country line came with it
     }
-    if at(b, ce) != b'\n' && ce != b.len() {
+    if !matches!(at(b, ce), b'\n' | b'\r') && ce != b.len() {
         return None;
     }
-    let k = ce + 1;
-    let next_is_code = at(b, ce) == b'\n'
-        && (postcode(b, k).is_some_and(|pe| matches!(at(b, pe), b'\n' | 0) || pe == b.len())
-            || country_at(&b[k.min(b.len())..]).is_some());
-    (after_postcode || next_is_code).then_some(ce)
+    // "Springfield\nIllinois\n62704": a region line may stand between.
+    let next_is_code = next_line(b, ce).is_some_and(|k| {
+        code_or_country(b, k)
+            || city(b, k).and_then(|r| next_line(b, r)).is_some_and(|k| code_or_country(b, k))
+    });
+    // "…\nCB2 1TN\nThanks": a sign-off after the postcode is no city.
+    let word = || crate::names::shared().is_common_word(&b[j..ce]);
+    (next_is_code || after_postcode && !word()).then_some(ce)
 }
 
 /// A line `City, 30188`, `City 8490` or `City, Region 74813`.
