@@ -23,13 +23,117 @@ pub(crate) const fn is_word_const(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
-/// The end of the word starting at `i`.
+/// The end of the word starting at `i`; a written-out letter escape (`Ren\u00e9`, see
+/// [`escape_at`]) does not end it.
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
-    while j < b.len() && is_word(b[j]) {
-        j += 1;
+    loop {
+        while j < b.len() && is_word(b[j]) {
+            j += 1;
+        }
+        match escape_at(b, j) {
+            Escape::Letter(len) => j += len,
+            _ => return j,
+        }
     }
-    j
+}
+
+/// What a backslash in the text stands for when the text carries JSON- or code-escaped text
+/// written out as characters (`Name:\nMarta`, `Ren\u00e9`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Escape {
+    /// Not a backslash, or one that escapes nothing known (`\\`, `\/`, `\x`).
+    None,
+    /// `\n`, `\r`, `\t`, `\"`, `\'` or a `\uXXXX` that is no letter: bytes between words.
+    Blank(usize),
+    /// A `\uXXXX` letter or digit: part of a word.
+    Letter(usize),
+}
+
+/// The escape starting at `i`, looking only at `b` (a backslash never looks behind it, so an
+/// escaped backslash `\\n` reads as a backslash and a line break, as in doubly escaped JSON).
+pub(crate) fn escape_at(b: &[u8], i: usize) -> Escape {
+    if at(b, i) != b'\\' {
+        return Escape::None;
+    }
+    match at(b, i + 1) {
+        b'n' | b'r' | b't' | b'"' | b'\'' => Escape::Blank(2),
+        b'u' => match unicode_escape(b, i) {
+            Some(cp) if is_letter_cp(cp) => Escape::Letter(6),
+            Some(_) => Escape::Blank(6),
+            None => Escape::None,
+        },
+        _ => Escape::None,
+    }
+}
+
+/// The code point of `\uXXXX` at `i` (four hex digits), if it is one.
+fn unicode_escape(b: &[u8], i: usize) -> Option<u32> {
+    let hex = b.get(i + 2..i + 6)?;
+    let mut cp = 0;
+    for &c in hex {
+        cp = cp * 16 + char::from(c).to_digit(16)?;
+    }
+    Some(cp)
+}
+
+/// Whether a `\uXXXX` code point reads as part of a word: ASCII letters and digits, Latin-1
+/// letters, and everything from U+0100 on except punctuation, symbols and surrogates.
+fn is_letter_cp(cp: u32) -> bool {
+    match cp {
+        0..=0x7F => char::from_u32(cp).is_some_and(|c| c.is_ascii_alphanumeric()),
+        0xC0..=0xFF => cp != 0xD7 && cp != 0xF7,
+        0x100..=0x1FFF | 0x2C00..=0xD7FF | 0xF900..=0xFFEF => true,
+        _ => false,
+    }
+}
+
+/// The byte-for-byte reading of `src` with its written-out escapes replaced by what they stand
+/// for, in a string of the same length so that every offset stays valid: `\n` becomes CR LF
+/// (the next word starts a line, the one before ends one), `\r` CR CR, `\t` two tabs, `\"`
+/// and `\'` the quote twice, a `\uXXXX` letter its UTF-8 bytes padded with joiners that
+/// [`key`] ignores (U+034F, U+200D), any other `\uXXXX` blanks (CR and LF for a line break).
+/// Writes into `dst` (at least `src.len()` long) and returns the written part.
+pub(crate) fn unescape<'d>(src: &[u8], dst: &'d mut [u8]) -> &'d [u8] {
+    let n = src.len().min(dst.len());
+    let dst = &mut dst[..n];
+    dst.copy_from_slice(&src[..n]);
+    let mut i = 0;
+    while i < n {
+        match escape_at(src, i) {
+            Escape::Blank(len) if i + len <= n => {
+                let with: &[u8] = match src[i + 1] {
+                    b'n' => b"\r\n",
+                    b'r' => b"\r\r",
+                    b't' => b"\t\t",
+                    b'"' => b"\"\"",
+                    b'\'' => b"''",
+                    _ => match unicode_escape(src, i) {
+                        Some(0x0A | 0x0D | 0x2028 | 0x2029) => b"\r    \n",
+                        _ => b"      ",
+                    },
+                };
+                dst[i..i + len].copy_from_slice(with);
+            }
+            Escape::Letter(len) => {
+                let cp = unicode_escape(src, i).unwrap_or(0);
+                let c = char::from_u32(cp).unwrap_or(' ');
+                let w = c.len_utf8();
+                let pad: &[u8] = match w {
+                    1 => &[0xCD, 0x8F, 0xE2, 0x80, 0x8D],
+                    2 => &[0xCD, 0x8F, 0xCD, 0x8F],
+                    _ => &[0xE2, 0x80, 0x8D],
+                };
+                if i + len <= n && w + pad.len() == len {
+                    c.encode_utf8(&mut dst[i..i + w]);
+                    dst[i + w..i + len].copy_from_slice(pad);
+                }
+            }
+            Escape::None | Escape::Blank(_) => {}
+        }
+        i += 1;
+    }
+    dst
 }
 
 /// The end of the run of ASCII digits starting at `i`.
@@ -155,7 +259,7 @@ pub(crate) fn any_word_in_clause_before(
 }
 
 /// A word folded into one integer: ASCII upper-cased, Latin-1 letters reduced to their base
-/// letter (`é` -> `E`), apostrophes dropped; at most 16 bytes. Comparing keys replaces
+/// letter (`é` -> `E`), apostrophes and joiners (U+034F, U+200D) dropped; at most 16 bytes. Comparing keys replaces
 /// case-insensitive string comparison and hashing strings on the hot path.
 pub(crate) type Key = u128;
 
@@ -190,6 +294,15 @@ fn key_folded(w: &[u8]) -> Option<Key> {
         j += 1;
         let folded = match c {
             b'\'' => continue,
+            // The joiners that pad a written-out `\uXXXX` letter (see `unescape`).
+            0xCD if at(w, j) == 0x8F => {
+                j += 1;
+                continue;
+            }
+            0xE2 if at(w, j) == 0x80 && at(w, j + 1) == 0x8D => {
+                j += 2;
+                continue;
+            }
             0xC3 if j < w.len() => {
                 j += 1;
                 fold_latin1(w[j - 1])
@@ -372,6 +485,30 @@ mod tests {
         {
             assert_eq!(key(w), key_folded(w), "{w:?}");
         }
+    }
+
+    fn unescaped(s: &str) -> Vec<u8> {
+        let mut buf = [0u8; 64];
+        unescape(s.as_bytes(), &mut buf).to_vec()
+    }
+
+    #[test]
+    fn escapes_read_as_what_they_stand_for() {
+        assert_eq!(unescaped(r"Name:\nMarta"), b"Name:\r\nMarta");
+        assert_eq!(unescaped(r"a\tb\rc"), b"a\t\tb\r\rc");
+        assert_eq!(unescaped(r#"\"Ann\" it\'s"#), b"\"\"Ann\"\" it''s");
+        assert_eq!(unescaped(r"C:\\n \/ \x"), b"C:\\\r\n \\/ \\x");
+        assert_eq!(unescaped(r"x\u000ay\u0022z"), b"x\r    \ny      z");
+        let rene = unescaped(r"Ren\u00e9 \u0141ukasz \u4e2d");
+        assert!(std::str::from_utf8(&rene).is_ok());
+        assert_eq!(rene.len(), r"Ren\u00e9 \u0141ukasz \u4e2d".len());
+        assert_eq!(key(&rene[..9]), key("René".as_bytes()));
+        assert_eq!(word_end(&rene, 0), 9);
+        assert_eq!(word_end(br"Ren\u00e9 Dupont", 0), 9);
+        assert_eq!(word_end(br"Ren\u0022", 0), 3);
+        // Incomplete escapes at the edge of a window stay as they are.
+        assert_eq!(unescaped(r"ab\u00e"), br"ab\u00e");
+        assert_eq!(unescaped("ab\\"), b"ab\\");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub(crate) mod url;
 pub(crate) mod zip;
 
 use crate::names::Names;
-use crate::text::{at, word_end};
+use crate::text::{Escape, at, escape_at, unescape, word_end};
 use crate::{Entity, EntitySet, Finding};
 
 /// Bytes of text before a dispatch position that a detector may read (cue words, the local part
@@ -38,6 +38,9 @@ pub const CONTEXT_BEFORE: usize = 128;
 /// what is looked at after it (a 253-byte e-mail domain and its terminator; a URL longer than
 /// this is cut here, the rest is scanned as text; a word longer than this reads as several).
 pub const CONTEXT_AFTER: usize = 256;
+
+/// The longest window a detector sees: [`CONTEXT_BEFORE`] + [`CONTEXT_AFTER`] bytes.
+const VIEW: usize = CONTEXT_BEFORE + CONTEXT_AFTER;
 
 /// How many of the most recent candidates a detector may look at (contact blocks, name lists).
 pub(crate) const STATE_DEPTH: usize = 4;
@@ -57,6 +60,8 @@ enum Class {
     /// Any other word start: digits, capitals, `p` (PO boxes), `0xC3`..`0xC5` (Latin-1 and
     /// Latin Extended-A capitals).
     Word,
+    /// `\\`: may begin a written-out escape (`\n`, `\"`, `\u00e9`), read as what it stands for.
+    Escape,
 }
 
 /// [`Class`] of every byte value; [`Pass::run`] reads one entry per word or blank.
@@ -67,6 +72,8 @@ static CLASS: [Class; 256] = {
         let c = i as u8;
         t[i] = if matches!(c, b'@' | b'+' | b'(' | b':') {
             Class::Punct
+        } else if c == b'\\' {
+            Class::Escape
         } else if !crate::text::is_word_const(c) {
             Class::Blank
         } else if c.is_ascii_lowercase() && c != b'p'
@@ -102,6 +109,11 @@ pub(crate) struct Pass<'a> {
     b: &'a [u8],
     /// Where `b` starts in `full`.
     base: usize,
+    /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`).
+    escaped: bool,
+    /// How far `full` has been searched for backslashes, and the last one found before there.
+    esc_scan: usize,
+    esc_last: Option<usize>,
     set: EntitySet,
     names: &'a Names,
     out: &'a mut Vec<Finding>,
@@ -117,7 +129,17 @@ impl<'a> Pass<'a> {
         out: &'a mut Vec<Finding>,
     ) -> Self {
         let full = text.as_bytes();
-        Pass { full, b: full, base: 0, set, names, out }
+        Pass {
+            full,
+            b: full,
+            base: 0,
+            escaped: false,
+            esc_scan: 0,
+            esc_last: None,
+            set,
+            names,
+            out,
+        }
     }
 
     /// Runs the pass over the whole text.
@@ -130,14 +152,24 @@ impl<'a> Pass<'a> {
     /// before `until`; returns the next position to dispatch.
     pub(crate) fn run_range(&mut self, from: usize, until: usize) -> usize {
         let full = self.full;
+        let mut buf = [0u8; VIEW];
         let mut i = from;
         while i < until {
             let c = full[i];
             match CLASS[usize::from(c)] {
                 Class::Blank => i += 1,
                 Class::Punct => {
-                    self.punct(i, c);
+                    self.punct(i, c, &mut buf);
                     i += 1;
+                }
+                Class::Escape => {
+                    // "Name:\nMarta": the escape is read as the blank it stands for, so the
+                    // word after it starts there; a letter (`\u00c9ric`) starts a word.
+                    match escape_at(&full[..self.window_end(i)], i) {
+                        Escape::Blank(len) => i += len,
+                        Escape::Letter(_) => i = self.dispatch_word(i, &mut buf),
+                        Escape::None => i += 1,
+                    }
                 }
                 Class::Plain => {
                     // Most words: only what follows them can make them interesting, so the
@@ -146,7 +178,8 @@ impl<'a> Pass<'a> {
                     let end = word_end(b, i + 1);
                     if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
                         let l = self.window(i);
-                        self.word(l, end - self.base);
+                        let v = self.view(&mut buf);
+                        self.word(v, l, end - self.base);
                     } else if at(b, end) == b' '
                         && STREET_NEXT[usize::from(at(b, end + 1))]
                         && address::lower_street_start(b, i, end)
@@ -154,27 +187,58 @@ impl<'a> Pass<'a> {
                         // "Deliver to rue Pierre": a street-type word in lower case.
                         let l = self.window(i);
                         if self.want(Entity::StreetAddress) {
-                            self.push(Entity::StreetAddress, address::detect_bare(self.b, l));
+                            let v = self.view(&mut buf);
+                            self.push(Entity::StreetAddress, address::detect_bare(v, l));
                         }
                     } else if end <= i + 2 && person::lower_cue(b, i, end) {
                         // "my name is ana kovač": a name in lower case after "is"/"am".
                         let l = self.window(i);
                         if self.want(Entity::Person) {
-                            let span = person::detect_lower(self.b, l + end - i + 1, self.names);
+                            let v = self.view(&mut buf);
+                            let span = person::detect_lower(v, l + end - i + 1, self.names);
                             self.push(Entity::Person, span);
                         }
                     }
                     i = end;
                 }
-                Class::Word => {
-                    let l = self.window(i);
-                    let end = word_end(self.b, l + 1);
-                    self.word(l, end);
-                    i = self.base + end;
-                }
+                Class::Word => i = self.dispatch_word(i, &mut buf),
             }
         }
         i
+    }
+
+    /// Dispatches the word starting at `i`; returns its end.
+    #[inline]
+    fn dispatch_word(&mut self, i: usize, buf: &mut [u8; VIEW]) -> usize {
+        let l = self.window(i);
+        let v = self.view(buf);
+        let end = word_end(v, l + 1);
+        self.word(v, l, end);
+        self.base + end
+    }
+
+    /// The window as detectors see it: `b` itself, or unescaped into `buf` when it holds a
+    /// backslash (same length, so offsets are the same in both).
+    #[inline]
+    fn view<'s>(&self, buf: &'s mut [u8; VIEW]) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        if self.escaped { unescape(self.b, buf) } else { self.b }
+    }
+
+    /// Whether `full[lo..hi]` holds a backslash. Windows only move forward, so every byte is
+    /// searched once per pass.
+    #[inline]
+    fn backslash_in(&mut self, lo: usize, hi: usize) -> bool {
+        if hi > self.esc_scan {
+            let from = self.esc_scan;
+            if let Some(p) = self.full[from..hi].iter().rposition(|c| *c == b'\\') {
+                self.esc_last = Some(from + p);
+            }
+            self.esc_scan = hi;
+        }
+        self.esc_last.is_some_and(|p| p >= lo)
     }
 
     /// Points `b` at the window around `i` (char boundaries inward); returns `i` in it.
@@ -185,8 +249,10 @@ impl<'a> Pass<'a> {
         while !is_char_start(full, lo) {
             lo += 1;
         }
-        self.b = &full[lo..self.window_end(i)];
+        let hi = self.window_end(i);
+        self.b = &full[lo..hi];
         self.base = lo;
+        self.escaped = self.backslash_in(lo, hi);
         i - lo
     }
 
@@ -213,27 +279,27 @@ impl<'a> Pass<'a> {
         self.set.contains(e)
     }
 
+    /// Runs the detectors for the word `b[i..end]` (`b`: the window as detectors see it).
     #[inline]
-    fn word(&mut self, i: usize, end: usize) {
-        let c = self.b[i];
+    fn word(&mut self, b: &[u8], i: usize, end: usize) {
+        let c = b[i];
         if c.is_ascii_digit() {
-            self.numeric(i);
-        } else if person::upper_len(self.b, i).is_some() {
-            self.capital(i, end);
+            self.numeric(b, i);
+        } else if person::upper_len(b, i).is_some() {
+            self.capital(b, i, end);
         }
         if c.is_ascii_alphabetic() {
-            let next = at(self.b, end);
+            let next = at(b, end);
             if matches!(next, b':' | b'.' | b'@') || matches!(c, b'p' | b'P') {
-                self.letters(i, end);
+                self.letters(b, i, end);
             }
         }
-        if c.is_ascii_hexdigit() && matches!(at(self.b, end), b':' | b'-' | b'.') {
-            self.hex(i);
+        if c.is_ascii_hexdigit() && matches!(at(b, end), b':' | b'-' | b'.') {
+            self.hex(b, i);
         }
     }
 
-    fn numeric(&mut self, i: usize) {
-        let b = self.b;
+    fn numeric(&mut self, b: &[u8], i: usize) {
         if self.want(Entity::CreditCard) {
             self.push(Entity::CreditCard, card::detect(b, i));
         }
@@ -255,8 +321,7 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn capital(&mut self, i: usize, end: usize) {
-        let b = self.b;
+    fn capital(&mut self, b: &[u8], i: usize, end: usize) {
         if self.want(Entity::Iban) && at(b, i + 2).is_ascii_digit() {
             self.push(Entity::Iban, iban::detect(b, i));
         }
@@ -313,8 +378,7 @@ impl<'a> Pass<'a> {
         })
     }
 
-    fn letters(&mut self, i: usize, end: usize) {
-        let b = self.b;
+    fn letters(&mut self, b: &[u8], i: usize, end: usize) {
         let next = at(b, end);
         let url_shaped = matches!(next, b':' | b'.' | b'@')
             && (next == b':' && at(b, end + 1) == b'/'
@@ -328,18 +392,18 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn hex(&mut self, i: usize) {
+    fn hex(&mut self, b: &[u8], i: usize) {
         if self.want(Entity::MacAddress) {
-            self.push(Entity::MacAddress, mac::detect(self.b, i));
+            self.push(Entity::MacAddress, mac::detect(b, i));
         }
-        if self.want(Entity::Ip) && at(self.b, word_end(self.b, i)) == b':' {
-            self.push(Entity::Ip, ip::detect_v6(self.b, i));
+        if self.want(Entity::Ip) && at(b, word_end(b, i)) == b':' {
+            self.push(Entity::Ip, ip::detect_v6(b, i));
         }
     }
 
     /// The byte `c` at `i` (in the whole text): the window is set up only when a detector runs
     /// (the byte after `i` is inside it, so reading it from the whole text is the same).
-    fn punct(&mut self, i: usize, c: u8) {
+    fn punct(&mut self, i: usize, c: u8, buf: &mut [u8; VIEW]) {
         let next = at(self.full, i + 1);
         let e = match c {
             b'@' => Entity::EmailAddress,
@@ -351,7 +415,7 @@ impl<'a> Pass<'a> {
             return;
         }
         let l = self.window(i);
-        let b = self.b;
+        let b = self.view(buf);
         let span = match e {
             Entity::EmailAddress => email::detect(b, l),
             Entity::PhoneNumber => phone::detect(b, l, self.contact_near(l)),
