@@ -20,6 +20,7 @@ pub(crate) mod mac;
 pub(crate) mod person;
 pub(crate) mod person_words;
 pub(crate) mod phone;
+pub(crate) mod phone_cue;
 pub(crate) mod phone_plan;
 pub(crate) mod pobox;
 pub(crate) mod ssn;

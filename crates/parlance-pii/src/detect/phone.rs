@@ -8,6 +8,9 @@
 //! in a contact block or alone on a line — a bare 8–13 digit run. Dates, times, prices,
 //! thousands, versions and order numbers ("order", "ref", "ticket" before it) are rejected.
 
+use crate::detect::phone_cue::{
+    close_cue, contact_line, in_time, label_after, label_before, post_label,
+};
 use crate::detect::phone_plan::PLAN;
 use crate::text::{
     Key, at, before, clean_end, continues_number, cue_before, glued_before, is_word, keys,
@@ -44,6 +47,27 @@ const CUES: &[Key] = &keys([
     "helpline",
     "phoned",
     "cellular",
+    "buzz",
+    "picks",
+    "tlf",
+    "tfn",
+    "telf",
+    "tfno",
+    "telefon",
+    "telefono",
+    "telefone",
+    "telefoon",
+    "fone",
+    "handy",
+    "natel",
+    "mobil",
+    "mobiel",
+    "movil",
+    "cel",
+    "celular",
+    "cellulare",
+    "gsm",
+    "viber",
 ]);
 const ANTI_CUES: &[Key] = &keys([
     "isbn",
@@ -105,12 +129,35 @@ struct Groups {
     /// A `(0)` group: the trunk prefix written inside an international number ("+49 (0)30 …").
     zero_paren: bool,
     slash: bool,
+    /// The byte after each group but the last (its separator).
+    seps: [u8; 8],
     end: usize,
 }
 
 impl Groups {
     fn shape(&self) -> &[u8] {
         &self.lens[..self.n]
+    }
+
+    /// Whether the number opens with a date written with one separator that is no blank
+    /// ("2019-06-21 08…", "21.06.2019 …"): the rest is a time or another number.
+    fn date_prefix(&self) -> bool {
+        self.n > 3
+            && is_date(&self.lens[..3])
+            && self.seps[0] == self.seps[1]
+            && self.seps[0] != b' '
+    }
+
+    /// Two groups of one length joined by `-`, the second a little above the first: a range of
+    /// years or pages ("1999-2004", "112-118").
+    fn range(&self, b: &[u8], i: usize) -> bool {
+        let (a, c) = (usize::from(self.lens[0]), usize::from(self.lens[1]));
+        if self.n != 2 || a != c || self.seps[0] != b'-' || !(2..=4).contains(&a) {
+            return false;
+        }
+        let num = |s: usize| b[s..s + a].iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+        let (lo, hi) = (num(i), num(i + a + 1));
+        hi > lo && hi - lo < 10u32.pow(u32::try_from(a - 1).unwrap_or(0))
     }
 }
 
@@ -121,15 +168,19 @@ pub(crate) fn detect(b: &[u8], i: usize, contact_near: bool) -> Option<(usize, u
     // "(+41) 86 …" is dispatched at the `+`, "+(371) …" at the `(`: both start one byte earlier.
     let wrapped = c == b'+' && before(b, i) == b'(' || c == b'(' && before(b, i) == b'+';
     let start = i - usize::from(wrapped);
+    let glued = glued_before(b, i) && !label_before(b, i);
     if (c == b'+' || c == b'(') && is_word(before(b, start))
-        || c.is_ascii_digit() && (glued_before(b, i) || continues_number(b, i))
+        || c.is_ascii_digit() && (glued || continues_number(b, i))
     {
         return None;
     }
     let g = parse(b, i, wrapped)?;
+    if in_time(b, i, g.end) || g.date_prefix() {
+        return None;
+    }
     let ext = extension(b, g.end);
     let end = ext.unwrap_or(g.end);
-    if !clean_end(b, end) && at(b, end) != b'.' {
+    if !clean_end(b, end) && at(b, end) != b'.' && !label_after(b, end) {
         return None;
     }
     accept(b, start, &g, ext.is_some() || contact_near).then_some((start, end))
@@ -165,6 +216,9 @@ fn parse(b: &[u8], i: usize, wrapped: bool) -> Option<Groups> {
         if close_cc && at(b, g.end) == b')' {
             g.end += 1;
             close_cc = false;
+        }
+        if let Some(sep) = g.seps.get_mut(g.n - 1) {
+            *sep = at(b, g.end);
         }
         g.dots |= at(b, g.end) == b'.' && at(b, g.end + 1).is_ascii_digit();
         g.slash |= at(b, g.end) == b'/';
@@ -217,9 +271,24 @@ fn extension(b: &[u8], end: usize) -> Option<usize> {
 fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     let shape = g.shape();
     if g.plus {
-        // An explicit `+` is trusted at E.164 lengths; shorter numbers must fit their plan.
+        // An explicit `+` is trusted at E.164 lengths; shorter numbers must fit their plan, or
+        // be cued or in a contact line.
         let digits = g.digits - usize::from(g.zero_paren);
-        return g.first[0] != b'0' && ((8..=15).contains(&digits) || plan_fits(&g.lead, digits));
+        return g.first[0] != b'0'
+            && ((8..=15).contains(&digits)
+                || plan_fits(&g.lead, digits)
+                || digits >= 6 && (close_cue(b, i) || contact_line(b, i, g.end)));
+    }
+    if g.range(b, i) {
+        return false;
+    }
+    // A 6–7 digit number needs a cue right before it, a label after it or a contact line.
+    let cued_short = short(g)
+        && (close_cue(b, i)
+            || post_label(b, g.end)
+            || g.n >= 2 && (ext || contact_line(b, i, g.end)));
+    if cued_short && (line_start(b, i) || !anti_cue(b, i)) {
+        return true;
     }
     let nanp = shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && g.first[0] == b'1');
     let intl = g.first[..2] == *b"00"
@@ -236,6 +305,17 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     sure || ext
         || cue_before(b, i, 6, CUES)
         || own_line(b, i, g.end) && (bare_nanp(g) || short_groups(g) && national(g))
+        || national(g) && (post_label(b, g.end) || contact_line(b, i, g.end))
+}
+
+/// A short local number: 6–7 digits, solid or in groups of two to four, not dotted like a
+/// version, decimal or coordinate.
+fn short(g: &Groups) -> bool {
+    let shape = g.shape();
+    (6..=7).contains(&g.digits)
+        && (g.n == 1 || shape.iter().all(|l| (2..=4).contains(l)))
+        && !g.dots
+        && !is_date(shape)
 }
 
 /// Whether the digits `lead…` (after `+` or `00`), `digits` of them in all, start with a
