@@ -9,7 +9,7 @@
 //! thousands, versions and order numbers ("order", "ref", "ticket" before it) are rejected.
 
 use crate::detect::phone_cue::{
-    close_cue, contact_line, in_time, label_after, label_before, post_label,
+    close_cue, contact_line, counted, in_time, label_after, label_before, post_label,
 };
 use crate::detect::phone_plan::PLAN;
 use crate::text::{
@@ -109,6 +109,24 @@ const ANTI_CUES: &[Key] = &keys([
     "license",
     "licence",
     "vin",
+    "count",
+    "total",
+    "rows",
+    "population",
+    "volume",
+    "sum",
+    "amount",
+    "size",
+    "qty",
+    "quantity",
+    "balance",
+    "score",
+    "pin",
+    "otp",
+    "page",
+    "pages",
+    "room",
+    "floor",
 ]);
 
 /// Words that may stand between an anti-cue and the number ("order number 123", "ticket id 9").
@@ -129,6 +147,8 @@ struct Groups {
     /// A `(0)` group: the trunk prefix written inside an international number ("+49 (0)30 …").
     zero_paren: bool,
     slash: bool,
+    /// A group after the first is all zeros ("100 000"): a round quantity.
+    zero_group: bool,
     /// The byte after each group but the last (its separator).
     seps: [u8; 8],
     end: usize,
@@ -208,6 +228,7 @@ fn parse(b: &[u8], i: usize, wrapped: bool) -> Option<Groups> {
             }
         }
         g.zero_paren |= open && &b[s..e] == b"0" && g.n > 0;
+        g.zero_group |= g.n > 0 && e - s >= 2 && b[s..e].iter().all(|d| *d == b'0');
         g.lens[g.n] = u8::try_from(e - s).unwrap_or(u8::MAX);
         g.n += 1;
         g.digits += e - s;
@@ -238,11 +259,28 @@ fn next_group(b: &[u8], e: usize) -> Option<usize> {
     let k = match sep {
         b' ' | b'-' | b'.' | b'/' if starts(e + 1) => e + 1,
         b' ' if at(b, e + 1) == b'-' && at(b, e + 2) == b' ' && starts(e + 3) => e + 3,
+        // "089 / 12 34 56": a spaced slash only after an area code with its trunk `0`.
+        b' ' if at(b, e + 1) == b'/'
+            && at(b, e + 2) == b' '
+            && starts(e + 3)
+            && trunk_before(b, e) =>
+        {
+            e + 3
+        }
         b'(' if starts(e) => e,
         c if c.is_ascii_digit() && before(b, e) == b')' => e,
         _ => return None,
     };
     Some(k)
+}
+
+/// Whether the group ending at `e` starts with a trunk `0` and is the first of its number.
+fn trunk_before(b: &[u8], e: usize) -> bool {
+    let mut s = e;
+    while s > 0 && b[s - 1].is_ascii_digit() {
+        s -= 1;
+    }
+    at(b, s) == b'0' && !continues_number(b, s) && e - s <= 5
 }
 
 fn extension(b: &[u8], end: usize) -> Option<usize> {
@@ -277,14 +315,15 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
         return g.first[0] != b'0'
             && ((8..=15).contains(&digits)
                 || plan_fits(&g.lead, digits)
-                || digits >= 6 && (close_cue(b, i) || contact_line(b, i, g.end)));
+                || digits >= 6 && (close_cue(b, i, false) || contact_line(b, i, g.end)));
     }
     if g.range(b, i) {
         return false;
     }
     // A 6–7 digit number needs a cue right before it, a label after it or a contact line.
     let cued_short = short(g)
-        && (close_cue(b, i)
+        && !counted(b, g.end)
+        && (close_cue(b, i, g.n == 1)
             || post_label(b, g.end)
             || g.n >= 2 && (ext || contact_line(b, i, g.end)));
     if cued_short && (line_start(b, i) || !anti_cue(b, i)) {
@@ -299,7 +338,7 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     // The shape tests are cheap and reject most numbers; the words before are read only for
     // numbers shaped like a phone.
     let shaped = sure || bare_nanp(g) || national(g);
-    if !shaped || !line_start(b, i) && anti_cue(b, i) {
+    if !shaped || !line_start(b, i) && anti_cue(b, i) || !sure && counted(b, g.end) {
         return false;
     }
     sure || ext
@@ -309,13 +348,14 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
 }
 
 /// A short local number: 6–7 digits, solid or in groups of two to four, not dotted like a
-/// version, decimal or coordinate.
+/// version, decimal or coordinate, and no round thousands ("100 000").
 fn short(g: &Groups) -> bool {
     let shape = g.shape();
     (6..=7).contains(&g.digits)
         && (g.n == 1 || shape.iter().all(|l| (2..=4).contains(l)))
         && !g.dots
         && !is_date(shape)
+        && !g.zero_group
 }
 
 /// Whether the digits `lead…` (after `+` or `00`), `digits` of them in all, start with a
@@ -400,7 +440,10 @@ fn national(g: &Groups) -> bool {
     let dotted_quad = g.dots && g.n == 4 && shape.iter().all(|l| *l <= 3);
     let zip_plus4 = shape == [5, 4];
     let isbn_like = g.n >= 4 && shape[g.n - 1] == 1;
-    if is_date(shape) || dotted_quad || isbn_like || zip_plus4 {
+    // "126.0.6478.127": a dotted number with a one-digit group is a version ("1.800.555.0199"
+    // is not).
+    let version = g.dots && shape != [1, 3, 3, 4] && shape.contains(&1);
+    if is_date(shape) || dotted_quad || isbn_like || zip_plus4 || version {
         return false;
     }
     let grouped = g.n >= 2 && (7..=15).contains(&g.digits) && g.shape().iter().all(|l| *l <= 8);

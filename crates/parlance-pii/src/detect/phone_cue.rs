@@ -69,11 +69,79 @@ const LABELS: &[Key] = &keys([
 /// Words that may stand between a cue and the number: "call *me at*", "my cell *is*",
 /// "ring *me on*", "nobody picks *up at*", "mi teléfono *es*".
 const FILLERS: &[Key] = &keys([
-    "me", "us", "him", "her", "them", "at", "on", "to", "is", "s", "are", "was", "via", "under",
-    "back", "now", "anytime", "directly", "please", "up", "or", "no", "nr", "num", "nbr", "number",
-    "numbers", "es", "ist", "est", "e", "de", "da", "do", "del", "mi", "my", "our", "your", "his",
-    "their", "mein", "meine", "mon", "ma", "meu", "minha", "il", "mio", "la", "le", "the", "only",
-    "instead", "also", "just", "here", "there",
+    "me",
+    "us",
+    "him",
+    "her",
+    "them",
+    "at",
+    "on",
+    "to",
+    "is",
+    "s",
+    "are",
+    "was",
+    "via",
+    "under",
+    "back",
+    "now",
+    "anytime",
+    "directly",
+    "please",
+    "up",
+    "or",
+    "no",
+    "nr",
+    "num",
+    "nbr",
+    "number",
+    "numbers",
+    "es",
+    "ist",
+    "est",
+    "e",
+    "de",
+    "da",
+    "do",
+    "del",
+    "mi",
+    "my",
+    "our",
+    "your",
+    "his",
+    "their",
+    "mein",
+    "meine",
+    "mon",
+    "ma",
+    "meu",
+    "minha",
+    "il",
+    "mio",
+    "la",
+    "le",
+    "the",
+    "only",
+    "instead",
+    "also",
+    "just",
+    "here",
+    "there",
+    "office",
+    "desk",
+    "front",
+    "reception",
+    "shop",
+    "store",
+    "team",
+    "house",
+    "home",
+    "work",
+    "clinic",
+    "hotel",
+    "main",
+    "line",
+    "switchboard",
 ]);
 
 /// "my *number* is …": the word "number" (in a few languages) is a cue after a possessive.
@@ -123,19 +191,87 @@ fn listed(list: &[Key], w: &[u8]) -> bool {
     key(w).is_some_and(|k| list.binary_search(&k).is_ok())
 }
 
-/// Whether a cue that says "phone" stands right before `i`, with at most three [`FILLERS`]
-/// between, in the same line or on the line above ("Tel.:\n24 55 61").
-pub(crate) fn close_cue(b: &[u8], i: usize) -> bool {
-    let (mut found, mut after_number) = (false, false);
-    any_word_before(b, i, 4, |w| {
+/// Whether a cue that says "phone" stands right before `i`, with at most four [`FILLERS`]
+/// between, in the same line or on the line above ("Tel.:\n24 55 61"). A `solid` number (one
+/// run of digits, more often a code) needs a label or a filler: "call me at 4127781", not
+/// "Text 1234567".
+pub(crate) fn close_cue(b: &[u8], i: usize, solid: bool) -> bool {
+    let (mut found, mut after_number, mut filled) = (false, false, false);
+    any_word_before(b, i, 5, |w| {
         if listed(SHORT_CUES, w) || after_number && listed(POSSESSIVES, w) {
-            found = true;
+            found = !solid || filled || listed(LABELS, w) || after_number;
             return true;
         }
         after_number = listed(NUMBER_WORDS, w);
+        filled = true;
         !after_number && !listed(FILLERS, w)
     });
     found
+}
+
+/// Words after a short number that make it a quantity ("24 55 61 rows", "10 30 45 minutes").
+const UNITS: &[Key] = &keys([
+    "minutes",
+    "minute",
+    "min",
+    "mins",
+    "seconds",
+    "second",
+    "sec",
+    "secs",
+    "hours",
+    "hour",
+    "hrs",
+    "days",
+    "weeks",
+    "months",
+    "years",
+    "ms",
+    "rows",
+    "users",
+    "words",
+    "copies",
+    "items",
+    "times",
+    "people",
+    "persons",
+    "units",
+    "pages",
+    "mb",
+    "gb",
+    "kb",
+    "tb",
+    "kg",
+    "g",
+    "km",
+    "m",
+    "cm",
+    "mm",
+    "bps",
+    "kbps",
+    "points",
+    "votes",
+    "views",
+    "downloads",
+    "likes",
+    "per",
+    "percent",
+    "euros",
+    "eur",
+    "usd",
+    "dollars",
+    "chf",
+    "gbp",
+    "pounds",
+    "yen",
+    "rupees",
+    "steps",
+]);
+
+/// Whether a unit follows the number ending at `end` ("… 61 rows", "… 45 minutes past").
+pub(crate) fn counted(b: &[u8], end: usize) -> bool {
+    let j = end + usize::from(at(b, end) == b' ');
+    is_word(at(b, j)) && listed(UNITS, &b[j..word_end(b, j)])
 }
 
 /// Whether a phone label is glued before the number at `i` ("Tel.0161", "Mob-0770", "Fax/…").
@@ -206,7 +342,7 @@ mod tests {
 
     fn cue(s: &str) -> bool {
         let i = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
-        close_cue(s.as_bytes(), i)
+        close_cue(s.as_bytes(), i, false)
     }
 
     #[test]
