@@ -25,17 +25,25 @@ pub(crate) const fn is_word_const(c: u8) -> bool {
 
 /// The end of the word starting at `i`; a written-out letter escape (`Ren\u00e9`, see
 /// [`escape_at`]) does not end it.
+#[inline]
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
-    loop {
+    while j < b.len() && is_word(b[j]) {
+        j += 1;
+    }
+    if at(b, j) == b'\\' { word_end_escaped(b, j) } else { j }
+}
+
+/// [`word_end`] from a backslash at `j`: on across letter escapes (rare, kept off the hot path).
+#[inline(never)]
+fn word_end_escaped(b: &[u8], mut j: usize) -> usize {
+    while let Escape::Letter(len) = escape_at(b, j) {
+        j += len;
         while j < b.len() && is_word(b[j]) {
             j += 1;
         }
-        match escape_at(b, j) {
-            Escape::Letter(len) => j += len,
-            _ => return j,
-        }
     }
+    j
 }
 
 /// What a backslash in the text stands for when the text carries JSON- or code-escaped text
@@ -264,6 +272,7 @@ pub(crate) fn any_word_in_clause_before(
 pub(crate) type Key = u128;
 
 /// The key of `w`, if it has at most 16 folded bytes.
+#[inline]
 pub(crate) fn key(w: &[u8]) -> Option<Key> {
     ascii_key(w).or_else(|| key_folded(w))
 }
@@ -285,6 +294,7 @@ pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
 }
 
 /// [`key`] byte by byte: folds Latin-1 letters, drops apostrophes, handles long words.
+#[inline(never)]
 fn key_folded(w: &[u8]) -> Option<Key> {
     let mut k: Key = 0;
     let mut n = 0;

@@ -112,8 +112,9 @@ pub(crate) struct Pass<'a> {
     base: usize,
     /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`).
     escaped: bool,
-    /// How far `full` has been searched for backslashes, and the last one found before there.
-    esc_scan: usize,
+    /// The first backslash of `full` not yet passed by a window's end (`full.len()` if none),
+    /// and the last one passed.
+    esc_next: usize,
     esc_last: Option<usize>,
     set: EntitySet,
     names: &'a Names,
@@ -135,7 +136,7 @@ impl<'a> Pass<'a> {
             b: full,
             base: 0,
             escaped: false,
-            esc_scan: 0,
+            esc_next: backslash_from(full, 0),
             esc_last: None,
             set,
             names,
@@ -153,24 +154,14 @@ impl<'a> Pass<'a> {
     /// before `until`; returns the next position to dispatch.
     pub(crate) fn run_range(&mut self, from: usize, until: usize) -> usize {
         let full = self.full;
-        let mut buf = [0u8; VIEW];
         let mut i = from;
         while i < until {
             let c = full[i];
             match CLASS[usize::from(c)] {
                 Class::Blank => i += 1,
                 Class::Punct => {
-                    self.punct(i, c, &mut buf);
+                    self.punct(i, c);
                     i += 1;
-                }
-                Class::Escape => {
-                    // "Name:\nMarta": the escape is read as the blank it stands for, so the
-                    // word after it starts there; a letter (`\u00c9ric`) starts a word.
-                    match escape_at(&full[..self.window_end(i)], i) {
-                        Escape::Blank(len) => i += len,
-                        Escape::Letter(_) => i = self.dispatch_word(i, &mut buf),
-                        Escape::None => i += 1,
-                    }
                 }
                 Class::Plain => {
                     // Most words: only what follows them can make them interesting, so the
@@ -179,8 +170,8 @@ impl<'a> Pass<'a> {
                     let end = word_end(b, i + 1);
                     if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
                         let l = self.window(i);
-                        let v = self.view(&mut buf);
-                        self.word(v, l, end - self.base);
+                        let end = end - self.base;
+                        self.with_view(|p, v| p.word(v, l, end));
                     } else if at(b, end) == b' '
                         && STREET_NEXT[usize::from(at(b, end + 1))]
                         && address::lower_street_start(b, i, end)
@@ -188,56 +179,73 @@ impl<'a> Pass<'a> {
                         // "Deliver to rue Pierre": a street-type word in lower case.
                         let l = self.window(i);
                         if self.want(Entity::StreetAddress) {
-                            let v = self.view(&mut buf);
-                            self.push(Entity::StreetAddress, address::detect_bare(v, l));
+                            let span = self.with_view(|_, v| address::detect_bare(v, l));
+                            self.push(Entity::StreetAddress, span);
                         }
                     } else if end <= i + 2 && person::lower_cue(b, i, end) {
                         // "my name is ana kovač": a name in lower case after "is"/"am".
                         let l = self.window(i);
                         if self.want(Entity::Person) {
-                            let v = self.view(&mut buf);
-                            let span = person::detect_lower(v, l + end - i + 1, self.names);
+                            let (names, at) = (self.names, l + end - i + 1);
+                            let span = self.with_view(|_, v| person::detect_lower(v, at, names));
                             self.push(Entity::Person, span);
                         }
                     }
                     i = end;
                 }
-                Class::Word => i = self.dispatch_word(i, &mut buf),
+                Class::Word => i = self.dispatch_word(i),
+                Class::Escape => {
+                    // "Name:\nMarta": the escape is read as the blank it stands for, so the
+                    // word after it starts there; a letter (`\u00c9ric`) starts a word.
+                    match escape_at(&full[..self.window_end(i)], i) {
+                        Escape::Blank(len) => i += len,
+                        Escape::Letter(_) => i = self.dispatch_word(i),
+                        Escape::None => i += 1,
+                    }
+                }
             }
         }
         i
     }
 
     /// Dispatches the word starting at `i`; returns its end.
-    #[inline]
-    fn dispatch_word(&mut self, i: usize, buf: &mut [u8; VIEW]) -> usize {
+    #[inline(always)]
+    fn dispatch_word(&mut self, i: usize) -> usize {
         let l = self.window(i);
-        let v = self.view(buf);
-        let end = word_end(v, l + 1);
-        self.word(v, l, end);
-        self.base + end
+        self.with_view(|p, v| {
+            let end = word_end(v, l + 1);
+            p.word(v, l, end);
+            p.base + end
+        })
     }
 
-    /// The window as detectors see it: `b` itself, or unescaped into `buf` when it holds a
-    /// backslash (same length, so offsets are the same in both).
-    #[inline]
-    fn view<'s>(&self, buf: &'s mut [u8; VIEW]) -> &'s [u8]
-    where
-        'a: 's,
-    {
-        if self.escaped { unescape(self.b, buf) } else { self.b }
+    /// Calls `f` with the window as detectors see it: `b` itself, or, when it holds a
+    /// backslash, `b` unescaped into a buffer (same length, so offsets are the same in both).
+    #[inline(always)]
+    fn with_view<R>(&mut self, f: impl FnOnce(&mut Self, &[u8]) -> R) -> R {
+        if self.escaped {
+            self.with_unescaped(f)
+        } else {
+            let b = self.b;
+            f(self, b)
+        }
     }
 
-    /// Whether `full[lo..hi]` holds a backslash. Windows only move forward, so every byte is
-    /// searched once per pass.
+    /// [`Pass::with_view`] for a window holding a backslash (kept off the hot path).
+    #[inline(never)]
+    fn with_unescaped<R>(&mut self, f: impl FnOnce(&mut Self, &[u8]) -> R) -> R {
+        let mut buf = [0u8; VIEW];
+        let v = unescape(self.b, &mut buf);
+        f(self, v)
+    }
+
+    /// Whether `full[lo..hi]` holds a backslash. Windows only move forward, so the text is
+    /// searched once per pass (with `memchr`: text without backslashes costs one search).
     #[inline]
     fn backslash_in(&mut self, lo: usize, hi: usize) -> bool {
-        if hi > self.esc_scan {
-            let from = self.esc_scan;
-            if let Some(p) = self.full[from..hi].iter().rposition(|c| *c == b'\\') {
-                self.esc_last = Some(from + p);
-            }
-            self.esc_scan = hi;
+        while self.esc_next < hi {
+            self.esc_last = Some(self.esc_next);
+            self.esc_next = backslash_from(self.full, self.esc_next + 1);
         }
         self.esc_last.is_some_and(|p| p >= lo)
     }
@@ -404,7 +412,7 @@ impl<'a> Pass<'a> {
 
     /// The byte `c` at `i` (in the whole text): the window is set up only when a detector runs
     /// (the byte after `i` is inside it, so reading it from the whole text is the same).
-    fn punct(&mut self, i: usize, c: u8, buf: &mut [u8; VIEW]) {
+    fn punct(&mut self, i: usize, c: u8) {
         let next = at(self.full, i + 1);
         let e = match c {
             b'@' => Entity::EmailAddress,
@@ -416,14 +424,19 @@ impl<'a> Pass<'a> {
             return;
         }
         let l = self.window(i);
-        let b = self.view(buf);
-        let span = match e {
+        let span = self.with_view(|p, b| match e {
             Entity::EmailAddress => email::detect(b, l),
-            Entity::PhoneNumber => phone::detect(b, l, self.contact_near(l)),
+            Entity::PhoneNumber => phone::detect(b, l, p.contact_near(l)),
             _ => ip::detect_v6(b, l),
-        };
+        });
         self.push(e, span);
     }
+}
+
+/// The first backslash of `b` at or after `from` (`b.len()` if none).
+fn backslash_from(b: &[u8], from: usize) -> usize {
+    let s = from.min(b.len());
+    memchr::memchr(b'\\', &b[s..]).map_or(b.len(), |p| s + p)
 }
 
 /// Whether `i` is a char boundary of `b` (or its end): not a UTF-8 continuation byte.
