@@ -50,16 +50,18 @@ fn word_end_escaped(b: &[u8], mut j: usize) -> usize {
 /// written out as characters (`Name:\nMarta`, `Ren\u00e9`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Escape {
-    /// Not a backslash, or one that escapes nothing known (`\\`, `\/`, `\x`).
+    /// Not a backslash, or one that escapes nothing known (`\\`, `\/`, `\x`, a surrogate).
     None,
-    /// `\n`, `\r`, `\t`, `\"`, `\'` or a `\uXXXX` that is no letter: bytes between words.
+    /// `\n`, `\r`, `\t`, `\"`, `\'` or a `\uXXXX` that is no word character: bytes between
+    /// words.
     Blank(usize),
-    /// A `\uXXXX` letter or digit: part of a word.
+    /// A `\uXXXX` word character (a letter or digit, any non-ASCII character): part of a word.
     Letter(usize),
 }
 
 /// The escape starting at `i`, looking only at `b` (a backslash never looks behind it, so an
 /// escaped backslash `\\n` reads as a backslash and a line break, as in doubly escaped JSON).
+#[inline]
 pub(crate) fn escape_at(b: &[u8], i: usize) -> Escape {
     if at(b, i) != b'\\' {
         return Escape::None;
@@ -67,7 +69,7 @@ pub(crate) fn escape_at(b: &[u8], i: usize) -> Escape {
     match at(b, i + 1) {
         b'n' | b'r' | b't' | b'"' | b'\'' => Escape::Blank(2),
         b'u' => match unicode_escape(b, i) {
-            Some(cp) if is_letter_cp(cp) => Escape::Letter(6),
+            Some(c) if is_word(c.encode_utf8(&mut [0; 4]).as_bytes()[0]) => Escape::Letter(6),
             Some(_) => Escape::Blank(6),
             None => Escape::None,
         },
@@ -75,73 +77,53 @@ pub(crate) fn escape_at(b: &[u8], i: usize) -> Escape {
     }
 }
 
-/// The code point of `\uXXXX` at `i` (four hex digits), if it is one.
-fn unicode_escape(b: &[u8], i: usize) -> Option<u32> {
+/// The character of `\uXXXX` at `i` (four hex digits, no surrogate), if it is one.
+fn unicode_escape(b: &[u8], i: usize) -> Option<char> {
     let hex = b.get(i + 2..i + 6)?;
     let mut cp = 0;
     for &c in hex {
         cp = cp * 16 + char::from(c).to_digit(16)?;
     }
-    Some(cp)
+    char::from_u32(cp)
 }
 
-/// Whether a `\uXXXX` code point reads as part of a word: ASCII letters and digits, Latin-1
-/// letters, and everything from U+0100 on except punctuation, symbols and surrogates.
-fn is_letter_cp(cp: u32) -> bool {
-    match cp {
-        0..=0x7F => char::from_u32(cp).is_some_and(|c| c.is_ascii_alphanumeric()),
-        0xC0..=0xFF => cp != 0xD7 && cp != 0xF7,
-        0x100..=0x1FFF | 0x2C00..=0xD7FF | 0xF900..=0xFFEF => true,
-        _ => false,
-    }
-}
-
-/// The byte-for-byte reading of `src` with its written-out escapes replaced by what they stand
-/// for, in a string of the same length so that every offset stays valid: `\n` becomes CR LF
-/// (the next word starts a line, the one before ends one), `\r` CR CR, `\t` two tabs, `\"`
-/// and `\'` the quote twice, a `\uXXXX` letter its UTF-8 bytes padded with joiners that
-/// [`key`] ignores (U+034F, U+200D), any other `\uXXXX` blanks (CR and LF for a line break).
-/// Writes into `dst` (at least `src.len()` long) and returns the written part.
-pub(crate) fn unescape<'d>(src: &[u8], dst: &'d mut [u8]) -> &'d [u8] {
-    let n = src.len().min(dst.len());
-    let dst = &mut dst[..n];
-    dst.copy_from_slice(&src[..n]);
-    let mut i = 0;
-    while i < n {
-        match escape_at(src, i) {
-            Escape::Blank(len) if i + len <= n => {
-                let with: &[u8] = match src[i + 1] {
-                    b'n' => b"\r\n",
-                    b'r' => b"\r\r",
-                    b't' => b"\t\t",
-                    b'"' => b"\"\"",
-                    b'\'' => b"''",
-                    _ => match unicode_escape(src, i) {
-                        Some(0x0A | 0x0D | 0x2028 | 0x2029) => b"\r    \n",
-                        _ => b"      ",
-                    },
-                };
-                dst[i..i + len].copy_from_slice(with);
+/// `src` with its written-out escapes ([`escape_at`]) replaced by the characters they stand
+/// for, written into `dst` (at least 4 longer than `src`); returns the written length `n`.
+/// `map[k]` (for `k <= n`; `map` as long as `dst`) is the offset in `src` of the
+/// byte `dst[k]` comes from (`map[n] = src.len()`), so spans found in `dst` map back.
+pub(crate) fn unescape(src: &[u8], dst: &mut [u8], map: &mut [u16]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    let to16 = |k: usize| u16::try_from(k).unwrap_or(u16::MAX);
+    while i < src.len() && n + 4 <= dst.len() && n + 4 <= map.len() {
+        let (len, w) = match escape_at(src, i) {
+            Escape::None => {
+                dst[n] = src[i];
+                (1, 1)
             }
-            Escape::Letter(len) => {
-                let cp = unicode_escape(src, i).unwrap_or(0);
-                let c = char::from_u32(cp).unwrap_or(' ');
-                let w = c.len_utf8();
-                let pad: &[u8] = match w {
-                    1 => &[0xCD, 0x8F, 0xE2, 0x80, 0x8D],
-                    2 => &[0xCD, 0x8F, 0xCD, 0x8F],
-                    _ => &[0xE2, 0x80, 0x8D],
+            Escape::Blank(2) => {
+                dst[n] = match src[i + 1] {
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    c => c,
                 };
-                if i + len <= n && w + pad.len() == len {
-                    c.encode_utf8(&mut dst[i..i + w]);
-                    dst[i + w..i + len].copy_from_slice(pad);
-                }
+                (2, 1)
             }
-            Escape::None | Escape::Blank(_) => {}
+            Escape::Blank(len) | Escape::Letter(len) => {
+                let c = unicode_escape(src, i).unwrap_or(' ');
+                (len, c.encode_utf8(&mut dst[n..n + 4]).len())
+            }
+        };
+        for k in 0..w {
+            map[n + k] = to16(i + k);
         }
-        i += 1;
+        n += w;
+        i += len;
     }
-    dst
+    if let Some(m) = map.get_mut(n) {
+        *m = to16(src.len());
+    }
+    n
 }
 
 /// The end of the run of ASCII digits starting at `i`.
@@ -267,7 +249,7 @@ pub(crate) fn any_word_in_clause_before(
 }
 
 /// A word folded into one integer: ASCII upper-cased, Latin-1 letters reduced to their base
-/// letter (`é` -> `E`), apostrophes and joiners (U+034F, U+200D) dropped; at most 16 bytes. Comparing keys replaces
+/// letter (`é` -> `E`), apostrophes dropped; at most 16 bytes. Comparing keys replaces
 /// case-insensitive string comparison and hashing strings on the hot path.
 pub(crate) type Key = u128;
 
@@ -304,15 +286,6 @@ fn key_folded(w: &[u8]) -> Option<Key> {
         j += 1;
         let folded = match c {
             b'\'' => continue,
-            // The joiners that pad a written-out `\uXXXX` letter (see `unescape`).
-            0xCD if at(w, j) == 0x8F => {
-                j += 1;
-                continue;
-            }
-            0xE2 if at(w, j) == 0x80 && at(w, j + 1) == 0x8D => {
-                j += 2;
-                continue;
-            }
             0xC3 if j < w.len() => {
                 j += 1;
                 fold_latin1(w[j - 1])
@@ -497,28 +470,32 @@ mod tests {
         }
     }
 
-    fn unescaped(s: &str) -> Vec<u8> {
-        let mut buf = [0u8; 64];
-        unescape(s.as_bytes(), &mut buf).to_vec()
+    fn unescaped(s: &str) -> (Vec<u8>, Vec<u16>) {
+        let (mut buf, mut map) = ([0u8; 68], [0u16; 68]);
+        let n = unescape(s.as_bytes(), &mut buf, &mut map);
+        (buf[..n].to_vec(), map[..=n].to_vec())
     }
 
     #[test]
     fn escapes_read_as_what_they_stand_for() {
-        assert_eq!(unescaped(r"Name:\nMarta"), b"Name:\r\nMarta");
-        assert_eq!(unescaped(r"a\tb\rc"), b"a\t\tb\r\rc");
-        assert_eq!(unescaped(r#"\"Ann\" it\'s"#), b"\"\"Ann\"\" it''s");
-        assert_eq!(unescaped(r"C:\\n \/ \x"), b"C:\\\r\n \\/ \\x");
-        assert_eq!(unescaped(r"x\u000ay\u0022z"), b"x\r    \ny      z");
-        let rene = unescaped(r"Ren\u00e9 \u0141ukasz \u4e2d");
-        assert!(std::str::from_utf8(&rene).is_ok());
-        assert_eq!(rene.len(), r"Ren\u00e9 \u0141ukasz \u4e2d".len());
-        assert_eq!(key(&rene[..9]), key("René".as_bytes()));
-        assert_eq!(word_end(&rene, 0), 9);
+        assert_eq!(unescaped(r"Name:\nMarta").0, b"Name:\nMarta");
+        assert_eq!(unescaped(r"Name:\nMarta").1, [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(unescaped(r"a\tb\r\nc").0, b"a\tb\r\nc");
+        assert_eq!(unescaped(r#"\"Ann\" it\'s"#).0, b"\"Ann\" it's");
+        assert_eq!(unescaped(r"C:\\n \/ \x").0, b"C:\\\n \\/ \\x");
+        assert_eq!(unescaped(r"x\u000ay\u0022z").0, b"x\ny\"z");
+        let (rene, map) = unescaped(r"Ren\u00e9 \u0141ukasz \ud83d");
+        assert_eq!(std::str::from_utf8(&rene), Ok(r"René Łukasz \ud83d"));
+        assert_eq!(&map[3..6], [3, 4, 9]);
         assert_eq!(word_end(br"Ren\u00e9 Dupont", 0), 9);
+        assert_eq!(word_end(br"Ren\u00e9e Dupont", 0), 10);
         assert_eq!(word_end(br"Ren\u0022", 0), 3);
+        assert_eq!(escape_at(br"\u2019", 0), Escape::Letter(6));
+        assert_eq!(escape_at(br"\u00a0", 0), Escape::Letter(6));
+        assert_eq!(escape_at(br"\u0020", 0), Escape::Blank(6));
         // Incomplete escapes at the edge of a window stay as they are.
-        assert_eq!(unescaped(r"ab\u00e"), br"ab\u00e");
-        assert_eq!(unescaped("ab\\"), b"ab\\");
+        assert_eq!(unescaped(r"ab\u00e").0, br"ab\u00e");
+        assert_eq!(unescaped("ab\\").0, b"ab\\");
     }
 
     #[test]

@@ -68,3 +68,31 @@ fn escaped_texts_stream_exactly_for_every_split() {
         assert_eq!(out, whole, "cut at {cut}");
     }
 }
+
+/// `text` with line breaks, tabs and quotes written out as JSON escapes.
+fn escape(text: &str) -> String {
+    text.replace('\\', r"\\").replace('\n', r"\n").replace('\t', r"\t").replace('"', r#"\""#)
+}
+
+/// Every corpus text with a line break, tab or quote, escaped, is scrubbed as the text itself:
+/// decoding the scrubbed escaped text gives the scrubbed text.
+#[test]
+fn escaped_corpus_texts_scrub_as_the_texts_themselves() {
+    let s = Scrubber::default();
+    let mut checked = 0;
+    for name in ["dev", "intl_dev", "holdout", "contact_dev"] {
+        let path = format!("{}/corpus/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = v["text"].as_str().unwrap();
+            if !text.contains(['\n', '\t', '"']) || text.contains('\\') {
+                continue;
+            }
+            let scrubbed = s.scrub(&escape(text)).into_owned();
+            let decoded: String = serde_json::from_str(&format!("\"{scrubbed}\"")).unwrap();
+            assert_eq!(decoded, s.scrub(text), "{text:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}

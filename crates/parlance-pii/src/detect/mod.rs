@@ -110,8 +110,11 @@ pub(crate) struct Pass<'a> {
     b: &'a [u8],
     /// Where `b` starts in `full`.
     base: usize,
-    /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`).
+    /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`), and
+    /// `map[..=map_len]` maps offsets in what they see back to offsets in `b`.
     escaped: bool,
+    map: [u16; VIEW + 4],
+    map_len: usize,
     /// The first backslash of `full` not yet passed by a window's end (`full.len()` if none),
     /// and the last one passed.
     esc_next: usize,
@@ -136,6 +139,8 @@ impl<'a> Pass<'a> {
             b: full,
             base: 0,
             escaped: false,
+            map: [0; VIEW + 4],
+            map_len: 0,
             esc_next: backslash_from(full, 0),
             esc_last: None,
             set,
@@ -170,8 +175,7 @@ impl<'a> Pass<'a> {
                     let end = word_end(b, i + 1);
                     if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
                         let l = self.window(i);
-                        let end = end - self.base;
-                        self.with_view(|p, v| p.word(v, l, end));
+                        self.with_view(l, |p, v, l| p.word(v, l, word_end(v, l + 1)));
                     } else if at(b, end) == b' '
                         && STREET_NEXT[usize::from(at(b, end + 1))]
                         && address::lower_street_start(b, i, end)
@@ -179,16 +183,17 @@ impl<'a> Pass<'a> {
                         // "Deliver to rue Pierre": a street-type word in lower case.
                         let l = self.window(i);
                         if self.want(Entity::StreetAddress) {
-                            let span = self.with_view(|_, v| address::detect_bare(v, l));
-                            self.push(Entity::StreetAddress, span);
+                            self.with_view(l, |p, v, l| {
+                                p.push(Entity::StreetAddress, address::detect_bare(v, l));
+                            });
                         }
                     } else if end <= i + 2 && person::lower_cue(b, i, end) {
                         // "my name is ana kovač": a name in lower case after "is"/"am".
                         let l = self.window(i);
                         if self.want(Entity::Person) {
-                            let (names, at) = (self.names, l + end - i + 1);
-                            let span = self.with_view(|_, v| person::detect_lower(v, at, names));
-                            self.push(Entity::Person, span);
+                            self.with_view(l + end - i + 1, |p, v, at| {
+                                p.push(Entity::Person, person::detect_lower(v, at, p.names));
+                            });
                         }
                     }
                     i = end;
@@ -212,31 +217,45 @@ impl<'a> Pass<'a> {
     #[inline(always)]
     fn dispatch_word(&mut self, i: usize) -> usize {
         let l = self.window(i);
-        self.with_view(|p, v| {
+        self.with_view(l, |p, v, l| {
             let end = word_end(v, l + 1);
             p.word(v, l, end);
-            p.base + end
+            p.full_pos(end)
         })
     }
 
-    /// Calls `f` with the window as detectors see it: `b` itself, or, when it holds a
-    /// backslash, `b` unescaped into a buffer (same length, so offsets are the same in both).
+    /// Calls `f` with the window as detectors see it and `l` (an offset in `b`) in it: `b`
+    /// itself, or, when it holds a backslash, `b` unescaped into a buffer (then
+    /// [`Pass::full_pos`] maps offsets in it back).
     #[inline(always)]
-    fn with_view<R>(&mut self, f: impl FnOnce(&mut Self, &[u8]) -> R) -> R {
+    fn with_view<R>(&mut self, l: usize, f: impl FnOnce(&mut Self, &[u8], usize) -> R) -> R {
         if self.escaped {
-            self.with_unescaped(f)
+            self.with_unescaped(l, f)
         } else {
             let b = self.b;
-            f(self, b)
+            f(self, b, l)
         }
     }
 
     /// [`Pass::with_view`] for a window holding a backslash (kept off the hot path).
     #[inline(never)]
-    fn with_unescaped<R>(&mut self, f: impl FnOnce(&mut Self, &[u8]) -> R) -> R {
-        let mut buf = [0u8; VIEW];
-        let v = unescape(self.b, &mut buf);
-        f(self, v)
+    fn with_unescaped<R>(&mut self, l: usize, f: impl FnOnce(&mut Self, &[u8], usize) -> R) -> R {
+        let mut buf = [0u8; VIEW + 4];
+        self.map_len = unescape(self.b, &mut buf, &mut self.map);
+        let map = &self.map[..=self.map_len];
+        let l = map.partition_point(|m| usize::from(*m) < l);
+        f(self, &buf[..self.map_len], l)
+    }
+
+    /// The offset in the whole text of `i`, an offset in what detectors see of the window.
+    #[inline]
+    fn full_pos(&self, i: usize) -> usize {
+        if self.escaped {
+            let i = i.min(self.map_len);
+            self.base + self.map.get(i).map_or(self.b.len(), |m| usize::from(*m))
+        } else {
+            self.base + i
+        }
     }
 
     /// Whether `full[lo..hi]` holds a backslash. Windows only move forward, so the text is
@@ -278,7 +297,7 @@ impl<'a> Pass<'a> {
     fn push(&mut self, e: Entity, span: Option<(usize, usize)>) {
         if let Some((start, end)) = span {
             if end > start {
-                let (start, end) = (self.base + start, self.base + end);
+                let (start, end) = (self.full_pos(start), self.full_pos(end));
                 self.out.push(Finding { entity: e, start, end });
             }
         }
@@ -338,7 +357,7 @@ impl<'a> Pass<'a> {
         // Lopez."), and a word inside an address just found ("1600 Pennsylvania Avenue,
         // Washington, DC") are not read again as the start of a name or a street: what they
         // would find lies inside that finding.
-        let (pos, word_end) = (self.base + i, self.base + end);
+        let (pos, word_end) = (self.full_pos(i), self.full_pos(end));
         let name_ends = at(b, end) != b' ' || person::upper_len(b, end + 1).is_none();
         let inside = self.out.last().is_some_and(|f| {
             f.start < pos
@@ -362,7 +381,7 @@ impl<'a> Pass<'a> {
 
     /// Whether the word at `i` continues a list after a name just found ("Ann Lee, Bob").
     fn listed(&self, i: usize) -> bool {
-        let i = self.base + i;
+        let i = self.full_pos(i);
         let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person && f.end <= i)
         else {
             return false;
@@ -374,7 +393,7 @@ impl<'a> Pass<'a> {
     /// Also when a name ends right before, joined by ` - ` or ` left `
     /// ("Paul left 96493913 for you", "Louis Sarpong - 15194545520").
     fn contact_near(&self, i: usize) -> bool {
-        let i = self.base + i;
+        let i = self.full_pos(i);
         self.out.iter().rev().take(STATE_DEPTH).any(|f| {
             f.end <= i
                 && match f.entity {
@@ -424,12 +443,14 @@ impl<'a> Pass<'a> {
             return;
         }
         let l = self.window(i);
-        let span = self.with_view(|p, b| match e {
-            Entity::EmailAddress => email::detect(b, l),
-            Entity::PhoneNumber => phone::detect(b, l, p.contact_near(l)),
-            _ => ip::detect_v6(b, l),
+        self.with_view(l, |p, b, l| {
+            let span = match e {
+                Entity::EmailAddress => email::detect(b, l),
+                Entity::PhoneNumber => phone::detect(b, l, p.contact_near(l)),
+                _ => ip::detect_v6(b, l),
+            };
+            p.push(e, span);
         });
-        self.push(e, span);
     }
 }
 
