@@ -88,17 +88,18 @@ fn unicode_escape(b: &[u8], i: usize) -> Option<char> {
 }
 
 /// `src` with its written-out escapes ([`escape_at`]) replaced by the characters they stand
-/// for, written into `dst` (at least 4 longer than `src`); returns the written length `n`.
-/// `map[k]` (for `k <= n`; `map` as long as `dst`) is the offset in `src` of the
-/// byte `dst[k]` comes from (`map[n] = src.len()`), so spans found in `dst` map back.
-pub(crate) fn unescape(src: &[u8], dst: &mut [u8], map: &mut [u16]) -> usize {
-    let (mut i, mut n) = (0, 0);
-    let to16 = |k: usize| u16::try_from(k).unwrap_or(u16::MAX);
-    while i < src.len() && n + 4 <= dst.len() && n + 4 <= map.len() {
-        let (len, w) = match escape_at(src, i) {
+/// for, written into `dst` (at least 4 longer than `src`); returns the written length.
+/// [`raw_offset`] and [`unescaped_offset`] map offsets between the two.
+pub(crate) fn unescape(src: &[u8], dst: &mut [u8]) -> usize {
+    let mut n = 0;
+    for (i, _) in Unescaped::new(src) {
+        if n + 4 > dst.len() {
+            break;
+        }
+        n += match escape_at(src, i) {
             Escape::None => {
                 dst[n] = src[i];
-                (1, 1)
+                1
             }
             Escape::Blank(2) => {
                 dst[n] = match src[i + 1] {
@@ -107,23 +108,79 @@ pub(crate) fn unescape(src: &[u8], dst: &mut [u8], map: &mut [u16]) -> usize {
                     b't' => b'\t',
                     c => c,
                 };
-                (2, 1)
+                1
             }
-            Escape::Blank(len) | Escape::Letter(len) => {
-                let c = unicode_escape(src, i).unwrap_or(' ');
-                (len, c.encode_utf8(&mut dst[n..n + 4]).len())
+            Escape::Blank(_) | Escape::Letter(_) => {
+                unicode_escape(src, i).unwrap_or(' ').encode_utf8(&mut dst[n..n + 4]).len()
             }
         };
-        for k in 0..w {
-            map[n + k] = to16(i + k);
-        }
-        n += w;
-        i += len;
-    }
-    if let Some(m) = map.get_mut(n) {
-        *m = to16(src.len());
     }
     n
+}
+
+/// The offset in `src` of the byte `k` of its unescaped form ([`unescape`]); `src.len()` past
+/// its end.
+pub(crate) fn raw_offset(src: &[u8], k: usize) -> usize {
+    let mut n = 0;
+    for (i, _) in Unescaped::new(src) {
+        let w = unescaped_len(src, i);
+        if k < n + w {
+            return i + (k - n);
+        }
+        n += w;
+    }
+    src.len()
+}
+
+/// The offset in the unescaped form of `src` of the character at offset `r` of `src` (the
+/// first one starting at or after it).
+pub(crate) fn unescaped_offset(src: &[u8], r: usize) -> usize {
+    let mut n = 0;
+    for (i, _) in Unescaped::new(src) {
+        if i >= r {
+            return n;
+        }
+        n += unescaped_len(src, i);
+    }
+    n
+}
+
+/// How many bytes the unescaped form of the character or escape at `i` has.
+fn unescaped_len(src: &[u8], i: usize) -> usize {
+    match escape_at(src, i) {
+        Escape::None | Escape::Blank(2) => 1,
+        _ => unicode_escape(src, i).map_or(1, char::len_utf8),
+    }
+}
+
+/// The characters of a text with written-out escapes, as (offset, length in the text): a byte,
+/// or a whole escape.
+struct Unescaped<'s> {
+    src: &'s [u8],
+    i: usize,
+}
+
+impl<'s> Unescaped<'s> {
+    fn new(src: &'s [u8]) -> Self {
+        Unescaped { src, i: 0 }
+    }
+}
+
+impl Iterator for Unescaped<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let i = self.i;
+        if i >= self.src.len() {
+            return None;
+        }
+        let len = match escape_at(self.src, i) {
+            Escape::None => 1,
+            Escape::Blank(len) | Escape::Letter(len) => len,
+        };
+        self.i += len;
+        Some((i, len))
+    }
 }
 
 /// The end of the run of ASCII digits starting at `i`.
@@ -470,10 +527,15 @@ mod tests {
         }
     }
 
-    fn unescaped(s: &str) -> (Vec<u8>, Vec<u16>) {
-        let (mut buf, mut map) = ([0u8; 68], [0u16; 68]);
-        let n = unescape(s.as_bytes(), &mut buf, &mut map);
-        (buf[..n].to_vec(), map[..=n].to_vec())
+    fn unescaped(s: &str) -> (Vec<u8>, Vec<usize>) {
+        let mut buf = [0u8; 68];
+        let n = unescape(s.as_bytes(), &mut buf);
+        let map = (0..=n).map(|k| raw_offset(s.as_bytes(), k)).collect();
+        for k in (0..=n).filter(|k| buf.get(*k).is_none_or(|c| !(0x80..0xC0).contains(c))) {
+            let r = raw_offset(s.as_bytes(), k);
+            assert_eq!(unescaped_offset(s.as_bytes(), r), k, "{s} {k}");
+        }
+        (buf[..n].to_vec(), map)
     }
 
     #[test]

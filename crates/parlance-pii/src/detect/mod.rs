@@ -28,7 +28,7 @@ pub(crate) mod url;
 pub(crate) mod zip;
 
 use crate::names::Names;
-use crate::text::{Escape, at, escape_at, unescape, word_end};
+use crate::text::{Escape, at, escape_at, raw_offset, unescape, unescaped_offset, word_end};
 use crate::{Entity, EntitySet, Finding};
 
 /// Bytes of text before a dispatch position that a detector may read (cue words, the local part
@@ -110,11 +110,8 @@ pub(crate) struct Pass<'a> {
     b: &'a [u8],
     /// Where `b` starts in `full`.
     base: usize,
-    /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`), and
-    /// `map[..=map_len]` maps offsets in what they see back to offsets in `b`.
+    /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`).
     escaped: bool,
-    map: [u16; VIEW + 4],
-    map_len: usize,
     /// The first backslash of `full` not yet passed by a window's end (`full.len()` if none),
     /// and the last one passed.
     esc_next: usize,
@@ -139,8 +136,6 @@ impl<'a> Pass<'a> {
             b: full,
             base: 0,
             escaped: false,
-            map: [0; VIEW + 4],
-            map_len: 0,
             esc_next: backslash_from(full, 0),
             esc_last: None,
             set,
@@ -241,21 +236,15 @@ impl<'a> Pass<'a> {
     #[inline(never)]
     fn with_unescaped<R>(&mut self, l: usize, f: impl FnOnce(&mut Self, &[u8], usize) -> R) -> R {
         let mut buf = [0u8; VIEW + 4];
-        self.map_len = unescape(self.b, &mut buf, &mut self.map);
-        let map = &self.map[..=self.map_len];
-        let l = map.partition_point(|m| usize::from(*m) < l);
-        f(self, &buf[..self.map_len], l)
+        let n = unescape(self.b, &mut buf);
+        let l = unescaped_offset(self.b, l);
+        f(self, &buf[..n], l)
     }
 
     /// The offset in the whole text of `i`, an offset in what detectors see of the window.
     #[inline]
     fn full_pos(&self, i: usize) -> usize {
-        if self.escaped {
-            let i = i.min(self.map_len);
-            self.base + self.map.get(i).map_or(self.b.len(), |m| usize::from(*m))
-        } else {
-            self.base + i
-        }
+        if self.escaped { self.base + raw_offset(self.b, i) } else { self.base + i }
     }
 
     /// Whether `full[lo..hi]` holds a backslash. Windows only move forward, so the text is

@@ -312,16 +312,12 @@ pub(crate) fn post_label(b: &[u8], end: usize) -> bool {
 /// Whether the number `b[i..end]` sits in a contact line: a line (at most 96 bytes before it
 /// and 128 after) that also holds an e-mail address, or that starts with a label and `:`.
 pub(crate) fn contact_line(b: &[u8], i: usize, end: usize) -> bool {
-    let mut s = i;
-    while s > 0 && i - s < 96 && b[s - 1] != b'\n' {
-        s -= 1;
-    }
-    let mut e = end;
-    while e < b.len() && e - end < 128 && b[e] != b'\n' {
-        e += 1;
-    }
-    let mail = |k: usize| b[k] == b'@' && is_word(before(b, k)) && is_word(at(b, k + 1));
-    if (s..e).any(mail) {
+    let lo = i.saturating_sub(96);
+    let s = memchr::memrchr(b'\n', &b[lo..i]).map_or(lo, |p| lo + p + 1);
+    let hi = b.len().min(end + 128);
+    let e = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |p| end + p);
+    let mail = |k: usize| is_word(before(b, k)) && is_word(at(b, k + 1));
+    if memchr::memchr_iter(b'@', &b[s..e]).any(|p| mail(s + p)) {
         return true;
     }
     let w = word_end(b, s);
