@@ -23,13 +23,164 @@ pub(crate) const fn is_word_const(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
-/// The end of the word starting at `i`.
+/// The end of the word starting at `i`; a written-out letter escape (`Ren\u00e9`, see
+/// [`escape_at`]) does not end it.
+#[inline]
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
     while j < b.len() && is_word(b[j]) {
         j += 1;
     }
+    if at(b, j) == b'\\' { word_end_escaped(b, j) } else { j }
+}
+
+/// [`word_end`] from a backslash at `j`: on across letter escapes (rare, kept off the hot path).
+#[inline(never)]
+fn word_end_escaped(b: &[u8], mut j: usize) -> usize {
+    while let Escape::Letter(len) = escape_at(b, j) {
+        j += len;
+        while j < b.len() && is_word(b[j]) {
+            j += 1;
+        }
+    }
     j
+}
+
+/// What a backslash in the text stands for when the text carries JSON- or code-escaped text
+/// written out as characters (`Name:\nMarta`, `Ren\u00e9`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Escape {
+    /// Not a backslash, or one that escapes nothing known (`\\`, `\/`, `\x`, a surrogate).
+    None,
+    /// `\n`, `\r`, `\t`, `\"`, `\'` or a `\uXXXX` that is no word character: bytes between
+    /// words.
+    Blank(usize),
+    /// A `\uXXXX` word character (a letter or digit, any non-ASCII character): part of a word.
+    Letter(usize),
+}
+
+/// The escape starting at `i`, looking only at `b` (a backslash never looks behind it, so an
+/// escaped backslash `\\n` reads as a backslash and a line break, as in doubly escaped JSON).
+#[inline]
+pub(crate) fn escape_at(b: &[u8], i: usize) -> Escape {
+    if at(b, i) != b'\\' {
+        return Escape::None;
+    }
+    match at(b, i + 1) {
+        b'n' | b'r' | b't' | b'"' | b'\'' => Escape::Blank(2),
+        b'u' => match unicode_escape(b, i) {
+            Some(c) if is_word(c.encode_utf8(&mut [0; 4]).as_bytes()[0]) => Escape::Letter(6),
+            Some(_) => Escape::Blank(6),
+            None => Escape::None,
+        },
+        _ => Escape::None,
+    }
+}
+
+/// The character of `\uXXXX` at `i` (four hex digits, no surrogate), if it is one.
+fn unicode_escape(b: &[u8], i: usize) -> Option<char> {
+    let hex = b.get(i + 2..i + 6)?;
+    let mut cp = 0;
+    for &c in hex {
+        cp = cp * 16 + char::from(c).to_digit(16)?;
+    }
+    char::from_u32(cp)
+}
+
+/// `src` with its written-out escapes ([`escape_at`]) replaced by the characters they stand
+/// for, written into `dst` (at least 4 longer than `src`); returns the written length.
+/// [`raw_offset`] and [`unescaped_offset`] map offsets between the two.
+pub(crate) fn unescape(src: &[u8], dst: &mut [u8]) -> usize {
+    let mut n = 0;
+    for (i, _) in Unescaped::new(src) {
+        if n + 4 > dst.len() {
+            break;
+        }
+        n += match escape_at(src, i) {
+            Escape::None => {
+                dst[n] = src[i];
+                1
+            }
+            Escape::Blank(2) => {
+                dst[n] = match src[i + 1] {
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    c => c,
+                };
+                1
+            }
+            Escape::Blank(_) | Escape::Letter(_) => {
+                unicode_escape(src, i).unwrap_or(' ').encode_utf8(&mut dst[n..n + 4]).len()
+            }
+        };
+    }
+    n
+}
+
+/// The offset in `src` of the byte `k` of its unescaped form ([`unescape`]); `src.len()` past
+/// its end.
+pub(crate) fn raw_offset(src: &[u8], k: usize) -> usize {
+    let mut n = 0;
+    for (i, _) in Unescaped::new(src) {
+        let w = unescaped_len(src, i);
+        if k < n + w {
+            return i + (k - n);
+        }
+        n += w;
+    }
+    src.len()
+}
+
+/// The offset in the unescaped form of `src` of the character at offset `r` of `src` (the
+/// first one starting at or after it).
+pub(crate) fn unescaped_offset(src: &[u8], r: usize) -> usize {
+    let mut n = 0;
+    for (i, _) in Unescaped::new(src) {
+        if i >= r {
+            return n;
+        }
+        n += unescaped_len(src, i);
+    }
+    n
+}
+
+/// How many bytes the unescaped form of the character or escape at `i` has.
+fn unescaped_len(src: &[u8], i: usize) -> usize {
+    match escape_at(src, i) {
+        Escape::None | Escape::Blank(2) => 1,
+        _ => unicode_escape(src, i).map_or(1, char::len_utf8),
+    }
+}
+
+/// The characters of a text with written-out escapes, as (offset, length in the text): a byte,
+/// or a whole escape.
+struct Unescaped<'s> {
+    src: &'s [u8],
+    i: usize,
+}
+
+impl<'s> Unescaped<'s> {
+    fn new(src: &'s [u8]) -> Self {
+        Unescaped { src, i: 0 }
+    }
+}
+
+impl Iterator for Unescaped<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let i = self.i;
+        if i >= self.src.len() {
+            return None;
+        }
+        let len = match escape_at(self.src, i) {
+            Escape::None => 1,
+            Escape::Blank(len) | Escape::Letter(len) => len,
+        };
+        self.i += len;
+        Some((i, len))
+    }
 }
 
 /// The end of the run of ASCII digits starting at `i`.
@@ -160,6 +311,7 @@ pub(crate) fn any_word_in_clause_before(
 pub(crate) type Key = u128;
 
 /// The key of `w`, if it has at most 16 folded bytes.
+#[inline]
 pub(crate) fn key(w: &[u8]) -> Option<Key> {
     ascii_key(w).or_else(|| key_folded(w))
 }
@@ -181,6 +333,7 @@ pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
 }
 
 /// [`key`] byte by byte: folds Latin-1 letters, drops apostrophes, handles long words.
+#[inline(never)]
 fn key_folded(w: &[u8]) -> Option<Key> {
     let mut k: Key = 0;
     let mut n = 0;
@@ -372,6 +525,39 @@ mod tests {
         {
             assert_eq!(key(w), key_folded(w), "{w:?}");
         }
+    }
+
+    fn unescaped(s: &str) -> (Vec<u8>, Vec<usize>) {
+        let mut buf = [0u8; 68];
+        let n = unescape(s.as_bytes(), &mut buf);
+        let map = (0..=n).map(|k| raw_offset(s.as_bytes(), k)).collect();
+        for k in (0..=n).filter(|k| buf.get(*k).is_none_or(|c| !(0x80..0xC0).contains(c))) {
+            let r = raw_offset(s.as_bytes(), k);
+            assert_eq!(unescaped_offset(s.as_bytes(), r), k, "{s} {k}");
+        }
+        (buf[..n].to_vec(), map)
+    }
+
+    #[test]
+    fn escapes_read_as_what_they_stand_for() {
+        assert_eq!(unescaped(r"Name:\nMarta").0, b"Name:\nMarta");
+        assert_eq!(unescaped(r"Name:\nMarta").1, [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(unescaped(r"a\tb\r\nc").0, b"a\tb\r\nc");
+        assert_eq!(unescaped(r#"\"Ann\" it\'s"#).0, b"\"Ann\" it's");
+        assert_eq!(unescaped(r"C:\\n \/ \x").0, b"C:\\\n \\/ \\x");
+        assert_eq!(unescaped(r"x\u000ay\u0022z").0, b"x\ny\"z");
+        let (rene, map) = unescaped(r"Ren\u00e9 \u0141ukasz \ud83d");
+        assert_eq!(std::str::from_utf8(&rene), Ok(r"René Łukasz \ud83d"));
+        assert_eq!(&map[3..6], [3, 4, 9]);
+        assert_eq!(word_end(br"Ren\u00e9 Dupont", 0), 9);
+        assert_eq!(word_end(br"Ren\u00e9e Dupont", 0), 10);
+        assert_eq!(word_end(br"Ren\u0022", 0), 3);
+        assert_eq!(escape_at(br"\u2019", 0), Escape::Letter(6));
+        assert_eq!(escape_at(br"\u00a0", 0), Escape::Letter(6));
+        assert_eq!(escape_at(br"\u0020", 0), Escape::Blank(6));
+        // Incomplete escapes at the edge of a window stay as they are.
+        assert_eq!(unescaped(r"ab\u00e").0, br"ab\u00e");
+        assert_eq!(unescaped("ab\\").0, b"ab\\");
     }
 
     #[test]

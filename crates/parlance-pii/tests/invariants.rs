@@ -197,6 +197,35 @@ const PIECES: &[&str] = &[
     "this is",
     "maria",
     "Sá",
+    // written-out escapes and phone cues (issue 20)
+    r"\n",
+    r"\n",
+    r"\t",
+    r"\r\n",
+    r#"\""#,
+    r"\'",
+    r"\\",
+    r"\/",
+    r"\u00e9",
+    r"\u00C9",
+    r"\u0141",
+    r"\u000a",
+    r"\u00",
+    r"\",
+    "Tel.",
+    "-Fax",
+    "Fax-",
+    "ring me",
+    "picks up at",
+    "Tlf",
+    "Handy",
+    "412 7781",
+    "24 55 61",
+    "08:14:55.302117",
+    "2019-06-21",
+    "T08:14:55Z",
+    "v2.14.3",
+    "1999-2004",
 ];
 
 fn random_text(rng: &mut Rng) -> String {
@@ -217,6 +246,14 @@ fn check(s: &Scrubber, text: &str) {
             text.is_char_boundary(f.start) && text.is_char_boundary(f.end),
             "{text:?} {found:?}"
         );
+        // A placeholder replaces the value, never a written-out escape around it.
+        let span = &text[f.start..f.end];
+        for e in [r"\n", r"\t", r"\r", r#"\""#, r"\'"] {
+            assert!(!span.starts_with(e) && !span.ends_with(e), "{text:?} {found:?}");
+        }
+        let glued =
+            text[..f.start].ends_with('\\') && matches!(span.as_bytes()[0], b'n' | b't' | b'r');
+        assert!(!glued, "{text:?} {found:?}");
         expected = expected - f.len() + f.entity.placeholder().len();
         prev_end = f.end;
     }
@@ -256,5 +293,27 @@ fn random_bytes_as_lossy_utf8_keep_invariants() {
     for _ in 0..3_000 {
         let bytes: Vec<u8> = (0..rng.below(64)).map(|_| (rng.next() & 0xFF) as u8).collect();
         check(&s, &String::from_utf8_lossy(&bytes));
+    }
+}
+
+/// Seconds to find everything in `text`.
+fn secs(s: &Scrubber, text: &str) -> f64 {
+    let t = std::time::Instant::now();
+    std::hint::black_box(s.find(text));
+    t.elapsed().as_secs_f64()
+}
+
+#[test]
+fn long_runs_of_digits_and_escapes_stay_linear() {
+    let s = Scrubber::default();
+    for unit in
+        ["7", "\\", r"\n", r"\u00e9", "12 34 ", "Tel. ", r"ring me\n", "2019-06-21 08:14:55.3 "]
+    {
+        let small = unit.repeat((1 << 18) / unit.len());
+        let big = unit.repeat((1 << 20) / unit.len());
+        let (a, b) = (secs(&s, &small), secs(&s, &big));
+        // Four times the text: well under sixteen times the time (quadratic would be 16).
+        assert!(b < 8.0 * a + 0.05, "{unit:?}: {a:.3}s for 256 KiB, {b:.3}s for 1 MiB");
+        assert!(b < 10.0, "{unit:?}: {b:.3}s for 1 MiB");
     }
 }

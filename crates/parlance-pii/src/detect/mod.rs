@@ -20,6 +20,7 @@ pub(crate) mod mac;
 pub(crate) mod person;
 pub(crate) mod person_words;
 pub(crate) mod phone;
+pub(crate) mod phone_cue;
 pub(crate) mod phone_plan;
 pub(crate) mod pobox;
 pub(crate) mod ssn;
@@ -27,7 +28,7 @@ pub(crate) mod url;
 pub(crate) mod zip;
 
 use crate::names::Names;
-use crate::text::{at, word_end};
+use crate::text::{Escape, at, escape_at, raw_offset, unescape, unescaped_offset, word_end};
 use crate::{Entity, EntitySet, Finding};
 
 /// Bytes of text before a dispatch position that a detector may read (cue words, the local part
@@ -38,6 +39,9 @@ pub const CONTEXT_BEFORE: usize = 128;
 /// what is looked at after it (a 253-byte e-mail domain and its terminator; a URL longer than
 /// this is cut here, the rest is scanned as text; a word longer than this reads as several).
 pub const CONTEXT_AFTER: usize = 256;
+
+/// The longest window a detector sees: [`CONTEXT_BEFORE`] + [`CONTEXT_AFTER`] bytes.
+const VIEW: usize = CONTEXT_BEFORE + CONTEXT_AFTER;
 
 /// How many of the most recent candidates a detector may look at (contact blocks, name lists).
 pub(crate) const STATE_DEPTH: usize = 4;
@@ -57,6 +61,8 @@ enum Class {
     /// Any other word start: digits, capitals, `p` (PO boxes), `0xC3`..`0xC5` (Latin-1 and
     /// Latin Extended-A capitals).
     Word,
+    /// `\\`: may begin a written-out escape (`\n`, `\"`, `\u00e9`), read as what it stands for.
+    Escape,
 }
 
 /// [`Class`] of every byte value; [`Pass::run`] reads one entry per word or blank.
@@ -67,6 +73,8 @@ static CLASS: [Class; 256] = {
         let c = i as u8;
         t[i] = if matches!(c, b'@' | b'+' | b'(' | b':') {
             Class::Punct
+        } else if c == b'\\' {
+            Class::Escape
         } else if !crate::text::is_word_const(c) {
             Class::Blank
         } else if c.is_ascii_lowercase() && c != b'p'
@@ -102,6 +110,12 @@ pub(crate) struct Pass<'a> {
     b: &'a [u8],
     /// Where `b` starts in `full`.
     base: usize,
+    /// Whether `b` holds a backslash: then detectors see it unescaped (`text::unescape`).
+    escaped: bool,
+    /// The first backslash of `full` not yet passed by a window's end (`full.len()` if none),
+    /// and the last one passed.
+    esc_next: usize,
+    esc_last: Option<usize>,
     set: EntitySet,
     names: &'a Names,
     out: &'a mut Vec<Finding>,
@@ -117,7 +131,17 @@ impl<'a> Pass<'a> {
         out: &'a mut Vec<Finding>,
     ) -> Self {
         let full = text.as_bytes();
-        Pass { full, b: full, base: 0, set, names, out }
+        Pass {
+            full,
+            b: full,
+            base: 0,
+            escaped: false,
+            esc_next: backslash_from(full, 0),
+            esc_last: None,
+            set,
+            names,
+            out,
+        }
     }
 
     /// Runs the pass over the whole text.
@@ -146,7 +170,7 @@ impl<'a> Pass<'a> {
                     let end = word_end(b, i + 1);
                     if matches!(at(b, end), b':' | b'.' | b'@' | b'-') {
                         let l = self.window(i);
-                        self.word(l, end - self.base);
+                        self.with_view(l, |p, v, l| p.word(v, l, word_end(v, l + 1)));
                     } else if at(b, end) == b' '
                         && STREET_NEXT[usize::from(at(b, end + 1))]
                         && address::lower_street_start(b, i, end)
@@ -154,27 +178,84 @@ impl<'a> Pass<'a> {
                         // "Deliver to rue Pierre": a street-type word in lower case.
                         let l = self.window(i);
                         if self.want(Entity::StreetAddress) {
-                            self.push(Entity::StreetAddress, address::detect_bare(self.b, l));
+                            self.with_view(l, |p, v, l| {
+                                p.push(Entity::StreetAddress, address::detect_bare(v, l));
+                            });
                         }
                     } else if end <= i + 2 && person::lower_cue(b, i, end) {
                         // "my name is ana kovač": a name in lower case after "is"/"am".
                         let l = self.window(i);
                         if self.want(Entity::Person) {
-                            let span = person::detect_lower(self.b, l + end - i + 1, self.names);
-                            self.push(Entity::Person, span);
+                            self.with_view(l + end - i + 1, |p, v, at| {
+                                p.push(Entity::Person, person::detect_lower(v, at, p.names));
+                            });
                         }
                     }
                     i = end;
                 }
-                Class::Word => {
-                    let l = self.window(i);
-                    let end = word_end(self.b, l + 1);
-                    self.word(l, end);
-                    i = self.base + end;
+                Class::Word => i = self.dispatch_word(i),
+                Class::Escape => {
+                    // "Name:\nMarta": the escape is read as the blank it stands for, so the
+                    // word after it starts there; a letter (`\u00c9ric`) starts a word.
+                    match escape_at(&full[..self.window_end(i)], i) {
+                        Escape::Blank(len) => i += len,
+                        Escape::Letter(_) => i = self.dispatch_word(i),
+                        Escape::None => i += 1,
+                    }
                 }
             }
         }
         i
+    }
+
+    /// Dispatches the word starting at `i`; returns its end.
+    #[inline(always)]
+    fn dispatch_word(&mut self, i: usize) -> usize {
+        let l = self.window(i);
+        self.with_view(l, |p, v, l| {
+            let end = word_end(v, l + 1);
+            p.word(v, l, end);
+            p.full_pos(end)
+        })
+    }
+
+    /// Calls `f` with the window as detectors see it and `l` (an offset in `b`) in it: `b`
+    /// itself, or, when it holds a backslash, `b` unescaped into a buffer (then
+    /// [`Pass::full_pos`] maps offsets in it back).
+    #[inline(always)]
+    fn with_view<R>(&mut self, l: usize, f: impl FnOnce(&mut Self, &[u8], usize) -> R) -> R {
+        if self.escaped {
+            self.with_unescaped(l, f)
+        } else {
+            let b = self.b;
+            f(self, b, l)
+        }
+    }
+
+    /// [`Pass::with_view`] for a window holding a backslash (kept off the hot path).
+    #[inline(never)]
+    fn with_unescaped<R>(&mut self, l: usize, f: impl FnOnce(&mut Self, &[u8], usize) -> R) -> R {
+        let mut buf = [0u8; VIEW + 4];
+        let n = unescape(self.b, &mut buf);
+        let l = unescaped_offset(self.b, l);
+        f(self, &buf[..n], l)
+    }
+
+    /// The offset in the whole text of `i`, an offset in what detectors see of the window.
+    #[inline]
+    fn full_pos(&self, i: usize) -> usize {
+        if self.escaped { self.base + raw_offset(self.b, i) } else { self.base + i }
+    }
+
+    /// Whether `full[lo..hi]` holds a backslash. Windows only move forward, so the text is
+    /// searched once per pass (with `memchr`: text without backslashes costs one search).
+    #[inline]
+    fn backslash_in(&mut self, lo: usize, hi: usize) -> bool {
+        while self.esc_next < hi {
+            self.esc_last = Some(self.esc_next);
+            self.esc_next = backslash_from(self.full, self.esc_next + 1);
+        }
+        self.esc_last.is_some_and(|p| p >= lo)
     }
 
     /// Points `b` at the window around `i` (char boundaries inward); returns `i` in it.
@@ -185,8 +266,10 @@ impl<'a> Pass<'a> {
         while !is_char_start(full, lo) {
             lo += 1;
         }
-        self.b = &full[lo..self.window_end(i)];
+        let hi = self.window_end(i);
+        self.b = &full[lo..hi];
         self.base = lo;
+        self.escaped = self.backslash_in(lo, hi);
         i - lo
     }
 
@@ -203,7 +286,7 @@ impl<'a> Pass<'a> {
     fn push(&mut self, e: Entity, span: Option<(usize, usize)>) {
         if let Some((start, end)) = span {
             if end > start {
-                let (start, end) = (self.base + start, self.base + end);
+                let (start, end) = (self.full_pos(start), self.full_pos(end));
                 self.out.push(Finding { entity: e, start, end });
             }
         }
@@ -213,27 +296,27 @@ impl<'a> Pass<'a> {
         self.set.contains(e)
     }
 
+    /// Runs the detectors for the word `b[i..end]` (`b`: the window as detectors see it).
     #[inline]
-    fn word(&mut self, i: usize, end: usize) {
-        let c = self.b[i];
+    fn word(&mut self, b: &[u8], i: usize, end: usize) {
+        let c = b[i];
         if c.is_ascii_digit() {
-            self.numeric(i);
-        } else if person::upper_len(self.b, i).is_some() {
-            self.capital(i, end);
+            self.numeric(b, i);
+        } else if person::upper_len(b, i).is_some() {
+            self.capital(b, i, end);
         }
         if c.is_ascii_alphabetic() {
-            let next = at(self.b, end);
+            let next = at(b, end);
             if matches!(next, b':' | b'.' | b'@') || matches!(c, b'p' | b'P') {
-                self.letters(i, end);
+                self.letters(b, i, end);
             }
         }
-        if c.is_ascii_hexdigit() && matches!(at(self.b, end), b':' | b'-' | b'.') {
-            self.hex(i);
+        if c.is_ascii_hexdigit() && matches!(at(b, end), b':' | b'-' | b'.') {
+            self.hex(b, i);
         }
     }
 
-    fn numeric(&mut self, i: usize) {
-        let b = self.b;
+    fn numeric(&mut self, b: &[u8], i: usize) {
         if self.want(Entity::CreditCard) {
             self.push(Entity::CreditCard, card::detect(b, i));
         }
@@ -258,8 +341,7 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn capital(&mut self, i: usize, end: usize) {
-        let b = self.b;
+    fn capital(&mut self, b: &[u8], i: usize, end: usize) {
         if self.want(Entity::Iban) && at(b, i + 2).is_ascii_digit() {
             self.push(Entity::Iban, iban::detect(b, i));
         }
@@ -267,7 +349,7 @@ impl<'a> Pass<'a> {
         // Lopez."), and a word inside an address just found ("1600 Pennsylvania Avenue,
         // Washington, DC") are not read again as the start of a name or a street: what they
         // would find lies inside that finding.
-        let (pos, word_end) = (self.base + i, self.base + end);
+        let (pos, word_end) = (self.full_pos(i), self.full_pos(end));
         let name_ends = at(b, end) != b' ' || person::upper_len(b, end + 1).is_none();
         let inside = self.out.last().is_some_and(|f| {
             f.start < pos
@@ -334,7 +416,7 @@ impl<'a> Pass<'a> {
 
     /// Whether the word at `i` continues a list after a name just found ("Ann Lee, Bob").
     fn listed(&self, i: usize) -> bool {
-        let i = self.base + i;
+        let i = self.full_pos(i);
         let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person && f.end <= i)
         else {
             return false;
@@ -346,7 +428,7 @@ impl<'a> Pass<'a> {
     /// Also when a name ends right before, joined by ` - ` or ` left `
     /// ("Paul left 96493913 for you", "Louis Sarpong - 15194545520").
     fn contact_near(&self, i: usize) -> bool {
-        let i = self.base + i;
+        let i = self.full_pos(i);
         self.out.iter().rev().take(STATE_DEPTH).any(|f| {
             f.end <= i
                 && match f.entity {
@@ -359,8 +441,7 @@ impl<'a> Pass<'a> {
         })
     }
 
-    fn letters(&mut self, i: usize, end: usize) {
-        let b = self.b;
+    fn letters(&mut self, b: &[u8], i: usize, end: usize) {
         let next = at(b, end);
         let url_shaped = matches!(next, b':' | b'.' | b'@')
             && (next == b':' && at(b, end + 1) == b'/'
@@ -374,12 +455,12 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn hex(&mut self, i: usize) {
+    fn hex(&mut self, b: &[u8], i: usize) {
         if self.want(Entity::MacAddress) {
-            self.push(Entity::MacAddress, mac::detect(self.b, i));
+            self.push(Entity::MacAddress, mac::detect(b, i));
         }
-        if self.want(Entity::Ip) && at(self.b, word_end(self.b, i)) == b':' {
-            self.push(Entity::Ip, ip::detect_v6(self.b, i));
+        if self.want(Entity::Ip) && at(b, word_end(b, i)) == b':' {
+            self.push(Entity::Ip, ip::detect_v6(b, i));
         }
     }
 
@@ -397,14 +478,21 @@ impl<'a> Pass<'a> {
             return;
         }
         let l = self.window(i);
-        let b = self.b;
-        let span = match e {
-            Entity::EmailAddress => email::detect(b, l),
-            Entity::PhoneNumber => phone::detect(b, l, self.contact_near(l)),
-            _ => ip::detect_v6(b, l),
-        };
-        self.push(e, span);
+        self.with_view(l, |p, b, l| {
+            let span = match e {
+                Entity::EmailAddress => email::detect(b, l),
+                Entity::PhoneNumber => phone::detect(b, l, p.contact_near(l)),
+                _ => ip::detect_v6(b, l),
+            };
+            p.push(e, span);
+        });
     }
+}
+
+/// The first backslash of `b` at or after `from` (`b.len()` if none).
+fn backslash_from(b: &[u8], from: usize) -> usize {
+    let s = from.min(b.len());
+    memchr::memchr(b'\\', &b[s..]).map_or(b.len(), |p| s + p)
 }
 
 /// Whether `i` is a char boundary of `b` (or its end): not a UTF-8 continuation byte.

@@ -8,6 +8,9 @@
 //! in a contact block or alone on a line — a bare 8–13 digit run. Dates, times, prices,
 //! thousands, versions and order numbers ("order", "ref", "ticket" before it) are rejected.
 
+use crate::detect::phone_cue::{
+    close_cue, contact_line, counted, in_time, label_after, label_before, post_label,
+};
 use crate::detect::phone_plan::PLAN;
 use crate::text::{
     Key, at, before, clean_end, continues_number, cue_before, glued_before, is_word, keys,
@@ -44,6 +47,27 @@ const CUES: &[Key] = &keys([
     "helpline",
     "phoned",
     "cellular",
+    "buzz",
+    "picks",
+    "tlf",
+    "tfn",
+    "telf",
+    "tfno",
+    "telefon",
+    "telefono",
+    "telefone",
+    "telefoon",
+    "fone",
+    "handy",
+    "natel",
+    "mobil",
+    "mobiel",
+    "movil",
+    "cel",
+    "celular",
+    "cellulare",
+    "gsm",
+    "viber",
 ]);
 const ANTI_CUES: &[Key] = &keys([
     "isbn",
@@ -85,6 +109,24 @@ const ANTI_CUES: &[Key] = &keys([
     "license",
     "licence",
     "vin",
+    "count",
+    "total",
+    "rows",
+    "population",
+    "volume",
+    "sum",
+    "amount",
+    "size",
+    "qty",
+    "quantity",
+    "balance",
+    "score",
+    "pin",
+    "otp",
+    "page",
+    "pages",
+    "room",
+    "floor",
 ]);
 
 /// Words that may stand between an anti-cue and the number ("order number 123", "ticket id 9").
@@ -105,12 +147,37 @@ struct Groups {
     /// A `(0)` group: the trunk prefix written inside an international number ("+49 (0)30 …").
     zero_paren: bool,
     slash: bool,
+    /// A group after the first is all zeros ("100 000"): a round quantity.
+    zero_group: bool,
+    /// The byte after each group but the last (its separator).
+    seps: [u8; 8],
     end: usize,
 }
 
 impl Groups {
     fn shape(&self) -> &[u8] {
         &self.lens[..self.n]
+    }
+
+    /// Whether the number opens with a date written with one separator that is no blank
+    /// ("2019-06-21 08…", "21.06.2019 …"): the rest is a time or another number.
+    fn date_prefix(&self) -> bool {
+        self.n > 3
+            && is_date(&self.lens[..3])
+            && self.seps[0] == self.seps[1]
+            && self.seps[0] != b' '
+    }
+
+    /// Two groups of one length joined by `-`, the second a little above the first: a range of
+    /// years or pages ("1999-2004", "112-118").
+    fn range(&self, b: &[u8], i: usize) -> bool {
+        let (a, c) = (usize::from(self.lens[0]), usize::from(self.lens[1]));
+        if self.n != 2 || a != c || self.seps[0] != b'-' || !(2..=4).contains(&a) {
+            return false;
+        }
+        let num = |s: usize| b[s..s + a].iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+        let (lo, hi) = (num(i), num(i + a + 1));
+        hi > lo && hi - lo < 10u32.pow(u32::try_from(a - 1).unwrap_or(0))
     }
 }
 
@@ -121,15 +188,19 @@ pub(crate) fn detect(b: &[u8], i: usize, contact_near: bool) -> Option<(usize, u
     // "(+41) 86 …" is dispatched at the `+`, "+(371) …" at the `(`: both start one byte earlier.
     let wrapped = c == b'+' && before(b, i) == b'(' || c == b'(' && before(b, i) == b'+';
     let start = i - usize::from(wrapped);
+    let glued = glued_before(b, i) && !label_before(b, i);
     if (c == b'+' || c == b'(') && is_word(before(b, start))
-        || c.is_ascii_digit() && (glued_before(b, i) || continues_number(b, i))
+        || c.is_ascii_digit() && (glued || continues_number(b, i))
     {
         return None;
     }
     let g = parse(b, i, wrapped)?;
+    if in_time(b, i, g.end) || g.date_prefix() {
+        return None;
+    }
     let ext = extension(b, g.end);
     let end = ext.unwrap_or(g.end);
-    if !clean_end(b, end) && at(b, end) != b'.' {
+    if !clean_end(b, end) && at(b, end) != b'.' && !label_after(b, end) {
         return None;
     }
     accept(b, start, &g, ext.is_some() || contact_near).then_some((start, end))
@@ -157,6 +228,7 @@ fn parse(b: &[u8], i: usize, wrapped: bool) -> Option<Groups> {
             }
         }
         g.zero_paren |= open && &b[s..e] == b"0" && g.n > 0;
+        g.zero_group |= g.n > 0 && e - s >= 2 && b[s..e].iter().all(|d| *d == b'0');
         g.lens[g.n] = u8::try_from(e - s).unwrap_or(u8::MAX);
         g.n += 1;
         g.digits += e - s;
@@ -165,6 +237,9 @@ fn parse(b: &[u8], i: usize, wrapped: bool) -> Option<Groups> {
         if close_cc && at(b, g.end) == b')' {
             g.end += 1;
             close_cc = false;
+        }
+        if let Some(sep) = g.seps.get_mut(g.n - 1) {
+            *sep = at(b, g.end);
         }
         g.dots |= at(b, g.end) == b'.' && at(b, g.end + 1).is_ascii_digit();
         g.slash |= at(b, g.end) == b'/';
@@ -184,11 +259,28 @@ fn next_group(b: &[u8], e: usize) -> Option<usize> {
     let k = match sep {
         b' ' | b'-' | b'.' | b'/' if starts(e + 1) => e + 1,
         b' ' if at(b, e + 1) == b'-' && at(b, e + 2) == b' ' && starts(e + 3) => e + 3,
+        // "089 / 12 34 56": a spaced slash only after an area code with its trunk `0`.
+        b' ' if at(b, e + 1) == b'/'
+            && at(b, e + 2) == b' '
+            && starts(e + 3)
+            && trunk_before(b, e) =>
+        {
+            e + 3
+        }
         b'(' if starts(e) => e,
         c if c.is_ascii_digit() && before(b, e) == b')' => e,
         _ => return None,
     };
     Some(k)
+}
+
+/// Whether the group ending at `e` starts with a trunk `0` and is the first of its number.
+fn trunk_before(b: &[u8], e: usize) -> bool {
+    let mut s = e;
+    while s > 0 && b[s - 1].is_ascii_digit() {
+        s -= 1;
+    }
+    at(b, s) == b'0' && !continues_number(b, s) && e - s <= 5
 }
 
 fn extension(b: &[u8], end: usize) -> Option<usize> {
@@ -217,9 +309,25 @@ fn extension(b: &[u8], end: usize) -> Option<usize> {
 fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     let shape = g.shape();
     if g.plus {
-        // An explicit `+` is trusted at E.164 lengths; shorter numbers must fit their plan.
+        // An explicit `+` is trusted at E.164 lengths; shorter numbers must fit their plan, or
+        // be cued or in a contact line.
         let digits = g.digits - usize::from(g.zero_paren);
-        return g.first[0] != b'0' && ((8..=15).contains(&digits) || plan_fits(&g.lead, digits));
+        return g.first[0] != b'0'
+            && ((8..=15).contains(&digits)
+                || plan_fits(&g.lead, digits)
+                || digits >= 6 && (close_cue(b, i, false) || contact_line(b, i, g.end)));
+    }
+    if g.range(b, i) {
+        return false;
+    }
+    // A 6–7 digit number needs a cue right before it, a label after it or a contact line.
+    let cued_short = short(g)
+        && !counted(b, g.end)
+        && (close_cue(b, i, g.n == 1)
+            || post_label(b, g.end)
+            || g.n >= 2 && (ext || contact_line(b, i, g.end)));
+    if cued_short && (line_start(b, i) || !anti_cue(b, i)) {
+        return true;
     }
     let nanp = shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && g.first[0] == b'1');
     let intl = g.first[..2] == *b"00"
@@ -230,12 +338,24 @@ fn accept(b: &[u8], i: usize, g: &Groups, ext: bool) -> bool {
     // The shape tests are cheap and reject most numbers; the words before are read only for
     // numbers shaped like a phone.
     let shaped = sure || bare_nanp(g) || national(g);
-    if !shaped || !line_start(b, i) && anti_cue(b, i) {
+    if !shaped || !line_start(b, i) && anti_cue(b, i) || !sure && counted(b, g.end) {
         return false;
     }
     sure || ext
         || cue_before(b, i, 6, CUES)
         || own_line(b, i, g.end) && (bare_nanp(g) || short_groups(g) && national(g))
+        || national(g) && (post_label(b, g.end) || contact_line(b, i, g.end))
+}
+
+/// A short local number: 6–7 digits, solid or in groups of two to four, not dotted like a
+/// version, decimal or coordinate, and no round thousands ("100 000").
+fn short(g: &Groups) -> bool {
+    let shape = g.shape();
+    (6..=7).contains(&g.digits)
+        && (g.n == 1 || shape.iter().all(|l| (2..=4).contains(l)))
+        && !g.dots
+        && !is_date(shape)
+        && !g.zero_group
 }
 
 /// Whether the digits `lead…` (after `+` or `00`), `digits` of them in all, start with a
@@ -320,7 +440,10 @@ fn national(g: &Groups) -> bool {
     let dotted_quad = g.dots && g.n == 4 && shape.iter().all(|l| *l <= 3);
     let zip_plus4 = shape == [5, 4];
     let isbn_like = g.n >= 4 && shape[g.n - 1] == 1;
-    if is_date(shape) || dotted_quad || isbn_like || zip_plus4 {
+    // "126.0.6478.127": a dotted number with a one-digit group is a version ("1.800.555.0199"
+    // is not).
+    let version = g.dots && shape != [1, 3, 3, 4] && shape.contains(&1);
+    if is_date(shape) || dotted_quad || isbn_like || zip_plus4 || version {
         return false;
     }
     let grouped = g.n >= 2 && (7..=15).contains(&g.digits) && g.shape().iter().all(|l| *l <= 8);
