@@ -82,6 +82,7 @@ fn main() {
         start: value(&args, "--start", 0.0),
         cont: value(&args, "--cont", -1.0),
         veto: value(&args, "--veto", -1.5),
+        single: value(&args, "--single", 0.5),
     };
     let _ = THRESHOLDS.set(t);
     let scrubber = Scrubber::default();

@@ -34,10 +34,13 @@ pub struct Thresholds {
     pub cont: f32,
     /// A rule's name is dropped when every word of it scores under this.
     pub veto: f32,
+    /// A name of one word that no name table knows needs this logit or more (a lone unknown
+    /// capitalised word is as often a place or an organisation: "Samarra", "Hamas").
+    pub single: f32,
 }
 
 /// The thresholds in use (chosen on the development sets, `data/ner/README.md`).
-const THRESHOLDS: Thresholds = Thresholds { start: 0.0, cont: -1.0, veto: -1.5 };
+const THRESHOLDS: Thresholds = Thresholds { start: 0.0, cont: -1.0, veto: -1.5, single: 0.5 };
 
 fn thresholds() -> Thresholds {
     #[cfg(feature = "train")]
@@ -96,11 +99,13 @@ pub(crate) fn logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -
     sum as f32 * scale
 }
 
-/// The end of the word at `i` as the model reads it: word bytes, and an inner `'` or `-`
-/// before a letter ("O'Brien", "Smith-Jones").
+/// The end of the word at `i` as the model reads it: word bytes, and an inner `-` before a
+/// letter or `'` before a capital ("Smith-Jones", "O'Brien"; not the "'s" of "Marta's").
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = crate::text::word_end(b, i);
-    while matches!(at(b, j), b'\'' | b'-') && at(b, j + 1).is_ascii_alphabetic() {
+    while at(b, j) == b'-' && at(b, j + 1).is_ascii_alphabetic()
+        || at(b, j) == b'\'' && at(b, j + 1).is_ascii_uppercase()
+    {
         j = crate::text::word_end(b, j + 1);
     }
     j
@@ -127,7 +132,8 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)
     if first.is_title() || end - i == 1 && at(b, end) != b'.' || after_saint(b, i) {
         return None;
     }
-    if logit(b, i, end, names, first) < t.start {
+    let score = logit(b, i, end, names, first);
+    if score < t.start {
         return None;
     }
     let mut e = end;
@@ -154,7 +160,11 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)
         }
         e = ke;
     }
-    if e - i == 1 || crate::detect::person::organisation_or_street(b, i, end, e) {
+    let lone_unknown = e == end && !first.is_first() && first.surname_rank().is_none();
+    if e - i == 1
+        || lone_unknown && score < t.single
+        || crate::detect::person::organisation_or_street(b, i, end, e)
+    {
         return None;
     }
     Some((initials_before(b, i), e))
