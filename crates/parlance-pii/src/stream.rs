@@ -60,6 +60,8 @@ pub struct StreamScrubber {
     scratch: Vec<Finding>,
     /// Scratch for the candidates being folded.
     ready: Vec<Finding>,
+    /// The pass's memory of names found so far, carried from one dispatch to the next.
+    memory: crate::model::memory::Memory,
 }
 
 impl StreamScrubber {
@@ -76,6 +78,7 @@ impl StreamScrubber {
             open: None,
             scratch: Vec::new(),
             ready: Vec::new(),
+            memory: Default::default(),
         }
     }
 
@@ -137,7 +140,9 @@ impl StreamScrubber {
         let seeds = self.scratch.len();
         let set = self.scrubber.entities();
         let mut pass = Pass::new(&self.buf, set, names::shared(), &mut self.scratch);
+        pass.memory = self.memory;
         self.next = base + pass.run_range(self.next - base, until - base);
+        self.memory = pass.memory;
         let found = self.scratch.drain(seeds..).map(|f| Finding {
             start: f.start + base,
             end: f.end + base,

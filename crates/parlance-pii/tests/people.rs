@@ -46,3 +46,24 @@ fn a_title_alone_is_not_a_name() {
     let s = people();
     assert_eq!(s.scrub("I have visited Dr. Cooper twice."), "I have visited Dr. <PERSON> twice.");
 }
+
+#[test]
+fn a_name_met_in_full_is_found_again_alone_far_later_also_in_a_stream() {
+    use parlance_pii::{EntityCounts, StreamScrubber};
+    let filler = "The weather was mild and the roads were quiet that week. ".repeat(30);
+    let text = format!("We talked to Nina Chahine on Monday. {filler}Later, Chahine told reporters.");
+    let s = people();
+    let once = s.scrub(&text).into_owned();
+    assert!(once.ends_with("Later, <PERSON> told reporters."), "{once}");
+    for chunk in [1, 7, 64, 500] {
+        let mut st = StreamScrubber::new(s);
+        let mut counts = EntityCounts::default();
+        let mut out = String::new();
+        let bytes: Vec<char> = text.chars().collect();
+        for piece in bytes.chunks(chunk) {
+            out += &st.push(&piece.iter().collect::<String>(), &mut counts);
+        }
+        out += &st.finish(&mut counts);
+        assert_eq!(out, once, "chunks of {chunk}");
+    }
+}

@@ -119,6 +119,8 @@ pub(crate) struct Pass<'a> {
     set: EntitySet,
     names: &'a Names,
     out: &'a mut Vec<Finding>,
+    /// The words of the names found so far (the stream scrubber carries it between pushes).
+    pub(crate) memory: crate::model::memory::Memory,
 }
 
 impl<'a> Pass<'a> {
@@ -141,6 +143,7 @@ impl<'a> Pass<'a> {
             set,
             names,
             out,
+            memory: crate::model::memory::Memory::default(),
         }
     }
 
@@ -373,11 +376,20 @@ impl<'a> Pass<'a> {
                 })
                 .map(|(s, e)| (s, crate::model::past_articles(b, e)));
             self.push(Entity::Person, rule);
+            let mut model = None;
             if !self.inside_person(pos) && crate::model::eligible(b, i) {
-                let model = crate::model::detect(b, i, self.names);
+                model = crate::model::detect(b, i, self.names);
+                // A word of a name found earlier in the text ("Chahine told reporters").
+                if model.is_none() && rule.is_none() && self.memory.knows(&b[i..end]) {
+                    let info = names.word(&b[i..end]);
+                    model = (!info.is_common() && !info.is_not_name()).then_some((i, end));
+                }
                 // Only what the rule's name does not already cover.
                 let more = model.filter(|m| rule.is_none_or(|r| m.0 < r.0 || m.1 > r.1));
                 self.push(Entity::Person, more);
+            }
+            for (s, e) in rule.into_iter().chain(model) {
+                self.memory.remember(b, s, e);
             }
         }
         if self.want(Entity::StreetAddress) {

@@ -10,6 +10,7 @@
 //! did not already settle.
 
 pub(crate) mod features;
+pub(crate) mod memory;
 #[cfg(feature = "train")]
 pub mod train;
 
@@ -83,6 +84,12 @@ pub(crate) fn logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -
     if !worth_reading(info) {
         return f32::NEG_INFINITY;
     }
+    any_logit(b, i, end, names, info)
+}
+
+/// [`logit`] also for a word [`worth_reading`] passes over: the words after the first of a
+/// name ("Ghulam Mohiuddin Lone").
+fn any_logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> f32 {
     let w = weights();
     if w.len() != HEADER + (2usize << features::BITS) {
         return f32::NEG_INFINITY;
@@ -133,7 +140,7 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)
         return None;
     }
     let score = logit(b, i, end, names, first);
-    if score < t.start {
+    if score < t.start && !vocative(b, i, end, first) {
         return None;
     }
     let mut e = end;
@@ -155,7 +162,7 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)
         }
         let ke = word_end(b, k);
         let info = names.word(&b[k..ke]);
-        if info.is_title() || logit(b, k, ke, names, info) < t.cont {
+        if info.is_title() || info.is_not_name() || any_logit(b, k, ke, names, info) < t.cont {
             break;
         }
         e = ke;
@@ -168,6 +175,19 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)
         return None;
     }
     Some((initials_before(b, i), e))
+}
+
+/// "John, sorry for the delay", "Constance,\nI was away": a given name (not an English word)
+/// opening the text, a line or a sentence, followed by a comma: someone addressed.
+fn vocative(b: &[u8], i: usize, end: usize, info: Info) -> bool {
+    if !info.is_first() || info.is_common() || at(b, end) != b',' {
+        return false;
+    }
+    let mut j = i;
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t' | b'"' | b'\'') {
+        j -= 1;
+    }
+    j == 0 || matches!(b[j - 1], b'\n' | b'\r' | b'.' | b'!' | b'?')
 }
 
 /// Whether the word at `i` follows "St." or "Saint" ("St. Thomas Housing", "San Diego"):

@@ -1,0 +1,78 @@
+//! The words of the last names found in the text, so that a surname met in "Nina Chahine" is a
+//! name again in "Chahine told reporters" (however far back): real text names a person in
+//! full once and by one word after that.
+//!
+//! The memory is a small ring of word hashes filled in the order the pass finds names. The
+//! stream scrubber runs the same pass over the same positions in the same order and carries the
+//! memory from one push to the next, so streaming stays exact; it is bounded ([`SIZE`] words).
+
+/// How many name words are remembered.
+const SIZE: usize = 16;
+
+/// The last [`SIZE`] name words found (hashes of their exact bytes).
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Memory {
+    words: [u64; SIZE],
+    len: usize,
+    next: usize,
+}
+
+/// A hash of the word's exact bytes (0 is never produced, so empty slots never match).
+fn hash(w: &[u8]) -> u64 {
+    let h = w
+        .iter()
+        .fold(0xCBF2_9CE4_8422_2325u64, |h, c| (h ^ u64::from(*c)).wrapping_mul(0x0100_0000_01B3));
+    h | 1
+}
+
+impl Memory {
+    /// Remembers the capitalised words of three letters or more in `b[s..e]`, a name found,
+    /// when it has two words or more: a full name is a person far more surely than one word
+    /// ("Fallujah" read as a name once should not be read so again and again).
+    pub(crate) fn remember(&mut self, b: &[u8], s: usize, e: usize) {
+        if !b[s..e].contains(&b' ') {
+            return;
+        }
+        let mut k = s;
+        while k < e {
+            let we = super::word_end(b, k).min(e);
+            if we > k + 2 && crate::detect::person::upper_len(b, k).is_some() {
+                let h = hash(&b[k..we]);
+                if !self.words[..self.len].contains(&h) {
+                    self.words[self.next] = h;
+                    self.next = (self.next + 1) % SIZE;
+                    self.len = (self.len + 1).min(SIZE);
+                }
+            }
+            k = we.max(k + 1);
+            while k < e && !crate::text::is_word(b[k]) {
+                k += 1;
+            }
+        }
+    }
+
+    /// Whether `w` is a word of a name found before.
+    pub(crate) fn knows(&self, w: &[u8]) -> bool {
+        self.len > 0 && self.words[..self.len].contains(&hash(w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Memory;
+
+    #[test]
+    fn remembers_the_words_of_names_and_forgets_the_oldest() {
+        let mut m = Memory::default();
+        let t = b"Nina Chahine-Haddad and O'Brien";
+        m.remember(t, 0, 19);
+        assert!(m.knows(b"Nina") && m.knows(b"Chahine-Haddad") && !m.knows(b"O'Brien"));
+        m.remember(b"Samarra", 0, 7);
+        assert!(!m.knows(b"Samarra"));
+        for k in 0..8u8 {
+            let w = [b'A', b'a' + k, b'x', b' ', b'B', b'a' + k, b'y'];
+            m.remember(&w, 0, 7);
+        }
+        assert!(!m.knows(b"Nina") && m.knows(b"Ahx") && m.knows(b"Bhy"));
+    }
+}
