@@ -136,11 +136,11 @@ pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)
     let t = thresholds();
     let end = word_end(b, i);
     let first = names.word(&b[i..end]);
-    if first.is_title() || end - i == 1 && at(b, end) != b'.' || after_saint(b, i) {
+    if !worth_reading(first) || first.is_title() || end - i == 1 && at(b, end) != b'.' {
         return None;
     }
     let score = logit(b, i, end, names, first);
-    if score < t.start && !vocative(b, i, end, first) {
+    if score < t.start && !vocative(b, i, end, first) || after_saint(b, i) {
         return None;
     }
     let mut e = end;
