@@ -51,7 +51,8 @@ fn a_title_alone_is_not_a_name() {
 fn a_name_met_in_full_is_found_again_alone_far_later_also_in_a_stream() {
     use parlance_pii::{EntityCounts, StreamScrubber};
     let filler = "The weather was mild and the roads were quiet that week. ".repeat(30);
-    let text = format!("We talked to Nina Chahine on Monday. {filler}Later, Chahine told reporters.");
+    let text =
+        format!("We talked to Nina Chahine on Monday. {filler}Later, Chahine told reporters.");
     let s = people();
     let once = s.scrub(&text).into_owned();
     assert!(once.ends_with("Later, <PERSON> told reporters."), "{once}");

@@ -14,7 +14,7 @@ use crate::text::is_word;
 pub(crate) const BITS: u32 = 20;
 
 /// The most features one word produces.
-pub(crate) const MAX: usize = 48;
+pub(crate) const MAX: usize = 64;
 
 /// The features of one word: hashed weight indices.
 pub(crate) struct Feats {
@@ -221,6 +221,7 @@ mod t {
     pub(super) const W_SEP: u64 = 36;
     pub(super) const P1_N1: u64 = 37;
     pub(super) const SHAPES3: u64 = 38;
+    pub(super) const TRI: u64 = 39;
 }
 
 /// The lower-case suffix of `w` of `n` bytes as a number (0 when shorter).
@@ -246,6 +247,10 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
     f.add(t::SUF3, tail(w, 3));
     f.add(t::SUF4, tail(w, 4));
     f.add(t::PRE3, w.iter().take(3).fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
+    // Letter trigrams inside the word (at most 12): names of one tradition share them.
+    for g in w.windows(3).take(12) {
+        f.add(t::TRI, g.iter().fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
+    }
     f.add(t::TABLE, tab);
     f.add(t::COMMON, common << 16 | tab);
     f.add(t::WSHAPE_TAB, sh << 16 | tab | common << 12);

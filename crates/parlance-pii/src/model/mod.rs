@@ -226,15 +226,35 @@ pub(crate) fn past_articles(b: &[u8], mut e: usize) -> usize {
     e
 }
 
-/// The start of the initials right before `i` ("A. " of "A. Noel Kramer"), or `i`.
+/// The start of the initials right before `i` ("A. " of "A. Noel Kramer", "R.E. Glenn",
+/// "W.H.S. Koerner", "V K Choudhry"), or `i`.
 fn initials_before(b: &[u8], i: usize) -> usize {
     let mut s = i;
-    while s >= 3
-        && &b[s - 2..s] == b". "
-        && b[s - 3].is_ascii_uppercase()
-        && (s == 3 || !is_word(b[s - 4]) && b[s - 4] != b'.')
-    {
-        s -= 3;
+    loop {
+        // One initial before `s`: a capital, an optional dot, one blank or none after a dot.
+        let mut k = s;
+        if k >= 1 && b[k - 1] == b' ' {
+            k -= 1;
+        } else if k != i && k >= 1 && b[k - 1] == b'.' {
+            // "R.E.": the next initial is glued to this one's dot.
+        } else {
+            break;
+        }
+        let dotted = k >= 1 && b[k - 1] == b'.';
+        if dotted {
+            k -= 1;
+        }
+        let letter_start =
+            k >= 1 && b[k - 1].is_ascii_uppercase() && (k == 1 || !is_word(b[k - 2]));
+        if !letter_start || k >= 2 && b[k - 2] == b'.' && !dotted {
+            break;
+        }
+        k -= 1;
+        // An undotted single letter ("V K Choudhry") only right before the name, not "I" or "A".
+        if !dotted && matches!(b[k], b'I' | b'A') {
+            break;
+        }
+        s = k;
     }
     s
 }
@@ -275,7 +295,12 @@ mod tests {
         assert_eq!(article_surname(b"bin Laden", 0), Some(9));
         assert_eq!(initials_before(b"by A. Noel", 6), 3);
         assert_eq!(initials_before(b"by J. R. Tolkien", 9), 3);
-        assert_eq!(initials_before(b"U.S. Noel", 5), 5);
+        assert_eq!(initials_before(b"U.S. Noel", 5), 0);
+        assert_eq!(initials_before(b"by R.E. Glenn", 8), 3);
+        assert_eq!(initials_before(b"by W.H.S. Koerner", 10), 3);
+        assert_eq!(initials_before(b"etc. V K Choudhry", 9), 5);
+        assert_eq!(initials_before(b"so I Noel", 5), 5);
+        assert_eq!(initials_before(b"Noel", 0), 0);
     }
 
     #[test]
