@@ -1,5 +1,5 @@
-//! Criterion benchmarks: a typical 200-byte chat message with and without PII, and a 1 MiB
-//! mixed document, reported as bytes per second; and the streaming scrubber on 4 KiB of the
+//! Criterion benchmarks: a typical 200-byte chat message with and without PII, 4 KiB of prose
+//! dense with names and numbers, and a 1 MiB mixed document, reported as bytes per second; and the streaming scrubber on 4 KiB of the
 //! mixed document pushed in 16-byte chunks beside one-shot `scrub` of the same 4 KiB.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
@@ -11,15 +11,19 @@ use std::hint::black_box;
 #[path = "inputs/mod.rs"]
 mod inputs;
 
-use inputs::{CLEAN, DIRTY, mixed_document};
+use inputs::{CLEAN, DIRTY, dense_prose, mixed_document};
 
 fn bench(c: &mut Criterion) {
     let scrubber = Scrubber::default();
     let doc = mixed_document();
+    let dense = dense_prose();
     let mut g = c.benchmark_group("scrub");
-    for (name, text) in
-        [("message_clean_200B", CLEAN), ("message_pii_200B", DIRTY), ("mixed_1MiB", doc.as_str())]
-    {
+    for (name, text) in [
+        ("message_clean_200B", CLEAN),
+        ("message_pii_200B", DIRTY),
+        ("dense_prose_4KiB", dense.as_str()),
+        ("mixed_1MiB", doc.as_str()),
+    ] {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
             b.iter(|| scrubber.scrub(black_box(t)))

@@ -9,7 +9,8 @@
 //! callgrind_annotate cg.out | head -40
 //! ```
 //!
-//! Inputs: `clean` (209 B), `dirty` (202 B), `mixed` (1 MiB); the second argument is the number
+//! Inputs: `clean` (209 B), `dirty` (202 B), `dense` (4 KiB of prose dense with names and
+//! numbers), `mixed` (1 MiB); the second argument is the number
 //! of iterations (default 1000 for the messages, 2 for the document). Set-up (building the name
 //! tables) is counted once; subtract the `none` run (zero iterations) to isolate the scrubbing.
 
@@ -30,9 +31,13 @@ fn main() {
             doc = inputs::mixed_document();
             (doc.as_str(), 2)
         }
+        "dense" => {
+            doc = inputs::dense_prose();
+            (doc.as_str(), 50)
+        }
         "none" => ("", 0),
         other => {
-            eprintln!("unknown input {other:?}: use clean, dirty, mixed or none");
+            eprintln!("unknown input {other:?}: use clean, dirty, dense, mixed or none");
             std::process::exit(2);
         }
     };

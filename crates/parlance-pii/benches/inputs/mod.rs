@@ -8,6 +8,25 @@ pub const DIRTY: &str = "Hi, I'm Jennifer Lopez. Please call me at (415) 555-267
 jennifer.lopez@example.com. Ship the order to 1600 Pennsylvania Avenue, Washington, DC 20500 \
 and charge card 4111 1111 1111 1111, thanks!";
 
+/// Prose dense with names and numbers (written for the benchmark; issue 20's "4 KiB prompt"
+/// target is measured on [`dense_prose`]).
+pub const DENSE: &str = "On 12 March Hartley met Okonkwo, Ana Beatriz Souza and Dr. Lars Eriksen \
+in Lisbon; Priya Raman (mobile 07700 900123) joined at 14:30 with Tomasz Wójcik, who paid 1,250 \
+EUR for 3 tickets. Later Mei Ling Chen wrote to Jean-Luc Moreau about invoice 48213 and asked \
+Siobhan O'Brien to call +44 20 7946 0958 before Friday. ";
+
+/// About 4 KiB of [`DENSE`] repeated, cut at a char boundary.
+#[allow(dead_code)] // used by the benchmark, not by every example that includes this file
+pub fn dense_prose() -> String {
+    let mut t = DENSE.repeat(4096 / DENSE.len() + 1);
+    let mut end = 4096;
+    while !t.is_char_boundary(end) {
+        end += 1;
+    }
+    t.truncate(end);
+    t
+}
+
 /// A ~1 MiB document: mostly clean prose, one sentence in six carrying PII, plus look-alikes.
 pub fn mixed_document() -> String {
     let parts = [

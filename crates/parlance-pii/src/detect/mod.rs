@@ -368,17 +368,22 @@ impl<'a> Pass<'a> {
             // beside it and `resolve` merges the two. The model does not read a word inside a
             // name just found (what it would find lies inside that name).
             let names = self.names;
+            let reads = !self.inside_person(pos) && crate::model::eligible(b, i);
+            let learned = if reads { crate::model::detect(b, i, names) } else { None };
             let rule = person::detect(b, i, names, listed)
                 .filter(|&(s, e)| {
-                    let first = names.word(&b[s..crate::model::word_end(b, s)]);
-                    person::cued(b, s, names) && crate::model::worth_reading(first)
-                        || crate::model::confirms(b, s, e, names)
+                    // Confirmed by the model's own name over its first word, without scoring
+                    // the words again.
+                    learned.is_some_and(|m| m.0 <= s && s < m.1) || {
+                        let first = names.word(&b[s..crate::model::word_end(b, s)]);
+                        person::cued(b, s, names) && crate::model::worth_reading(first)
+                            || crate::model::confirms(b, s, e, names)
+                    }
                 })
                 .map(|(s, e)| (s, crate::model::past_articles(b, e)));
             self.push(Entity::Person, rule);
-            let mut model = None;
-            if !self.inside_person(pos) && crate::model::eligible(b, i) {
-                model = crate::model::detect(b, i, self.names);
+            let mut model = learned;
+            if reads {
                 // A word of a name found earlier in the text ("Chahine told reporters").
                 if model.is_none() && rule.is_none() && self.memory.knows(&b[i..end]) {
                     let info = names.word(&b[i..end]);

@@ -263,17 +263,20 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
     f.add(t::SEPS, u64::from(psep) << 8 | u64::from(nsep));
     f.add(t::SEP_TAB, u64::from(psep) << 16 | tab << 1 | common);
     f.add(t::W_SEP, wh ^ u64::from(psep) << 56);
-    let word_of = |k: Option<Tok>| k.map_or(0, |k| word_hash(&b[k.start..k.end]));
-    let shape_of = |k: Option<Tok>| k.map_or(0xFF, |k| shape(&b[k.start..k.end]));
-    f.add(t::P1_N1, word_of(p1) ^ word_of(n1).rotate_left(31));
-    f.add(t::SHAPES3, shape_of(p1) << 24 | sh << 12 | shape_of(n1) | u64::from(nsep) << 40);
-    match p1 {
-        Some(p) => {
-            let pw = &b[p.start..p.end];
-            let ph = word_hash(pw);
-            let pi = names.word(pw);
+    // Each neighbour's hash and shape, computed once (several templates combine them).
+    let hash_of = |k: Option<Tok>| k.map(|k| word_hash(&b[k.start..k.end]));
+    let shape_of = |k: Option<Tok>| k.map(|k| shape(&b[k.start..k.end]));
+    let (ph1, nh1, ph2, nh2) = (hash_of(p1), hash_of(n1), hash_of(p2), hash_of(n2));
+    let (ps1, ns1) = (shape_of(p1), shape_of(n1));
+    f.add(t::P1_N1, ph1.unwrap_or(0) ^ nh1.unwrap_or(0).rotate_left(31));
+    f.add(
+        t::SHAPES3,
+        ps1.unwrap_or(0xFF) << 24 | sh << 12 | ns1.unwrap_or(0xFF) | u64::from(nsep) << 40,
+    );
+    match (p1, ph1, ps1) {
+        (Some(p), Some(ph), Some(pshape)) => {
+            let pi = names.word(&b[p.start..p.end]);
             let pinfo = table(pi);
-            let pshape = shape(pw);
             let pcommon = u64::from(pi.is_common());
             f.add(t::P1, ph);
             f.add(t::P1SEP, ph ^ u64::from(p.sep));
@@ -284,23 +287,19 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
             f.add(t::P1_SHAPE, ph ^ sh << 40);
             f.add(t::TAB_P1TAB, tab << 16 | pinfo << 4 | u64::from(p.sep));
         }
-        None => f.add(t::P1, 0),
+        _ => f.add(t::P1, 0),
     }
-    if let Some(p) = p2 {
-        let pw = &b[p.start..p.end];
-        f.add(t::P2, word_hash(pw));
-        f.add(t::P2SHAPE, shape(pw) << 8 | u64::from(p.sep));
-        if let Some(q) = p1 {
-            f.add(t::P1P2, word_hash(&b[q.start..q.end]) ^ word_hash(pw).rotate_left(23));
+    if let (Some(p), Some(h2)) = (p2, ph2) {
+        f.add(t::P2, h2);
+        f.add(t::P2SHAPE, shape(&b[p.start..p.end]) << 8 | u64::from(p.sep));
+        if let Some(h1) = ph1 {
+            f.add(t::P1P2, h1 ^ h2.rotate_left(23));
         }
     }
-    match n1 {
-        Some(n) => {
-            let nw = &b[n.start..n.end];
-            let nh = word_hash(nw);
-            let ni = names.word(nw);
+    match (n1, nh1, ns1) {
+        (Some(n), Some(nh), Some(nshape)) => {
+            let ni = names.word(&b[n.start..n.end]);
             let ninfo = table(ni);
-            let nshape = shape(nw);
             let ncommon = u64::from(ni.is_common());
             f.add(t::N1, nh);
             f.add(t::N1SEP, nh ^ u64::from(n.sep));
@@ -314,14 +313,13 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
             let ncap = b[n.start].is_ascii_uppercase() || b[n.start] >= 0xC3;
             f.add(t::CAPS_AROUND, u64::from(pcap) << 1 | u64::from(ncap) | u64::from(nsep) << 4);
         }
-        None => f.add(t::N1, 0),
+        _ => f.add(t::N1, 0),
     }
-    if let Some(n) = n2 {
-        let nw = &b[n.start..n.end];
-        f.add(t::N2, word_hash(nw));
-        f.add(t::N2SHAPE, shape(nw) << 8 | u64::from(n.sep));
-        if let Some(m) = n1 {
-            f.add(t::N1N2, word_hash(&b[m.start..m.end]) ^ word_hash(nw).rotate_left(23));
+    if let (Some(n), Some(h2)) = (n2, nh2) {
+        f.add(t::N2, h2);
+        f.add(t::N2SHAPE, shape(&b[n.start..n.end]) << 8 | u64::from(n.sep));
+        if let Some(h1) = nh1 {
+            f.add(t::N1N2, h1 ^ h2.rotate_left(23));
         }
     }
     f

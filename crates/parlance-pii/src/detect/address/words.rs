@@ -786,17 +786,26 @@ pub(crate) fn country_at(b: &[u8]) -> Option<usize> {
     if !(c.is_ascii_uppercase() || c >= 0xC3) {
         return None;
     }
-    COUNTRIES.iter().map(|c| c.as_bytes()).find_map(|c| {
-        // A capitalised name and its upper-case form start with the same byte.
-        if c[0] != b[0] {
-            return None;
-        }
+    // A capitalised name and its upper-case form start with the same byte.
+    COUNTRIES_BY_FIRST[usize::from(b[0])].iter().find_map(|&c| {
         let next = b.get(c.len()).copied().unwrap_or(0);
         let head = b.get(..c.len())?;
         let same = head == c || upper_case_of(head, c);
         (same && !crate::text::is_word(next)).then_some(c.len())
     })
 }
+
+/// [`COUNTRIES`] by their first byte, built once (a scan of the whole list cost ~500
+/// instructions per capitalised word).
+static COUNTRIES_BY_FIRST: std::sync::LazyLock<Vec<Vec<&'static [u8]>>> =
+    std::sync::LazyLock::new(|| {
+        let mut by: Vec<Vec<&'static [u8]>> = vec![Vec::new(); 256];
+        for c in COUNTRIES {
+            let c = c.as_bytes();
+            by[usize::from(c[0])].push(c);
+        }
+        by
+    });
 
 /// Whether `w` is the ASCII name `name` (four letters or more) in capitals ("FRANCE").
 fn upper_case_of(w: &[u8], name: &[u8]) -> bool {
