@@ -34,6 +34,9 @@ pub enum Command {
         )]
         resources_path: Vec<PathBuf>,
     },
+    /// Probe a running parlance's health endpoint; exit 0 when it answers 2xx (for container
+    /// health checks in images without curl).
+    Healthcheck(crate::healthcheck::HealthcheckArgs),
 }
 
 /// Log verbosity, as daprd names its levels.
@@ -262,6 +265,14 @@ mod tests {
         assert_eq!(parse_size("10M").unwrap(), 10_000_000);
         assert_eq!(parse_size("100").unwrap(), 100);
         assert!(parse_size("4Xi").is_err());
+    }
+
+    #[test]
+    fn healthcheck_subcommand() {
+        let c = try_parse_from(args(&["healthcheck", "-dapr-http-port", "3600"])).unwrap();
+        let Some(Command::Healthcheck(h)) = c.command else { panic!("{:?}", c.command) };
+        assert_eq!((h.dapr_http_port, h.path.as_str()), (3600, "/v1.0/healthz"));
+        assert_eq!((h.address.as_str(), h.timeout), ("127.0.0.1", Duration::from_secs(2)));
     }
 
     #[test]

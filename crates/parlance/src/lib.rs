@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod cli;
+pub mod healthcheck;
 pub mod logging;
 pub mod metrics;
 pub mod server;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let guard = logging::init(&cli.run);
     let code = match cli.command {
         Some(Command::Validate { resources_path }) => validate(&resources_path),
+        Some(Command::Healthcheck(args)) => healthcheck::run(&args),
         None => serve(cli.run),
     };
     guard.shutdown();

@@ -1,4 +1,5 @@
-//! Logs and traces: `tracing` to stderr (human or JSON lines), and, when the standard
+//! Logs and traces: `tracing` to stderr, one line per event (human text, coloured only on a
+//! terminal, or JSON with `--log-as-json`), and, when the standard
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` variables are set, spans
 //! exported over OTLP (HTTP/protobuf) with W3C trace-context propagation.
 //!
@@ -37,7 +38,9 @@ pub fn init(args: &RunArgs) -> Guard {
     let filter = EnvFilter::try_from_env("PARLANCE_LOG").unwrap_or_else(|_| {
         EnvFilter::new(format!("{level},hyper=warn,h2=warn,reqwest=warn,opentelemetry=warn"))
     });
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(!args.log_as_json && colour_wanted());
     let fmt = if args.log_as_json { fmt.json().boxed() } else { fmt.boxed() };
     let provider = otlp_configured().then(otlp_provider).flatten();
     let otel =
@@ -46,6 +49,13 @@ pub fn init(args: &RunArgs) -> Guard {
     parlance_pipeline::trace::set_exporting(provider.is_some());
     let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
     Guard(provider)
+}
+
+/// Colour only for a person at a terminal: a redirected or collected stderr (a file, a pipe, a
+/// container runtime's log driver) gets plain text, and `NO_COLOR` (no-color.org) turns it off.
+fn colour_wanted() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn env_set(name: &str) -> bool {
