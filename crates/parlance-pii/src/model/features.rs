@@ -40,9 +40,8 @@ impl Feats {
 
 /// The weight index of template `t` with value `v`.
 fn index(t: u64, v: u64) -> u32 {
-    let x = (v ^ t.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    let x = x ^ (x >> 32);
-    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BITS)) as u32
+    let x = (v ^ v >> 29 ^ t << 56).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (x >> (64 - BITS)) as u32
 }
 
 /// A word near the one classified.
@@ -247,8 +246,8 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
     f.add(t::SUF3, tail(w, 3));
     f.add(t::SUF4, tail(w, 4));
     f.add(t::PRE3, w.iter().take(3).fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
-    // Letter trigrams inside the word (at most 12): names of one tradition share them.
-    for g in w.windows(3).take(12) {
+    // Letter trigrams inside the word (at most 8): names of one tradition share them.
+    for g in w.windows(3).take(8) {
         f.add(t::TRI, g.iter().fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
     }
     f.add(t::TABLE, tab);

@@ -4,8 +4,8 @@
 //! names no cue announces ("Hartley and Okonkwo signed the lease", "They named her Imogen")
 //! and tells them from places and organisations by context.
 //!
-//! The weights ship in the crate (`data/person_model.bin`, 2 MiB of 16-bit integers) and are
-//! read in place: nothing is loaded or allocated at start-up. Scoring a word reads at most
+//! The weights ship in the crate (`data/person_model.bin`, 2 MiB of 16-bit integers), decoded
+//! into a table once per process on first use (about a millisecond). Scoring a word reads at most
 //! [`features::MAX`] weights; the model only runs on capitalised words that the rule detector
 //! did not already settle.
 
@@ -54,13 +54,34 @@ fn thresholds() -> Thresholds {
 /// The most words of one name the model reads.
 const MAX_WORDS: usize = 4;
 
-/// The weight table in use.
-fn weights() -> &'static [u8] {
-    #[cfg(feature = "train")]
-    if let Some(w) = train::OVERRIDE.get() {
-        return w;
+/// A weight table decoded for scoring: the weights and their scale.
+struct Table {
+    weights: Vec<i16>,
+    scale: f32,
+}
+
+impl Table {
+    /// Decodes `bytes` (the shipped form); an empty table (every logit −∞) if malformed.
+    fn decode(bytes: &[u8]) -> Table {
+        let ok = bytes.len() == HEADER + (2usize << features::BITS) && bytes.starts_with(b"PPM1");
+        if !ok {
+            return Table { weights: Vec::new(), scale: 0.0 };
+        }
+        let scale = f32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        let weights = bytes[HEADER..].chunks_exact(2).map(|p| i16::from_le_bytes([p[0], p[1]]));
+        Table { weights: weights.collect(), scale }
     }
-    BUILTIN
+}
+
+/// The weight table in use, decoded once per process (2 MiB, about a millisecond).
+fn weights() -> &'static Table {
+    static BUILT_IN: std::sync::LazyLock<Table> =
+        std::sync::LazyLock::new(|| Table::decode(BUILTIN));
+    #[cfg(feature = "train")]
+    if let Some(t) = train::OVERRIDE.get() {
+        return t;
+    }
+    &BUILT_IN
 }
 
 /// Whether the model reads a word with table entry `info` at all. An English word or a known
@@ -90,20 +111,14 @@ pub(crate) fn logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -
 /// [`logit`] also for a word [`worth_reading`] passes over: the words after the first of a
 /// name ("Ghulam Mohiuddin Lone").
 fn any_logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> f32 {
-    let w = weights();
-    if w.len() != HEADER + (2usize << features::BITS) {
+    let t = weights();
+    if t.weights.is_empty() {
         return f32::NEG_INFINITY;
     }
-    let scale = f32::from_le_bytes([w[8], w[9], w[10], w[11]]);
     let f = features::extract(b, i, end, names, info);
-    let sum: i32 = f.idx[..f.n]
-        .iter()
-        .map(|&k| {
-            let o = HEADER + 2 * k as usize;
-            i32::from(i16::from_le_bytes([w[o], w[o + 1]]))
-        })
-        .sum();
-    sum as f32 * scale
+    let sum: i32 =
+        f.idx[..f.n].iter().map(|&k| t.weights.get(k as usize).map_or(0, |w| i32::from(*w))).sum();
+    sum as f32 * t.scale
 }
 
 /// The end of the word at `i` as the model reads it: word bytes, and an inner `-` before a

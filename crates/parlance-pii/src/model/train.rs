@@ -9,7 +9,7 @@ use crate::text::is_word;
 use std::sync::OnceLock;
 
 /// Weights used instead of the shipped ones (to score a model before it is written).
-pub static OVERRIDE: OnceLock<&'static [u8]> = OnceLock::new();
+pub(super) static OVERRIDE: OnceLock<super::Table> = OnceLock::new();
 
 /// Thresholds used instead of the shipped ones (to choose them).
 pub static THRESHOLDS: OnceLock<super::Thresholds> = OnceLock::new();
@@ -19,7 +19,7 @@ pub use super::Thresholds;
 /// Scores with `table` (as [`encode`] writes it) instead of the shipped weights, for the rest
 /// of the process. Only the first call takes effect.
 pub fn use_weights(table: Vec<u8>) {
-    let _ = OVERRIDE.set(Box::leak(table.into_boxed_slice()));
+    let _ = OVERRIDE.set(super::Table::decode(&table));
 }
 
 /// One capitalised word of a training text.
