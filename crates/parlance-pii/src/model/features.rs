@@ -231,6 +231,64 @@ fn tail(w: &[u8], n: usize) -> u64 {
     w[w.len() - n..].iter().fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase()))
 }
 
+/// The templates of one neighbour: the word right before, or right after.
+struct Side {
+    word: u64,
+    sep: u64,
+    shape: u64,
+    table: u64,
+    common: u64,
+    pair: u64,
+    word_shape: u64,
+    tables: u64,
+}
+
+const BEFORE: Side = Side {
+    word: t::P1,
+    sep: t::P1SEP,
+    shape: t::P1SHAPE,
+    table: t::P1TABLE,
+    common: t::P1COMMON,
+    pair: t::P1_W,
+    word_shape: t::P1_SHAPE,
+    tables: t::TAB_P1TAB,
+};
+
+const AFTER: Side = Side {
+    word: t::N1,
+    sep: t::N1SEP,
+    shape: t::N1SHAPE,
+    table: t::N1TABLE,
+    common: t::N1COMMON,
+    pair: t::W_N1,
+    word_shape: t::N1_SHAPE,
+    tables: t::TAB_N1TAB,
+};
+
+/// The features of the neighbour `nw` (separated by `sep`; its hash and shape `(h, nshape)`),
+/// with the classified word's table bits, shape and the pair's hash `(tab, sh, pair)`.
+fn neighbour(
+    f: &mut Feats,
+    side: &Side,
+    nw: &[u8],
+    sep: u8,
+    (h, nshape): (u64, u64),
+    (tab, sh, pair): (u64, u64, u64),
+    names: &Names,
+) {
+    let info = names.word(nw);
+    let ntab = table(info);
+    let sep = u64::from(sep);
+    f.add(side.word, h);
+    f.add(side.sep, h ^ sep);
+    f.add(side.shape, nshape << 8 | sep);
+    f.add(side.table, ntab << 8 | sep);
+    f.add(side.common, u64::from(info.is_common()) << 12 | nshape << 4 | sep);
+    f.add(side.pair, pair);
+    f.add(side.word_shape, h ^ sh << 40);
+    f.add(side.tables, tab << 16 | ntab << 4 | sep);
+}
+
 /// The features of the capitalised word `b[i..end]`, whose table entry is `info`.
 pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> Feats {
     let mut f = Feats::new();
@@ -274,17 +332,16 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
     );
     match (p1, ph1, ps1) {
         (Some(p), Some(ph), Some(pshape)) => {
-            let pi = names.word(&b[p.start..p.end]);
-            let pinfo = table(pi);
-            let pcommon = u64::from(pi.is_common());
-            f.add(t::P1, ph);
-            f.add(t::P1SEP, ph ^ u64::from(p.sep));
-            f.add(t::P1SHAPE, pshape << 8 | u64::from(p.sep));
-            f.add(t::P1TABLE, pinfo << 8 | u64::from(p.sep));
-            f.add(t::P1COMMON, pcommon << 12 | pshape << 4 | u64::from(p.sep));
-            f.add(t::P1_W, ph ^ wh.rotate_left(17));
-            f.add(t::P1_SHAPE, ph ^ sh << 40);
-            f.add(t::TAB_P1TAB, tab << 16 | pinfo << 4 | u64::from(p.sep));
+            let pair = ph ^ wh.rotate_left(17);
+            neighbour(
+                &mut f,
+                &BEFORE,
+                &b[p.start..p.end],
+                p.sep,
+                (ph, pshape),
+                (tab, sh, pair),
+                names,
+            );
         }
         _ => f.add(t::P1, 0),
     }
@@ -297,17 +354,16 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
     }
     match (n1, nh1, ns1) {
         (Some(n), Some(nh), Some(nshape)) => {
-            let ni = names.word(&b[n.start..n.end]);
-            let ninfo = table(ni);
-            let ncommon = u64::from(ni.is_common());
-            f.add(t::N1, nh);
-            f.add(t::N1SEP, nh ^ u64::from(n.sep));
-            f.add(t::N1SHAPE, nshape << 8 | u64::from(n.sep));
-            f.add(t::N1TABLE, ninfo << 8 | u64::from(n.sep));
-            f.add(t::N1COMMON, ncommon << 12 | nshape << 4 | u64::from(n.sep));
-            f.add(t::W_N1, wh ^ nh.rotate_left(29));
-            f.add(t::N1_SHAPE, nh ^ sh << 40);
-            f.add(t::TAB_N1TAB, tab << 16 | ninfo << 4 | u64::from(n.sep));
+            let pair = wh ^ nh.rotate_left(29);
+            neighbour(
+                &mut f,
+                &AFTER,
+                &b[n.start..n.end],
+                n.sep,
+                (nh, nshape),
+                (tab, sh, pair),
+                names,
+            );
             let pcap = p1.is_some_and(|p| b[p.start].is_ascii_uppercase());
             let ncap = b[n.start].is_ascii_uppercase() || b[n.start] >= 0xC3;
             f.add(t::CAPS_AROUND, u64::from(pcap) << 1 | u64::from(ncap) | u64::from(nsep) << 4);
