@@ -369,8 +369,10 @@ impl<'a> Pass<'a> {
             // name just found (what it would find lies inside that name).
             let names = self.names;
             let reads = !self.inside_person(pos) && crate::model::eligible(b, i);
-            let learned = if reads { crate::model::detect(b, i, names) } else { None };
-            let rule = person::detect(b, i, names, listed)
+            let we = crate::model::word_end(b, i);
+            let first = (we, names.word(&b[i..we]));
+            let learned = if reads { crate::model::detect(b, i, names, first) } else { None };
+            let rule = person::detect(b, i, names, listed, first)
                 .filter(|&(s, e)| {
                     // Confirmed by the model's own name over its first word, without scoring
                     // the words again.
@@ -386,7 +388,7 @@ impl<'a> Pass<'a> {
             if reads {
                 // A word of a name found earlier in the text ("Chahine told reporters").
                 if model.is_none() && rule.is_none() && self.memory.knows(&b[i..end]) {
-                    let info = names.word(&b[i..end]);
+                    let info = if we == end { first.1 } else { names.word(&b[i..end]) };
                     model = (!info.is_common() && !info.is_not_name()).then_some((i, end));
                 }
                 // Only what the rule's name does not already cover.

@@ -38,12 +38,21 @@ impl Seq {
 
 /// The span of a person's name starting at the capitalised word at `i`, if any. `listed` says
 /// the word follows a name found just before (", " or " and "), as in "cc: Ann Lee, Bob".
-pub(crate) fn detect(b: &[u8], i: usize, names: &Names, listed: bool) -> Option<(usize, usize)> {
+///
+/// `known` is a word end and table entry the caller already looked up at `i`; used when the
+/// name word ends there too (one look-up serves the rules and the model).
+pub(crate) fn detect(
+    b: &[u8],
+    i: usize,
+    names: &Names,
+    listed: bool,
+    known: (usize, Info),
+) -> Option<(usize, usize)> {
     if is_word(before(b, i)) || matches!(before(b, i), b'\'' | b'-' | b'.' | b'@' | b'/') {
         return None;
     }
     let we = name_word_end(b, i)?;
-    let info = names.word(&b[i..we]);
+    let info = if known.0 == we { known.1 } else { names.word(&b[i..we]) };
     if info.is_title() {
         return after_title(b, we, names, info.is_word_title());
     }
@@ -966,7 +975,8 @@ mod tests {
 
     fn find(n: &Names, s: &str, at: &str) -> Option<String> {
         let i = s.find(at)?;
-        detect(s.as_bytes(), i, n, false).map(|(a, b)| s[a..b].to_string())
+        detect(s.as_bytes(), i, n, false, (0, crate::names::Info::NONE))
+            .map(|(a, b)| s[a..b].to_string())
     }
 
     #[test]

@@ -147,10 +147,15 @@ pub(crate) fn eligible(b: &[u8], i: usize) -> bool {
 /// each scores as part of a name; an Arabic article glued to a surname ("Muqtada al-Sadr") and
 /// initials before the first word ("A. Noel Kramer") belong to it. A title ("Dr") or a lone
 /// letter is never a name by itself.
-pub(crate) fn detect(b: &[u8], i: usize, names: &Names) -> Option<(usize, usize)> {
+///
+/// `(end, first)` is the word's end ([`word_end`]) and its table entry, looked up by the caller.
+pub(crate) fn detect(
+    b: &[u8],
+    i: usize,
+    names: &Names,
+    (end, first): (usize, Info),
+) -> Option<(usize, usize)> {
     let t = thresholds();
-    let end = word_end(b, i);
-    let first = names.word(&b[i..end]);
     if !worth_reading(first) || first.is_title() || end - i == 1 && at(b, end) != b'.' {
         return None;
     }
