@@ -63,7 +63,10 @@ impl PoolStage {
                 }
                 Err(e) if request_fault(&e) => return Err(e),
                 Err(e) => {
-                    self.picker.failed(i);
+                    self.picker.failed(i, e.kind == FailureKind::Rejected);
+                    if let (Some(429), Some(rest)) = (e.status, e.retry_after) {
+                        self.picker.rest(i, rest);
+                    }
                     tracing::debug!(pool = %self.name, member = %member, error = %e, "pool member failed");
                     failures.push((member.as_str(), e));
                 }

@@ -1,7 +1,8 @@
 //! Choosing a member: the strategies (smooth weighted round robin, fewest in flight, weighted
 //! rendezvous hashing for affinity) over the members that are in rotation and not yet tried by
-//! this request, and each member's health (3 failures in a row take it out of rotation; it is
-//! probed again after 5 s, then 10 s, 20 s, … up to 60 s while the probes fail).
+//! this request, and each member's health (3 failures in a row, or an open breaker, take it out
+//! of rotation; it is probed again after 5 s, then 10 s, 20 s, … up to 60 s while the probes
+//! fail; a 429 with `retry-after` rests it that long).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -101,9 +102,10 @@ impl Picker {
 
     /// Member `i` failed before its first byte; the third failure in a row (and each failed
     /// probe after it) takes it out of rotation for a rest that doubles up to [`MAX_REST`].
-    pub fn failed(&self, i: usize) {
+    /// `eject`: out at once (its breaker is open).
+    pub fn failed(&self, i: usize, eject: bool) {
         let h = &self.health[i];
-        if h.failures.fetch_add(1, Ordering::Relaxed) + 1 < EJECT_AFTER {
+        if h.failures.fetch_add(1, Ordering::Relaxed) + 1 < EJECT_AFTER && !eject {
             return;
         }
         let n = h.ejections.fetch_add(1, Ordering::Relaxed).min(4);
@@ -115,6 +117,13 @@ impl Picker {
             rest_ms = rest.as_millis() as u64,
             "pool member out of rotation"
         );
+    }
+
+    /// Member `i` asked to be left alone for `rest` (a 429's `retry-after`); a longer rest
+    /// already running is kept.
+    pub fn rest(&self, i: usize, rest: Duration) {
+        let until = self.now_ms() + rest.as_millis() as u64;
+        self.health[i].out_until.fetch_max(until, Ordering::Relaxed);
     }
 
     /// Whether member `i` is out of rotation now.
@@ -223,31 +232,42 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn three_failures_in_a_row_rest_a_member_and_a_failed_probe_doubles_the_rest() {
         let p = Picker::new(Strategy::Weighted, vec![1, 1]);
-        p.failed(0);
-        p.failed(0);
+        p.failed(0, false);
+        p.failed(0, false);
         p.succeeded(0);
-        p.failed(0);
-        p.failed(0);
+        p.failed(0, false);
+        p.failed(0, false);
         assert!(!p.resting(0), "the success broke the run");
-        p.failed(0);
+        p.failed(0, false);
         assert!(p.resting(0));
         assert_eq!(counts(&p, 2, 10), [0, 10]);
         tokio::time::advance(FIRST_REST).await;
         assert!(!p.resting(0), "probed again after 5 s");
-        p.failed(0);
+        p.failed(0, false);
         tokio::time::advance(FIRST_REST).await;
         assert!(p.resting(0), "the second rest is 10 s");
         tokio::time::advance(FIRST_REST).await;
         assert!(!p.resting(0));
         p.succeeded(0);
-        p.failed(0);
+        p.failed(0, false);
         assert!(!p.resting(0), "a success restarts the count");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rest_and_an_open_breaker_take_a_member_out_at_once() {
+        let p = Picker::new(Strategy::Weighted, vec![1, 1]);
+        p.rest(0, Duration::from_secs(2));
+        assert_eq!(counts(&p, 2, 4), [0, 4]);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!p.resting(0));
+        p.failed(1, true);
+        assert!(p.resting(1), "an open breaker needs no run of failures");
     }
 
     #[test]
     fn when_every_member_rests_one_is_still_tried() {
         let p = Picker::new(Strategy::Weighted, vec![1]);
-        (0..3).for_each(|_| p.failed(0));
+        (0..3).for_each(|_| p.failed(0, false));
         assert!(p.resting(0));
         assert_eq!(p.pick(&[false], None), Some(0));
     }

@@ -13,6 +13,8 @@ use parlance_core::{
 };
 use tokio::sync::Notify;
 
+const THIRTY: std::time::Duration = std::time::Duration::from_secs(30);
+
 use super::PoolStage;
 use super::config::{Member, PoolConfig, Strategy};
 use crate::stage::{Call, DynStage, Reply, Stage, StreamReply};
@@ -28,6 +30,8 @@ enum Acts {
     Hang,
     /// A stream that breaks after its first delta.
     BreakMidStream,
+    /// 429 with `retry-after: 30`.
+    TooMany,
 }
 
 struct Stub {
@@ -53,6 +57,7 @@ impl Stage for Stub {
         match self.acts {
             Acts::Fail => return Err(ProviderError::upstream(503, "down", None)),
             Acts::BadRequest => return Err(ProviderError::upstream(400, "bad", None)),
+            Acts::TooMany => return Err(ProviderError::upstream(429, "slow down", Some(THIRTY))),
             Acts::Hang => self.release.notified().await,
             Acts::Answer | Acts::BreakMidStream => {}
         }
@@ -202,4 +207,19 @@ async fn affinity_keeps_a_conversation_on_one_member_and_honours_the_client_key(
         spread.insert(c.member.get().unwrap());
     }
     assert_eq!(spread.len(), 3, "client keys spread over every member");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_rests_its_member_for_retry_after() {
+    let (busy, free) = (Stub::new(Acts::TooMany), Stub::new(Acts::Answer));
+    let p = pool(Strategy::Weighted, &[("busy", 1, &busy), ("free", 1, &free)]);
+    for _ in 0..6 {
+        p.call(call("s", "u")).await.unwrap();
+    }
+    assert_eq!((busy.calls(), free.calls()), (1, 6), "one 429, then 30 s of rest");
+    tokio::time::advance(THIRTY).await;
+    for _ in 0..2 {
+        p.call(call("s", "u")).await.unwrap();
+    }
+    assert_eq!(busy.calls(), 2, "back in the rotation after its retry-after");
 }
