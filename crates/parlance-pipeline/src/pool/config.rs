@@ -22,7 +22,7 @@ pub enum Strategy {
     Weighted,
     /// The member with the fewest calls in flight.
     LeastBusy,
-    /// Power of two choices on latency (not built yet: refused by validation).
+    /// Power of two choices on each member's time to first byte × its calls in flight.
     Latency,
     /// Consistent hashing of the conversation's start (or a client key).
     Affinity,
@@ -71,11 +71,6 @@ pub fn validate(meta: &Metadata) -> Result<PoolConfig, Vec<String>> {
         ));
         Strategy::Weighted
     });
-    if strategy == Strategy::Latency {
-        problems.push(format!(
-            "{STRATEGY_KEY}: latency is not implemented yet (use weighted, least-busy or affinity)"
-        ));
-    }
     let affinity_key = meta.get(AFFINITY_KEY).map(str::trim).filter(|k| !k.is_empty());
     if affinity_key.is_some() && strategy != Strategy::Affinity {
         problems.push(format!("{AFFINITY_KEY}: only meaningful with strategy affinity"));
@@ -191,9 +186,8 @@ mod tests {
     }
 
     #[test]
-    fn latency_is_refused_until_it_is_built() {
-        assert!(
-            problems(&[("members", "a"), ("strategy", "latency")])[0].contains("not implemented")
-        );
+    fn latency_is_a_strategy() {
+        let c = validate(&meta(&[("members", "a"), ("strategy", "latency")])).unwrap();
+        assert_eq!(c.strategy, Strategy::Latency);
     }
 }

@@ -55,9 +55,10 @@ impl PoolStage {
             tried[i] = true;
             let (member, chain) = &self.members[i];
             let guard = self.picker.enter(i);
+            let started = tokio::time::Instant::now();
             match go(chain, call.clone()).await {
                 Ok(reply) => {
-                    self.picker.succeeded(i);
+                    self.picker.succeeded(i, started.elapsed());
                     call.member.set(member);
                     return Ok((reply, guard));
                 }

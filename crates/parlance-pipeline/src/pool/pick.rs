@@ -1,5 +1,5 @@
-//! Choosing a member: the strategies (smooth weighted round robin, fewest in flight, weighted
-//! rendezvous hashing for affinity) over the members that are in rotation and not yet tried by
+//! Choosing a member: the strategies (smooth weighted round robin, fewest in flight, power of
+//! two choices on latency × load, weighted rendezvous hashing for affinity) over the members that are in rotation and not yet tried by
 //! this request, and each member's health (3 failures in a row, or an open breaker, take it out
 //! of rotation; it is probed again after 5 s, then 10 s, 20 s, … up to 60 s while the probes
 //! fail; a 429 with `retry-after` rests it that long).
@@ -25,6 +25,8 @@ struct Health {
     in_flight: Arc<AtomicUsize>,
     failures: AtomicU32,
     ejections: AtomicU32,
+    /// Moving average of the time to the first byte of an answer, in µs (0: none yet).
+    latency_us: AtomicU64,
     /// Milliseconds after the picker's epoch before which the member is out of rotation.
     out_until: AtomicU64,
 }
@@ -79,6 +81,7 @@ impl Picker {
         }
         Some(match (self.strategy, key) {
             (Strategy::LeastBusy, _) => self.least_busy(&candidates),
+            (Strategy::Latency, _) => self.two_choices(&candidates),
             (Strategy::Affinity, Some(key)) => self.rendezvous(&candidates, key),
             _ => self.smooth(&candidates),
         })
@@ -91,9 +94,14 @@ impl Picker {
         InFlight(n.clone())
     }
 
-    /// Member `i` answered: back in rotation, its failure count cleared.
-    pub fn succeeded(&self, i: usize) {
+    /// Member `i` answered, its first byte `after` the call began: back in rotation, its
+    /// failure count cleared, its latency average moved 30 % of the way to this sample.
+    pub fn succeeded(&self, i: usize, after: Duration) {
         let h = &self.health[i];
+        let sample = (after.as_micros() as u64).max(1);
+        let old = h.latency_us.load(Ordering::Relaxed);
+        let new = if old == 0 { sample } else { (old * 7 + sample * 3) / 10 };
+        h.latency_us.store(new.max(1), Ordering::Relaxed);
         if h.failures.load(Ordering::Relaxed) != 0 {
             h.failures.store(0, Ordering::Relaxed);
             h.ejections.store(0, Ordering::Relaxed);
@@ -159,6 +167,26 @@ impl Picker {
         let rotated = (0..n).map(|k| candidates[(start + k) % n]);
         let busy = |i: &usize| self.health[*i].in_flight.load(Ordering::Relaxed);
         rotated.min_by_key(busy).unwrap_or(candidates[0])
+    }
+
+    /// Power of two choices: of two different candidates drawn at random, the one whose
+    /// latency average times (calls in flight + 1) is lower; a member without an average yet
+    /// costs 0, so it is tried early.
+    fn two_choices(&self, candidates: &[usize]) -> usize {
+        let n = candidates.len();
+        if n == 1 {
+            return candidates[0];
+        }
+        let draw = mix(self.rotor.fetch_add(1, Ordering::Relaxed) as u64);
+        let first = (draw % n as u64) as usize;
+        let second = (first + 1 + ((draw >> 32) % (n as u64 - 1)) as usize) % n;
+        let (a, b) = (candidates[first], candidates[second]);
+        let cost = |i: usize| {
+            let h = &self.health[i];
+            let busy = h.in_flight.load(Ordering::Relaxed) as u64 + 1;
+            h.latency_us.load(Ordering::Relaxed).saturating_mul(busy)
+        };
+        if cost(b) < cost(a) { b } else { a }
     }
 
     /// Weighted rendezvous hashing: the same key picks the same member while it is a
@@ -234,7 +262,7 @@ mod tests {
         let p = Picker::new(Strategy::Weighted, vec![1, 1]);
         p.failed(0, false);
         p.failed(0, false);
-        p.succeeded(0);
+        p.succeeded(0, Duration::ZERO);
         p.failed(0, false);
         p.failed(0, false);
         assert!(!p.resting(0), "the success broke the run");
@@ -248,7 +276,7 @@ mod tests {
         assert!(p.resting(0), "the second rest is 10 s");
         tokio::time::advance(FIRST_REST).await;
         assert!(!p.resting(0));
-        p.succeeded(0);
+        p.succeeded(0, Duration::ZERO);
         p.failed(0, false);
         assert!(!p.resting(0), "a success restarts the count");
     }
@@ -262,6 +290,16 @@ mod tests {
         assert!(!p.resting(0));
         p.failed(1, true);
         assert!(p.resting(1), "an open breaker needs no run of failures");
+    }
+
+    #[test]
+    fn latency_weighs_the_average_by_the_calls_in_flight() {
+        let p = Picker::new(Strategy::Latency, vec![1, 1]);
+        p.succeeded(0, Duration::from_millis(10));
+        p.succeeded(1, Duration::from_millis(30));
+        assert_eq!(counts(&p, 2, 20), [20, 0], "the faster member, when both are idle");
+        let _busy: Vec<InFlight> = (0..3).map(|_| p.enter(0)).collect();
+        assert_eq!(counts(&p, 2, 20), [0, 20], "10 ms × 4 in flight costs more than 30 ms × 1");
     }
 
     #[test]

@@ -32,6 +32,8 @@ enum Acts {
     BreakMidStream,
     /// 429 with `retry-after: 30`.
     TooMany,
+    /// Answers after this many milliseconds.
+    Slow(u64),
 }
 
 struct Stub {
@@ -59,6 +61,7 @@ impl Stage for Stub {
             Acts::BadRequest => return Err(ProviderError::upstream(400, "bad", None)),
             Acts::TooMany => return Err(ProviderError::upstream(429, "slow down", Some(THIRTY))),
             Acts::Hang => self.release.notified().await,
+            Acts::Slow(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
             Acts::Answer | Acts::BreakMidStream => {}
         }
         Ok(Reply { chat: ChatResponse::default(), cache: None })
@@ -222,4 +225,17 @@ async fn a_429_rests_its_member_for_retry_after() {
         p.call(call("s", "u")).await.unwrap();
     }
     assert_eq!(busy.calls(), 2, "back in the rotation after its retry-after");
+}
+
+#[tokio::test(start_paused = true)]
+async fn latency_sends_most_calls_away_from_a_member_ten_times_slower() {
+    let (slow, a, b) =
+        (Stub::new(Acts::Slow(100)), Stub::new(Acts::Slow(10)), Stub::new(Acts::Slow(10)));
+    let p = pool(Strategy::Latency, &[("slow", 1, &slow), ("a", 1, &a), ("b", 1, &b)]);
+    for _ in 0..1_000 {
+        p.call(call("s", "u")).await.unwrap();
+    }
+    assert!(slow.calls() <= 200, "{} of 1,000 calls on the slow member", slow.calls());
+    assert!(slow.calls() >= 1, "it was measured");
+    assert!(a.calls() >= 200 && b.calls() >= 200, "{} / {}", a.calls(), b.calls());
 }
