@@ -142,3 +142,23 @@ async fn a_stream_names_the_member_and_a_plain_member_call_names_none() {
     assert_eq!(converse(&p, "p", false).await, (200, Some("e2".into())));
     assert_eq!(converse(&p, "e2", false).await, (200, None));
 }
+
+#[tokio::test]
+async fn the_openai_door_calls_a_pool_by_name_and_names_the_member() {
+    let files =
+        [("a.yaml", echo("e1")), ("b.yaml", echo("e2")), ("c.yaml", pool("p", "e1, e2:0", &[]))];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    for stream in [false, true] {
+        let body = json!({"model": "p", "stream": stream, "messages": [{"role": "user", "content": "hi"}]});
+        let resp = p.client.post(format!("{}/v1/chat/completions", p.base)).json(&body);
+        let resp = resp.send().await.unwrap();
+        let header =
+            resp.headers().get("x-parlance-component").map(|v| v.to_str().unwrap().to_string());
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        assert_eq!((status, header.as_deref()), (200, Some("e1")), "{text}");
+        assert!(text.contains("hi"), "{text}");
+    }
+}
