@@ -2,14 +2,18 @@
 //! client, the caches, the metrics registry, and each component's chain of stages, built once
 //! at start-up (no network I/O: Redis stores connect lazily).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use parlance_pii::Scrubber;
 use parlance_providers::{HttpClient, registry};
 
 use crate::cache::{CacheStats, Caches, DEFAULT_MAX_BYTES};
-use crate::plan::{ComponentPlan, Plan};
+use crate::plan::{ComponentPlan, Plan, PoolPlan};
+use crate::pool::PoolStage;
+use crate::pool::config::POOL_TYPE;
 use crate::service::{Component, ConversationService};
+use crate::settings::Settings;
 use crate::stage::DynStage;
 use crate::stages::cache::CacheStage;
 use crate::stages::pii::PiiStage;
@@ -47,6 +51,7 @@ impl Plan {
         let telemetry = Arc::new(telemetry);
         let build = |c| build_one(c, &opts.client, &caches, &telemetry);
         let mut components: Vec<Component> = self.conversation.into_iter().map(build).collect();
+        components.extend(build_pools(self.pools, &components, &caches, &telemetry));
         let stats = components.iter().filter_map(|c| Some((c.name.clone(), c.resiliency.clone()?)));
         let _ = resiliency.set(stats.collect());
         components.extend(self.others.into_iter().map(|(name, type_name, version)| Component {
@@ -63,6 +68,72 @@ impl Plan {
         }));
         ConversationService::new(components, telemetry)
     }
+}
+
+/// The stages every component has above its calls: the response cache and PII.
+fn cache_and_pii(
+    mut chain: DynStage,
+    name: &str,
+    model: Option<&str>,
+    settings: &Settings,
+    caches: &Caches,
+    telemetry: &Arc<Telemetry>,
+) -> DynStage {
+    // Inside PII (keys from scrubbed inputs, hits scrubbed on the way out), outside resiliency
+    // and the provider (a hit skips both).
+    if let Some(ttl) = settings.cache_ttl {
+        let store = settings.cache_store.as_ref().and_then(|s| caches.stores.get(s)).cloned();
+        chain = Arc::new(CacheStage::new(chain, name, model, ttl, caches, store));
+    }
+    // Outermost: scrub inputs before anything below can see or store them; scrub and restore
+    // outputs after, so cache hits are scrubbed too. `scrubPii` is enforced here, for every
+    // caller on every door.
+    let scrubber = Scrubber::new(settings.pii_entities);
+    let pii = PiiStage::new(chain, scrubber, settings.pii_mode, telemetry.clone());
+    Arc::new(pii.with_policy(settings.scrub_pii))
+}
+
+/// The pools, each built once all its members are (pools of pools: validation refused
+/// cycles, so every round builds at least one until none is left).
+fn build_pools(
+    mut pending: Vec<PoolPlan>,
+    built: &[Component],
+    caches: &Caches,
+    telemetry: &Arc<Telemetry>,
+) -> Vec<Component> {
+    let mut chains: HashMap<String, DynStage> =
+        built.iter().filter_map(|c| Some((c.name.clone(), c.chain.clone()?))).collect();
+    let mut pools = Vec::new();
+    while !pending.is_empty() {
+        let ready = |p: &PoolPlan| p.pool.members.iter().all(|m| chains.contains_key(&m.name));
+        let Some(at) = pending.iter().position(ready) else {
+            tracing::error!("pools left unbuilt: a member is missing (validation should refuse)");
+            break;
+        };
+        let p = pending.swap_remove(at);
+        let members = p
+            .pool
+            .members
+            .iter()
+            .filter_map(|m| Some((m.name.clone(), chains.get(&m.name)?.clone())));
+        let chain: DynStage = Arc::new(PoolStage::new(&p.name, &p.pool, members.collect()));
+        // The pool's own cache and PII policy sit above the choice of member.
+        let chain = cache_and_pii(chain, &p.name, None, &p.settings, caches, telemetry);
+        chains.insert(p.name.clone(), chain.clone());
+        pools.push(Component {
+            meters: Some(telemetry.component_meters(&p.name)),
+            name: p.name,
+            type_name: POOL_TYPE.to_string(),
+            version: "v1".into(),
+            chain: Some(chain),
+            resiliency: None,
+            fallback: p.settings.fallback_component,
+            gen_ai_provider: "",
+            model: String::new(),
+            allowed_models: p.settings.allowed_models,
+        });
+    }
+    pools
 }
 
 /// One component's chain, innermost first; each step says why it sits where it does.
@@ -92,18 +163,7 @@ fn build_one(
         stats = Some(stage.stats());
         chain = Arc::new(stage);
     }
-    // Inside PII (keys from scrubbed inputs, hits scrubbed on the way out), outside resiliency
-    // and the provider (a hit skips both).
-    if let Some(ttl) = c.settings.cache_ttl {
-        let store = c.settings.cache_store.as_ref().and_then(|s| caches.stores.get(s)).cloned();
-        chain = Arc::new(CacheStage::new(chain, &c.name, model.as_deref(), ttl, caches, store));
-    }
-    // Outermost: scrub inputs before anything below can see or store them; scrub and restore
-    // outputs after, so cache hits are scrubbed too. `scrubPii` is enforced here, for every
-    // caller on every door.
-    let scrubber = Scrubber::new(c.settings.pii_entities);
-    let pii = PiiStage::new(chain, scrubber, c.settings.pii_mode, telemetry.clone());
-    chain = Arc::new(pii.with_policy(c.settings.scrub_pii));
+    let chain = cache_and_pii(chain, &c.name, model.as_deref(), &c.settings, caches, telemetry);
     let meters = telemetry.component_meters(&c.name);
     Component {
         name: c.name,

@@ -1,6 +1,7 @@
 //! Loaded resources → a [`Plan`]: every conversation component validated against the provider
 //! registry, the pipeline settings, the cache stores, the Resiliency documents and the
-//! `fallbackComponent` names, without I/O. [`crate::assemble`] builds the plan.
+//! `fallbackComponent` names, and every pool ([`crate::pool`]) against its members, without
+//! I/O. [`crate::assemble`] builds the plan.
 //!
 //! Validation collects every problem of every component, each naming the file and YAML path,
 //! so that a bad resources folder never half-starts. `ignoreErrors: true` turns a component's
@@ -13,6 +14,7 @@ use parlance_providers::{ProviderConfig, ProviderKind, registry};
 
 use crate::cache::RedisConfig;
 use crate::cache::redis::{self as redis_store, STATE_REDIS};
+use crate::pool::config::{self as pool_config, POOL_TYPE, PoolConfig};
 use crate::resiliency;
 use crate::settings::{self, Settings};
 
@@ -31,11 +33,24 @@ pub struct ComponentPlan {
     pub resiliency: resiliency::OutboundPolicy,
 }
 
+/// A pool (`conversation.pool`) that passed validation, members included.
+#[derive(Debug, Clone)]
+pub struct PoolPlan {
+    /// `metadata.name`.
+    pub name: String,
+    /// Members, strategy and affinity key.
+    pub pool: PoolConfig,
+    /// Pipeline settings (cache, PII, allowed models) of the pool itself.
+    pub settings: Settings,
+}
+
 /// Everything the server will build, validated.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// Conversation components.
     pub conversation: Vec<ComponentPlan>,
+    /// Pools over conversation components (and other pools).
+    pub pools: Vec<PoolPlan>,
     /// Other components (secret stores, state stores), listed by the metadata endpoint.
     pub others: Vec<(String, String, String)>,
     /// The `state.redis` components named by some `responseCacheStore`, validated.
@@ -79,8 +94,13 @@ pub fn plan(
             plan.others.push((spec.name.clone(), spec.type_name.clone(), spec.version.clone()));
             continue;
         }
-        match plan_component(spec, resources, env) {
-            Ok(c) => plan.conversation.push(c),
+        let planned = if spec.type_name == POOL_TYPE {
+            plan_pool(spec, resources).map(|p| plan.pools.push(p))
+        } else {
+            plan_component(spec, resources, env).map(|c| plan.conversation.push(c))
+        };
+        match planned {
+            Ok(()) => {}
             Err(problems) if spec.ignore_errors => {
                 plan.warnings.extend(problems.into_iter().map(|mut p| {
                     p.message.push_str(&format!(
@@ -93,10 +113,35 @@ pub fn plan(
             Err(problems) => errors.extend(problems),
         }
     }
-    plan.stores = plan_stores(resources, &plan.conversation, &mut errors);
+    plan.stores = plan_stores(resources, &plan, &mut errors);
     plan_resiliency(resources, &mut plan, &mut errors);
-    errors.extend(check_fallbacks(resources, &plan.conversation));
+    let names = planned_names(&plan);
+    errors.extend(check_fallbacks(resources, &plan, &names));
+    errors.extend(crate::pool::check::members(resources, &plan.pools, &names));
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
+}
+
+/// The names of every conversation component and pool that passed validation.
+fn planned_names(plan: &Plan) -> Vec<&str> {
+    let components = plan.conversation.iter().map(|c| c.name.as_str());
+    components.chain(plan.pools.iter().map(|p| p.name.as_str())).collect()
+}
+
+/// Validates a pool's own metadata and pipeline settings (its members are checked once every
+/// component is planned).
+fn plan_pool(spec: &ComponentSpec, resources: &Resources) -> Result<PoolPlan, Vec<ConfigProblem>> {
+    let pool = pool_config::validate(&spec.metadata);
+    let settings = settings::validate(&spec.metadata).and_then(|s| {
+        let store = s.cache_store.as_deref().map(|store| check_store(resources, store));
+        store.transpose().map(|_| s).map_err(|e| vec![e])
+    });
+    match (pool, settings) {
+        (Ok(pool), Ok(settings)) => Ok(PoolPlan { name: spec.name.clone(), pool, settings }),
+        (p, s) => {
+            let msgs = p.err().into_iter().flatten().chain(s.err().into_iter().flatten());
+            Err(msgs.map(|m| metadata_problem(spec, &m)).collect())
+        }
+    }
 }
 
 /// Parses the Resiliency documents (targets must name components of the resources) and gives
@@ -114,11 +159,13 @@ fn plan_resiliency(resources: &Resources, plan: &mut Plan, errors: &mut Vec<Conf
 /// (once, however many use it); its problems point into its own file.
 fn plan_stores(
     resources: &Resources,
-    conversation: &[ComponentPlan],
+    plan: &Plan,
     errors: &mut Vec<ConfigProblem>,
 ) -> Vec<RedisConfig> {
     let mut seen = HashSet::new();
-    let names = conversation.iter().filter_map(|c| c.settings.cache_store.as_deref());
+    let settings = plan.conversation.iter().map(|c| &c.settings);
+    let settings = settings.chain(plan.pools.iter().map(|p| &p.settings));
+    let names = settings.filter_map(|s| s.cache_store.as_deref());
     let specs = names.filter(|n| seen.insert(*n)).filter_map(|n| resources.component(n));
     let mut stores = Vec::new();
     for spec in specs {
@@ -184,7 +231,7 @@ fn plan_component(
 }
 
 /// A `"<key>: <message>"` problem, placed at that key's YAML path when the key is present.
-fn metadata_problem(spec: &ComponentSpec, message: &str) -> ConfigProblem {
+pub(crate) fn metadata_problem(spec: &ComponentSpec, message: &str) -> ConfigProblem {
     let key = message.split_once(':').map(|(k, _)| k.trim()).unwrap_or("");
     let path = spec
         .metadata
@@ -199,18 +246,20 @@ fn problem(spec: &ComponentSpec, path: &str, message: String) -> ConfigProblem {
 }
 
 /// Checks every planned component's `fallbackComponent`: it must name another conversation
-/// component that passed validation.
-fn check_fallbacks(resources: &Resources, planned: &[ComponentPlan]) -> Vec<ConfigProblem> {
+/// component (or pool) that passed validation.
+fn check_fallbacks(resources: &Resources, plan: &Plan, planned: &[&str]) -> Vec<ConfigProblem> {
     let mut problems = Vec::new();
-    for c in planned {
-        let Some(target) = c.settings.fallback_component.as_deref() else { continue };
-        let Err(msg) = check_one(resources, planned, &c.name, target) else { continue };
-        let Some(spec) = resources.component(&c.name) else { continue };
+    let components = plan.conversation.iter().map(|c| (&c.name, &c.settings));
+    let pools = plan.pools.iter().map(|p| (&p.name, &p.settings));
+    for (name, settings) in components.chain(pools) {
+        let Some(target) = settings.fallback_component.as_deref() else { continue };
+        let Err(msg) = check_one(resources, planned, name, target) else { continue };
+        let Some(spec) = resources.component(name) else { continue };
         let path = spec.metadata.path_of(settings::FALLBACK_KEY).unwrap_or("spec.metadata");
         problems.push(
             spec.source
                 .problem(path, format!("{}: {msg}", settings::FALLBACK_KEY))
-                .with_component(Some(&c.name)),
+                .with_component(Some(name)),
         );
     }
     problems
@@ -218,17 +267,17 @@ fn check_fallbacks(resources: &Resources, planned: &[ComponentPlan]) -> Vec<Conf
 
 fn check_one(
     resources: &Resources,
-    planned: &[ComponentPlan],
+    planned: &[&str],
     name: &str,
     target: &str,
 ) -> Result<(), String> {
     if target == name {
         return Err("a component cannot fall back to itself".to_string());
     }
-    if planned.iter().any(|c| c.name == target) {
+    if planned.contains(&target) {
         return Ok(());
     }
-    let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).filter(|n| *n != name).collect();
+    let names: Vec<&str> = planned.iter().copied().filter(|n| *n != name).collect();
     let what = match resources.component(target) {
         Some(s) if s.type_name.starts_with("conversation.") => {
             format!("component {target:?} did not pass validation (or was skipped by ignoreErrors)")

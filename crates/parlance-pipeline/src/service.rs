@@ -63,7 +63,8 @@ pub struct Conversed {
     pub chat: ChatResponse,
     /// How the cache answered, when the component has one.
     pub cache: Option<CacheStatus>,
-    /// Set when the component's `fallbackComponent` answered: that component's name.
+    /// Set when another component answered: the `fallbackComponent`, or the pool member
+    /// that answered.
     pub answered_by: Option<String>,
 }
 
@@ -156,7 +157,9 @@ impl ConversationService {
         span: &tracing::Span,
     ) -> Result<Conversed, ApiError> {
         let (call, chains) = self.prepare(name, req, opts, span)?;
-        let (reply, answered_by) = fallback::call(name, chains.0, chains.1, call).await?;
+        let member = call.member.clone();
+        let (reply, fell_back) = fallback::call(name, chains.0, chains.1, call).await?;
+        let answered_by = member.get().or(fell_back);
         Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by })
     }
 
@@ -178,7 +181,8 @@ impl ConversationService {
         if let Some(c) = self.by_name.get(name) {
             chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
         }
-        let call = Call { chat, scrub_output: req.scrub_pii, cache: opts.cache, ctx: opts.ctx };
+        let (scrub_output, cache, ctx) = (req.scrub_pii, opts.cache, opts.ctx);
+        let call = Call { chat, scrub_output, cache, ctx, member: Default::default() };
         Ok((call, chains))
     }
 

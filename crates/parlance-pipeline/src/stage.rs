@@ -57,12 +57,37 @@ pub struct Call {
     pub cache: CacheMode,
     /// Trace context and the like.
     pub ctx: CallContext,
+    /// Set by a pool to the member that answered (shared by the call's clones).
+    pub member: MemberSlot,
+}
+
+/// Where a pool writes the name of the member that answered; the first name written stays,
+/// so a pool inside a pool reports the innermost member.
+#[derive(Debug, Clone, Default)]
+pub struct MemberSlot(Arc<std::sync::OnceLock<String>>);
+
+impl MemberSlot {
+    /// Records `name` unless a name is already there.
+    pub fn set(&self, name: &str) {
+        let _ = self.0.set(name.to_string());
+    }
+
+    /// The member that answered, when a pool answered.
+    pub fn get(&self) -> Option<String> {
+        self.0.get().cloned()
+    }
 }
 
 impl Call {
     /// A call with default options.
     pub fn new(chat: ChatRequest) -> Call {
-        Call { chat, scrub_output: false, cache: CacheMode::Normal, ctx: CallContext::default() }
+        Call {
+            chat,
+            scrub_output: false,
+            cache: CacheMode::Normal,
+            ctx: CallContext::default(),
+            member: MemberSlot::default(),
+        }
     }
 }
 

@@ -46,7 +46,8 @@ pub struct ConversedStream {
     pub events: BoxStream<'static, StreamEvent>,
     /// How the cache answered, when the component has one.
     pub cache: Option<CacheStatus>,
-    /// Set when the component's `fallbackComponent` answered: that component's name.
+    /// Set when another component answered: the `fallbackComponent`, or the pool member
+    /// that answered.
     pub answered_by: Option<String>,
     /// The request's `contextId`, for the `complete` event.
     pub context_id: Option<String>,
@@ -114,7 +115,9 @@ impl ConversationService {
         let context_id = req.context_id.clone();
         let opened = async {
             let (call, (chain, fb)) = self.prepare(name, req, opts, &span)?;
-            fallback::stream(name, chain, fb, call).await
+            let member = call.member.clone();
+            let (reply, fell_back) = fallback::stream(name, chain, fb, call).await?;
+            Ok::<_, ApiError>((reply, member.get().or(fell_back)))
         };
         let (reply, answered_by) = match opened.instrument(span.clone()).await {
             Ok(opened) => opened,

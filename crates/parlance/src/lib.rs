@@ -40,6 +40,16 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
                     c.provider.model().unwrap_or("-")
                 );
             }
+            for p in &plan.pools {
+                let members: Vec<String> =
+                    p.pool.members.iter().map(|m| format!("{}:{}", m.name, m.weight)).collect();
+                println!(
+                    "  {} (conversation.pool, {:?}: {})",
+                    p.name,
+                    p.pool.strategy,
+                    members.join(", ")
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(problems) => report(&problems),

@@ -1,0 +1,332 @@
+//! Choosing a member: the strategies (smooth weighted round robin, fewest in flight, power of
+//! two choices on latency × load, weighted rendezvous hashing for affinity) over the members that are in rotation and not yet tried by
+//! this request, and each member's health (3 failures in a row, or an open breaker, take it out
+//! of rotation; it is probed again after 5 s, then 10 s, 20 s, … up to 60 s while the probes
+//! fail; a 429 with `retry-after` rests it that long).
+
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::config::Strategy;
+
+/// Failures in a row that take a member out of rotation.
+pub const EJECT_AFTER: u32 = 3;
+/// The first rest of an ejected member; it doubles for each failed probe.
+pub const FIRST_REST: Duration = Duration::from_secs(5);
+/// The longest rest.
+pub const MAX_REST: Duration = Duration::from_secs(60);
+
+/// One member's counters.
+#[derive(Debug, Default)]
+struct Health {
+    in_flight: Arc<AtomicUsize>,
+    failures: AtomicU32,
+    ejections: AtomicU32,
+    /// Moving average of the time to the first byte of an answer, in µs (0: none yet).
+    latency_us: AtomicU64,
+    /// Milliseconds after the picker's epoch before which the member is out of rotation.
+    out_until: AtomicU64,
+}
+
+/// The choosing state of one pool (shared by every request to it).
+#[derive(Debug)]
+pub struct Picker {
+    strategy: Strategy,
+    weights: Vec<u32>,
+    health: Vec<Health>,
+    /// Smooth weighted round robin's current weights (a few integers, held for nanoseconds).
+    current: Mutex<Vec<i64>>,
+    /// Rotates the start of the least-busy scan so ties are spread.
+    rotor: AtomicUsize,
+    epoch: Instant,
+}
+
+/// A call in flight on one member; leaving it (dropping) ends the call's count.
+#[derive(Debug)]
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Picker {
+    /// A picker over members with these weights.
+    pub fn new(strategy: Strategy, weights: Vec<u32>) -> Picker {
+        let health = weights.iter().map(|_| Health::default()).collect();
+        let current = Mutex::new(vec![0; weights.len()]);
+        let rotor = AtomicUsize::new(0);
+        Picker { strategy, weights, health, current, rotor, epoch: Instant::now() }
+    }
+
+    /// The member for the next attempt, skipping those already `tried`: among the members in
+    /// rotation when any untried one is, else among the resting ones (better a probe than no
+    /// answer). Drained members (weight 0) are never chosen. `key`: the affinity hash.
+    pub fn pick(&self, tried: &[bool], key: Option<u64>) -> Option<usize> {
+        let now = self.now_ms();
+        let untried = |i: &usize| !tried.get(*i).copied().unwrap_or(true) && self.weights[*i] > 0;
+        let all: Vec<usize> = (0..self.weights.len()).filter(untried).collect();
+        let ready: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| self.health[i].out_until.load(Ordering::Relaxed) <= now)
+            .collect();
+        let candidates = if ready.is_empty() { all } else { ready };
+        if candidates.is_empty() {
+            return None;
+        }
+        Some(match (self.strategy, key) {
+            (Strategy::LeastBusy, _) => self.least_busy(&candidates),
+            (Strategy::Latency, _) => self.two_choices(&candidates),
+            (Strategy::Affinity, Some(key)) => self.rendezvous(&candidates, key),
+            _ => self.smooth(&candidates),
+        })
+    }
+
+    /// Counts a call on member `i` until the returned guard is dropped.
+    pub fn enter(&self, i: usize) -> InFlight {
+        let n = &self.health[i].in_flight;
+        n.fetch_add(1, Ordering::Relaxed);
+        InFlight(n.clone())
+    }
+
+    /// Member `i` answered, its first byte `after` the call began: back in rotation, its
+    /// failure count cleared, its latency average moved 30 % of the way to this sample.
+    pub fn succeeded(&self, i: usize, after: Duration) {
+        let h = &self.health[i];
+        let sample = (after.as_micros() as u64).max(1);
+        let old = h.latency_us.load(Ordering::Relaxed);
+        let new = if old == 0 { sample } else { (old * 7 + sample * 3) / 10 };
+        h.latency_us.store(new.max(1), Ordering::Relaxed);
+        if h.failures.load(Ordering::Relaxed) != 0 {
+            h.failures.store(0, Ordering::Relaxed);
+            h.ejections.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Member `i` failed before its first byte; the third failure in a row (and each failed
+    /// probe after it) takes it out of rotation for a rest that doubles up to [`MAX_REST`].
+    /// `eject`: out at once (its breaker is open).
+    pub fn failed(&self, i: usize, eject: bool) {
+        let h = &self.health[i];
+        if h.failures.fetch_add(1, Ordering::Relaxed) + 1 < EJECT_AFTER && !eject {
+            return;
+        }
+        let n = h.ejections.fetch_add(1, Ordering::Relaxed).min(4);
+        let rest = (FIRST_REST * (1u32 << n)).min(MAX_REST);
+        let until = self.now_ms() + rest.as_millis() as u64;
+        h.out_until.store(until, Ordering::Relaxed);
+        tracing::debug!(
+            member = i,
+            rest_ms = rest.as_millis() as u64,
+            "pool member out of rotation"
+        );
+    }
+
+    /// Member `i` asked to be left alone for `rest` (a 429's `retry-after`); a longer rest
+    /// already running is kept.
+    pub fn rest(&self, i: usize, rest: Duration) {
+        let until = self.now_ms() + rest.as_millis() as u64;
+        self.health[i].out_until.fetch_max(until, Ordering::Relaxed);
+    }
+
+    /// Whether member `i` is out of rotation now.
+    pub fn resting(&self, i: usize) -> bool {
+        self.health[i].out_until.load(Ordering::Relaxed) > self.now_ms()
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// nginx's smooth weighted round robin over the candidates.
+    fn smooth(&self, candidates: &[usize]) -> usize {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let mut total = 0i64;
+        let mut best = candidates[0];
+        for &i in candidates {
+            let w = i64::from(self.weights[i]);
+            current[i] += w;
+            total += w;
+            if current[i] > current[best] {
+                best = i;
+            }
+        }
+        current[best] -= total;
+        best
+    }
+
+    /// The candidate with the fewest calls in flight; ties go round.
+    fn least_busy(&self, candidates: &[usize]) -> usize {
+        let start = self.rotor.fetch_add(1, Ordering::Relaxed);
+        let n = candidates.len();
+        let rotated = (0..n).map(|k| candidates[(start + k) % n]);
+        let busy = |i: &usize| self.health[*i].in_flight.load(Ordering::Relaxed);
+        rotated.min_by_key(busy).unwrap_or(candidates[0])
+    }
+
+    /// Power of two choices: of two different candidates drawn at random, the one whose
+    /// latency average times (calls in flight + 1) is lower; a member without an average yet
+    /// costs 0, so it is tried early.
+    fn two_choices(&self, candidates: &[usize]) -> usize {
+        let n = candidates.len();
+        if n == 1 {
+            return candidates[0];
+        }
+        let draw = mix(self.rotor.fetch_add(1, Ordering::Relaxed) as u64);
+        let first = (draw % n as u64) as usize;
+        let second = (first + 1 + ((draw >> 32) % (n as u64 - 1)) as usize) % n;
+        let (a, b) = (candidates[first], candidates[second]);
+        let cost = |i: usize| {
+            let h = &self.health[i];
+            let busy = h.in_flight.load(Ordering::Relaxed) as u64 + 1;
+            h.latency_us.load(Ordering::Relaxed).saturating_mul(busy)
+        };
+        if cost(b) < cost(a) { b } else { a }
+    }
+
+    /// Weighted rendezvous hashing: the same key picks the same member while it is a
+    /// candidate; when it leaves, only its keys move.
+    fn rendezvous(&self, candidates: &[usize], key: u64) -> usize {
+        let score = |i: usize| {
+            let u = (mix(key ^ mix(i as u64 + 1)) >> 11) as f64 / (1u64 << 53) as f64;
+            -(u.max(f64::MIN_POSITIVE)).ln() / f64::from(self.weights[i])
+        };
+        let mut best = (candidates[0], score(candidates[0]));
+        for &i in &candidates[1..] {
+            let s = score(i);
+            if s < best.1 {
+                best = (i, s);
+            }
+        }
+        best.0
+    }
+}
+
+/// splitmix64's finaliser: a well-spread 64-bit hash of a 64-bit value.
+pub fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(p: &Picker, n: usize, rounds: usize) -> Vec<usize> {
+        let mut c = vec![0; n];
+        for _ in 0..rounds {
+            c[p.pick(&vec![false; n], None).unwrap()] += 1;
+        }
+        c
+    }
+
+    #[test]
+    fn smooth_round_robin_interleaves_and_holds_weights_exactly() {
+        let p = Picker::new(Strategy::Weighted, vec![5, 1, 1]);
+        let seq: Vec<usize> = (0..7).map(|_| p.pick(&[false; 3], None).unwrap()).collect();
+        assert_eq!(seq, [0, 0, 1, 0, 2, 0, 0], "nginx's sequence for 5,1,1");
+        assert_eq!(counts(&p, 3, 7_000), [5_000, 1_000, 1_000]);
+    }
+
+    #[test]
+    fn drained_and_tried_members_are_skipped() {
+        let p = Picker::new(Strategy::Weighted, vec![1, 0, 1]);
+        assert_eq!(counts(&p, 3, 10)[1], 0);
+        assert_eq!(p.pick(&[true, false, false], None), Some(2));
+        assert_eq!(p.pick(&[true, false, true], None), None);
+    }
+
+    #[test]
+    fn least_busy_prefers_the_idle_member() {
+        let p = Picker::new(Strategy::LeastBusy, vec![1, 1, 1]);
+        let _a = p.enter(0);
+        let _b = p.enter(2);
+        for _ in 0..5 {
+            assert_eq!(p.pick(&[false; 3], None), Some(1));
+        }
+        let busy = p.enter(1);
+        let _c = p.enter(1);
+        assert_ne!(p.pick(&[false; 3], None), Some(1));
+        drop(busy);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn three_failures_in_a_row_rest_a_member_and_a_failed_probe_doubles_the_rest() {
+        let p = Picker::new(Strategy::Weighted, vec![1, 1]);
+        p.failed(0, false);
+        p.failed(0, false);
+        p.succeeded(0, Duration::ZERO);
+        p.failed(0, false);
+        p.failed(0, false);
+        assert!(!p.resting(0), "the success broke the run");
+        p.failed(0, false);
+        assert!(p.resting(0));
+        assert_eq!(counts(&p, 2, 10), [0, 10]);
+        tokio::time::advance(FIRST_REST).await;
+        assert!(!p.resting(0), "probed again after 5 s");
+        p.failed(0, false);
+        tokio::time::advance(FIRST_REST).await;
+        assert!(p.resting(0), "the second rest is 10 s");
+        tokio::time::advance(FIRST_REST).await;
+        assert!(!p.resting(0));
+        p.succeeded(0, Duration::ZERO);
+        p.failed(0, false);
+        assert!(!p.resting(0), "a success restarts the count");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rest_and_an_open_breaker_take_a_member_out_at_once() {
+        let p = Picker::new(Strategy::Weighted, vec![1, 1]);
+        p.rest(0, Duration::from_secs(2));
+        assert_eq!(counts(&p, 2, 4), [0, 4]);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!p.resting(0));
+        p.failed(1, true);
+        assert!(p.resting(1), "an open breaker needs no run of failures");
+    }
+
+    #[test]
+    fn latency_weighs_the_average_by_the_calls_in_flight() {
+        let p = Picker::new(Strategy::Latency, vec![1, 1]);
+        p.succeeded(0, Duration::from_millis(10));
+        p.succeeded(1, Duration::from_millis(30));
+        assert_eq!(counts(&p, 2, 20), [20, 0], "the faster member, when both are idle");
+        let _busy: Vec<InFlight> = (0..3).map(|_| p.enter(0)).collect();
+        assert_eq!(counts(&p, 2, 20), [0, 20], "10 ms × 4 in flight costs more than 30 ms × 1");
+    }
+
+    #[test]
+    fn when_every_member_rests_one_is_still_tried() {
+        let p = Picker::new(Strategy::Weighted, vec![1]);
+        (0..3).for_each(|_| p.failed(0, false));
+        assert!(p.resting(0));
+        assert_eq!(p.pick(&[false], None), Some(0));
+    }
+
+    #[test]
+    fn affinity_keeps_a_key_on_one_member_and_moves_only_the_lost_members_keys() {
+        let p = Picker::new(Strategy::Affinity, vec![1, 1, 1]);
+        let keys: Vec<u64> = (0..3_000u64).map(mix).collect();
+        let first: Vec<usize> =
+            keys.iter().map(|&k| p.pick(&[false; 3], Some(k)).unwrap()).collect();
+        let again: Vec<usize> =
+            keys.iter().map(|&k| p.pick(&[false; 3], Some(k)).unwrap()).collect();
+        assert_eq!(first, again);
+        let mut c = [0usize; 3];
+        first.iter().for_each(|&i| c[i] += 1);
+        assert!(c.iter().all(|&n| (850..=1150).contains(&n)), "{c:?}");
+        for (&k, &was) in keys.iter().zip(&first) {
+            let now = p.pick(&[true, false, false], Some(k)).unwrap();
+            if was != 0 {
+                assert_eq!(now, was, "a key not on the lost member stays");
+            }
+        }
+    }
+}
