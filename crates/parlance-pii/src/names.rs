@@ -1,6 +1,7 @@
 //! Name tables for the `<PERSON>` detector, built once per process ([`shared`]): given names and
 //! surnames from the US Census 1990 tables and an international list of many naming traditions
-//! (`data/intl_*.txt`), English dictionary words (SCOWL; see
+//! (`data/intl_*.txt`), the most common names of 106 countries (`data/world_*.txt`, CC0),
+//! English dictionary words (SCOWL; see
 //! `data/README.md`), plus the word lists in `detect::person_words`, merged into one hash map
 //! keyed by the case-folded word ([`Key`]) whose value says which lists hold the word ([`Info`]):
 //! the name detector computes each word's key once and probes once, then tests flags.
@@ -20,6 +21,8 @@ const ENGLISH_WORDS: &str = include_str!("../data/english_words.txt");
 const INTL_FIRST_NAMES: &str = include_str!("../data/intl_first_names.txt");
 const INTL_SURNAMES: &str = include_str!("../data/intl_surnames.txt");
 const PLACES: &str = include_str!("../data/places.txt");
+const WORLD_FIRST_NAMES: &str = include_str!("../data/world_first_names.txt");
+const WORLD_SURNAMES: &str = include_str!("../data/world_surnames.txt");
 
 /// The rank given to surnames of the international list: past the census's frequent ranks, so
 /// they need the same context as a mid-frequency census surname.
@@ -192,6 +195,7 @@ impl Names {
         };
         flag(&mut lines(FIRST_NAMES), FIRST);
         flag(&mut lines(INTL_FIRST_NAMES), FIRST);
+        flag(&mut lines(WORLD_FIRST_NAMES), FIRST);
         flag(&mut lines(ENGLISH_WORDS), COMMON);
         flag(&mut NOT_NAMES.iter().copied(), NOT_NAME);
         flag(&mut DEMONYMS.iter().copied(), NOT_NAME);
@@ -208,7 +212,7 @@ impl Names {
         for (k, rank) in lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..) {
             words.entry(Stored::from(k)).or_insert(Info::NONE).rank = rank;
         }
-        for k in lines(INTL_SURNAMES).filter_map(|w| key(w.as_bytes())) {
+        for k in lines(INTL_SURNAMES).chain(lines(WORLD_SURNAMES)).filter_map(|w| key(w.as_bytes())) {
             let e = words.entry(Stored::from(k)).or_insert(Info::NONE);
             e.rank = e.rank.min(INTL_RANK);
         }
@@ -233,6 +237,11 @@ impl Names {
                     info.rank = head.rank;
                 }
             }
+        }
+        // A word no table knows may be an inflection of an English word ("Numbers",
+        // "Painted"): then it is as common as its stem.
+        if info.flags == 0 && info.rank == NO_RANK && self.is_common_word(w) {
+            info.flags = COMMON;
         }
         info
     }

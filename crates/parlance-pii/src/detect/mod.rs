@@ -382,7 +382,10 @@ impl<'a> Pass<'a> {
                             || crate::model::confirms(b, s, e, names)
                     }
                 })
-                .map(|(s, e)| (s, crate::model::past_articles(b, e)));
+                .map(|(s, e)| {
+                    let e = crate::model::past_articles(b, e);
+                    (s, crate::model::past_mail_domain(b, e))
+                });
             self.push(Entity::Person, rule);
             let mut model = learned;
             if reads {

@@ -1649,4 +1649,12 @@ pub(crate) const FIELD_LABELS: &[&str] = &[
     "DESTINATARIO",
     "DESTINATAIRE",
     "REMITENTE",
+    "NUMBER",
+    "NUMBERS",
+    "NUMMER",
+    "NUMERO",
+    "NÚMERO",
+    "PHONES",
+    "MOBILE",
+    "CELL",
 ];

@@ -194,7 +194,22 @@ pub(crate) fn detect(
     {
         return None;
     }
-    Some((initials_before(b, i), e))
+    Some((initials_before(b, i), past_mail_domain(b, e)))
+}
+
+/// `e` moved past a mail system's domain glued to a name ("John Griffith@ENRON", the Lotus
+/// Notes form of an address: `@` and a word of capitals not followed by a dot), which names
+/// the person as much as the name does.
+pub(crate) fn past_mail_domain(b: &[u8], e: usize) -> usize {
+    if at(b, e) != b'@' {
+        return e;
+    }
+    let mut k = e + 1;
+    while at(b, k).is_ascii_uppercase() {
+        k += 1;
+    }
+    let ok = k - e > 2 && !is_word(at(b, k)) && !matches!(at(b, k), b'.' | b'@' | b'-');
+    if ok { k } else { e }
 }
 
 /// "John, sorry for the delay", "Constance,\nI was away": a given name (not an English word)
@@ -306,7 +321,17 @@ fn single_letter(b: &[u8], e: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{article_surname, initials_before};
+    use super::{article_surname, initials_before, past_mail_domain};
+
+    #[test]
+    fn a_notes_domain_belongs_to_the_name() {
+        assert_eq!(past_mail_domain(b"Griffith@ENRON 08/15", 8), 14);
+        assert_eq!(past_mail_domain(b"Griffith@ENRON", 8), 14);
+        assert_eq!(past_mail_domain(b"Griffith@enron.com", 8), 8);
+        assert_eq!(past_mail_domain(b"Griffith@ENRON.COM", 8), 8);
+        assert_eq!(past_mail_domain(b"Griffith@E", 8), 8);
+        assert_eq!(past_mail_domain(b"Griffith said", 8), 8);
+    }
 
     #[test]
     fn articles_and_initials_belong_to_the_name() {
