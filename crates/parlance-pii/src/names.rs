@@ -212,7 +212,8 @@ impl Names {
         for (k, rank) in lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..) {
             words.entry(Stored::from(k)).or_insert(Info::NONE).rank = rank;
         }
-        for k in lines(INTL_SURNAMES).chain(lines(WORLD_SURNAMES)).filter_map(|w| key(w.as_bytes())) {
+        for k in lines(INTL_SURNAMES).chain(lines(WORLD_SURNAMES)).filter_map(|w| key(w.as_bytes()))
+        {
             let e = words.entry(Stored::from(k)).or_insert(Info::NONE);
             e.rank = e.rank.min(INTL_RANK);
         }
@@ -240,7 +241,7 @@ impl Names {
         }
         // A word no table knows may be an inflection of an English word ("Numbers",
         // "Painted"): then it is as common as its stem.
-        if info.flags == 0 && info.rank == NO_RANK && self.is_common_word(w) {
+        if info.flags == 0 && info.rank == NO_RANK && self.inflection_of_common(w, k) {
             info.flags = COMMON;
         }
         info
@@ -255,9 +256,11 @@ impl Names {
     /// "Copyright", "Works", and also names such as "Mark" or "Brown".
     pub(crate) fn is_common_word(&self, w: &[u8]) -> bool {
         let k = key(w);
-        if self.get(k).has(COMMON) {
-            return true;
-        }
+        self.get(k).has(COMMON) || self.inflection_of_common(w, k)
+    }
+
+    /// Whether `w` (key `k`) ends in an inflection whose stem is an English word.
+    fn inflection_of_common(&self, w: &[u8], k: Option<Key>) -> bool {
         if w.len() > 24 {
             return false;
         }

@@ -371,8 +371,19 @@ impl<'a> Pass<'a> {
             let reads = !self.inside_person(pos) && crate::model::eligible(b, i);
             let we = crate::model::word_end(b, i);
             let first = (we, names.word(&b[i..we]));
-            let learned = if reads { crate::model::detect(b, i, names, first) } else { None };
-            let rule = person::detect(b, i, names, listed, first)
+            let around = person::Around::default();
+            let learned =
+                if reads { crate::model::detect(b, i, names, first, &around) } else { None };
+            // A word the model does not read, alone: no name of the rules there could be
+            // confirmed (the filter below), so the rules are not run.
+            let unread_alone =
+                !crate::model::worth_reading(first.1) && person::alone(b, i, we, names, first.1);
+            // The model's name from here, where the rules could not go on past it, holds
+            // whatever the rules would find (a name of theirs starts here too).
+            let settled = learned.is_some_and(|(s, e)| s <= i && !person::could_go_on(b, e, names));
+            let rule = (!unread_alone && !settled)
+                .then(|| person::detect(b, i, names, listed, first, &around))
+                .flatten()
                 .filter(|&(s, e)| {
                     // Confirmed by the model's own name over its first word, without scoring
                     // the words again.

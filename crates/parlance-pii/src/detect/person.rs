@@ -47,6 +47,7 @@ pub(crate) fn detect(
     names: &Names,
     listed: bool,
     known: (usize, Info),
+    around: &Around,
 ) -> Option<(usize, usize)> {
     if is_word(before(b, i)) || matches!(before(b, i), b'\'' | b'-' | b'.' | b'@' | b'/') {
         return None;
@@ -59,8 +60,30 @@ pub(crate) fn detect(
     let mut direct = Direct { b, i, names, listed, value: None };
     let seq = read(b, i, names, &mut direct, Some((we, info)))?;
     // The street and organisation guard runs only for an accepted name (it reads words around).
-    let ok = decide(b, i, &seq, names, &mut direct) && !street_or_org_around(b, i, we);
+    let ok = decide(b, i, &seq, names, &mut direct) && !around.get(b, i, we);
     ok.then_some((i, suffix(b, seq.end, names)))
+}
+
+/// Whether the rules' name at `i` could only be the capitalised word `b[i..we]` (table entry
+/// `info`) alone: a word of two letters or more, not a title, and no capitalised word (nor a
+/// particle before one) follows it. The pass skips [`detect`] for such a word when the model
+/// does not read it ([`crate::model::worth_reading`]): a name of the rules there needs the
+/// model's confirmation of one of its words, and there is no other word to confirm.
+pub(crate) fn alone(b: &[u8], i: usize, we: usize, names: &Names, info: Info) -> bool {
+    let next = at(b, we);
+    we - i > 1
+        && !info.is_title()
+        && !is_word(next)
+        && !matches!(next, b'\'' | b'-')
+        && (next != b' ' || next_word(b, we, names).is_none())
+}
+
+/// Whether a name of the rules could go on past `e`, where a name ends: a comma (before a
+/// suffix: ", Jr."), or a capitalised word or a particle before one. When the model's name
+/// ends where the rules could not go on, the rules' name there lies inside it and the pass
+/// does not run them.
+pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
+    at(b, e) == b',' || next_word(b, e, names).is_some()
 }
 
 /// Whether the two-letter word at `i` is "is" or "am" followed by a blank and a lower-case
@@ -552,6 +575,25 @@ fn list_of_names(b: &[u8], e: usize, first: Info, names: &Names) -> bool {
 /// A capitalised street-type word right before ("Via Roma", "Rua Augusta"), or a street-type
 /// or company word right after ("Karl Johans gate", "Schmidt GmbH", "Silva Lda", "Ruiz y
 /// Asociados"): the words are a street or an organisation, not a person.
+/// The answer of [`street_or_org_around`] for one word, asked by the rules and by the model
+/// ([`organisation_or_street`]) and computed once: the pass makes one per capitalised word.
+#[derive(Default)]
+pub(crate) struct Around(std::cell::Cell<Option<(usize, usize, bool)>>);
+
+impl Around {
+    /// [`street_or_org_around`]`(b, i, we)`, remembered for the same `i` and `we`.
+    fn get(&self, b: &[u8], i: usize, we: usize) -> bool {
+        if let Some((pi, pwe, v)) = self.0.get() {
+            if (pi, pwe) == (i, we) {
+                return v;
+            }
+        }
+        let v = street_or_org_around(b, i, we);
+        self.0.set(Some((i, we, v)));
+        v
+    }
+}
+
 fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
     let head = |w: &[u8]| {
         crate::detect::address::is_street_type(w)
@@ -599,8 +641,14 @@ pub(crate) fn cued(b: &[u8], i: usize, names: &Names) -> bool {
 /// Whether the name-shaped words `b[i..e]` (the first ending at `we`) are a street or an
 /// organisation by the words around them ("Via Roma", "Ashok Leyland Limited", "William Blair
 /// & Company"): the guard the rules apply, for the model's names.
-pub(crate) fn organisation_or_street(b: &[u8], i: usize, we: usize, e: usize) -> bool {
-    street_or_org_around(b, i, we) || e > we && org_or_street_after(b, e)
+pub(crate) fn organisation_or_street(
+    b: &[u8],
+    i: usize,
+    we: usize,
+    e: usize,
+    around: &Around,
+) -> bool {
+    around.get(b, i, we) || e > we && org_or_street_after(b, e)
 }
 
 /// Company forms written with dots or slashes ("S.A.", "a.s.", "s.r.o.", "A/S", "Sp. z o.o.").
@@ -669,7 +717,11 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
             at(b, j),
             b'S' | b'E' | b'A' | b'a' | b's' | b'd' | b'k' | b'v' | b'N' | b'B' | b't'
         );
-        if form_head && ORG_FORMS.iter().any(|f| b[j..].starts_with(f)) {
+        // Every form has a dot or a slash in its first five bytes, or is "ty ".
+        let marked = form_head
+            && (b[j..].iter().take(5).any(|&c| c == b'.' || c == b'/')
+                || b[j..].starts_with(b"ty "));
+        if marked && ORG_FORMS.iter().any(|f| b[j..].starts_with(f)) {
             return true;
         }
         let e = crate::text::word_end(b, j);
@@ -854,15 +906,30 @@ fn is_preposition(w: &[u8]) -> bool {
 
 /// Endings of English common nouns and adjectives that names (outside the census) rarely have.
 fn non_name_ending(w: &[u8]) -> bool {
-    const ENDINGS: &[&[u8]] = &[
-        b"tion", b"sion", b"ment", b"ness", b"ity", b"ing", b"ive", b"ous", b"able", b"ible",
-        b"ful", b"less", b"ism", b"ical", b"ship", b"ware", b"ance", b"ence", b"ings", b"ions",
-        b"ents", b"ies", b"ics", b"ary", b"ory",
-    ];
-    let lower: [u8; 8] = std::array::from_fn(|k| {
-        w.len().checked_sub(8 - k).map_or(0, |p| w[p].to_ascii_lowercase())
-    });
-    ENDINGS.iter().any(|e| lower.ends_with(e))
+    // The last four bytes in lower case (0 before the word's start), compared as integers.
+    let l = |k: usize| w.len().checked_sub(k).map_or(0, |p| w[p].to_ascii_lowercase());
+    let four = [l(4), l(3), l(2), l(1)];
+    matches!(
+        &four,
+        b"tion"
+            | b"sion"
+            | b"ment"
+            | b"ness"
+            | b"able"
+            | b"ible"
+            | b"less"
+            | b"ical"
+            | b"ship"
+            | b"ware"
+            | b"ance"
+            | b"ence"
+            | b"ings"
+            | b"ions"
+            | b"ents"
+    ) || matches!(
+        &[four[1], four[2], four[3]],
+        b"ity" | b"ing" | b"ive" | b"ous" | b"ful" | b"ism" | b"ies" | b"ics" | b"ary" | b"ory"
+    )
 }
 
 /// A first word that names a place or road kind ("Cape Town", "Park Avenue").
@@ -973,9 +1040,17 @@ mod tests {
     use super::detect;
     use crate::names::Names;
 
+    #[test]
+    fn every_company_form_passes_the_cheap_test() {
+        for f in super::ORG_FORMS {
+            let marked = f.iter().take(5).any(|&c| c == b'.' || c == b'/') || *f == b"ty ";
+            assert!(marked, "{}", String::from_utf8_lossy(f));
+        }
+    }
+
     fn find(n: &Names, s: &str, at: &str) -> Option<String> {
         let i = s.find(at)?;
-        detect(s.as_bytes(), i, n, false, (0, crate::names::Info::NONE))
+        detect(s.as_bytes(), i, n, false, (0, crate::names::Info::NONE), &super::Around::default())
             .map(|(a, b)| s[a..b].to_string())
     }
 

@@ -54,22 +54,28 @@ fn thresholds() -> Thresholds {
 /// The most words of one name the model reads.
 const MAX_WORDS: usize = 4;
 
-/// A weight table decoded for scoring: the weights and their scale.
+/// The number of weights.
+const SIZE: usize = 1 << features::BITS;
+
+/// A weight table decoded for scoring: the weights (none if the shipped bytes are malformed)
+/// and their scale. The array's fixed size lets a feature index, always below it, read its
+/// weight without a bounds check.
 struct Table {
-    weights: Vec<i16>,
+    weights: Option<Box<[i16; SIZE]>>,
     scale: f32,
 }
 
 impl Table {
     /// Decodes `bytes` (the shipped form); an empty table (every logit −∞) if malformed.
     fn decode(bytes: &[u8]) -> Table {
-        let ok = bytes.len() == HEADER + (2usize << features::BITS) && bytes.starts_with(b"PPM1");
+        let ok = bytes.len() == HEADER + 2 * SIZE && bytes.starts_with(b"PPM1");
         if !ok {
-            return Table { weights: Vec::new(), scale: 0.0 };
+            return Table { weights: None, scale: 0.0 };
         }
         let scale = f32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-        let weights = bytes[HEADER..].chunks_exact(2).map(|p| i16::from_le_bytes([p[0], p[1]]));
-        Table { weights: weights.collect(), scale }
+        let weights: Vec<i16> =
+            bytes[HEADER..].chunks_exact(2).map(|p| i16::from_le_bytes([p[0], p[1]])).collect();
+        Table { weights: weights.into_boxed_slice().try_into().ok(), scale }
     }
 }
 
@@ -112,12 +118,11 @@ pub(crate) fn logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -
 /// name ("Ghulam Mohiuddin Lone").
 fn any_logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> f32 {
     let t = weights();
-    if t.weights.is_empty() {
+    let Some(w) = &t.weights else {
         return f32::NEG_INFINITY;
-    }
+    };
     let f = features::extract(b, i, end, names, info);
-    let sum: i32 =
-        f.idx[..f.n].iter().map(|&k| t.weights.get(k as usize).map_or(0, |w| i32::from(*w))).sum();
+    let sum: i32 = f.idx[..f.n].iter().map(|&k| i32::from(w[k as usize & (SIZE - 1)])).sum();
     sum as f32 * t.scale
 }
 
@@ -148,12 +153,14 @@ pub(crate) fn eligible(b: &[u8], i: usize) -> bool {
 /// initials before the first word ("A. Noel Kramer") belong to it. A title ("Dr") or a lone
 /// letter is never a name by itself.
 ///
-/// `(end, first)` is the word's end ([`word_end`]) and its table entry, looked up by the caller.
+/// `(end, first)` is the word's end ([`word_end`]) and its table entry, looked up by the caller;
+/// `around` keeps the street-and-organisation guard the rules may ask for too.
 pub(crate) fn detect(
     b: &[u8],
     i: usize,
     names: &Names,
     (end, first): (usize, Info),
+    around: &crate::detect::person::Around,
 ) -> Option<(usize, usize)> {
     let t = thresholds();
     if !worth_reading(first) || first.is_title() || end - i == 1 && at(b, end) != b'.' {
@@ -190,7 +197,7 @@ pub(crate) fn detect(
     let lone_unknown = e == end && !first.is_first() && first.surname_rank().is_none();
     if e - i == 1
         || lone_unknown && score < t.single
-        || crate::detect::person::organisation_or_street(b, i, end, e)
+        || crate::detect::person::organisation_or_street(b, i, end, e, around)
     {
         return None;
     }

@@ -787,7 +787,12 @@ pub(crate) fn country_at(b: &[u8]) -> Option<usize> {
         return None;
     }
     // A capitalised name and its upper-case form start with the same byte.
+    let second = b.get(1).copied().unwrap_or(0);
     COUNTRIES_BY_FIRST[usize::from(b[0])].iter().find_map(|&c| {
+        // Most candidates differ in the second byte (as written, or in capitals).
+        if c.len() < 2 || second != c[1] && second.to_ascii_lowercase() != c[1] {
+            return None;
+        }
         let next = b.get(c.len()).copied().unwrap_or(0);
         let head = b.get(..c.len())?;
         let same = head == c || upper_case_of(head, c);
