@@ -16,6 +16,39 @@ pub(crate) const BITS: u32 = 20;
 /// The most features one word produces.
 pub(crate) const MAX: usize = 64;
 
+/// The table entries of the last few words looked up while scoring the words of one name
+/// (the next word of a name is the last one's neighbour, and the other way round): each word
+/// is looked up once.
+pub(crate) struct Seen {
+    /// `(start, end, entry)` of the words seen, most recent at `last`.
+    words: [(usize, usize, Info); 4],
+    last: usize,
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen { words: [(0, 0, Info::NONE); 4], last: 0 }
+    }
+}
+
+impl Seen {
+    /// The table entry of `b[s..e]`.
+    pub(crate) fn word(&mut self, names: &Names, b: &[u8], s: usize, e: usize) -> Info {
+        if let Some(&(_, _, info)) = self.words.iter().find(|w| (w.0, w.1) == (s, e) && e > s) {
+            return info;
+        }
+        let info = names.word(&b[s..e]);
+        self.put(s, e, info);
+        info
+    }
+
+    /// Records the entry of `b[s..e]`, looked up elsewhere.
+    pub(crate) fn put(&mut self, s: usize, e: usize, info: Info) {
+        self.last = (self.last + 1) % self.words.len();
+        self.words[self.last] = (s, e, info);
+    }
+}
+
 /// The features of one word: hashed weight indices.
 pub(crate) struct Feats {
     /// Weight indices; the first `n` are set.
@@ -139,7 +172,12 @@ fn word_hash(w: &[u8]) -> u64 {
 /// The word's shape in one number: capitalised or all capitals, length class, non-ASCII,
 /// digits, inner apostrophe or hyphen.
 fn shape(w: &[u8]) -> u64 {
-    let upper = w.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let (mut upper, mut non_ascii, mut digit) = (0, false, false);
+    for &c in w {
+        upper += usize::from(c.is_ascii_uppercase());
+        non_ascii |= c >= 0x80;
+        digit |= c.is_ascii_digit();
+    }
     let caps = match upper {
         0 => 0,
         1 => 1,
@@ -154,9 +192,7 @@ fn shape(w: &[u8]) -> u64 {
         6..=8 => 4,
         _ => 5,
     };
-    let non_ascii = u64::from(w.iter().any(|c| *c >= 0x80));
-    let digit = u64::from(w.iter().any(u8::is_ascii_digit));
-    caps | len << 2 | non_ascii << 5 | digit << 6
+    caps | len << 2 | u64::from(non_ascii) << 5 | u64::from(digit) << 6
 }
 
 /// What the tables say, in one number: given name, surname rank class, English word,
@@ -265,18 +301,17 @@ const AFTER: Side = Side {
     tables: t::TAB_N1TAB,
 };
 
-/// The features of the neighbour `nw` (separated by `sep`; its hash and shape `(h, nshape)`),
-/// with the classified word's table bits, shape and the pair's hash `(tab, sh, pair)`.
+/// The features of a neighbour (separated by `sep`; its hash and shape `(h, nshape)`, its
+/// table entry `info`), with the classified word's table bits, shape and the pair's hash
+/// `(tab, sh, pair)`.
 fn neighbour(
     f: &mut Feats,
     side: &Side,
-    nw: &[u8],
     sep: u8,
     (h, nshape): (u64, u64),
     (tab, sh, pair): (u64, u64, u64),
-    names: &Names,
+    info: Info,
 ) {
-    let info = names.word(nw);
     let ntab = table(info);
     let sep = u64::from(sep);
     f.add(side.word, h);
@@ -290,7 +325,13 @@ fn neighbour(
 }
 
 /// The features of the capitalised word `b[i..end]`, whose table entry is `info`.
-pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> Feats {
+pub(crate) fn extract(
+    b: &[u8],
+    i: usize,
+    end: usize,
+    (names, seen): (&Names, &mut Seen),
+    info: Info,
+) -> Feats {
     let mut f = Feats::new();
     let w = &b[i..end];
     let wh = word_hash(w);
@@ -336,11 +377,10 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
             neighbour(
                 &mut f,
                 &BEFORE,
-                &b[p.start..p.end],
                 p.sep,
                 (ph, pshape),
                 (tab, sh, pair),
-                names,
+                seen.word(names, b, p.start, p.end),
             );
         }
         _ => f.add(t::P1, 0),
@@ -358,11 +398,10 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
             neighbour(
                 &mut f,
                 &AFTER,
-                &b[n.start..n.end],
                 n.sep,
                 (nh, nshape),
                 (tab, sh, pair),
-                names,
+                seen.word(names, b, n.start, n.end),
             );
             let pcap = p1.is_some_and(|p| b[p.start].is_ascii_uppercase());
             let ncap = b[n.start].is_ascii_uppercase() || b[n.start] >= 0xC3;
@@ -382,7 +421,7 @@ pub(crate) fn extract(b: &[u8], i: usize, end: usize, names: &Names, info: Info)
 
 #[cfg(test)]
 mod tests {
-    use super::{BITS, extract, gap_class, sep};
+    use super::{BITS, Seen, extract, gap_class, sep};
 
     #[test]
     fn gaps_are_classed() {
@@ -397,8 +436,8 @@ mod tests {
     fn features_are_bounded_and_depend_on_context() {
         let names = crate::names::shared();
         let h = names.word(b"Hartley");
-        let a = extract(b"I met Hartley yesterday", 6, 13, names, h);
-        let c = extract(b"The Hartley Hotel", 4, 11, names, h);
+        let a = extract(b"I met Hartley yesterday", 6, 13, (names, &mut Seen::default()), h);
+        let c = extract(b"The Hartley Hotel", 4, 11, (names, &mut Seen::default()), h);
         assert!(a.n > 10 && a.n <= super::MAX);
         assert!(a.idx[..a.n].iter().all(|x| *x < 1 << BITS));
         assert_ne!(a.idx[..a.n], c.idx[..c.n]);

@@ -16,6 +16,7 @@ pub mod train;
 
 use crate::names::{Info, Names};
 use crate::text::{at, before, is_word};
+use features::Seen;
 
 /// The weights as shipped: `PPM1`, the table's bit count (u32), the scale (f32), then
 /// `1 << BITS` little-endian i16 weights.
@@ -111,17 +112,17 @@ pub(crate) fn logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -
     if !worth_reading(info) {
         return f32::NEG_INFINITY;
     }
-    any_logit(b, i, end, names, info)
+    any_logit(b, i, end, (names, &mut Seen::default()), info)
 }
 
 /// [`logit`] also for a word [`worth_reading`] passes over: the words after the first of a
 /// name ("Ghulam Mohiuddin Lone").
-fn any_logit(b: &[u8], i: usize, end: usize, names: &Names, info: Info) -> f32 {
+fn any_logit(b: &[u8], i: usize, end: usize, lookups: (&Names, &mut Seen), info: Info) -> f32 {
     let t = weights();
     let Some(w) = &t.weights else {
         return f32::NEG_INFINITY;
     };
-    let f = features::extract(b, i, end, names, info);
+    let f = features::extract(b, i, end, lookups, info);
     let sum: i32 = f.idx[..f.n].iter().map(|&k| i32::from(w[k as usize & (SIZE - 1)])).sum();
     sum as f32 * t.scale
 }
@@ -166,7 +167,9 @@ pub(crate) fn detect(
     if !worth_reading(first) || first.is_title() || end - i == 1 && at(b, end) != b'.' {
         return None;
     }
-    let score = logit(b, i, end, names, first);
+    let mut seen = Seen::default();
+    seen.put(i, end, first);
+    let score = any_logit(b, i, end, (names, &mut seen), first);
     if score < t.start && !vocative(b, i, end, first) || after_saint(b, i) {
         return None;
     }
@@ -188,8 +191,11 @@ pub(crate) fn detect(
             break;
         }
         let ke = word_end(b, k);
-        let info = names.word(&b[k..ke]);
-        if info.is_title() || info.is_not_name() || any_logit(b, k, ke, names, info) < t.cont {
+        let info = seen.word(names, b, k, ke);
+        if info.is_title()
+            || info.is_not_name()
+            || any_logit(b, k, ke, (names, &mut seen), info) < t.cont
+        {
             break;
         }
         e = ke;

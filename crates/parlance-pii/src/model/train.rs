@@ -76,7 +76,7 @@ pub fn examples(
         if !worth_reading(info) {
             continue;
         }
-        let f = features::extract(b, l, e, names, info);
+        let f = features::extract(b, l, e, (names, &mut features::Seen::default()), info);
         out.push(Example { feats: f.idx[..f.n].to_vec(), label: hit(person), weight });
     }
 }
