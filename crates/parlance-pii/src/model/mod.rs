@@ -170,7 +170,9 @@ pub(crate) fn detect(
     let mut seen = Seen::default();
     seen.put(i, end, first);
     let score = any_logit(b, i, end, (names, &mut seen), first);
-    if score < t.start && !vocative(b, i, end, first) || after_saint(b, i) {
+    if score < t.start && !vocative(b, i, end, first) && !sign_off(b, i, end, first)
+        || after_saint(b, i)
+    {
         return None;
     }
     let mut e = end;
@@ -236,6 +238,32 @@ fn vocative(b: &[u8], i: usize, end: usize, info: Info) -> bool {
         j -= 1;
     }
     j == 0 || matches!(b[j - 1], b'\n' | b'\r' | b'.' | b'!' | b'?')
+}
+
+/// "Will come again! Sophie.", "questions. Vladi.": a lone capitalised word after a sentence's
+/// end that closes its line (or the text): a message signed. A given name that is not an
+/// English word may also stand alone on its line; any other word that is not an English word,
+/// a place or a title only after a sentence on the same line.
+fn sign_off(b: &[u8], i: usize, end: usize, info: Info) -> bool {
+    let lower_rest = b[i + 1..end].iter().all(|c| !c.is_ascii_uppercase());
+    let given = info.is_first() && !info.is_common();
+    let other = !info.is_common() && !info.is_not_name() && !info.is_place() && !info.is_title();
+    if end - i < 2 || !lower_rest || !(given || other) {
+        return false;
+    }
+    let mut e = end + usize::from(matches!(at(b, end), b'.' | b'!' | b','));
+    while matches!(at(b, e), b' ' | b'\t' | b'\r') {
+        e += 1;
+    }
+    if !(e >= b.len() || at(b, e) == b'\n') {
+        return false;
+    }
+    let mut j = i;
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t') {
+        j -= 1;
+    }
+    j < i && j > 0 && matches!(b[j - 1], b'.' | b'!' | b'?')
+        || given && (j == 0 || b[j - 1] == b'\n')
 }
 
 /// Whether the word at `i` follows "St." or "Saint" ("St. Thomas Housing", "San Diego"):
@@ -334,7 +362,23 @@ fn single_letter(b: &[u8], e: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{article_surname, initials_before, past_mail_domain};
+    use super::{article_surname, initials_before, past_mail_domain, sign_off};
+
+    #[test]
+    fn a_message_signed_with_a_name() {
+        let n = crate::names::shared();
+        let signed = |t: &str, w: &str| {
+            let i = t.find(w).unwrap();
+            sign_off(t.as_bytes(), i, i + w.len(), n.word(w.as_bytes()))
+        };
+        assert!(signed("Will come again! Sophie.", "Sophie"));
+        assert!(signed("Any questions. Vladi.\nHey", "Vladi"));
+        assert!(signed("Thanks for all.\nSophie", "Sophie"));
+        assert!(!signed("Thanks for all.\nKubernetes", "Kubernetes"));
+        assert!(!signed("We flew to Lisbon.", "Lisbon"));
+        assert!(!signed("It was great. Thanks.", "Thanks"));
+        assert!(!signed("It was great. Sophie said so.", "Sophie"));
+    }
 
     #[test]
     fn a_notes_domain_belongs_to_the_name() {
