@@ -332,7 +332,9 @@ fn initials_before(b: &[u8], i: usize) -> usize {
         }
         s = k;
     }
-    s
+    // Abbreviations of countries and unions are not initials ("in the U.S. Debra said").
+    let initials = b[s..i].strip_suffix(b" ").unwrap_or(&b[s..i]);
+    if matches!(initials, b"U.S." | b"U.K." | b"U.N." | b"E.U." | b"U.S.A.") { i } else { s }
 }
 
 /// Whether the model confirms a name the rules found at `b[s..e]`: some capitalised word of
@@ -397,7 +399,8 @@ mod tests {
         assert_eq!(article_surname(b"bin Laden", 0), Some(9));
         assert_eq!(initials_before(b"by A. Noel", 6), 3);
         assert_eq!(initials_before(b"by J. R. Tolkien", 9), 3);
-        assert_eq!(initials_before(b"U.S. Noel", 5), 0);
+        assert_eq!(initials_before(b"U.S. Noel", 5), 5);
+        assert_eq!(initials_before(b"U.W. Noel", 5), 0);
         assert_eq!(initials_before(b"by R.E. Glenn", 8), 3);
         assert_eq!(initials_before(b"by W.H.S. Koerner", 10), 3);
         assert_eq!(initials_before(b"etc. V K Choudhry", 9), 5);
