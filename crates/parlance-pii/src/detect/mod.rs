@@ -397,6 +397,9 @@ impl<'a> Pass<'a> {
                     let e = crate::model::past_articles(b, e);
                     (s, crate::model::past_mail_domain(b, e))
                 });
+            // "a cat named Achilles", "Hurricane Rita": a name given to an animal or a storm.
+            let thing = (rule.is_some() || learned.is_some()) && person::named_thing(b, i);
+            let (rule, learned) = if thing { (None, None) } else { (rule, learned) };
             self.push(Entity::Person, rule);
             let mut model = learned;
             if reads {

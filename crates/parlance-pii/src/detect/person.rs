@@ -86,6 +86,62 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
     at(b, e) == b',' || next_word(b, e, names).is_some()
 }
 
+/// Whether the capitalised word at `i` is a name given to an animal, a storm or a thing:
+/// "Hurricane Rita", "a cat named Achilles", "my dog's name is Twinky", "our boat called Wendy"
+/// (within the clause: a naming word among the three words before, an animal or thing noun
+/// among the three before that).
+pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
+    let (mut k, mut naming, mut thing) = (0, false, false);
+    let storm = any_word_in_clause_before(b, i, 6, |w| {
+        k += 1;
+        if k == 1 && matches!(w, b"hurricane" | b"typhoon" | b"cyclone" | b"storm") {
+            return true;
+        }
+        if k <= 3 && matches!(w, b"named" | b"called" | b"name" | b"names" | b"nicknamed") {
+            naming = true;
+        } else if naming && THINGS.contains(&w) {
+            thing = true;
+        }
+        false
+    });
+    storm || thing
+}
+
+/// Animals and things people name.
+const THINGS: &[&[u8]] = &[
+    b"cat",
+    b"cats",
+    b"kitten",
+    b"kitty",
+    b"dog",
+    b"dogs",
+    b"puppy",
+    b"pup",
+    b"horse",
+    b"pony",
+    b"hamster",
+    b"rabbit",
+    b"bunny",
+    b"parrot",
+    b"bird",
+    b"fish",
+    b"goldfish",
+    b"turtle",
+    b"tortoise",
+    b"snake",
+    b"lizard",
+    b"pet",
+    b"pets",
+    b"tabby",
+    b"lynx",
+    b"boat",
+    b"yacht",
+    b"ship",
+    b"guitar",
+    b"doll",
+    b"teddy",
+];
+
 /// Whether the two-letter word at `i` is "is" or "am" followed by a blank and a lower-case
 /// letter: the cheap test before [`detect_lower`] (a few bytes, on two-letter words only).
 pub(crate) fn lower_cue(b: &[u8], i: usize, end: usize) -> bool {
@@ -1039,6 +1095,18 @@ fn suffix(b: &[u8], e: usize, names: &Names) -> usize {
 mod tests {
     use super::detect;
     use crate::names::Names;
+
+    #[test]
+    fn names_of_animals_and_storms_are_not_people() {
+        let named = |t: &str, w: &str| super::named_thing(t.as_bytes(), t.find(w).unwrap());
+        assert!(named("Hurricane Rita threatened", "Rita"));
+        assert!(named("I have a cat named Achilles", "Achilles"));
+        assert!(named("My cat s name is Twinky.", "Twinky"));
+        assert!(named("My cat s Called Frank because", "Frank"));
+        assert!(!named("My son is named Frank", "Frank"));
+        assert!(!named("I called Frank yesterday", "Frank"));
+        assert!(!named("The cat sat. Named after Frank", "Frank"));
+    }
 
     #[test]
     fn every_company_form_passes_the_cheap_test() {
