@@ -33,7 +33,7 @@ pub(crate) enum Counters {
     /// In this process.
     Memory(MemoryCounters),
     /// In a Redis store, shared by every replica.
-    Redis(RedisCounters),
+    Redis(Box<RedisCounters>),
 }
 
 /// One key, with its group and counters.
@@ -84,7 +84,7 @@ impl KeyRing {
         let local = Arc::new(Counters::Memory(MemoryCounters::default()));
         let mut shared: HashMap<&str, Arc<Counters>> = HashMap::new();
         for s in stores {
-            shared.insert(&s.name, Arc::new(Counters::Redis(RedisCounters::connect(s))));
+            shared.insert(&s.name, Arc::new(Counters::Redis(Box::new(RedisCounters::connect(s)))));
         }
         let entries = keys
             .iter()

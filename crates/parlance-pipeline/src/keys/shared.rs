@@ -167,8 +167,12 @@ impl RedisCounters {
         let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<i64>(&mut conn)).await;
         match answer {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => self.failed::<()>(&e.to_string()).unwrap_or(()),
-            Err(_) => self.failed::<()>(&format!("no answer within {TIMEOUT:?}")).unwrap_or(()),
+            Ok(Err(e)) => {
+                self.failed::<()>(&e.to_string());
+            }
+            Err(_) => {
+                self.failed::<()>(&format!("no answer within {TIMEOUT:?}"));
+            }
         }
     }
 
