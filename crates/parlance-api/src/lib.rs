@@ -7,6 +7,7 @@
 pub mod conn;
 pub mod grpc;
 pub mod http;
+pub mod keys;
 pub mod openai;
 pub mod sidecar;
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use parlance_core::{ApiError, ApiVersion, CallContext, ErrorCode};
-use parlance_pipeline::{CacheMode, CallOptions, ConversationService};
+use parlance_pipeline::{CacheMode, CallOptions, ConversationService, KeyRing};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The Dapr runtime version parlance answers to, with its own version as build metadata.
@@ -50,6 +50,8 @@ pub struct Sidecar {
     pub health: Arc<Health>,
     /// `DAPR_API_TOKEN`, when set.
     pub api_token: Option<Arc<str>>,
+    /// The API keys, when any is configured ([`crate::keys`]).
+    pub keys: Option<Arc<KeyRing>>,
     /// `--max-body-size`, in bytes.
     pub max_body: usize,
     /// The global concurrency limit (`--max-concurrent-requests`); `None` means unlimited.
@@ -66,6 +68,7 @@ impl Sidecar {
             info: Arc::new(SidecarInfo::default()),
             health,
             api_token: None,
+            keys: None,
             max_body: 4 << 20,
             admission: None,
         }
@@ -124,5 +127,5 @@ pub fn call_options(
     }
     let ctx =
         CallContext { traceparent: traceparent.map(str::to_string), ..CallContext::default() };
-    CallOptions { api, cache, ctx }
+    CallOptions { api, cache, ctx, principal: None }
 }

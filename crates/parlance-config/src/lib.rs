@@ -7,6 +7,8 @@
 //!    YAML path (pure: no environment, no secret);
 //! 3. [`resolve`] — `envRef` and `secretKeyRef` → values (reads the environment and secret files).
 //!
+//! API keys and their groups ([`keys`]) go through the same three stages.
+//!
 //! [`load`] runs all three over resources directories; [`check_dirs`] runs the first two (for a
 //! `validate` command).
 // Tests may panic on an unexpected outcome; the production code never does.
@@ -15,6 +17,7 @@
 mod component;
 mod document;
 mod duration;
+pub mod keys;
 mod metadata;
 mod problem;
 mod resolve;
@@ -44,6 +47,10 @@ pub struct Resources {
     pub components: Vec<ComponentSpec>,
     /// `kind: Resiliency` documents, kept raw for the resiliency parser.
     pub resiliencies: Vec<RawDocument>,
+    /// `kind: APIKey` resources, every secret resolved to its digest.
+    pub keys: Vec<keys::KeySpec>,
+    /// `kind: APIKeyGroup` resources.
+    pub groups: Vec<keys::GroupSpec>,
     /// Problems that did not stop the load (e.g. components skipped under `ignoreErrors`).
     pub warnings: Vec<ConfigProblem>,
 }
@@ -80,8 +87,10 @@ pub fn load_partial(
 ) -> (Resources, Vec<ConfigProblem>) {
     let validated = check_dirs(dirs);
     let resolved = resolve(&validated.components, env);
+    let (keys, key_errors) = keys::resolve(validated.keys, &resolved.components, env);
     let mut errors = validated.errors;
     errors.extend(resolved.errors);
+    errors.extend(key_errors);
     by_file(&mut errors);
     let mut warnings = validated.warnings;
     warnings.extend(resolved.warnings);
@@ -89,6 +98,8 @@ pub fn load_partial(
     let resources = Resources {
         components: resolved.components,
         resiliencies: validated.resiliencies,
+        keys,
+        groups: validated.groups,
         warnings,
     };
     (resources, errors)

@@ -40,6 +40,12 @@ pub enum ErrorCode {
     Overloaded,
     /// An RPC or route that parlance does not implement.
     Unimplemented,
+    /// The caller's API key is over one of its limits (requests, tokens, concurrency).
+    RateLimited,
+    /// The caller's API key (or its group) has spent a budget.
+    BudgetExceeded,
+    /// The caller's API key may not use this component or model.
+    Forbidden,
 }
 
 /// gRPC status codes used by parlance, by number (so the core needs no gRPC crate).
@@ -50,6 +56,10 @@ pub enum GrpcCode {
     InvalidArgument = 3,
     /// Code 5.
     NotFound = 5,
+    /// Code 7.
+    PermissionDenied = 7,
+    /// Code 8.
+    ResourceExhausted = 8,
     /// Code 12.
     Unimplemented = 12,
     /// Code 13.
@@ -95,6 +105,9 @@ impl ErrorCode {
             HealthNotReady => ("ERR_HEALTH_NOT_READY", 500, G::Unavailable),
             Overloaded => ("ERR_TOO_MANY_REQUESTS", 503, G::Unavailable),
             Unimplemented => ("ERR_API_UNIMPLEMENTED", 501, G::Unimplemented),
+            RateLimited => ("ERR_CONVERSATION_RATE_LIMITED", 429, G::ResourceExhausted),
+            BudgetExceeded => ("ERR_CONVERSATION_BUDGET_EXCEEDED", 429, G::ResourceExhausted),
+            Forbidden => ("ERR_CONVERSATION_FORBIDDEN", 403, G::PermissionDenied),
         }
     }
 }
@@ -111,6 +124,9 @@ pub struct ApiError {
     /// Dapr doors answer by `code` alone (as daprd does); the OpenAI door answers with a
     /// status that says what happened upstream (its 429 and `Retry-After`, its 4xx, 502, 504).
     pub upstream: Option<UpstreamFailure>,
+    /// When the caller may try again (a key's limit refused it): every door sends it as
+    /// `retry-after` (seconds) or its equivalent.
+    pub retry_after: Option<Duration>,
 }
 
 /// The facts of a failed provider call that a door may answer with.
@@ -133,7 +149,7 @@ impl From<&ProviderError> for UpstreamFailure {
 impl ApiError {
     /// Any error.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), upstream: None }
+        ApiError { code, message: message.into(), upstream: None, retry_after: None }
     }
 
     /// [`ApiError::invoke`] for a failed provider call, keeping what the upstream did.

@@ -5,6 +5,8 @@
 //!   component lookup → missing inputs → validate::to_chat (messages, tool choice, parameters)
 //!   → component chain: PiiStage → [cache] → [resiliency] → ProviderStage → Provider
 //! ```
+//! With API keys configured, a request that carries a [`keys::Principal`] is checked against
+//! the key's lists and admitted against its limits between validation and the chain.
 //! A request's own model (`metadata.model`, [`models`]) is checked against the component's
 //! `allowedModels` before the chain runs.
 //! Chains are built once at start-up by [`assemble`]; each [`stage::Stage`] wraps the next.
@@ -14,6 +16,7 @@
 pub mod assemble;
 pub mod cache;
 pub mod fallback;
+pub mod keys;
 pub mod models;
 pub mod params;
 pub mod plan;
@@ -30,6 +33,7 @@ pub mod validate;
 
 pub use assemble::BuildOptions;
 pub use cache::{CacheSnapshot, CacheStats};
+pub use keys::{KeyRing, Principal, Quota};
 pub use models::AllowedModels;
 pub use plan::{Plan, builtin_echo, plan};
 pub use service::{CallOptions, Component, ConversationService, Conversed};

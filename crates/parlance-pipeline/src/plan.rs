@@ -55,8 +55,19 @@ pub struct Plan {
     pub others: Vec<(String, String, String)>,
     /// The `state.redis` components named by some `responseCacheStore`, validated.
     pub stores: Vec<RedisConfig>,
+    /// `kind: APIKey` resources (secrets as digests).
+    pub keys: Vec<parlance_config::keys::KeySpec>,
+    /// `kind: APIKeyGroup` resources.
+    pub groups: Vec<parlance_config::keys::GroupSpec>,
     /// Problems that did not stop start-up.
     pub warnings: Vec<ConfigProblem>,
+}
+
+impl Plan {
+    /// The API keys, their counters in this plan's stores; `None` without keys.
+    pub fn key_ring(&self, clock: crate::keys::Clock) -> Option<crate::KeyRing> {
+        crate::KeyRing::build(&self.keys, &self.groups, &self.stores, clock)
+    }
 }
 
 /// The built-in plan used when no resources path is given: one `echo` component.
@@ -87,7 +98,12 @@ pub fn plan(
     resources: &Resources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Plan, Vec<ConfigProblem>> {
-    let mut plan = Plan { warnings: resources.warnings.clone(), ..Plan::default() };
+    let mut plan = Plan {
+        keys: resources.keys.clone(),
+        groups: resources.groups.clone(),
+        warnings: resources.warnings.clone(),
+        ..Plan::default()
+    };
     let mut errors = Vec::new();
     for spec in &resources.components {
         if !spec.type_name.starts_with("conversation.") {
@@ -114,6 +130,7 @@ pub fn plan(
         }
     }
     plan.stores = plan_stores(resources, &plan, &mut errors);
+    errors.extend(unenforced_budgets(resources));
     plan_resiliency(resources, &mut plan, &mut errors);
     let names = planned_names(&plan);
     errors.extend(check_fallbacks(resources, &plan, &names));
@@ -166,6 +183,8 @@ fn plan_stores(
     let settings = plan.conversation.iter().map(|c| &c.settings);
     let settings = settings.chain(plan.pools.iter().map(|p| &p.settings));
     let names = settings.filter_map(|s| s.cache_store.as_deref());
+    let names = names.chain(resources.keys.iter().filter_map(|k| k.store.as_deref()));
+    let names = names.chain(resources.groups.iter().filter_map(|g| g.store.as_deref()));
     let specs = names.filter(|n| seen.insert(*n)).filter_map(|n| resources.component(n));
     let mut stores = Vec::new();
     for spec in specs {
@@ -175,6 +194,16 @@ fn plan_stores(
         }
     }
     stores
+}
+
+/// Budgets need a price for every reply, which this build does not have yet: a budget that
+/// would silently never be enforced is refused instead.
+fn unenforced_budgets(resources: &Resources) -> Vec<ConfigProblem> {
+    let keys = resources.keys.iter().filter(|k| !k.budgets.is_empty()).map(|k| &k.source);
+    let groups = resources.groups.iter().filter(|g| !g.budgets.is_empty()).map(|g| &g.source);
+    let message = "budgets are not enforced by this build of parlance yet (no price table); \
+                   remove them rather than rely on them";
+    keys.chain(groups).map(|source| source.problem("spec.budgets", message)).collect()
 }
 
 /// `responseCacheStore` must name a `state.redis` component of the resources.

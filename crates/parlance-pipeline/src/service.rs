@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use parlance_core::{ApiError, ApiVersion, CallContext, ChatResponse, ConverseRequest};
 
+use crate::keys::{Admission, Principal, Quota};
 use crate::models::{self, AllowedModels};
 use crate::resiliency::ResiliencyStats;
 use crate::stage::{CacheMode, CacheStatus, Call, DynStage};
@@ -54,6 +55,9 @@ pub struct CallOptions {
     pub cache: CacheMode,
     /// Trace context.
     pub ctx: CallContext,
+    /// The caller's API key, when keys are configured and the caller is not the master
+    /// token: its lists and limits apply ([`crate::keys`]).
+    pub principal: Option<Principal>,
 }
 
 /// A successful call.
@@ -66,6 +70,19 @@ pub struct Conversed {
     /// Set when another component answered: the `fallbackComponent`, or the pool member
     /// that answered.
     pub answered_by: Option<String>,
+    /// The caller's limits after this request, when it came with a key that has some.
+    pub quota: Option<Quota>,
+}
+
+/// The usage a key's token limits are settled to: none for a cache hit (no upstream tokens).
+pub(crate) fn billed_usage(
+    cache: Option<CacheStatus>,
+    usage: Option<&parlance_core::Usage>,
+) -> Option<parlance_core::Usage> {
+    match cache {
+        Some(CacheStatus::Hit) => Some(parlance_core::Usage::default()),
+        _ => usage.cloned(),
+    }
 }
 
 /// A component's chain, and its fallback's name and chain.
@@ -153,14 +170,43 @@ impl ConversationService {
         &self,
         name: &str,
         req: ConverseRequest,
-        opts: CallOptions,
+        mut opts: CallOptions,
         span: &tracing::Span,
     ) -> Result<Conversed, ApiError> {
+        let principal = opts.principal.take();
         let (call, chains) = self.prepare(name, req, opts, span)?;
+        let mut admission = self.admit(principal.as_ref(), name, &call).await?;
         let member = call.member.clone();
-        let (reply, fell_back) = fallback::call(name, chains.0, chains.1, call).await?;
+        let (reply, fell_back) = match fallback::call(name, chains.0, chains.1, call).await {
+            Ok(answered) => answered,
+            Err(e) => {
+                // No reply, no tokens: the reservation is given back.
+                if let Some(a) = &mut admission {
+                    a.settle(Some(&parlance_core::Usage::default()));
+                }
+                return Err(e);
+            }
+        };
         let answered_by = member.get().or(fell_back);
-        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by })
+        let quota = admission.as_ref().map(Admission::quota);
+        if let Some(a) = &mut admission {
+            a.settle(billed_usage(reply.cache, reply.chat.usage.as_ref()).as_ref());
+        }
+        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by, quota })
+    }
+
+    /// The key's lists and limits, after the request is known to be valid and before any
+    /// upstream call: `None` without a key.
+    pub(crate) async fn admit(
+        &self,
+        principal: Option<&Principal>,
+        name: &str,
+        call: &Call,
+    ) -> Result<Option<Admission>, ApiError> {
+        let Some(p) = principal else { return Ok(None) };
+        let configured = self.by_name.get(name).map(|c| c.model.as_str()).unwrap_or("");
+        let model = call.chat.model_or(configured);
+        p.admit(name, model, &call.chat).await.map(Some)
     }
 
     /// daprd's checks in daprd's order, the request's own model (`metadata.model`, checked

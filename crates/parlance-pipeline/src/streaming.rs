@@ -15,7 +15,8 @@ use parlance_core::{
 };
 use tracing::Instrument;
 
-use crate::service::{CallOptions, ConversationService, InFlight};
+use crate::keys::{Admission, Quota};
+use crate::service::{CallOptions, ConversationService, InFlight, billed_usage};
 use crate::stage::CacheStatus;
 use crate::telemetry::{CANCELLED, ComponentMeters, Telemetry};
 use crate::{fallback, trace};
@@ -54,6 +55,8 @@ pub struct ConversedStream {
     /// The resolved model, known from the start (the OpenAI door puts it on every chunk;
     /// `Complete` reports it again).
     pub model: Option<String>,
+    /// The caller's limits after this request, when it came with a key that has some.
+    pub quota: Option<Quota>,
 }
 
 impl std::fmt::Debug for ConversedStream {
@@ -93,8 +96,9 @@ impl ConversationService {
         &self,
         name: &str,
         req: ConverseRequest,
-        opts: CallOptions,
+        mut opts: CallOptions,
     ) -> Result<ConversedStream, ApiError> {
+        let principal = opts.principal.take();
         let known = self.component(name);
         let label = known.map(|c| c.name.as_str()).unwrap_or("unknown");
         let span = match known {
@@ -115,11 +119,12 @@ impl ConversationService {
         let context_id = req.context_id.clone();
         let opened = async {
             let (call, (chain, fb)) = self.prepare(name, req, opts, &span)?;
+            let admission = self.admit(principal.as_ref(), name, &call).await?;
             let member = call.member.clone();
             let (reply, fell_back) = fallback::stream(name, chain, fb, call).await?;
-            Ok::<_, ApiError>((reply, member.get().or(fell_back)))
+            Ok::<_, ApiError>((reply, member.get().or(fell_back), admission))
         };
-        let (reply, answered_by) = match opened.instrument(span.clone()).await {
+        let (reply, answered_by, admission) = match opened.instrument(span.clone()).await {
             Ok(opened) => opened,
             Err(e) => {
                 trace::record_error(&span, &e);
@@ -128,8 +133,10 @@ impl ConversationService {
             }
         };
         let model = reply.model.clone();
-        let events = events(reply.deltas, reply.model, name.to_string(), record);
-        Ok(ConversedStream { events, cache: reply.cache, answered_by, context_id, model })
+        let quota = admission.as_ref().map(Admission::quota);
+        let admission = admission.map(|a| (a, reply.cache));
+        let events = events(reply.deltas, reply.model, name.to_string(), record, admission);
+        Ok(ConversedStream { events, cache: reply.cache, answered_by, context_id, model, quota })
     }
 }
 
@@ -141,6 +148,8 @@ struct Events {
     /// A copy for the span's attributes, kept only when the span is recorded.
     copy: Option<Assembler>,
     record: Record,
+    /// The key's hold, settled on the clean end, released when the stream ends or is dropped.
+    admission: Option<(Admission, Option<CacheStatus>)>,
     done: bool,
 }
 
@@ -157,10 +166,11 @@ fn events(
     model: Option<String>,
     name: String,
     record: Record,
+    admission: Option<(Admission, Option<CacheStatus>)>,
 ) -> BoxStream<'static, StreamEvent> {
     let copy = (!record.span.is_disabled()).then(Assembler::default);
     let summary = Summary { model, usage: None };
-    let state = Events { deltas, name, summary, copy, record, done: false };
+    let state = Events { deltas, name, summary, copy, record, admission, done: false };
     Box::pin(futures::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
@@ -197,6 +207,9 @@ impl Events {
                         let reply = copy.finish(self.summary.model.clone());
                         trace::record_reply(&self.record.span, &reply);
                     }
+                    if let Some((a, cache)) = &mut self.admission {
+                        a.settle(billed_usage(*cache, self.summary.usage.as_ref()).as_ref());
+                    }
                     self.finish(None);
                     return StreamEvent::Complete(std::mem::take(&mut self.summary));
                 }
@@ -206,6 +219,7 @@ impl Events {
 
     fn finish(&mut self, code: Option<&'static str>) {
         self.done = true;
+        self.admission = None; // the lease is released with the last event
         self.record.ended(code);
     }
 }

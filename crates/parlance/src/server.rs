@@ -96,10 +96,13 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
     let mut build = parlance_pipeline::BuildOptions::new(client);
     build.cache_max_bytes = args.cache_max_bytes as u64;
+    // The key ring first: building the service consumes the plan.
+    let keys = plan.key_ring(parlance_pipeline::keys::Clock::from_env(&env_lookup));
     let service = plan.build(&build);
     let mut sidecar = Sidecar::new(service);
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
+    sidecar.keys = keys.map(Arc::new);
     sidecar.max_body = args.max_body_size;
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));

@@ -14,7 +14,9 @@ pub fn status(e: ApiError) -> Status {
     } else {
         tracing::debug!(code = e.code.as_str(), message = %e.message, "gRPC request rejected");
     }
-    Status::new(code, e.message)
+    let mut md = tonic::metadata::MetadataMap::new();
+    crate::keys::refusal_metadata(&e, &mut md);
+    Status::with_metadata(code, e.message, md)
 }
 
 /// The tonic code for the core's gRPC code.

@@ -49,15 +49,18 @@ impl Dapr for DaprApi {
         req: Request<pb::ConversationRequest>,
     ) -> Result<Response<pb::ConversationResponse>, Status> {
         let _permit = self.sidecar.admit().map_err(error::status)?;
-        let opts = options(ApiVersion::Alpha1, req.metadata());
+        let opts = options(ApiVersion::Alpha1, &req);
         let mut raw = req.into_inner();
         let name = std::mem::take(&mut raw.name);
         let mut conv = decode::alpha1(raw);
         let parameters = std::mem::take(&mut conv.parameters);
         let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
         let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
-        let Conversed { chat, cache, answered_by } = done;
-        Ok(with_cache(encode::alpha1(context_id, chat, &parameters), cache, answered_by))
+        let Conversed { chat, cache, answered_by, quota } = done;
+        let mut resp =
+            with_cache(encode::alpha1(context_id, chat, &parameters), cache, answered_by);
+        crate::keys::quota_metadata(resp.metadata_mut(), quota);
+        Ok(resp)
     }
 
     async fn converse_alpha2(
@@ -65,14 +68,16 @@ impl Dapr for DaprApi {
         req: Request<pb::ConversationRequestAlpha2>,
     ) -> Result<Response<pb::ConversationResponseAlpha2>, Status> {
         let _permit = self.sidecar.admit().map_err(error::status)?;
-        let opts = options(ApiVersion::Alpha2, req.metadata());
+        let opts = options(ApiVersion::Alpha2, &req);
         let mut raw = req.into_inner();
         let name = std::mem::take(&mut raw.name);
         let conv = decode::alpha2(raw).map_err(error::status)?;
         let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
         let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
-        let Conversed { chat, cache, answered_by } = done;
-        Ok(with_cache(encode::alpha2(context_id, chat), cache, answered_by))
+        let Conversed { chat, cache, answered_by, quota } = done;
+        let mut resp = with_cache(encode::alpha2(context_id, chat), cache, answered_by);
+        crate::keys::quota_metadata(resp.metadata_mut(), quota);
+        Ok(resp)
     }
 
     type ConverseStreamAlpha2Stream = stream::Messages;
@@ -82,15 +87,17 @@ impl Dapr for DaprApi {
         req: Request<pb::ConversationRequestAlpha2>,
     ) -> Result<Response<stream::Messages>, Status> {
         let permit = self.sidecar.admit().map_err(error::status)?;
-        let opts = options(ApiVersion::Alpha2, req.metadata());
+        let opts = options(ApiVersion::Alpha2, &req);
         let mut raw = req.into_inner();
         let name = std::mem::take(&mut raw.name);
         let conv = decode::alpha2(raw).map_err(error::status)?;
         let mut opened =
             self.sidecar.service.converse_stream(&name, conv, opts).await.map_err(error::status)?;
         opened.context_id = opened.context_id.filter(|c| !c.is_empty());
-        let (cache, answered_by) = (opened.cache, opened.answered_by.take());
-        Ok(with_cache(stream::messages(opened, permit), cache, answered_by))
+        let (cache, answered_by, quota) = (opened.cache, opened.answered_by.take(), opened.quota);
+        let mut resp = with_cache(stream::messages(opened, permit), cache, answered_by);
+        crate::keys::quota_metadata(resp.metadata_mut(), quota);
+        Ok(resp)
     }
 
     async fn get_metadata(
@@ -101,10 +108,13 @@ impl Dapr for DaprApi {
     }
 }
 
-/// Per-call options from metadata, by the same rules as the HTTP door.
-fn options(api: ApiVersion, md: &MetadataMap) -> CallOptions {
+/// Per-call options from metadata, by the same rules as the HTTP door, and the caller's key.
+fn options<T>(api: ApiVersion, req: &Request<T>) -> CallOptions {
+    let md: &MetadataMap = req.metadata();
     let text = |k: &str| md.get(k).and_then(|v| v.to_str().ok());
-    crate::sidecar::call_options(api, text("cache-control"), text("traceparent"))
+    let mut opts = crate::sidecar::call_options(api, text("cache-control"), text("traceparent"));
+    opts.principal = crate::keys::principal(req.extensions());
+    opts
 }
 
 /// The response, with `x-parlance-cache` when the component has a cache and
@@ -130,7 +140,7 @@ pub async fn serve(
     transport: &Transport,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    let token = InterceptorLayer::new(auth::TokenCheck::new(sidecar.api_token.clone()));
+    let token = InterceptorLayer::new(crate::keys::GrpcGate::new(&sidecar));
     let dapr = DaprServer::new(DaprApi::new(sidecar.clone()))
         .max_decoding_message_size(sidecar.max_body)
         .max_encoding_message_size(usize::MAX);

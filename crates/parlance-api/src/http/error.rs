@@ -26,6 +26,7 @@ impl IntoResponse for HttpError {
         let mut resp = (status, self.0.to_json()).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        crate::keys::refusal_headers(&self.0, resp.headers_mut());
         resp
     }
 }

@@ -42,11 +42,14 @@ pub fn router(sidecar: Sidecar) -> Router {
         .method_not_allowed_fallback(fallback);
     // The token check is a layer only when a token is configured (it cannot change while
     // running), so requests without one skip the middleware's boxing and state clone.
-    let routes = match sidecar.api_token {
-        Some(_) => {
+    let routes = match (&sidecar.keys, &sidecar.api_token) {
+        // API keys (the master token included) are checked by the keys gate.
+        (Some(_), _) => routes
+            .layer(axum::middleware::from_fn_with_state(sidecar.clone(), crate::keys::dapr_gate)),
+        (None, Some(_)) => {
             routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), auth::require_token))
         }
-        None => routes,
+        (None, None) => routes,
     };
     // The OpenAI door checks the token itself (a bearer key too) and answers in its own form.
     routes.merge(crate::openai::routes(&sidecar)).with_state(sidecar)
@@ -80,13 +83,17 @@ async fn converse(
     let mut req = if alpha1 { decode::alpha1(&bytes)? } else { decode::alpha2(&bytes)? };
     let context_id = req.context_id.clone().filter(|c| !c.is_empty());
     let parameters = if alpha1 { std::mem::take(&mut req.parameters) } else { Default::default() };
-    let options = options(api, &head.headers);
+    let mut options = options(api, &head.headers);
+    options.principal = crate::keys::principal(&head.extensions);
     let stream = api == ApiVersion::Alpha2 && sse::wants_stream(head.headers.get(header::ACCEPT));
     release_request(head, bytes);
     let permit = s.admit()?;
     if stream {
         let stream = s.service.converse_stream(&name, req, options).await?;
-        return Ok(sse::response(stream, permit));
+        let quota = stream.quota;
+        let mut resp = sse::response(stream, permit);
+        crate::keys::quota_headers(resp.headers_mut(), quota);
+        return Ok(resp);
     }
     let done = s.service.converse(&name, req, options).await?;
     drop(permit); // not held while the reply is encoded
@@ -98,6 +105,7 @@ async fn converse(
     } else {
         json_response(StatusCode::OK, &encode::alpha2(context_id.as_deref(), &done.chat))
     };
+    crate::keys::quota_headers(resp.headers_mut(), done.quota);
     if let Some(c) = done.cache {
         resp.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
     }

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 const INVALID: &str = "invalid_request_error";
 const API: &str = "api_error";
+/// OpenAI's type and code for a spent budget (not worth retrying).
+const INSUFFICIENT_QUOTA: &str = "insufficient_quota";
 
 /// An error as an OpenAI client sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,20 @@ impl OpenAiError {
             Internal | HealthAppIdNotMatch => {
                 OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg)
             }
+            RateLimited => OpenAiError {
+                code: Some("rate_limit_exceeded"),
+                retry_after: e.retry_after,
+                ..OpenAiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", msg)
+            },
+            BudgetExceeded => OpenAiError {
+                code: Some(INSUFFICIENT_QUOTA),
+                retry_after: e.retry_after,
+                ..OpenAiError::new(StatusCode::TOO_MANY_REQUESTS, INSUFFICIENT_QUOTA, msg)
+            },
+            Forbidden => OpenAiError {
+                code: Some("permission_denied"),
+                ..OpenAiError::new(StatusCode::FORBIDDEN, "permission_error", msg)
+            },
         }
     }
 
@@ -173,6 +189,9 @@ impl IntoResponse for OpenAiError {
             let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
             h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
             h.insert("retry-after-ms", HeaderValue::from(after.as_millis() as u64));
+        }
+        if self.code == Some(INSUFFICIENT_QUOTA) {
+            h.insert("x-should-retry", HeaderValue::from_static("false"));
         }
         resp
     }

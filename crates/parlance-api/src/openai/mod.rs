@@ -47,11 +47,13 @@ pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
         .route("/v1/chat/completions", post(chat_completions))
         .route("/v1/models", get(list_models))
         .route("/v1/models/{*id}", get(get_model));
-    match sidecar.api_token {
-        Some(_) => {
+    match (&sidecar.keys, &sidecar.api_token) {
+        (Some(_), _) => routes
+            .layer(axum::middleware::from_fn_with_state(sidecar.clone(), crate::keys::openai_gate)),
+        (None, Some(_)) => {
             routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), auth::require_token))
         }
-        None => routes,
+        (None, None) => routes,
     }
 }
 
@@ -65,16 +67,21 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-async fn list_models(s: State<Sidecar>, headers: HeaderMap) -> Response {
-    with_request_id(models::list(s).await, &headers)
+async fn list_models(
+    s: State<Sidecar>,
+    key: Option<axum::Extension<parlance_pipeline::Principal>>,
+    headers: HeaderMap,
+) -> Response {
+    with_request_id(models::list(s, key).await, &headers)
 }
 
 async fn get_model(
     s: State<Sidecar>,
     id: axum::extract::Path<String>,
+    key: Option<axum::Extension<parlance_pipeline::Principal>>,
     headers: HeaderMap,
 ) -> Response {
-    with_request_id(models::get(s, id).await.into_response(), &headers)
+    with_request_id(models::get(s, id, key).await.into_response(), &headers)
 }
 
 async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
@@ -108,16 +115,18 @@ async fn complete(
     let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
     let d = decode::request(&bytes, scrub)?;
     *component = Some(d.component.clone());
-    let opts = options(&head.headers);
+    let mut opts = options(&head.headers);
+    opts.principal = crate::keys::principal(&head.extensions);
     release_request(head, bytes);
     let permit = s.admit()?;
     let id = format!("chatcmpl-{hex}");
     let created = now();
     if let Some(include_usage) = d.stream {
         let st = s.service.converse_stream(&d.component, d.request, opts).await?;
-        let (cache, answered_by) = (st.cache, st.answered_by.clone());
+        let (cache, answered_by, quota) = (st.cache, st.answered_by.clone(), st.quota);
         let mut resp = stream::answer(st, &id, created, &d.model, include_usage, permit);
         answer_headers(&mut resp, cache, answered_by.unwrap_or(d.component));
+        crate::keys::quota_headers(resp.headers_mut(), quota);
         return Ok(resp);
     }
     let done = s.service.converse(&d.component, d.request, opts).await?;
@@ -126,6 +135,7 @@ async fn complete(
     let mut resp =
         json_response(StatusCode::OK, &encode::completion(&id, created, model, &done.chat));
     answer_headers(&mut resp, done.cache, done.answered_by.unwrap_or(d.component));
+    crate::keys::quota_headers(resp.headers_mut(), done.quota);
     Ok(resp)
 }
 

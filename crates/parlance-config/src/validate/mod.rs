@@ -9,6 +9,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::component::ComponentDraft;
 use crate::document::{Document, RawDocument};
+use crate::keys::{self, GROUP_KIND, GroupSpec, KEY_KIND, KeySpec};
 use crate::problem::ConfigProblem;
 use crate::yaml::field;
 
@@ -21,10 +22,18 @@ pub struct Validated {
     pub components: Vec<ComponentDraft>,
     /// `kind: Resiliency` documents, kept raw.
     pub resiliencies: Vec<RawDocument>,
+    /// `kind: APIKey` resources without problems (secrets not yet resolved).
+    pub keys: Vec<KeySpec>,
+    /// `kind: APIKeyGroup` resources without problems.
+    pub groups: Vec<GroupSpec>,
     /// Problems that make the load fail.
     pub errors: Vec<ConfigProblem>,
     /// Problems that don't (including those of components with `ignoreErrors: true`).
     pub warnings: Vec<ConfigProblem>,
+    /// Keys and groups with problems of their own: cross-checked too (every problem in one
+    /// run), then dropped.
+    refused_keys: Vec<usize>,
+    refused_groups: Vec<usize>,
 }
 
 /// The outcome of validating one component document.
@@ -43,7 +52,8 @@ pub struct ComponentOutcome {
 }
 
 /// Validates every document: each component alone, then across components (duplicate names,
-/// `secretKeyRef`s naming a secret store that is not defined or cannot be read).
+/// `secretKeyRef`s naming a secret store that is not defined or cannot be read), then the
+/// API keys and groups against each other and the components.
 pub fn validate(documents: &[Document]) -> Validated {
     let mut out = Validated::default();
     let mut named = Vec::new();
@@ -53,7 +63,19 @@ pub fn validate(documents: &[Document]) -> Validated {
     out.reject_duplicates(&named);
     let bad_refs = cross::secret_refs(&out.components);
     out.reject(bad_refs);
+    let key_problems = keys::cross_check(&out.keys, &out.groups, &out.components);
+    out.errors.extend(key_problems);
+    let (bad_keys, bad_groups) =
+        (std::mem::take(&mut out.refused_keys), std::mem::take(&mut out.refused_groups));
+    out.keys = keep(std::mem::take(&mut out.keys), &bad_keys);
+    out.groups = keep(std::mem::take(&mut out.groups), &bad_groups);
     out
+}
+
+/// `items` without those at the `refused` indexes.
+fn keep<T>(items: Vec<T>, refused: &[usize]) -> Vec<T> {
+    let numbered = items.into_iter().enumerate();
+    numbered.filter(|(i, _)| !refused.contains(i)).map(|(_, item)| item).collect()
 }
 
 impl Validated {
@@ -67,6 +89,22 @@ impl Validated {
         match field(root, "kind").and_then(Value::as_str) {
             Some("Component") => return self.add_component(document, root),
             Some("Resiliency") => self.add_resiliency(document, root),
+            Some(KEY_KIND) => {
+                let (key, problems) = keys::parse_key(document, root);
+                if !problems.is_empty() {
+                    self.refused_keys.push(self.keys.len());
+                    self.errors.extend(problems);
+                }
+                self.keys.push(key);
+            }
+            Some(GROUP_KIND) => {
+                let (group, problems) = keys::parse_group(document, root);
+                if !problems.is_empty() {
+                    self.refused_groups.push(self.groups.len());
+                    self.errors.extend(problems);
+                }
+                self.groups.push(group);
+            }
             Some(other) => {
                 tracing::debug!(source = %document.source, kind = other, "skipping resource")
             }

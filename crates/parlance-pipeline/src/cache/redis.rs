@@ -241,7 +241,7 @@ impl RedisStore {
     }
 }
 
-fn manager(config: &RedisConfig) -> Result<ConnectionManager, String> {
+pub(crate) fn manager(config: &RedisConfig) -> Result<ConnectionManager, String> {
     if tokio::runtime::Handle::try_current().is_err() {
         return Err("no async runtime".into());
     }

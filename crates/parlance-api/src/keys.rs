@@ -1,0 +1,184 @@
+//! API keys at the doors: the one seam between the doors and [`parlance_pipeline::keys`].
+//!
+//! A door finds the key string where its clients put it — `Authorization: Bearer`,
+//! `x-api-key`, `dapr-api-token`, gRPC metadata `authorization` / `dapr-api-token` — and
+//! [`authenticate`] says who is calling: the operator's master token (`DAPR_API_TOKEN`, no
+//! limits), a key (its [`Principal`] travels in the request's extensions to the service), or
+//! nobody (the door's own 401, the same whatever part was wrong). This module also writes
+//! what every door adds for keys: `retry-after` / `x-should-retry` on refusals and the
+//! `x-ratelimit-*` headers on allowed replies.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use parlance_core::{ApiError, ErrorCode};
+use parlance_pipeline::{Component, KeyRing, Principal, Quota};
+use tonic::metadata::{MetadataMap, MetadataValue};
+
+use crate::http::auth::{TOKEN_HEADER, token_matches};
+use crate::sidecar::Sidecar;
+
+/// The header Anthropic-style clients send their key in.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The caller was not recognised (the door answers its own 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unauthenticated;
+
+/// Who is calling: `Ok(None)` for the master token, `Ok(Some(key))` for a key.
+pub fn authenticate(
+    master: Option<&str>,
+    ring: &KeyRing,
+    presented: &[&[u8]],
+) -> Result<Option<Principal>, Unauthenticated> {
+    if let Some(token) = master {
+        // Every candidate is compared (no early exit on which header matched).
+        let hits = presented.iter().filter(|p| token_matches(p, token.as_bytes())).count();
+        if hits > 0 {
+            return Ok(None);
+        }
+    }
+    ring.authenticate(presented.iter().copied()).map(Some).ok_or(Unauthenticated)
+}
+
+/// The key strings an HTTP request presents.
+pub fn presented(headers: &HeaderMap) -> Vec<&[u8]> {
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+    let others = [API_KEY_HEADER, TOKEN_HEADER].into_iter().filter_map(|h| headers.get(h));
+    bearer.into_iter().chain(others.map(HeaderValue::as_bytes)).collect()
+}
+
+/// Authenticates an HTTP request; on success the key's [`Principal`] is in its extensions
+/// and the credentials are stripped.
+fn admit_http(s: &Sidecar, ring: &KeyRing, req: &mut Request<Body>) -> Result<(), Unauthenticated> {
+    let caller = authenticate(s.api_token.as_deref(), ring, &presented(req.headers()))?;
+    for h in [header::AUTHORIZATION.as_str(), API_KEY_HEADER, TOKEN_HEADER] {
+        req.headers_mut().remove(h);
+    }
+    if let Some(p) = caller {
+        req.extensions_mut().insert(p);
+    }
+    Ok(())
+}
+
+/// Middleware for the Dapr HTTP door: every route but the two health checks needs a key or
+/// the master token; otherwise exactly what an invalid `dapr-api-token` gets (401
+/// `invalid api token`, text/plain).
+pub async fn dapr_gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> Response {
+    let health = req.method() == Method::GET
+        && matches!(req.uri().path(), "/v1.0/healthz" | "/v1.0/healthz/outbound");
+    let Some(ring) = s.keys.clone() else { return next.run(req).await };
+    if !health && admit_http(&s, &ring, &mut req).is_err() {
+        return (StatusCode::UNAUTHORIZED, "invalid api token").into_response();
+    }
+    next.run(req).await
+}
+
+/// Middleware for the OpenAI door: a key or the master token, else OpenAI's 401.
+pub async fn openai_gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> Response {
+    let Some(ring) = s.keys.clone() else { return next.run(req).await };
+    if admit_http(&s, &ring, &mut req).is_err() {
+        let resp = crate::openai::error::OpenAiError::unauthenticated().into_response();
+        return crate::openai::with_request_id(resp, req.headers());
+    }
+    next.run(req).await
+}
+
+/// The key a request was authenticated with, if any.
+pub fn principal(extensions: &http::Extensions) -> Option<Principal> {
+    extensions.get::<Principal>().cloned()
+}
+
+/// Whether `p` may use component `c` (with `chosen` model, else its configured one): what
+/// `/v1/models` lists for a key.
+pub fn may_use(p: &Principal, c: &Component, chosen: Option<&str>) -> bool {
+    let model = chosen.unwrap_or(&c.model);
+    p.allows_component(&c.name) && (model.is_empty() || p.allows_model(model))
+}
+
+/// `x-ratelimit-*` on an allowed reply.
+pub fn quota_headers(headers: &mut HeaderMap, quota: Option<Quota>) {
+    for (name, value) in quota.map(|q| q.headers()).unwrap_or_default() {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+/// `x-ratelimit-*` as gRPC response metadata.
+pub fn quota_metadata(md: &mut MetadataMap, quota: Option<Quota>) {
+    for (name, value) in quota.map(|q| q.headers()).unwrap_or_default() {
+        if let Ok(v) = MetadataValue::try_from(value.as_str()) {
+            md.insert(name, v);
+        }
+    }
+}
+
+/// `retry-after` (whole seconds) on a refusal for a limit, and `x-should-retry: false` for
+/// a spent budget.
+pub fn refusal_headers(e: &ApiError, headers: &mut HeaderMap) {
+    if let Some(after) = e.retry_after {
+        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if e.code == ErrorCode::BudgetExceeded {
+        headers.insert("x-should-retry", HeaderValue::from_static("false"));
+    }
+}
+
+/// The same as gRPC trailers-only metadata.
+pub fn refusal_metadata(e: &ApiError, md: &mut MetadataMap) {
+    if let Some(after) = e.retry_after {
+        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        md.insert("retry-after", MetadataValue::from(secs));
+    }
+    if e.code == ErrorCode::BudgetExceeded {
+        md.insert("x-should-retry", MetadataValue::from_static("false"));
+    }
+}
+
+/// The gRPC door's check: the master token check alone without keys; with keys, a key
+/// (`authorization: Bearer …`, `dapr-api-token`, `x-api-key`) or the master token, else
+/// `UNAUTHENTICATED` with daprd's message.
+#[derive(Clone)]
+pub struct GrpcGate {
+    token: crate::grpc::auth::TokenCheck,
+    master: Option<Arc<str>>,
+    ring: Option<Arc<KeyRing>>,
+}
+
+impl GrpcGate {
+    /// The gate of `s`.
+    pub fn new(s: &Sidecar) -> GrpcGate {
+        let token = crate::grpc::auth::TokenCheck::new(s.api_token.clone());
+        GrpcGate { token, master: s.api_token.clone(), ring: s.keys.clone() }
+    }
+}
+
+impl tonic::service::Interceptor for GrpcGate {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let Some(ring) = &self.ring else { return self.token.call(req) };
+        let md = req.metadata();
+        let bearer = md.get("authorization").and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+        let others = [TOKEN_HEADER, API_KEY_HEADER].into_iter().filter_map(|h| md.get(h));
+        let given: Vec<&[u8]> = bearer.into_iter().chain(others.map(|v| v.as_bytes())).collect();
+        let message = match given.is_empty() {
+            true => "missing api token in request metadata",
+            false => "authentication error: api token mismatch",
+        };
+        let caller = authenticate(self.master.as_deref(), ring, &given)
+            .map_err(|_| tonic::Status::unauthenticated(message))?;
+        for h in ["authorization", TOKEN_HEADER, API_KEY_HEADER] {
+            req.metadata_mut().remove(h);
+        }
+        if let Some(p) = caller {
+            req.extensions_mut().insert(p);
+        }
+        Ok(req)
+    }
+}

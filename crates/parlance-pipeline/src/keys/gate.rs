@@ -1,0 +1,215 @@
+//! Admission: a key's component and model lists (403 before any upstream call), then every
+//! applicable limit of the key and its group counted in one step (429 with `retry-after`
+//! when one has no room), and the [`Admission`] that settles tokens and releases the
+//! concurrency lease when the reply ends — or when it is dropped (client gone, error).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parlance_config::keys::Limits;
+use parlance_core::{ApiError, ChatRequest, ErrorCode, Part, Usage};
+
+use super::clock::window;
+use super::counters::{Check, Kind, LEASE_MS, Settlement, Verdict};
+use super::quota::{Quota, Window};
+use super::shared::Via;
+use super::{Counters, Entry, Principal};
+
+/// Completion tokens reserved when the request sets no `max_tokens`.
+pub const DEFAULT_COMPLETION_RESERVE: u64 = 1024;
+
+const MINUTE_MS: u64 = 60_000;
+
+/// An admitted request's hold on its key's counters.
+pub struct Admission {
+    entry: Arc<Entry>,
+    settlement: Settlement,
+    reserved: u64,
+    via: Via,
+    quota: Quota,
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission").field("key", &self.entry.spec.name).finish_non_exhaustive()
+    }
+}
+
+impl Principal {
+    /// Checks that the key may call `component` with `model` (the model the call will use;
+    /// empty when the component has none), then admits the request against every limit.
+    pub async fn admit(
+        &self,
+        component: &str,
+        model: &str,
+        chat: &ChatRequest,
+    ) -> Result<Admission, ApiError> {
+        let name = &self.entry.spec.name;
+        if !self.allows_component(component) {
+            let m = format!("API key {name} may not call component {component}");
+            return Err(ApiError::new(ErrorCode::Forbidden, m));
+        }
+        if !model.is_empty() && !self.allows_model(model) {
+            let m = format!("API key {name} may not use model {model:?} (component {component})");
+            return Err(ApiError::new(ErrorCode::Forbidden, m));
+        }
+        let now = self.entry.clock.now_ms();
+        let reserved = estimate(chat);
+        let lease = lease_id();
+        let checks = self.checks(now, reserved);
+        let (verdict, via) = match self.entry.counters.as_ref() {
+            Counters::Memory(m) => (m.admit(now, &checks, &lease), Via::Memory),
+            Counters::Redis(r) => r.admit(now, &checks, &lease).await,
+        };
+        let used = match verdict {
+            Verdict::Admitted(used) => used,
+            Verdict::Refused(i) => return Err(refusal(name, &checks[i], now)),
+        };
+        Ok(self.admission(now, checks, &used, reserved, via, lease))
+    }
+
+    fn checks(&self, now: u64, reserved: u64) -> Vec<Check> {
+        let mut checks = Vec::new();
+        let key = format!("parlance:v1:lim:key:{}", self.entry.spec.name);
+        scope(&mut checks, &key, &self.entry.spec.limits, now, reserved);
+        if let Some(g) = &self.entry.group {
+            let group = format!("parlance:v1:lim:group:{}", g.name);
+            scope(&mut checks, &group, &g.limits, now, reserved);
+        }
+        checks
+    }
+
+    fn admission(
+        &self,
+        now: u64,
+        checks: Vec<Check>,
+        used: &[u64],
+        reserved: u64,
+        via: Via,
+        lease: String,
+    ) -> Admission {
+        let mut quota = Quota::default();
+        let mut settlement = Settlement { lease, ..Settlement::default() };
+        for (c, used) in checks.into_iter().zip(used) {
+            let w = Window {
+                limit: c.limit,
+                remaining: c.limit.saturating_sub(*used),
+                reset_ms: c.expires_ms.saturating_sub(now),
+            };
+            match c.kind {
+                Kind::Requests => Quota::tighten(&mut quota.requests, w),
+                Kind::Tokens => {
+                    Quota::tighten(&mut quota.tokens, w);
+                    settlement.tokens.push((c.id, 0));
+                }
+                Kind::Concurrent => settlement.leases.push(c.id),
+            }
+        }
+        Admission { entry: self.entry.clone(), settlement, reserved, via, quota }
+    }
+}
+
+impl Admission {
+    /// The limits' state after this request was counted, for the reply's headers.
+    pub fn quota(&self) -> Quota {
+        self.quota
+    }
+
+    /// The reply ended with `usage`: token reservations are corrected to it (without one,
+    /// the reservation stands). The lease is released when the admission is dropped.
+    pub fn settle(&mut self, usage: Option<&Usage>) {
+        let Some(u) = usage else { return };
+        let real = u.total_tokens.max(u.prompt_tokens + u.completion_tokens);
+        let delta = i64::try_from(real).unwrap_or(i64::MAX) - self.reserved as i64;
+        for (_, d) in &mut self.settlement.tokens {
+            *d = delta;
+        }
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let s = std::mem::take(&mut self.settlement);
+        if s.is_empty() {
+            return;
+        }
+        let (entry, via) = (self.entry.clone(), self.via);
+        let now = entry.clock.now_ms();
+        match entry.counters.as_ref() {
+            Counters::Memory(m) => m.settle(now, &s),
+            Counters::Redis(_) => {
+                let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+                rt.spawn(async move {
+                    if let Counters::Redis(r) = entry.counters.as_ref() {
+                        r.settle(now, &s, via).await;
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// The checks of one scope (the key, or its group).
+fn scope(checks: &mut Vec<Check>, prefix: &str, limits: &Limits, now: u64, reserved: u64) {
+    let (minute, left) = window(now, MINUTE_MS);
+    let end = now + left;
+    if let Some(limit) = limits.requests_per_minute {
+        let id = format!("{prefix}:rpm:{minute}");
+        checks.push(Check { id, kind: Kind::Requests, limit, amount: 1, expires_ms: end });
+    }
+    if let Some(limit) = limits.tokens_per_minute {
+        let id = format!("{prefix}:tpm:{minute}");
+        checks.push(Check { id, kind: Kind::Tokens, limit, amount: reserved, expires_ms: end });
+    }
+    if let Some(limit) = limits.concurrent {
+        let id = format!("{prefix}:conc");
+        let expires_ms = now + LEASE_MS;
+        checks.push(Check { id, kind: Kind::Concurrent, limit, amount: 1, expires_ms });
+    }
+}
+
+/// The 429 for a check without room: `retry-after` is the rest of its window (1 s for a
+/// concurrency limit, whose room comes back when any request ends).
+fn refusal(key: &str, c: &Check, now: u64) -> ApiError {
+    let (what, wait) = match c.kind {
+        Kind::Requests => ("requestsPerMinute", c.expires_ms.saturating_sub(now)),
+        Kind::Tokens => ("tokensPerMinute", c.expires_ms.saturating_sub(now)),
+        Kind::Concurrent => ("concurrent", 1000),
+    };
+    let whose = if c.id.contains(":lim:group:") { "its group's" } else { "its" };
+    let secs = wait.div_ceil(1000).max(1);
+    let message =
+        format!("API key {key} is over {whose} {what} limit of {}; retry in {secs}s", c.limit);
+    let mut e = ApiError::new(ErrorCode::RateLimited, message);
+    e.retry_after = Some(Duration::from_secs(secs));
+    e
+}
+
+/// Tokens reserved up front: the prompt's text at ~4 bytes a token (plus 4 a message), and
+/// the request's `max_tokens` or [`DEFAULT_COMPLETION_RESERVE`].
+pub(crate) fn estimate(chat: &ChatRequest) -> u64 {
+    let mut bytes = 0usize;
+    for m in &chat.messages {
+        bytes += 16;
+        for p in &m.parts {
+            bytes += match p {
+                Part::Text(t) => t.len(),
+                Part::ToolCall(c) => c.name.len() + c.arguments.len(),
+                Part::ToolResult(r) => r.content.len(),
+            };
+        }
+    }
+    let prompt = (bytes as u64).div_ceil(4);
+    prompt + chat.params.max_tokens.unwrap_or(DEFAULT_COMPLETION_RESERVE)
+}
+
+/// A lease id unique across replicas (random per process, counted within it).
+fn lease_id() -> String {
+    use std::hash::BuildHasher;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u8));
+    format!("{seed:016x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}

@@ -1,0 +1,149 @@
+//! API keys at request time (`kind: APIKey`, `kind: APIKeyGroup`; `shared/spec/keys.md`):
+//! who is calling ([`KeyRing::authenticate`]), what it may use, and its limits
+//! ([`Principal::admit`] before the chain, [`Admission`] settled when the reply ends).
+//!
+//! The doors only find the key string and call [`KeyRing::authenticate`]; the service does
+//! the rest for a request that carries a [`Principal`] (see [`crate::CallOptions`]).
+
+mod clock;
+mod counters;
+mod gate;
+mod memory;
+mod quota;
+mod shared;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parlance_config::keys::{GroupSpec, KeySpec};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use clock::{Clock, TEST_CLOCK_ENV};
+pub use counters::LEASE_MS;
+pub use gate::{Admission, DEFAULT_COMPLETION_RESERVE};
+pub use quota::{Quota, Window, duration_text};
+
+use crate::cache::RedisConfig;
+use memory::MemoryCounters;
+use shared::RedisCounters;
+
+/// Where a key's counters live.
+pub(crate) enum Counters {
+    /// In this process.
+    Memory(MemoryCounters),
+    /// In a Redis store, shared by every replica.
+    Redis(Box<RedisCounters>),
+}
+
+/// One key, with its group and counters.
+pub(crate) struct Entry {
+    pub(crate) spec: KeySpec,
+    pub(crate) digest: [u8; 32],
+    pub(crate) group: Option<GroupSpec>,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) clock: Clock,
+}
+
+/// Every configured key; `None` in a sidecar without keys (then nothing changes).
+pub struct KeyRing {
+    entries: Vec<Arc<Entry>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.entries.iter().map(|e| e.spec.name.as_str()).collect();
+        f.debug_struct("KeyRing").field("keys", &names).finish()
+    }
+}
+
+/// A caller identified by its key.
+#[derive(Clone)]
+pub struct Principal {
+    pub(crate) entry: Arc<Entry>,
+}
+
+impl std::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Principal").field(&self.entry.spec.name).finish()
+    }
+}
+
+impl KeyRing {
+    /// The keys (`None` when there are none), their counters in the stores `stores`
+    /// describe (connected lazily; must run inside a Tokio runtime to use Redis).
+    pub fn build(
+        keys: &[KeySpec],
+        groups: &[GroupSpec],
+        stores: &[RedisConfig],
+        clock: Clock,
+    ) -> Option<KeyRing> {
+        if keys.is_empty() {
+            return None;
+        }
+        let local = Arc::new(Counters::Memory(MemoryCounters::default()));
+        let mut shared: HashMap<&str, Arc<Counters>> = HashMap::new();
+        for s in stores {
+            shared.insert(&s.name, Arc::new(Counters::Redis(Box::new(RedisCounters::connect(s)))));
+        }
+        let entries = keys
+            .iter()
+            .filter_map(|spec| {
+                let group = spec.group.as_ref().and_then(|g| groups.iter().find(|x| &x.name == g));
+                let store = spec.store.as_deref().or(group.and_then(|g| g.store.as_deref()));
+                let counters = store.and_then(|s| shared.get(s).cloned()).unwrap_or(local.clone());
+                Some(Arc::new(Entry {
+                    spec: spec.clone(),
+                    digest: *spec.digest()?,
+                    group: group.cloned(),
+                    counters,
+                    clock: clock.clone(),
+                }))
+            })
+            .collect();
+        Some(KeyRing { entries })
+    }
+
+    /// The key whose secret is one of `presented` (each compared with every key's digest in
+    /// constant time); `None` when none is: the door answers its 401, saying no more.
+    pub fn authenticate<'a>(
+        &self,
+        presented: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Option<Principal> {
+        let mut found = None;
+        for candidate in presented {
+            let digest: [u8; 32] = Sha256::digest(candidate).into();
+            for entry in &self.entries {
+                if bool::from(digest.ct_eq(&entry.digest)) {
+                    found = Some(entry.clone());
+                }
+            }
+        }
+        found.map(|entry| Principal { entry })
+    }
+}
+
+impl Principal {
+    /// The key's name (never its secret).
+    pub fn name(&self) -> &str {
+        &self.entry.spec.name
+    }
+
+    /// The key's group, when it has one.
+    pub fn group(&self) -> Option<&str> {
+        self.entry.group.as_ref().map(|g| g.name.as_str())
+    }
+
+    /// Whether the key may call component `name`.
+    pub fn allows_component(&self, name: &str) -> bool {
+        self.entry.spec.allows_component(name)
+    }
+
+    /// Whether the key may use upstream model `model`.
+    pub fn allows_model(&self, model: &str) -> bool {
+        self.entry.spec.allows_model(model)
+    }
+}
+
+#[cfg(test)]
+mod tests;

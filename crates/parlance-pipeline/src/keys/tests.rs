@@ -1,0 +1,194 @@
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use parlance_config::keys::{GroupSpec, KeySecret, KeySpec, Limits};
+use parlance_config::{Metadata, Source};
+use parlance_core::{ChatMessage, ChatRequest, ErrorCode, Role, Usage};
+use sha2::{Digest, Sha256};
+
+use super::*;
+use crate::cache::redis::validate as redis_config;
+
+fn key(name: &str, secret: &str, limits: Limits) -> KeySpec {
+    KeySpec {
+        name: name.into(),
+        secret: KeySecret::Sha256(Sha256::digest(secret.as_bytes()).into()),
+        group: None,
+        components: None,
+        models: None,
+        limits,
+        budgets: vec![],
+        store: None,
+        labels: Default::default(),
+        secret_store: None,
+        source: Source { file: PathBuf::from("keys.yaml"), document: 0 },
+    }
+}
+
+fn chat(max_tokens: Option<u64>) -> ChatRequest {
+    let mut c = ChatRequest {
+        messages: vec![ChatMessage::text(Role::User, "x".repeat(64))],
+        ..ChatRequest::default()
+    };
+    c.params.max_tokens = max_tokens;
+    c
+}
+
+fn ring(
+    keys: &[KeySpec],
+    groups: &[GroupSpec],
+) -> (KeyRing, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let (clock, time) = Clock::manual(1_000 * 60_000 + 30_000);
+    (KeyRing::build(keys, groups, &[], clock).unwrap(), time)
+}
+
+#[test]
+fn keys_are_found_by_their_secret_only() {
+    let (ring, _) =
+        ring(&[key("a", "sk-a", Limits::default()), key("b", "sk-b", Limits::default())], &[]);
+    assert_eq!(ring.authenticate([b"sk-b".as_slice()]).unwrap().name(), "b");
+    assert_eq!(ring.authenticate([b"nope".as_slice(), b"sk-a".as_slice()]).unwrap().name(), "a");
+    assert!(ring.authenticate([b"sk-".as_slice()]).is_none());
+    assert!(ring.authenticate([b"".as_slice()]).is_none());
+    assert!(KeyRing::build(&[], &[], &[], Clock::System).is_none(), "no keys: no ring");
+}
+
+#[tokio::test]
+async fn lists_are_enforced_before_any_count() {
+    let mut k = key("a", "sk", Limits { requests_per_minute: Some(1), ..Limits::default() });
+    k.components = Some(vec!["open*".into()]);
+    k.models = Some(vec!["gpt-4o*".into()]);
+    let (ring, _) = ring(&[k], &[]);
+    let p = ring.authenticate([b"sk".as_slice()]).unwrap();
+    let e = p.admit("claude", "", &chat(None)).await.unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (ErrorCode::Forbidden, "API key a may not call component claude")
+    );
+    let e = p.admit("openai", "gpt-3.5", &chat(None)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(p.admit("openai", "gpt-4o-mini", &chat(None)).await.is_ok(), "refusals did not count");
+}
+
+#[tokio::test]
+async fn requests_per_minute_roll_over_with_the_clock() {
+    let limits = Limits { requests_per_minute: Some(2), ..Limits::default() };
+    let (ring, time) = ring(&[key("a", "sk", limits)], &[]);
+    let p = ring.authenticate([b"sk".as_slice()]).unwrap();
+    let first = p.admit("echo", "", &chat(None)).await.unwrap();
+    let w = first.quota().requests.unwrap();
+    assert_eq!((w.limit, w.remaining, w.reset_ms), (2, 1, 30_000));
+    assert!(p.admit("echo", "", &chat(None)).await.is_ok());
+    let e = p.admit("echo", "", &chat(None)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(30)));
+    assert!(e.message.contains("requestsPerMinute limit of 2"), "{}", e.message);
+    time.fetch_add(30_000, Ordering::Relaxed); // the next UTC minute
+    assert_eq!(
+        p.admit("echo", "", &chat(None)).await.unwrap().quota().requests.unwrap().remaining,
+        1
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_reserved_then_settled_and_leases_released() {
+    let limits = Limits { tokens_per_minute: Some(1000), concurrent: Some(1), ..Limits::default() };
+    let (ring, _) = ring(&[key("a", "sk", limits)], &[]);
+    let p = ring.authenticate([b"sk".as_slice()]).unwrap();
+    let mut a = p.admit("echo", "", &chat(Some(900))).await.unwrap();
+    // 64 bytes + 16 per message = 20 prompt tokens, + 900.
+    assert_eq!(a.quota().tokens.unwrap().remaining, 80);
+    let e = p.admit("echo", "", &chat(Some(10))).await.unwrap_err();
+    assert!(e.message.contains("concurrent limit of 1"), "{}", e.message);
+    a.settle(Some(&Usage {
+        prompt_tokens: 20,
+        completion_tokens: 30,
+        total_tokens: 50,
+        ..Usage::default()
+    }));
+    drop(a);
+    let b = p.admit("echo", "", &chat(Some(10))).await.unwrap();
+    assert_eq!(b.quota().tokens.unwrap().remaining, 1000 - 50 - 30);
+}
+
+#[tokio::test]
+async fn a_groups_limits_are_shared_by_its_keys() {
+    let group = GroupSpec {
+        name: "team".into(),
+        limits: Limits { requests_per_minute: Some(3), ..Limits::default() },
+        budgets: vec![],
+        store: None,
+        source: Source { file: PathBuf::from("g.yaml"), document: 0 },
+    };
+    let mut a = key("a", "sk-a", Limits { requests_per_minute: Some(10), ..Limits::default() });
+    let mut b = key("b", "sk-b", Limits::default());
+    a.group = Some("team".into());
+    b.group = Some("team".into());
+    let (ring, _) = ring(&[a, b], &[group]);
+    let pa = ring.authenticate([b"sk-a".as_slice()]).unwrap();
+    let pb = ring.authenticate([b"sk-b".as_slice()]).unwrap();
+    assert_eq!(pa.group(), Some("team"));
+    let first = pa.admit("echo", "", &chat(None)).await.unwrap();
+    assert_eq!(first.quota().requests.unwrap().limit, 3, "the tightest window is the group's");
+    assert!(pb.admit("echo", "", &chat(None)).await.is_ok());
+    assert!(pb.admit("echo", "", &chat(None)).await.is_ok());
+    let e = pa.admit("echo", "", &chat(None)).await.unwrap_err();
+    assert!(e.message.contains("its group's requestsPerMinute"), "{}", e.message);
+}
+
+/// The Redis the suite runs against: `PARLANCE_TEST_REDIS` (set by `scripts/test`), else
+/// 127.0.0.1:6379; missing, the test fails.
+fn test_redis() -> String {
+    let url = std::env::var("PARLANCE_TEST_REDIS").unwrap_or_default();
+    let host = url.trim_start_matches("redis://").split('/').next().unwrap_or("").to_string();
+    if host.is_empty() { "127.0.0.1:6379".into() } else { host }
+}
+
+fn redis_store(name: &str, host: &str) -> crate::cache::RedisConfig {
+    redis_config(name, &Metadata::from_pairs(&[("redisHost", host)])).unwrap()
+}
+
+#[tokio::test]
+async fn replicas_sharing_redis_admit_exactly_the_limit() {
+    let store = redis_store("statestore", &test_redis());
+    let mut k = key(
+        &format!("exact-{}", std::process::id()),
+        "sk",
+        Limits { requests_per_minute: Some(50), ..Limits::default() },
+    );
+    k.store = Some("statestore".into());
+    // Three replicas: three rings, each with its own connection, on one Redis.
+    let now = 2_000_000 * 60_000 + 1_000 + u64::from(std::process::id()) % 1000 * 60_000;
+    let replicas: Vec<KeyRing> = (0..3)
+        .map(|_| {
+            let (clock, _) = Clock::manual(now);
+            KeyRing::build(std::slice::from_ref(&k), &[], std::slice::from_ref(&store), clock)
+                .unwrap()
+        })
+        .collect();
+    let mut calls = Vec::new();
+    for i in 0..300 {
+        let p = replicas[i % 3].authenticate([b"sk".as_slice()]).unwrap();
+        calls.push(tokio::spawn(async move { p.admit("echo", "", &chat(None)).await.is_ok() }));
+    }
+    let mut admitted = 0;
+    for c in calls {
+        admitted += usize::from(c.await.unwrap());
+    }
+    assert_eq!(admitted, 50, "is Redis running on {}? (scripts/test starts one)", test_redis());
+}
+
+#[tokio::test]
+async fn without_redis_limits_hold_per_replica_and_nothing_hangs() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let store = redis_store("gone", &format!("127.0.0.1:{port}"));
+    let mut k = key("a", "sk", Limits { requests_per_minute: Some(2), ..Limits::default() });
+    k.store = Some("gone".into());
+    let ring = KeyRing::build(&[k], &[], &[store], Clock::manual(60_000).0).unwrap();
+    let p = ring.authenticate([b"sk".as_slice()]).unwrap();
+    let started = std::time::Instant::now();
+    assert!(p.admit("echo", "", &chat(None)).await.is_ok());
+    assert!(p.admit("echo", "", &chat(None)).await.is_ok());
+    assert_eq!(p.admit("echo", "", &chat(None)).await.unwrap_err().code, ErrorCode::RateLimited);
+    assert!(started.elapsed() < shared::TIMEOUT, "{:?}", started.elapsed());
+}
