@@ -296,11 +296,16 @@ fn random_bytes_as_lossy_utf8_keep_invariants() {
     }
 }
 
-/// Seconds to find everything in `text`.
+/// Seconds to find everything in `text`: the least of three runs, so that a neighbour's load
+/// on a shared machine does not read as a growth in time.
 fn secs(s: &Scrubber, text: &str) -> f64 {
-    let t = std::time::Instant::now();
-    std::hint::black_box(s.find(text));
-    t.elapsed().as_secs_f64()
+    (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(s.find(text));
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
 }
 
 #[test]
@@ -312,8 +317,9 @@ fn long_runs_of_digits_and_escapes_stay_linear() {
         let small = unit.repeat((1 << 18) / unit.len());
         let big = unit.repeat((1 << 20) / unit.len());
         let (a, b) = (secs(&s, &small), secs(&s, &big));
-        // Four times the text: well under sixteen times the time (quadratic would be 16).
-        assert!(b < 8.0 * a + 0.05, "{unit:?}: {a:.3}s for 256 KiB, {b:.3}s for 1 MiB");
+        // Four times the text: well under sixteen times the time (quadratic would be 16); the
+        // quarter second allows for a loaded machine when the small run takes milliseconds.
+        assert!(b < 8.0 * a + 0.25, "{unit:?}: {a:.3}s for 256 KiB, {b:.3}s for 1 MiB");
         assert!(b < 10.0, "{unit:?}: {b:.3}s for 1 MiB");
     }
 }

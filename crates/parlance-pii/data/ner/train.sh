@@ -14,10 +14,10 @@ cargo run -p parlance-pii --release --features train --example train_person -- \
   --train corpus/real/crossner_train.jsonl:1 \
   --train corpus/real/wikigold.jsonl:1 \
   --train corpus/real/sec_train.jsonl:1 \
-  --train corpus/real/ewt_train.jsonl:1 \
+  --train corpus/real/ewt_train.jsonl:2 \
   --train corpus/intl_dev.jsonl:0.5 \
   --train corpus/dev.jsonl:0.3 \
-  --epochs 8 --lr 0.1 --l2 1e-6 --seed 1 \
+  --epochs 8 --lr 0.1 --l2 1e-6 --seed 3 \
   --start 0 --cont -1 --veto -1.5 --single 0.5 \
   --dev corpus/real/ewt_dev_a.jsonl --dev corpus/real/ewt_dev_b.jsonl \
   --dev corpus/real/btc_dev.jsonl \

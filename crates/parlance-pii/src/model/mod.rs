@@ -203,13 +203,42 @@ pub(crate) fn detect(
         e = ke;
     }
     let lone_unknown = e == end && !first.is_first() && first.surname_rank().is_none();
+    let mut folded = [0u8; 8];
+    let place = e > end && end - i <= 8 && {
+        for (d, c) in folded.iter_mut().zip(&b[i..end]) {
+            *d = c.to_ascii_lowercase();
+        }
+        place_prefix(&folded[..end - i])
+    };
     if e - i == 1
+        || place
         || lone_unknown && score < t.single
         || crate::detect::person::organisation_or_street(b, i, end, e, around)
     {
         return None;
     }
-    Some((initials_before(b, i), past_mail_domain(b, e)))
+    let s = initials_before(b, i);
+    Some((if s == i { given_before(b, i, names) } else { s }, past_mail_domain(b, e)))
+}
+
+/// The start of a given name written in lower case right before the name at `i` ("By
+/// samantha Fox"), or `i`: a word of lower-case letters that is a given name and not an
+/// English word.
+fn given_before(b: &[u8], i: usize, names: &Names) -> usize {
+    if i < 4 || b[i - 1] != b' ' {
+        return i;
+    }
+    let mut k = i - 1;
+    while k > 0 && b[k - 1].is_ascii_lowercase() {
+        k -= 1;
+    }
+    let w = &b[k..i - 1];
+    if w.len() < 3 || w.len() > 12 || k > 0 && is_word(b[k - 1]) {
+        return i;
+    }
+    let info = names.word(w);
+    let given = info.is_first() && !info.is_common() && !info.is_not_name() && !info.is_title();
+    if given { k } else { i }
 }
 
 /// `e` moved past a mail system's domain glued to a name ("John Griffith@ENRON", the Lotus
@@ -267,11 +296,27 @@ fn sign_off(b: &[u8], i: usize, end: usize, info: Info) -> bool {
 }
 
 /// Whether the word at `i` follows "St." or "Saint" ("St. Thomas Housing", "San Diego"):
-/// a place or a church far more often than a person.
+/// a place or a church far more often than a person; or a capitalised word that begins
+/// place names, right before it ("West Samuel", "Lago Ranco", "Port Arthur").
 fn after_saint(b: &[u8], i: usize) -> bool {
     let mut prev = [0u8; 24];
     let p = crate::text::prev_word(b, i, &mut prev);
-    matches!(p, b"st" | b"ste" | b"saint" | b"sainte" | b"san" | b"santa" | b"santo" | b"sao")
+    if matches!(p, b"st" | b"ste" | b"saint" | b"sainte" | b"san" | b"santa" | b"santo" | b"sao") {
+        return true;
+    }
+    let s = i.saturating_sub(p.len() + 1);
+    i > p.len() && b[i - 1] == b' ' && b[s].is_ascii_uppercase() && place_prefix(p)
+}
+
+/// Words that begin place names and not people's: compass points, "Lake", "Port", "Fort",
+/// "Mount", and their Spanish, Portuguese and Italian forms (`w` folded to lower case).
+fn place_prefix(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"north" | b"south" | b"east" | b"west" | b"lake" | b"port" | b"fort" | b"mount"
+            | b"lago" | b"nueva" | b"nuevo" | b"puerto" | b"porto" | b"villa" | b"sainte"
+            | b"saint" | b"santa" | b"san"
+    )
 }
 
 /// The end of "al-Sadr" (`al-`, `el-`, `ad-`, `as-`, `ash-`, `bin`, `ibn`, `bint` before a
@@ -364,7 +409,34 @@ fn single_letter(b: &[u8], e: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{article_surname, initials_before, past_mail_domain, sign_off};
+    use super::{article_surname, given_before, initials_before, past_mail_domain, sign_off};
+
+    #[test]
+    fn place_words_begin_places_not_names() {
+        let n = crate::names::shared();
+        let found = |t: &str| {
+            let i = t.find(|c: char| c.is_ascii_uppercase()).unwrap();
+            let end = super::word_end(t.as_bytes(), i);
+            let first = (end, n.word(&t.as_bytes()[i..end]));
+            super::detect(t.as_bytes(), i, n, first, &Default::default())
+        };
+        assert!(super::after_saint(b"from West Samuel", 10));
+        assert!(super::after_saint(b"in Lago Ranco", 8));
+        assert!(!super::after_saint(b"the west Samuel", 9));
+        assert!(!super::after_saint(b"Kanye West said", 6));
+        assert_eq!(found("shipment from Sainte Andr\u{e9}e left"), None);
+        assert!(found("then Samuel Okafor asked").is_some());
+    }
+
+    #[test]
+    fn a_given_name_in_lower_case_before_a_surname() {
+        let n = crate::names::shared();
+        assert_eq!(given_before(b"By samantha Fox", 12, n), 3);
+        assert_eq!(given_before(b"samantha Fox", 9, n), 0);
+        assert_eq!(given_before(b"the Fox", 4, n), 4);
+        assert_eq!(given_before(b"big Fox", 4, n), 4);
+        assert_eq!(given_before(b"xsamantha-Fox", 10, n), 10);
+    }
 
     #[test]
     fn a_message_signed_with_a_name() {
