@@ -47,6 +47,10 @@ fn short_numbers_after_a_cue() {
         ("412 7781 (mobile)", "<P> (mobile)"),
         ("24 55 61 - home", "<P> - home"),
         ("the desk is 24 55 61 (after 6 pm)", "the desk is <P> (after 6 pm)"),
+        ("Tel (351) 911450825", "Tel <P>"),
+        ("Tel 06/ 941 77 80", "Tel <P>"),
+        ("Phone: +61-7-0153-3875", "Phone: <P>"),
+        ("Numbers on file: 9850944047; (351) 914 982 868", "Numbers on file: <P>; <P>"),
     ] {
         assert_eq!(phones_only(text).replace("<PHONE_NUMBER>", "<P>"), want, "{text}");
     }

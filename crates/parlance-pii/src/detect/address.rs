@@ -129,7 +129,11 @@ fn street(b: &[u8], from: usize) -> Option<usize> {
     let mut names = 0;
     let mut end = None;
     for _ in 0..6 {
-        let we = word_end(b, j);
+        let mut we = word_end(b, j);
+        // "O'Connell", "D'Arcy": an apostrophe before a capital joins one name.
+        while at(b, we) == b'\'' && at(b, we + 1).is_ascii_uppercase() {
+            we = word_end(b, we + 1);
+        }
         if we == j || !street_word(&b[j..we]) || contains(FUNCTION_WORDS, &b[j..we]) {
             break;
         }
@@ -157,8 +161,8 @@ const FUNCTION_WORDS: &[Key] =
 
 /// A capitalised word, an all-caps word, or an ordinal such as `5th`.
 fn street_word(w: &[u8]) -> bool {
-    let cap =
-        w[0].is_ascii_uppercase() && w[1..].iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80);
+    let cap = w[0].is_ascii_uppercase()
+        && w[1..].iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80 || *c == b'\'');
     let ordinal = w[0].is_ascii_digit() && {
         let d = w.iter().take_while(|c| c.is_ascii_digit()).count();
         matches!(&w[d..], b"st" | b"nd" | b"rd" | b"th" | b"ST" | b"ND" | b"RD" | b"TH")
@@ -286,6 +290,8 @@ mod tests {
         assert_eq!(find("Bob lives at 1600 Pennsylvania Avenue"), Some("1600 Pennsylvania Avenue"));
         assert_eq!(find("at 42 W 5th St. today"), Some("42 W 5th St."));
         assert_eq!(find("at 12 Oak Park Drive NW"), Some("12 Oak Park Drive NW"));
+        assert_eq!(find("at 12 O'Connell Street today"), Some("12 O'Connell Street"));
+        assert_eq!(find("the flat at 08 O'Cadden Street is"), Some("08 O'Cadden Street"));
     }
 
     #[test]

@@ -43,6 +43,7 @@ const CUES: &[Key] = &keys([
     "line",
     "hotline",
     "number",
+    "numbers",
     "direct",
     "helpline",
     "phoned",
@@ -195,7 +196,8 @@ pub(crate) fn detect(b: &[u8], i: usize, contact_near: bool) -> Option<(usize, u
         return None;
     }
     let g = parse(b, i, wrapped)?;
-    if in_time(b, i, g.end) || g.date_prefix() {
+    // A date opens no number written with `+` ("+61-7-0153-3875").
+    if in_time(b, i, g.end) || g.date_prefix() && !g.plus {
         return None;
     }
     let ext = extension(b, g.end);
@@ -267,6 +269,8 @@ fn next_group(b: &[u8], e: usize) -> Option<usize> {
         {
             e + 3
         }
+        // "06/ 941 77 80": a slash and a blank after the area code.
+        b'/' if at(b, e + 1) == b' ' && starts(e + 2) && trunk_before(b, e) => e + 2,
         b'(' if starts(e) => e,
         c if c.is_ascii_digit() && before(b, e) == b')' => e,
         _ => return None,
@@ -447,9 +451,11 @@ fn national(g: &Groups) -> bool {
         return false;
     }
     let grouped = g.n >= 2 && (7..=15).contains(&g.digits) && g.shape().iter().all(|l| *l <= 8);
+    // "(351) 911450825": a parenthesised code before a solid subscriber number.
+    let coded = g.paren && g.n == 2 && shape[0] <= 4 && (7..=13).contains(&g.digits);
     let trunk =
         g.n == 1 && (9..=13).contains(&g.digits) || g.n == 1 && g.digits == 8 && !yyyymmdd(g);
-    grouped || trunk
+    grouped || coded || trunk
 }
 
 /// One solid run, or groups of at most four digits.
