@@ -16,8 +16,15 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     if at(b, k) == b'#' {
         k = skip_blanks(b, k + 1, 1);
     }
-    let e = digits_end(b, k);
-    (e > k && e - k <= 8 && !is_word(at(b, e))).then_some((i, e))
+    let mut e = digits_end(b, k);
+    if e == k || e - k > 8 {
+        return None;
+    }
+    // "P.O. Box 30100-00100": a box number with the postcode of its office (Kenya).
+    if at(b, e) == b'-' && (5..=6).contains(&(digits_end(b, e + 1) - e - 1)) {
+        e = digits_end(b, e + 1);
+    }
+    (!is_word(at(b, e))).then_some((i, e))
 }
 
 /// The end of the "PO Box" words starting at `i`.
@@ -58,6 +65,7 @@ mod tests {
         assert_eq!(find("send to p.o.box 55"), Some("p.o.box 55"));
         assert_eq!(find("Post Office Box #77"), Some("Post Office Box #77"));
         assert_eq!(find("POB 9"), Some("POB 9"));
+        assert_eq!(find("P.O. Box 30100-00100, Nairobi"), Some("P.O. Box 30100-00100"));
     }
 
     #[test]
