@@ -388,8 +388,11 @@ impl<'a> Pass<'a> {
                     // Confirmed by the model's own name over its first word, without scoring
                     // the words again.
                     learned.is_some_and(|m| m.0 <= s && s < m.1) || {
-                        let first = names.word(&b[s..crate::model::word_end(b, s)]);
-                        person::cued(b, s, names) && crate::model::worth_reading(first)
+                        let fe = crate::model::word_end(b, s);
+                        let first = names.word(&b[s..fe]);
+                        person::cued(b, s, names)
+                            && crate::model::worth_reading(first)
+                            && !(first.is_common() && person::before_you(b, fe))
                             || crate::model::confirms(b, s, e, names)
                     }
                 })

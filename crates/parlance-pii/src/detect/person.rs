@@ -151,6 +151,15 @@ pub(crate) fn lower_cue(b: &[u8], i: usize, end: usize) -> bool {
     cue && at(b, end) == b' ' && (next.is_ascii_lowercase() || next >= 0xC3)
 }
 
+/// Whether "you" follows the word ending at `e` ("Thanks See you", "Love you"): an English
+/// word there is a verb, not a name.
+pub(crate) fn before_you(b: &[u8], e: usize) -> bool {
+    at(b, e) == b' ' && {
+        let ye = crate::text::word_end(b, e + 1);
+        matches!(&b[e + 1..ye], b"you" | b"u" | b"ya" | b"yall")
+    }
+}
+
 /// A name written in lower case after "my name is", "this is", "i am"/"i'm" (`k` is the start
 /// of the word after "is"/"am"): one to three words that are given names or surnames in the
 /// tables, or that are not English words ("svenja bauer", "catalina paz"); the first must be a
@@ -161,7 +170,8 @@ pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, 
     while c > 0 && is_word(b[c - 1]) {
         c -= 1;
     }
-    let cue = if before(b, c) == b'\'' {
+    let glued = before(b, c) == b'\'';
+    let cue = if glued {
         any_word_before(b, c - 1, 1, |w| matches!(w, b"i" | b"it"))
     } else {
         any_word_before(b, c, 2, |w| matches!(w, b"name" | b"this" | b"i"))
@@ -169,6 +179,8 @@ pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, 
     if !cue {
         return None;
     }
+    // "it's ana", not "it's beacuse you": after "it's" a name opens with a given name.
+    let given_only = glued && any_word_before(b, c - 1, 1, |w| w == b"it");
     let (mut j, mut end) = (k, None);
     for n in 0..3 {
         let we = crate::text::word_end(b, j);
@@ -180,7 +192,7 @@ pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, 
         let common = names.is_common_word(w) || info.is_not_name() || info.is_strong_cue();
         // "maria pinho", "frank gordon barker": a given name that is also an English word
         // starts the name when a name word that is not one follows.
-        let backed = n == 0 && info.is_first() && !info.is_not_name() && at(b, we) == b' ' && {
+        let name_follows = at(b, we) == b' ' && {
             let ne = crate::text::word_end(b, we + 1);
             let next = &b[we + 1..ne];
             !next.is_empty()
@@ -188,9 +200,13 @@ pub(crate) fn detect_lower(b: &[u8], k: usize, names: &Names) -> Option<(usize, 
                 && (!names.is_common_word(next) || names.word(next).surname_rank().is_some())
                 && !names.word(next).is_not_name()
         };
+        let backed = n == 0 && info.is_first() && !info.is_not_name() && name_follows;
         let known =
             n > 0 && !info.is_not_name() && (info.is_first() || info.surname_rank().is_some());
-        let ok = (!common || backed || known) && (n > 0 || info.is_first() || w.len() >= 3);
+        // After "it's", a word no table knows opens a name only with a second name word
+        // ("it's timea rus").
+        let ok = (!common || backed || known)
+            && (n > 0 || info.is_first() || w.len() >= 3 && (!given_only || name_follows));
         if !ok {
             break;
         }
@@ -810,6 +826,7 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
 
 /// Company words that end an organisation's name (case-folded keys, sorted).
 static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
+    "tech",
     "offices",
     "office",
     "motorsports",

@@ -259,7 +259,7 @@ pub(crate) fn past_mail_domain(b: &[u8], e: usize) -> usize {
 /// "John, sorry for the delay", "Constance,\nI was away": a given name (not an English word)
 /// opening the text, a line or a sentence, followed by a comma: someone addressed.
 fn vocative(b: &[u8], i: usize, end: usize, info: Info) -> bool {
-    if !info.is_first() || info.is_common() || at(b, end) != b',' {
+    if !info.is_first() || info.is_common() || info.is_not_name() || at(b, end) != b',' {
         return false;
     }
     let mut j = i;
@@ -275,7 +275,7 @@ fn vocative(b: &[u8], i: usize, end: usize, info: Info) -> bool {
 /// a place or a title only after a sentence on the same line.
 fn sign_off(b: &[u8], i: usize, end: usize, info: Info) -> bool {
     let lower_rest = b[i + 1..end].iter().all(|c| !c.is_ascii_uppercase());
-    let given = info.is_first() && !info.is_common();
+    let given = info.is_first() && !info.is_common() && !info.is_not_name();
     let other = !info.is_common() && !info.is_not_name() && !info.is_place() && !info.is_title();
     if end - i < 2 || !lower_rest || !(given || other) {
         return false;
