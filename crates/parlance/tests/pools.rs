@@ -1,12 +1,17 @@
-//! Pools end to end (issue 23, first step): `parlance validate` on bad pools, and a pool over
-//! OpenAI components on fake upstreams, called by name on the HTTP door — weights, a failing
-//! member's requests answered by another, and `x-parlance-component` naming the member, plain
-//! and streamed. The strategies' finer properties are unit-tested in the pipeline
-//! (`pool/tests.rs`, `pool/pick.rs`).
+//! Pools end to end (issue 23): `parlance validate` on bad pools, and a pool over OpenAI
+//! components on fake upstreams, called by name on the HTTP door — weights, a failing member's
+//! requests answered by another, `x-parlance-component` naming the member, plain and streamed,
+//! the per-member metrics on `/metrics`, a member whose breaker opens leaving rotation and
+//! coming back, and a 429's `retry-after` rest. Real time is waited only where the wait is the
+//! point (a 1 s breaker timeout or `retry-after`); the pool's own 5 s rest and the strategies'
+//! finer properties are unit-tested on a paused clock in the pipeline (`pool/tests.rs`,
+//! `pool/pick.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+
+use std::time::Duration;
 
 use common::{Parlance, component, openai, path, resources, start};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
@@ -161,4 +166,114 @@ async fn the_openai_door_calls_a_pool_by_name_and_names_the_member() {
         assert_eq!((status, header.as_deref()), (200, Some("e1")), "{text}");
         assert!(text.contains("hi"), "{text}");
     }
+}
+
+/// The `/metrics` text.
+async fn metrics(p: &Parlance) -> String {
+    let addr = p.running.metrics_addr.unwrap();
+    reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap()
+}
+
+/// Sends `n` plain requests to `component`; returns the members that answered, in order.
+async fn answered(p: &Parlance, component: &str, n: usize) -> Vec<String> {
+    let mut by = Vec::new();
+    for _ in 0..n {
+        let (status, member) = converse(p, component, false).await;
+        assert_eq!(status, 200, "answered by {member:?}");
+        by.push(member.unwrap());
+    }
+    by
+}
+
+#[tokio::test]
+async fn metrics_give_each_members_picks_in_flight_latency_ejections_and_rests() {
+    let (east, down, busy) = (fake().await, fake().await, fake().await);
+    down.set_default_fault(Some(Fault::Status { code: 500, retry_after: None }));
+    busy.push_fault(Fault::Status { code: 429, retry_after: Some(30) });
+    let files = [
+        ("a.yaml", openai("east", &east, &[])),
+        ("b.yaml", openai("down", &down, &[])),
+        ("c.yaml", openai("busy", &busy, &[])),
+        ("d.yaml", pool("gpt", "east, down, busy", &[])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    assert!(answered(&p, "gpt", 10).await.iter().all(|m| m == "east"));
+    assert_eq!((down.request_count(), busy.request_count()), (3, 1));
+    let text = metrics(&p).await;
+    let series = |name: &str, member: &str| format!("{name}{{pool=\"gpt\",member=\"{member}\"}} ");
+    for (name, member, value) in [
+        ("parlance_pool_member_picks_total", "east", "10"),
+        ("parlance_pool_member_picks_total", "down", "3"),
+        ("parlance_pool_member_picks_total", "busy", "1"),
+        ("parlance_pool_member_in_flight", "east", "0"),
+        ("parlance_pool_member_ejections_total", "down", "1"),
+        ("parlance_pool_member_ejections_total", "east", "0"),
+        ("parlance_pool_member_rests_total", "busy", "1"),
+        ("parlance_pool_member_rests_total", "down", "0"),
+        ("parlance_pool_member_in_rotation", "east", "1"),
+        ("parlance_pool_member_in_rotation", "down", "0"),
+        ("parlance_pool_member_in_rotation", "busy", "0"),
+    ] {
+        let want = format!("{}{value}\n", series(name, member));
+        assert!(text.contains(&want), "missing {want:?} in:\n{text}");
+    }
+    let latency = text.split(&series("parlance_pool_member_latency_seconds", "east")).nth(1);
+    let latency: f64 = latency.and_then(|l| l.lines().next()).unwrap().parse().unwrap();
+    assert!(latency > 0.0 && latency < 5.0, "{latency}");
+    assert!(!text.contains("sk-test") && !text.contains("hello"), "no secrets or prompts");
+}
+
+fn breaker_on(member: &str) -> String {
+    format!(
+        "apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: llm\nspec:\n  policies:\n    circuitBreakers:\n      cb: {{maxRequests: 1, timeout: 1s, trip: consecutiveFailures >= 2}}\n  targets:\n    components:\n      {member}: {{outbound: {{circuitBreaker: cb}}}}\n"
+    )
+}
+
+#[tokio::test]
+async fn a_member_whose_breaker_opens_is_out_within_five_requests_and_back_after_recovery() {
+    let (down, up) = (fake().await, fake().await);
+    down.set_default_fault(Some(Fault::Status { code: 500, retry_after: None }));
+    let files = [
+        ("a.yaml", openai("down", &down, &[])),
+        ("b.yaml", openai("up", &up, &[])),
+        ("c.yaml", pool("gpt", "down, up", &[])),
+        ("r.yaml", breaker_on("down")),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    assert!(answered(&p, "gpt", 5).await.iter().all(|m| m == "up"));
+    assert_eq!(down.request_count(), 2, "out of rotation once its breaker opened");
+    assert!(answered(&p, "gpt", 5).await.iter().all(|m| m == "up"));
+    assert_eq!(down.request_count(), 2, "kept out while the breaker is open");
+    let text = metrics(&p).await;
+    assert!(text.contains("parlance_pool_member_in_rotation{pool=\"gpt\",member=\"down\"} 0\n"));
+    down.set_default_fault(None);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let back = answered(&p, "gpt", 6).await;
+    assert!(back.iter().filter(|m| *m == "down").count() >= 2, "back after its probe: {back:?}");
+    let text = metrics(&p).await;
+    assert!(text.contains("parlance_pool_member_in_rotation{pool=\"gpt\",member=\"down\"} 1\n"));
+    assert!(text.contains("parlance_circuit_breaker_state{component=\"down\"} 0\n"), "{text}");
+}
+
+#[tokio::test]
+async fn a_429_rests_its_member_for_retry_after_then_it_is_back() {
+    let (busy, free) = (fake().await, fake().await);
+    busy.push_fault(Fault::Status { code: 429, retry_after: Some(1) });
+    let files = [
+        ("a.yaml", openai("busy", &busy, &[])),
+        ("b.yaml", openai("free", &free, &[])),
+        ("c.yaml", pool("gpt", "busy, free", &[])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    assert!(answered(&p, "gpt", 6).await.iter().all(|m| m == "free"));
+    assert_eq!(busy.request_count(), 1, "one 429, then rested");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let back = answered(&p, "gpt", 6).await;
+    assert!(back.iter().filter(|m| *m == "busy").count() >= 2, "back after retry-after: {back:?}");
 }
