@@ -135,6 +135,7 @@ pub fn plan(
     let names = planned_names(&plan);
     errors.extend(check_fallbacks(resources, &plan, &names));
     errors.extend(crate::pool::check::members(resources, &plan.pools, &names));
+    errors.extend(crate::pool::models::settle(resources, &mut plan));
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }
 

@@ -277,3 +277,70 @@ async fn a_429_rests_its_member_for_retry_after_then_it_is_back() {
     let back = answered(&p, "gpt", 6).await;
     assert!(back.iter().filter(|m| *m == "busy").count() >= 2, "back after retry-after: {back:?}");
 }
+
+/// An alpha2 body asking "hello" with request metadata `model`.
+fn asking_for(model: &str) -> String {
+    let body = json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": "hello"}]}}]}], "metadata": {"model": model}});
+    body.to_string()
+}
+
+#[test]
+fn validate_refuses_a_pool_model_that_some_member_does_not_allow() {
+    let member = |name: &str, allowed: &str| {
+        let meta = [
+            ("key", "sk-test"),
+            ("model", "gpt-4o-mini"),
+            ("endpoint", "http://127.0.0.1:9/v1"),
+            ("allowedModels", allowed),
+        ];
+        component(name, "conversation.openai", &meta)
+    };
+    let files = [
+        ("a.yaml", member("east", "gpt-4o, o3")),
+        ("b.yaml", member("west", "gpt-4o")),
+        ("c.yaml", pool("gpt", "east, west", &[("allowedModels", "gpt-4o, o3, *")])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let (ok, out) = common::validate(dir.path());
+    assert!(!ok, "{out}");
+    for want in [
+        "c.yaml: spec.metadata[1]: allowedModels: \"o3\" is not allowed by member(s) west; a pool offers only models all its members allow (gpt-4o, gpt-4o-mini)",
+        "c.yaml: spec.metadata[1]: allowedModels: \"*\" is not allowed by member(s) east, west;",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(out.starts_with("2 problem(s)"), "{out}");
+}
+
+#[tokio::test]
+async fn a_pool_offers_only_the_models_all_its_members_allow() {
+    let (east, west) = (fake().await, fake().await);
+    let files = [
+        ("a.yaml", openai("east", &east, &[("allowedModels", "gpt-4o, o3")])),
+        ("b.yaml", openai("west", &west, &[("allowedModels", "gpt-4o")])),
+        ("c.yaml", pool("gpt", "east, west", &[])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    let (status, body) = p.alpha2("gpt", &asking_for("o3")).await;
+    assert_eq!((status, body["errorCode"].as_str()), (400, Some("ERR_CONVERSATION_INVALID_PARMS")));
+    let want = "model \"o3\" is not allowed for component gpt (allowedModels: gpt-4o, gpt-4o-mini)";
+    assert!(body["message"].as_str().unwrap().ends_with(want), "{body}");
+    assert_eq!(east.request_count() + west.request_count(), 0, "refused before any upstream");
+    for _ in 0..2 {
+        let (status, body) = p.alpha2("gpt", &asking_for("gpt-4o")).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for fake in [&east, &west] {
+        let sent = fake.last_request().unwrap().json.unwrap();
+        assert_eq!(sent["model"], "gpt-4o", "each member was asked for the chosen model");
+    }
+    let models: serde_json::Value =
+        p.client.get(format!("{}/v1/models", p.base)).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> =
+        models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let pooled: Vec<&str> = ids.iter().copied().filter(|id| id.starts_with("gpt")).collect();
+    assert_eq!(pooled, ["gpt", "gpt/gpt-4o", "gpt/gpt-4o-mini"], "{ids:?}");
+}

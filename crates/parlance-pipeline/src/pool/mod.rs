@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod config;
+pub mod models;
 pub mod pick;
 
 use async_trait::async_trait;
