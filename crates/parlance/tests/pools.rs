@@ -80,6 +80,28 @@ fn validate_lists_every_problem_of_every_pool() {
 }
 
 #[test]
+fn validate_lists_a_pools_member_problems_beside_its_own() {
+    let files = [
+        ("a.yaml", echo("echo1")),
+        ("b.yaml", pool("bad", "bad:0, ghost:0, echo1:x", &[("strategy", "random")])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let (ok, out) = common::validate(dir.path());
+    assert!(!ok, "{out}");
+    for want in [
+        "b.yaml: spec.metadata[0]: members: \"echo1:x\": the weight must be a whole number",
+        "b.yaml: spec.metadata[0]: members: the total weight is 0",
+        "b.yaml: spec.metadata[1]: strategy: unknown strategy \"random\"",
+        "b.yaml: spec.metadata[0]: members: a pool cannot be its own member (\"bad\")",
+        "b.yaml: spec.metadata[0]: members: no component named \"ghost\"",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(out.starts_with("5 problem(s)"), "{out}");
+}
+
+#[test]
 fn validate_accepts_and_lists_a_pool_of_pools() {
     let files = [
         ("a.yaml", echo("e1")),
