@@ -12,12 +12,12 @@ pub mod config;
 pub mod models;
 pub mod pick;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use parlance_core::{ChatRequest, FailureKind, ProviderError, Role};
-
-use std::sync::Arc;
 
 use crate::resiliency::ResiliencyStats;
 use crate::stage::{Call, DynStage, Reply, Stage, StreamReply};
