@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{Parlance, component, openai, path, resources, start};
@@ -363,4 +364,89 @@ async fn a_pool_offers_only_the_models_all_its_members_allow() {
         models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     let pooled: Vec<&str> = ids.iter().copied().filter(|id| id.starts_with("gpt")).collect();
     assert_eq!(pooled, ["gpt", "gpt/gpt-4o", "gpt/gpt-4o-mini"], "{ids:?}");
+}
+
+/// The `parlance.answered_by` of every `chat` span whose `dapr.component` is `traced`.
+#[derive(Default, Clone)]
+struct Answered(Arc<Mutex<Vec<String>>>);
+
+/// A span's fields that [`Answered`] looks at.
+#[derive(Default)]
+struct SpanFields {
+    component: Option<String>,
+    answered_by: Option<String>,
+}
+
+impl tracing::field::Visit for SpanFields {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        match field.name() {
+            "dapr.component" => self.component = Some(value.into()),
+            "parlance.answered_by" => self.answered_by = Some(value.into()),
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl<S> tracing_subscriber::Layer<S> for Answered
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = SpanFields::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        let Some(fields) = ext.get_mut::<SpanFields>() else { return };
+        values.record(fields);
+        if fields.component.as_deref() == Some("traced") {
+            self.0.lock().unwrap().extend(fields.answered_by.take());
+        }
+    }
+}
+
+/// Installs [`Answered`] (with debug-level spans on) for this test binary, once.
+fn answered_spans() -> &'static Answered {
+    static ANSWERED: OnceLock<Answered> = OnceLock::new();
+    ANSWERED.get_or_init(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let answered = Answered::default();
+        let level = tracing_subscriber::filter::LevelFilter::DEBUG;
+        let subscriber = tracing_subscriber::registry().with(level).with(answered.clone());
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        answered
+    })
+}
+
+#[tokio::test]
+async fn the_span_names_the_member_that_answered() {
+    let answered = answered_spans();
+    let files = [
+        ("a.yaml", echo("e1")),
+        ("b.yaml", echo("e2")),
+        ("c.yaml", pool("traced", "e1:0, e2", &[])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    assert_eq!(converse(&p, "traced", false).await, (200, Some("e2".into())));
+    assert_eq!(converse(&p, "traced", true).await, (200, Some("e2".into())));
+    assert_eq!(*answered.0.lock().unwrap(), ["e2", "e2"], "plain and streamed");
 }
