@@ -10,8 +10,9 @@ use parlance_providers::{HttpClient, registry};
 
 use crate::cache::{CacheStats, Caches, DEFAULT_MAX_BYTES};
 use crate::plan::{ComponentPlan, Plan, PoolPlan};
-use crate::pool::PoolStage;
 use crate::pool::config::POOL_TYPE;
+use crate::pool::{PoolMember, PoolStage};
+use crate::resiliency::ResiliencyStats;
 use crate::service::{Component, ConversationService};
 use crate::settings::Settings;
 use crate::stage::DynStage;
@@ -20,7 +21,7 @@ use crate::stages::pii::PiiStage;
 use crate::stages::provider::ProviderStage;
 use crate::stages::resiliency::ResiliencyStage;
 use crate::telemetry::ProviderCall;
-use crate::telemetry::{ResiliencyList, StatsCollector, Telemetry};
+use crate::telemetry::{PoolList, ResiliencyList, StatsCollector, Telemetry};
 
 /// What building needs besides the plan: shared resources and process-wide limits.
 #[derive(Debug, Clone)]
@@ -45,13 +46,16 @@ impl Plan {
     /// run inside a Tokio runtime when the plan has cache stores.
     pub fn build(self, opts: &BuildOptions) -> ConversationService {
         let caches = Caches::build(opts.cache_max_bytes, &self.stores, opts.cache_stats.clone());
-        let resiliency = ResiliencyList::default();
+        let (resiliency, pool_stats) = (ResiliencyList::default(), PoolList::default());
         let mut telemetry = Telemetry::new();
-        telemetry.register_stats(StatsCollector::new(opts.cache_stats.clone(), resiliency.clone()));
+        let stats = StatsCollector::new(opts.cache_stats.clone(), resiliency.clone());
+        telemetry.register_stats(stats.with_pools(pool_stats.clone()));
         let telemetry = Arc::new(telemetry);
         let build = |c| build_one(c, &opts.client, &caches, &telemetry);
         let mut components: Vec<Component> = self.conversation.into_iter().map(build).collect();
-        components.extend(build_pools(self.pools, &components, &caches, &telemetry));
+        let (pools, stats) = build_pools(self.pools, &components, &caches, &telemetry);
+        components.extend(pools);
+        let _ = pool_stats.set(stats);
         let stats = components.iter().filter_map(|c| Some((c.name.clone(), c.resiliency.clone()?)));
         let _ = resiliency.set(stats.collect());
         components.extend(self.others.into_iter().map(|(name, type_name, version)| Component {
@@ -93,17 +97,22 @@ fn cache_and_pii(
     Arc::new(pii.with_policy(settings.scrub_pii))
 }
 
+/// A built component's chain and resiliency state, by name.
+type Built = HashMap<String, (DynStage, Option<ResiliencyStats>)>;
+
 /// The pools, each built once all its members are (pools of pools: validation refused
-/// cycles, so every round builds at least one until none is left).
+/// cycles, so every round builds at least one until none is left), with their counters.
 fn build_pools(
     mut pending: Vec<PoolPlan>,
     built: &[Component],
     caches: &Caches,
     telemetry: &Arc<Telemetry>,
-) -> Vec<Component> {
-    let mut chains: HashMap<String, DynStage> =
-        built.iter().filter_map(|c| Some((c.name.clone(), c.chain.clone()?))).collect();
-    let mut pools = Vec::new();
+) -> (Vec<Component>, Vec<crate::pool::PoolStats>) {
+    let mut chains: Built = built
+        .iter()
+        .filter_map(|c| Some((c.name.clone(), (c.chain.clone()?, c.resiliency.clone()))))
+        .collect();
+    let (mut pools, mut stats) = (Vec::new(), Vec::new());
     while !pending.is_empty() {
         let ready = |p: &PoolPlan| p.pool.members.iter().all(|m| chains.contains_key(&m.name));
         let Some(at) = pending.iter().position(ready) else {
@@ -111,15 +120,15 @@ fn build_pools(
             break;
         };
         let p = pending.swap_remove(at);
-        let members = p
-            .pool
-            .members
-            .iter()
-            .filter_map(|m| Some((m.name.clone(), chains.get(&m.name)?.clone())));
-        let chain: DynStage = Arc::new(PoolStage::new(&p.name, &p.pool, members.collect()));
+        let members = p.pool.members.iter().filter_map(|m| {
+            let (chain, breaker) = chains.get(&m.name)?.clone();
+            Some(PoolMember { name: m.name.clone(), chain, breaker })
+        });
+        let stage = PoolStage::new(&p.name, &p.pool, members.collect());
+        stats.push(stage.stats());
         // The pool's own cache and PII policy sit above the choice of member.
-        let chain = cache_and_pii(chain, &p.name, None, &p.settings, caches, telemetry);
-        chains.insert(p.name.clone(), chain.clone());
+        let chain = cache_and_pii(Arc::new(stage), &p.name, None, &p.settings, caches, telemetry);
+        chains.insert(p.name.clone(), (chain.clone(), None));
         pools.push(Component {
             meters: Some(telemetry.component_meters(&p.name)),
             name: p.name,
@@ -133,7 +142,7 @@ fn build_pools(
             allowed_models: p.settings.allowed_models,
         });
     }
-    pools
+    (pools, stats)
 }
 
 /// One component's chain, innermost first; each step says why it sits where it does.

@@ -64,6 +64,27 @@ impl AllowedModels {
         !self.any && self.ids.is_empty()
     }
 
+    /// What both lists allow: `*` only when both have it, and each id written out in either
+    /// that the other allows too (first list's order, then the second's).
+    pub fn intersect(&self, other: &AllowedModels) -> AllowedModels {
+        let mut both = AllowedModels { any: self.any && other.any, ids: Vec::new() };
+        for id in self.ids.iter().chain(&other.ids) {
+            if self.allows(id) && other.allows(id) && !both.ids.contains(id) {
+                both.ids.push(id.clone());
+            }
+        }
+        both
+    }
+
+    /// The list with `model` written out too (a component's configured model, which a
+    /// request may always name).
+    pub fn with(mut self, model: &str) -> AllowedModels {
+        if !model.is_empty() && !self.ids.iter().any(|id| id == model) {
+            self.ids.push(model.to_string());
+        }
+        self
+    }
+
     /// The ids written out, in the order of the list (`*` is not one): what `/v1/models`
     /// lists as `<component>/<id>`.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
@@ -136,6 +157,18 @@ mod tests {
         let a = AllowedModels::parse("gpt-4o, *").unwrap();
         assert!(a.allows("x") && a.ids().eq(["gpt-4o"]));
         assert_eq!(a.to_string(), "gpt-4o, *");
+    }
+
+    #[test]
+    fn an_intersection_keeps_what_both_allow() {
+        let p = |l: &str| AllowedModels::parse(l).unwrap();
+        let both = p("a, b, c").intersect(&p("c, a, d"));
+        assert_eq!((both.ids().collect::<Vec<_>>(), both.allows_any()), (vec!["a", "c"], false));
+        let both = p("a, *").intersect(&p("b"));
+        assert_eq!(both.ids().collect::<Vec<_>>(), ["b"], "b is allowed by the star");
+        assert!(p("*").intersect(&p("*")).allows_any() && !p("*").intersect(&p("")).allows_any());
+        assert!(p("a").intersect(&p("")).is_empty());
+        assert_eq!(p("a").with("m").with("a").to_string(), "a, m");
     }
 
     #[test]

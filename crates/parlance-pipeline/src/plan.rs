@@ -105,6 +105,7 @@ pub fn plan(
         ..Plan::default()
     };
     let mut errors = Vec::new();
+    let mut unplanned_pools = Vec::new();
     for spec in &resources.components {
         if !spec.type_name.starts_with("conversation.") {
             plan.others.push((spec.name.clone(), spec.type_name.clone(), spec.version.clone()));
@@ -126,7 +127,14 @@ pub fn plan(
                     p
                 }))
             }
-            Err(problems) => errors.extend(problems),
+            Err(problems) => {
+                if spec.type_name == POOL_TYPE {
+                    // Its members are still checked, so that every problem is listed at once.
+                    let listed = pool_config::listed_members(&spec.metadata);
+                    unplanned_pools.push((spec.name.clone(), listed));
+                }
+                errors.extend(problems)
+            }
         }
     }
     plan.stores = plan_stores(resources, &plan, &mut errors);
@@ -134,7 +142,11 @@ pub fn plan(
     plan_resiliency(resources, &mut plan, &mut errors);
     let names = planned_names(&plan);
     errors.extend(check_fallbacks(resources, &plan, &names));
-    errors.extend(crate::pool::check::members(resources, &plan.pools, &names));
+    let pools = plan.pools.iter().map(|p| (p.name.as_str(), p.pool.members.as_slice()));
+    let unplanned = unplanned_pools.iter().map(|(n, m)| (n.as_str(), m.as_slice()));
+    let pools: Vec<_> = pools.chain(unplanned).collect();
+    errors.extend(crate::pool::check::members(resources, &pools, &names));
+    errors.extend(crate::pool::models::settle(resources, &mut plan));
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }
 

@@ -148,7 +148,10 @@ impl ConversationService {
         let (api, upstream) = (opts.api, opts.ctx.upstream.clone());
         let result = self.converse_in(name, req, opts, &span).instrument(span.clone()).await;
         match &result {
-            Ok(done) => trace::record_reply(&span, &done.chat),
+            Ok(done) => {
+                trace::record_reply(&span, &done.chat);
+                trace::record_answered_by(&span, done.answered_by.as_deref());
+            }
             Err(e) => trace::record_error(&span, e),
         }
         let code = result.as_ref().err().map(|e| e.code);

@@ -132,6 +132,7 @@ impl ConversationService {
                 return Err(e);
             }
         };
+        trace::record_answered_by(&span, answered_by.as_deref());
         let model = reply.model.clone();
         let quota = admission.as_ref().map(Admission::quota);
         let admission = admission.map(|a| (a, reply.cache));

@@ -21,6 +21,8 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::cache::CacheStats;
+use crate::pool::PoolStats;
+use crate::pool::pick::MemberStats;
 use crate::resiliency::ResiliencyStats;
 
 /// Latency buckets in seconds: 50 µs … 60 s.
@@ -98,20 +100,37 @@ struct StatusLabel {
     status: &'static str,
 }
 
-/// Reads the cache and resiliency counters at scrape time, so the hot path only bumps atomics.
+/// Pool member labels: the pool's and the member's configured names.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MemberLabels {
+    pool: String,
+    member: String,
+}
+
+/// Reads the cache, resiliency and pool counters at scrape time, so the hot path only bumps
+/// atomics.
 #[derive(Debug)]
 pub struct StatsCollector {
     cache: std::sync::Arc<CacheStats>,
     resiliency: ResiliencyList,
+    pools: PoolList,
 }
 
 /// Each component's resiliency counters, filled in once the chains are built.
 pub type ResiliencyList = std::sync::Arc<std::sync::OnceLock<Vec<(String, ResiliencyStats)>>>;
 
+/// Each pool's member counters, filled in once the pools are built.
+pub type PoolList = std::sync::Arc<std::sync::OnceLock<Vec<PoolStats>>>;
+
 impl StatsCollector {
     /// Over the shared cache counters and each component's resiliency counters.
     pub fn new(cache: std::sync::Arc<CacheStats>, resiliency: ResiliencyList) -> StatsCollector {
-        StatsCollector { cache, resiliency }
+        StatsCollector { cache, resiliency, pools: PoolList::default() }
+    }
+
+    /// The same, also exporting each pool member's counters.
+    pub fn with_pools(self, pools: PoolList) -> StatsCollector {
+        StatsCollector { pools, ..self }
     }
 
     fn encode_cache(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
@@ -177,7 +196,79 @@ impl StatsCollector {
 impl Collector for StatsCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         self.encode_cache(&mut encoder)?;
-        self.encode_resiliency(&mut encoder)
+        self.encode_resiliency(&mut encoder)?;
+        self.encode_pools(&mut encoder)
+    }
+}
+
+/// One value of a pool member's series, which also fixes the series' type.
+enum Num {
+    Count(u64),
+    Level(u64),
+    Seconds(f64),
+}
+
+/// The per-member pool series: name, help, and the value from one member's counters.
+type MemberSeries = (&'static str, &'static str, fn(&MemberStats) -> Num);
+
+/// What each pool member exports (picks, in flight, latency average, ejections, rests,
+/// rotation).
+const MEMBER_SERIES: [MemberSeries; 6] = [
+    ("parlance_pool_member_picks", "Attempts a pool sent to the member", |s| Num::Count(s.picks)),
+    (
+        "parlance_pool_member_in_flight",
+        "Calls on the member now (a stream counts until it ends)",
+        |s| Num::Level(s.in_flight),
+    ),
+    (
+        "parlance_pool_member_latency_seconds",
+        "Moving average of the member's time to first byte (0 before its first answer)",
+        |s| Num::Seconds(s.latency.as_secs_f64()),
+    ),
+    (
+        "parlance_pool_member_ejections",
+        "Times the member left rotation after failures in a row",
+        |s| Num::Count(s.ejections),
+    ),
+    ("parlance_pool_member_rests", "Times a 429 with retry-after rested the member", |s| {
+        Num::Count(s.rests)
+    }),
+    (
+        "parlance_pool_member_in_rotation",
+        "1 while the member may be chosen, 0 while it rests or its breaker is open",
+        |s| Num::Level(u64::from(s.in_rotation)),
+    ),
+];
+
+impl StatsCollector {
+    fn encode_pools(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let pools = self.pools.get().map(Vec::as_slice).unwrap_or_default();
+        if pools.is_empty() {
+            return Ok(());
+        }
+        let members: Vec<(MemberLabels, MemberStats)> = pools
+            .iter()
+            .flat_map(|p| {
+                let label = |m: &str| MemberLabels { pool: p.pool().into(), member: m.into() };
+                p.members().map(move |(m, s)| (label(m), s))
+            })
+            .collect();
+        for (name, help, value) in MEMBER_SERIES {
+            let kind = match members.first().map(|(_, s)| value(s)) {
+                Some(Num::Count(_)) => MetricType::Counter,
+                _ => MetricType::Gauge,
+            };
+            let mut family = encoder.encode_descriptor(name, help, None, kind)?;
+            for (labels, stats) in &members {
+                let metric = family.encode_family(labels)?;
+                match value(stats) {
+                    Num::Count(n) => ConstCounter::new(n).encode(metric)?,
+                    Num::Level(n) => ConstGauge::new(n).encode(metric)?,
+                    Num::Seconds(v) => ConstGauge::new(v).encode(metric)?,
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -45,6 +45,7 @@ macro_rules! span {
             gen_ai.usage.output_tokens = Empty,
             gen_ai.response.finish_reasons = Empty,
             dapr.component = $component,
+            parlance.answered_by = Empty,
             error.type = Empty,
         )
     };
@@ -108,6 +109,14 @@ pub fn record_reply(span: &Span, chat: &ChatResponse) {
     }
     let reasons: Vec<&str> = chat.choices.iter().map(|c| c.finish_reason.as_str()).collect();
     span.record("gen_ai.response.finish_reasons", format!("{reasons:?}").as_str());
+}
+
+/// Records the component that answered when it is not the one called (a pool's member, a
+/// fallback), as `parlance.answered_by`.
+pub fn record_answered_by(span: &Span, answered_by: Option<&str>) {
+    if let Some(name) = answered_by.filter(|_| !span.is_disabled()) {
+        span.record("parlance.answered_by", name);
+    }
 }
 
 /// Records a failure (its Dapr code, not its message, which may quote upstream text).

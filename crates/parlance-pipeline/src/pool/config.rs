@@ -83,6 +83,12 @@ pub fn validate(meta: &Metadata) -> Result<PoolConfig, Vec<String>> {
     }
 }
 
+/// The well-formed entries of `members`, problems aside: what the member checks still look at
+/// when the pool's own metadata has problems.
+pub fn listed_members(meta: &Metadata) -> Vec<Member> {
+    members(meta.get(MEMBERS_KEY).unwrap_or(""), &mut Vec::new())
+}
+
 /// Parses `"a:3, b:1, c"`, pushing a problem for each malformed entry, each name listed twice,
 /// an empty list and a zero total weight.
 fn members(list: &str, problems: &mut Vec<String>) -> Vec<Member> {

@@ -4,42 +4,64 @@
 //! first byte is tried on another member, each member at most once; a stream never changes
 //! member after its first delta. The member that answered is written to the call's
 //! [`crate::stage::MemberSlot`], which the service reports as `answered_by`
-//! (`x-parlance-component`), as it does for a fallback.
+//! (`x-parlance-component`), as it does for a fallback. [`PoolStats`] is the metrics' view of
+//! the members' counters.
 
 pub mod check;
 pub mod config;
+pub mod models;
 pub mod pick;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use parlance_core::{ChatRequest, FailureKind, ProviderError, Role};
 
+use crate::resiliency::ResiliencyStats;
 use crate::stage::{Call, DynStage, Reply, Stage, StreamReply};
 use config::{PoolConfig, Strategy};
-use pick::{InFlight, Picker};
+use pick::{InFlight, MemberStats, Picker};
+
+/// One member as the pool is built over it.
+pub struct PoolMember {
+    /// The member component's name.
+    pub name: String,
+    /// Its whole chain.
+    pub chain: DynStage,
+    /// Its resiliency state, when its policy has a circuit breaker to follow.
+    pub breaker: Option<ResiliencyStats>,
+}
 
 /// The stage that spreads calls over the members' chains.
 pub struct PoolStage {
     name: String,
     members: Vec<(String, DynStage)>,
-    picker: Picker,
+    picker: Arc<Picker>,
     strategy: Strategy,
     affinity_key: Option<String>,
 }
 
 impl PoolStage {
-    /// A pool named `name` over `members` (each member's name and chain, in the order and with
-    /// the weights of `config`).
-    pub fn new(name: &str, config: &PoolConfig, members: Vec<(String, DynStage)>) -> PoolStage {
+    /// A pool named `name` over `members` (in the order and with the weights of `config`).
+    pub fn new(name: &str, config: &PoolConfig, members: Vec<PoolMember>) -> PoolStage {
         let weights = config.members.iter().map(|m| m.weight).collect();
+        let breakers = members.iter().map(|m| m.breaker.clone()).collect();
+        let picker = Picker::new(config.strategy, weights).with_breakers(breakers);
         PoolStage {
             name: name.to_string(),
-            members,
-            picker: Picker::new(config.strategy, weights),
+            members: members.into_iter().map(|m| (m.name, m.chain)).collect(),
+            picker: Arc::new(picker),
             strategy: config.strategy,
             affinity_key: config.affinity_key.clone(),
         }
+    }
+
+    /// A handle on the members' counters, for the metrics.
+    pub fn stats(&self) -> PoolStats {
+        let members = self.members.iter().map(|(n, _)| n.clone()).collect();
+        PoolStats { pool: self.name.clone(), members, picker: self.picker.clone() }
     }
 
     /// Tries members until one answers; returns its answer with the in-flight guard, which a
@@ -64,7 +86,11 @@ impl PoolStage {
                 }
                 Err(e) if request_fault(&e) => return Err(e),
                 Err(e) => {
-                    self.picker.failed(i, e.kind == FailureKind::Rejected);
+                    // A refusal by the member's own breaker is not held against it: the
+                    // breaker's state already decides whether it is in rotation.
+                    if e.kind != FailureKind::Rejected {
+                        self.picker.failed(i);
+                    }
                     if let (Some(429), Some(rest)) = (e.status, e.retry_after) {
                         self.picker.rest(i, rest);
                     }
@@ -90,6 +116,26 @@ impl PoolStage {
         let first_user = chat.messages.iter().find(|m| m.role == Role::User);
         let start = system.chain(first_user);
         Some(start.fold(1, |h, m| fnv(h, m.joined_text().as_bytes()) ^ pick::mix(h)))
+    }
+}
+
+/// A read-only view of one pool's per-member counters (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct PoolStats {
+    pool: String,
+    members: Vec<String>,
+    picker: Arc<Picker>,
+}
+
+impl PoolStats {
+    /// The pool's name.
+    pub fn pool(&self) -> &str {
+        &self.pool
+    }
+
+    /// Each member's name and counters now, in the order listed.
+    pub fn members(&self) -> impl Iterator<Item = (&str, MemberStats)> {
+        self.members.iter().enumerate().map(|(i, m)| (m.as_str(), self.picker.stats(i)))
     }
 }
 

@@ -1,8 +1,11 @@
 //! Choosing a member: the strategies (smooth weighted round robin, fewest in flight, power of
-//! two choices on latency × load, weighted rendezvous hashing for affinity) over the members that are in rotation and not yet tried by
-//! this request, and each member's health (3 failures in a row, or an open breaker, take it out
-//! of rotation; it is probed again after 5 s, then 10 s, 20 s, … up to 60 s while the probes
-//! fail; a 429 with `retry-after` rests it that long).
+//! two choices on latency × load, weighted rendezvous hashing for affinity) over the members
+//! that are in rotation and not yet tried by this request, and each member's health: 3
+//! failures in a row take it out of rotation, and it is probed again after 5 s, then 10 s,
+//! 20 s, … up to 60 s while the probes fail; a 429 with `retry-after` rests it that long. A
+//! member with a circuit breaker (its resiliency policy) is out while the breaker is open and
+//! back for the breaker's probes when it turns half-open, whatever its own rest says. The
+//! counters behind the per-member metrics ([`MemberStats`]) are bumped here.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,6 +14,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::Strategy;
+use crate::resiliency::{BreakerState, ResiliencyStats};
 
 /// Failures in a row that take a member out of rotation.
 pub const EJECT_AFTER: u32 = 3;
@@ -24,7 +28,12 @@ pub const MAX_REST: Duration = Duration::from_secs(60);
 struct Health {
     in_flight: Arc<AtomicUsize>,
     failures: AtomicU32,
-    ejections: AtomicU32,
+    /// Ejections since the last success (the rest doubles with each).
+    backoff: AtomicU32,
+    /// Times chosen, ejected and rested since start-up (metrics).
+    picks: AtomicU64,
+    ejections: AtomicU64,
+    rests: AtomicU64,
     /// Moving average of the time to the first byte of an answer, in µs (0: none yet).
     latency_us: AtomicU64,
     /// Milliseconds after the picker's epoch before which the member is out of rotation.
@@ -37,6 +46,8 @@ pub struct Picker {
     strategy: Strategy,
     weights: Vec<u32>,
     health: Vec<Health>,
+    /// Each member's resiliency state, when its policy has a circuit breaker.
+    breakers: Vec<Option<ResiliencyStats>>,
     /// Smooth weighted round robin's current weights (a few integers, held for nanoseconds).
     current: Mutex<Vec<i64>>,
     /// Rotates the start of the least-busy scan so ties are spread.
@@ -60,7 +71,16 @@ impl Picker {
         let health = weights.iter().map(|_| Health::default()).collect();
         let current = Mutex::new(vec![0; weights.len()]);
         let rotor = AtomicUsize::new(0);
-        Picker { strategy, weights, health, current, rotor, epoch: Instant::now() }
+        let breakers = weights.iter().map(|_| None).collect();
+        Picker { strategy, weights, health, breakers, current, rotor, epoch: Instant::now() }
+    }
+
+    /// The same picker, watching each member's circuit breaker (`None`: the member has none).
+    pub fn with_breakers(mut self, breakers: Vec<Option<ResiliencyStats>>) -> Picker {
+        if breakers.len() == self.weights.len() {
+            self.breakers = breakers;
+        }
+        self
     }
 
     /// The member for the next attempt, skipping those already `tried`: among the members in
@@ -70,11 +90,7 @@ impl Picker {
         let now = self.now_ms();
         let untried = |i: &usize| !tried.get(*i).copied().unwrap_or(true) && self.weights[*i] > 0;
         let all: Vec<usize> = (0..self.weights.len()).filter(untried).collect();
-        let ready: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|&i| self.health[i].out_until.load(Ordering::Relaxed) <= now)
-            .collect();
+        let ready: Vec<usize> = all.iter().copied().filter(|&i| self.in_rotation(i, now)).collect();
         let candidates = if ready.is_empty() { all } else { ready };
         if candidates.is_empty() {
             return None;
@@ -87,15 +103,28 @@ impl Picker {
         })
     }
 
+    /// Whether member `i` may be chosen at `now`: its breaker decides when it has one and it
+    /// is not closed (open: out; half-open: in, for the breaker's probes), else its own rest.
+    fn in_rotation(&self, i: usize, now: u64) -> bool {
+        let breaker = self.breakers[i].as_ref().and_then(ResiliencyStats::breaker_state);
+        match breaker {
+            Some(BreakerState::Open) => false,
+            Some(BreakerState::HalfOpen) => true,
+            _ => self.health[i].out_until.load(Ordering::Relaxed) <= now,
+        }
+    }
+
     /// Counts a call on member `i` until the returned guard is dropped.
     pub fn enter(&self, i: usize) -> InFlight {
+        self.health[i].picks.fetch_add(1, Ordering::Relaxed);
         let n = &self.health[i].in_flight;
         n.fetch_add(1, Ordering::Relaxed);
         InFlight(n.clone())
     }
 
-    /// Member `i` answered, its first byte `after` the call began: back in rotation, its
-    /// failure count cleared, its latency average moved 30 % of the way to this sample.
+    /// Member `i` answered, its first byte `after` the call began: back in rotation (a probe
+    /// succeeded), its failure count cleared, its latency average moved 30 % of the way to
+    /// this sample.
     pub fn succeeded(&self, i: usize, after: Duration) {
         let h = &self.health[i];
         let sample = (after.as_micros() as u64).max(1);
@@ -104,19 +133,20 @@ impl Picker {
         h.latency_us.store(new.max(1), Ordering::Relaxed);
         if h.failures.load(Ordering::Relaxed) != 0 {
             h.failures.store(0, Ordering::Relaxed);
-            h.ejections.store(0, Ordering::Relaxed);
+            h.backoff.store(0, Ordering::Relaxed);
+            h.out_until.store(0, Ordering::Relaxed);
         }
     }
 
     /// Member `i` failed before its first byte; the third failure in a row (and each failed
     /// probe after it) takes it out of rotation for a rest that doubles up to [`MAX_REST`].
-    /// `eject`: out at once (its breaker is open).
-    pub fn failed(&self, i: usize, eject: bool) {
+    pub fn failed(&self, i: usize) {
         let h = &self.health[i];
-        if h.failures.fetch_add(1, Ordering::Relaxed) + 1 < EJECT_AFTER && !eject {
+        if h.failures.fetch_add(1, Ordering::Relaxed) + 1 < EJECT_AFTER {
             return;
         }
-        let n = h.ejections.fetch_add(1, Ordering::Relaxed).min(4);
+        h.ejections.fetch_add(1, Ordering::Relaxed);
+        let n = h.backoff.fetch_add(1, Ordering::Relaxed).min(4);
         let rest = (FIRST_REST * (1u32 << n)).min(MAX_REST);
         let until = self.now_ms() + rest.as_millis() as u64;
         h.out_until.store(until, Ordering::Relaxed);
@@ -131,12 +161,26 @@ impl Picker {
     /// already running is kept.
     pub fn rest(&self, i: usize, rest: Duration) {
         let until = self.now_ms() + rest.as_millis() as u64;
+        self.health[i].rests.fetch_add(1, Ordering::Relaxed);
         self.health[i].out_until.fetch_max(until, Ordering::Relaxed);
     }
 
     /// Whether member `i` is out of rotation now.
     pub fn resting(&self, i: usize) -> bool {
-        self.health[i].out_until.load(Ordering::Relaxed) > self.now_ms()
+        !self.in_rotation(i, self.now_ms())
+    }
+
+    /// Member `i`'s counters now.
+    pub fn stats(&self, i: usize) -> MemberStats {
+        let h = &self.health[i];
+        MemberStats {
+            picks: h.picks.load(Ordering::Relaxed),
+            in_flight: h.in_flight.load(Ordering::Relaxed) as u64,
+            latency: Duration::from_micros(h.latency_us.load(Ordering::Relaxed)),
+            ejections: h.ejections.load(Ordering::Relaxed),
+            rests: h.rests.load(Ordering::Relaxed),
+            in_rotation: !self.resting(i),
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -207,6 +251,23 @@ impl Picker {
     }
 }
 
+/// One member's counters, as the metrics export them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberStats {
+    /// Attempts sent to the member since start-up.
+    pub picks: u64,
+    /// Calls on the member now (a stream counts until it ends).
+    pub in_flight: u64,
+    /// Moving average of its time to the first byte (zero before its first answer).
+    pub latency: Duration,
+    /// Times it was taken out of rotation by failures in a row.
+    pub ejections: u64,
+    /// Times a 429's `retry-after` rested it.
+    pub rests: u64,
+    /// Whether it may be chosen now.
+    pub in_rotation: bool,
+}
+
 /// splitmix64's finaliser: a well-spread 64-bit hash of a 64-bit value.
 pub fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -260,36 +321,49 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn three_failures_in_a_row_rest_a_member_and_a_failed_probe_doubles_the_rest() {
         let p = Picker::new(Strategy::Weighted, vec![1, 1]);
-        p.failed(0, false);
-        p.failed(0, false);
+        p.failed(0);
+        p.failed(0);
         p.succeeded(0, Duration::ZERO);
-        p.failed(0, false);
-        p.failed(0, false);
+        p.failed(0);
+        p.failed(0);
         assert!(!p.resting(0), "the success broke the run");
-        p.failed(0, false);
+        p.failed(0);
         assert!(p.resting(0));
         assert_eq!(counts(&p, 2, 10), [0, 10]);
         tokio::time::advance(FIRST_REST).await;
         assert!(!p.resting(0), "probed again after 5 s");
-        p.failed(0, false);
+        p.failed(0);
         tokio::time::advance(FIRST_REST).await;
         assert!(p.resting(0), "the second rest is 10 s");
         tokio::time::advance(FIRST_REST).await;
         assert!(!p.resting(0));
         p.succeeded(0, Duration::ZERO);
-        p.failed(0, false);
+        p.failed(0);
         assert!(!p.resting(0), "a success restarts the count");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_rest_and_an_open_breaker_take_a_member_out_at_once() {
+    async fn a_rest_takes_a_member_out_at_once_and_is_counted() {
         let p = Picker::new(Strategy::Weighted, vec![1, 1]);
         p.rest(0, Duration::from_secs(2));
         assert_eq!(counts(&p, 2, 4), [0, 4]);
+        assert_eq!((p.stats(0).rests, p.stats(0).in_rotation), (1, false));
         tokio::time::advance(Duration::from_secs(2)).await;
         assert!(!p.resting(0));
-        p.failed(1, true);
-        assert!(p.resting(1), "an open breaker needs no run of failures");
+        assert_eq!(p.stats(0).ejections, 0, "a rest is not an ejection");
+    }
+
+    #[test]
+    fn the_counters_follow_picks_calls_and_ejections() {
+        let p = Picker::new(Strategy::Weighted, vec![1, 1]);
+        let held = p.enter(1);
+        assert_eq!((p.stats(1).picks, p.stats(1).in_flight), (1, 1));
+        drop(held);
+        p.succeeded(1, Duration::from_millis(20));
+        let s = p.stats(1);
+        assert_eq!((s.in_flight, s.latency, s.in_rotation), (0, Duration::from_millis(20), true));
+        (0..3).for_each(|_| p.failed(0));
+        assert_eq!((p.stats(0).ejections, p.stats(0).in_rotation), (1, false));
     }
 
     #[test]
@@ -305,7 +379,7 @@ mod tests {
     #[test]
     fn when_every_member_rests_one_is_still_tried() {
         let p = Picker::new(Strategy::Weighted, vec![1]);
-        (0..3).for_each(|_| p.failed(0, false));
+        (0..3).for_each(|_| p.failed(0));
         assert!(p.resting(0));
         assert_eq!(p.pick(&[false], None), Some(0));
     }

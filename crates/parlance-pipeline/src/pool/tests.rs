@@ -1,10 +1,11 @@
 //! The pool stage over stub members: weights held over 10,000 calls, a failing member's calls
 //! answered by another (each member tried at most once), least-busy sending to the idle
 //! member, a stream that never changes member after its first delta, and the answering
-//! member's name in the call's slot.
+//! member's name in the call's slot; health: a failing member out of rotation within 5 calls
+//! and back after it recovers (by the pool's own rest, and by its circuit breaker's probe).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -15,8 +16,8 @@ use tokio::sync::Notify;
 
 const THIRTY: std::time::Duration = std::time::Duration::from_secs(30);
 
-use super::PoolStage;
 use super::config::{Member, PoolConfig, Strategy};
+use super::{PoolMember, PoolStage};
 use crate::stage::{Call, DynStage, Reply, Stage, StreamReply};
 
 /// What a stub member does.
@@ -40,11 +41,14 @@ struct Stub {
     acts: Acts,
     calls: AtomicUsize,
     release: Notify,
+    /// A failing stub answers once healed.
+    healed: AtomicBool,
 }
 
 impl Stub {
     fn new(acts: Acts) -> Arc<Stub> {
-        Arc::new(Stub { acts, calls: AtomicUsize::new(0), release: Notify::new() })
+        let (calls, release, healed) = (AtomicUsize::new(0), Notify::new(), AtomicBool::new(false));
+        Arc::new(Stub { acts, calls, release, healed })
     }
 
     fn calls(&self) -> usize {
@@ -57,12 +61,14 @@ impl Stage for Stub {
     async fn call(&self, _call: Call) -> Result<Reply, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match self.acts {
-            Acts::Fail => return Err(ProviderError::upstream(503, "down", None)),
+            Acts::Fail if !self.healed.load(Ordering::SeqCst) => {
+                return Err(ProviderError::upstream(503, "down", None));
+            }
             Acts::BadRequest => return Err(ProviderError::upstream(400, "bad", None)),
             Acts::TooMany => return Err(ProviderError::upstream(429, "slow down", Some(THIRTY))),
             Acts::Hang => self.release.notified().await,
             Acts::Slow(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
-            Acts::Answer | Acts::BreakMidStream => {}
+            Acts::Answer | Acts::BreakMidStream | Acts::Fail => {}
         }
         Ok(Reply { chat: ChatResponse::default(), cache: None })
     }
@@ -88,9 +94,24 @@ fn pool(strategy: Strategy, members: &[(&str, u32, &Arc<Stub>)]) -> PoolStage {
         strategy,
         affinity_key: None,
     };
-    let chains =
-        members.iter().map(|(n, _, s)| (n.to_string(), (*s).clone() as DynStage)).collect();
-    PoolStage::new("pool", &config, chains)
+    let chains = members.iter().map(|(n, _, s)| PoolMember {
+        name: n.to_string(),
+        chain: (*s).clone() as DynStage,
+        breaker: None,
+    });
+    PoolStage::new("pool", &config, chains.collect())
+}
+
+/// Runs `n` calls; returns how many each member answered, in `names` order.
+async fn answered(p: &PoolStage, names: &[&str], n: usize) -> Vec<usize> {
+    let mut by = vec![0; names.len()];
+    for _ in 0..n {
+        let c = call("s", "u");
+        p.call(c.clone()).await.unwrap();
+        let member = c.member.get().unwrap();
+        by[names.iter().position(|n| *n == member).unwrap()] += 1;
+    }
+    by
 }
 
 fn call(system: &str, user: &str) -> Call {
@@ -238,4 +259,58 @@ async fn latency_sends_most_calls_away_from_a_member_ten_times_slower() {
     assert!(slow.calls() <= 200, "{} of 1,000 calls on the slow member", slow.calls());
     assert!(slow.calls() >= 1, "it was measured");
     assert!(a.calls() >= 200 && b.calls() >= 200, "{} / {}", a.calls(), b.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_member_is_out_within_five_calls_and_back_after_it_recovers() {
+    let (bad, good) = (Stub::new(Acts::Fail), Stub::new(Acts::Answer));
+    let p = pool(Strategy::Weighted, &[("bad", 1, &bad), ("good", 1, &good)]);
+    assert_eq!(answered(&p, &["bad", "good"], 5).await, [0, 5]);
+    assert_eq!(bad.calls(), 3, "out after its third failure in a row");
+    assert_eq!(answered(&p, &["bad", "good"], 10).await, [0, 10], "resting");
+    bad.healed.store(true, Ordering::SeqCst);
+    tokio::time::advance(super::pick::FIRST_REST).await;
+    let back = answered(&p, &["bad", "good"], 10).await;
+    assert!(back[0] >= 4 && back[1] >= 4, "probed, then back: {back:?}");
+    let stats: Vec<_> = p.stats().members().map(|(_, s)| (s.ejections, s.in_rotation)).collect();
+    assert_eq!(stats, [(1, true), (0, true)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_open_breaker_takes_its_member_out_and_half_open_brings_it_back() {
+    use crate::resiliency::{BreakerPolicy, OutboundPolicy, trip::Trip};
+    use crate::stages::resiliency::ResiliencyStage;
+    let (bad, good) = (Stub::new(Acts::Fail), Stub::new(Acts::Answer));
+    let breaker = BreakerPolicy {
+        timeout: THIRTY,
+        trip: Trip::parse("consecutiveFailures >= 2").unwrap(),
+        ..BreakerPolicy::default()
+    };
+    let policy = OutboundPolicy { breaker: Some(breaker), ..Default::default() };
+    let guarded = ResiliencyStage::new(bad.clone() as DynStage, "bad", policy);
+    let stats = guarded.stats();
+    let config = PoolConfig {
+        members: vec![
+            Member { name: "bad".into(), weight: 1 },
+            Member { name: "good".into(), weight: 1 },
+        ],
+        strategy: Strategy::Weighted,
+        affinity_key: None,
+    };
+    let members = vec![
+        PoolMember { name: "bad".into(), chain: Arc::new(guarded), breaker: Some(stats.clone()) },
+        PoolMember { name: "good".into(), chain: good.clone() as DynStage, breaker: None },
+    ];
+    let p = PoolStage::new("pool", &config, members);
+    assert_eq!(answered(&p, &["bad", "good"], 5).await, [0, 5]);
+    assert_eq!(bad.calls(), 2, "out as soon as its breaker opened");
+    assert!(p.picker.resting(0));
+    bad.healed.store(true, Ordering::SeqCst);
+    tokio::time::advance(THIRTY - std::time::Duration::from_secs(1)).await;
+    assert_eq!(answered(&p, &["bad", "good"], 4).await, [0, 4], "the breaker is still open");
+    tokio::time::advance(std::time::Duration::from_secs(1)).await;
+    assert!(!p.picker.resting(0), "half-open: in rotation for the breaker's probe");
+    let back = answered(&p, &["bad", "good"], 10).await;
+    assert!(back[0] >= 4 && back[1] >= 4, "the probe closed it: {back:?}");
+    assert_eq!(stats.breaker_state(), Some(crate::resiliency::BreakerState::Closed));
 }
