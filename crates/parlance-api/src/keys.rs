@@ -19,7 +19,7 @@ use parlance_core::{ApiError, ErrorCode};
 use parlance_pipeline::{Component, KeyRing, Principal, Quota};
 use tonic::metadata::{MetadataMap, MetadataValue};
 
-use crate::http::auth::{TOKEN_HEADER, token_matches};
+use crate::door::auth::{TOKEN_HEADER, token_matches};
 use crate::sidecar::Sidecar;
 
 /// The header Anthropic-style clients send their key in.
@@ -55,11 +55,13 @@ pub fn presented(headers: &HeaderMap) -> Vec<&[u8]> {
 
 /// Authenticates an HTTP request; on success the key's [`Principal`] is in its extensions
 /// and the credentials are stripped.
-fn admit_http(s: &Sidecar, ring: &KeyRing, req: &mut Request<Body>) -> Result<(), Unauthenticated> {
+pub(crate) fn admit_http(
+    s: &Sidecar,
+    ring: &KeyRing,
+    req: &mut Request<Body>,
+) -> Result<(), Unauthenticated> {
     let caller = authenticate(s.api_token.as_deref(), ring, &presented(req.headers()))?;
-    for h in [header::AUTHORIZATION.as_str(), API_KEY_HEADER, TOKEN_HEADER] {
-        req.headers_mut().remove(h);
-    }
+    crate::door::auth::strip(req.headers_mut());
     if let Some(p) = caller {
         req.extensions_mut().insert(p);
     }
@@ -75,16 +77,6 @@ pub async fn dapr_gate(State(s): State<Sidecar>, mut req: Request<Body>, next: N
     let Some(ring) = s.keys.clone() else { return next.run(req).await };
     if !health && admit_http(&s, &ring, &mut req).is_err() {
         return (StatusCode::UNAUTHORIZED, "invalid api token").into_response();
-    }
-    next.run(req).await
-}
-
-/// Middleware for the OpenAI door: a key or the master token, else OpenAI's 401.
-pub async fn openai_gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> Response {
-    let Some(ring) = s.keys.clone() else { return next.run(req).await };
-    if admit_http(&s, &ring, &mut req).is_err() {
-        let resp = crate::openai::error::OpenAiError::unauthenticated().into_response();
-        return crate::openai::with_request_id(resp, req.headers());
     }
     next.run(req).await
 }

@@ -21,6 +21,8 @@ pub enum ApiVersion {
     Alpha2,
     /// The OpenAI-compatible door, `/v1/chat/completions` (answers in OpenAI's shape).
     OpenAi,
+    /// The Anthropic Messages door, `/v1/messages` (answers in Anthropic's shape).
+    Anthropic,
 }
 
 impl ApiVersion {
@@ -30,6 +32,7 @@ impl ApiVersion {
             ApiVersion::Alpha1 => "alpha1",
             ApiVersion::Alpha2 => "alpha2",
             ApiVersion::OpenAi => "openai",
+            ApiVersion::Anthropic => "anthropic",
         }
     }
 }

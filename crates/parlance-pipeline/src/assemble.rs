@@ -68,6 +68,7 @@ impl Plan {
             gen_ai_provider: "",
             model: String::new(),
             allowed_models: Default::default(),
+            model_aliases: Default::default(),
             meters: None,
         }));
         ConversationService::new(components, telemetry)
@@ -140,6 +141,7 @@ fn build_pools(
             gen_ai_provider: "",
             model: String::new(),
             allowed_models: p.settings.allowed_models,
+            model_aliases: p.settings.model_aliases,
         });
     }
     (pools, stats)
@@ -184,6 +186,7 @@ fn build_one(
         gen_ai_provider,
         model: model.unwrap_or_default(),
         allowed_models: c.settings.allowed_models,
+        model_aliases: c.settings.model_aliases,
         meters: Some(meters),
     }
 }

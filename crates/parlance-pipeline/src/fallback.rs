@@ -120,6 +120,7 @@ mod tests {
             gen_ai_provider: "echo",
             model: String::new(),
             allowed_models: Default::default(),
+            model_aliases: Default::default(),
             meters: None,
         }
     }

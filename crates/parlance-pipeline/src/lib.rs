@@ -34,7 +34,7 @@ pub mod validate;
 pub use assemble::BuildOptions;
 pub use cache::{CacheSnapshot, CacheStats};
 pub use keys::{KeyRing, Principal, Quota};
-pub use models::AllowedModels;
+pub use models::{AllowedModels, ModelAliases};
 pub use plan::{Plan, builtin_echo, plan};
 pub use service::{CallOptions, Component, ConversationService, Conversed};
 pub use stage::{CacheMode, CacheStatus, Call, MemberSlot, Reply, Stage, StreamReply};

@@ -104,6 +104,63 @@ impl fmt::Display for AllowedModels {
     }
 }
 
+/// The component metadata key holding client model names that route to the component.
+pub const MODEL_ALIASES_KEY: &str = "modelAliases";
+
+/// `modelAliases`: client model names (`claude-sonnet-4-5`) or globs (`claude-*`, where `*`
+/// matches any run of characters) that the `/v1` doors route to one component, for clients
+/// that send their own model names (Claude Code, Codex).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelAliases {
+    patterns: Vec<String>,
+}
+
+impl ModelAliases {
+    /// Parses the comma-separated list (entries trimmed, empty entries skipped).
+    pub fn parse(list: &str) -> Result<ModelAliases, String> {
+        let mut patterns = Vec::new();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            if entry.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(format!("{entry:?}: a model name has no spaces or control characters"));
+            }
+            patterns.push(entry.to_string());
+        }
+        Ok(ModelAliases { patterns })
+    }
+
+    /// Whether `model` matches one of the names or globs.
+    pub fn matches(&self, model: &str) -> bool {
+        self.patterns.iter().any(|p| glob(p.as_bytes(), model.as_bytes()))
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+}
+
+/// `*`-only glob matching, linear in practice: on a mismatch, backtrack to the last `*`.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
 /// Takes the request's `model` key out of `metadata` and decides the request's model:
 /// `Ok(None)` for the component's configured model (no key, an empty value, or the configured
 /// model by name), `Ok(Some(id))` for an allowed other model, else
@@ -127,6 +184,18 @@ pub fn choose(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn aliases_match_names_and_globs() {
+        let a = super::ModelAliases::parse("claude-*, gpt-5*codex, exact").unwrap();
+        assert!(a.matches("claude-opus-4-5-20251101"));
+        assert!(a.matches("gpt-5.1-codex") && a.matches("gpt-5codex"));
+        assert!(a.matches("exact") && !a.matches("exact2") && !a.matches("gpt-4o"));
+        assert!(!super::ModelAliases::default().matches("x"));
+        assert!(super::ModelAliases::parse("a b").is_err());
+        let all = super::ModelAliases::parse("*").unwrap();
+        assert!(all.matches("") && all.matches("anything"));
+    }
+
     use parlance_core::ErrorCode;
 
     use super::*;

@@ -81,6 +81,7 @@ pub fn builtin_echo() -> Plan {
         fallback_component: None,
         stream_idle: settings::DEFAULT_STREAM_IDLE,
         allowed_models: Default::default(),
+        model_aliases: Default::default(),
         scrub_pii: Default::default(),
     });
     let echo = ComponentPlan {

@@ -42,6 +42,8 @@ pub struct Component {
     /// components). The OpenAI door lists `<name>/<id>` for each of its explicit
     /// [`AllowedModels::ids`].
     pub allowed_models: AllowedModels,
+    /// `modelAliases`: client model names the `/v1` doors route here.
+    pub model_aliases: crate::ModelAliases,
     /// Handles on its success metrics (`None` for listed-only components).
     pub meters: Option<ComponentMeters>,
 }

@@ -4,7 +4,8 @@
 //! (`piiEntities`, default all) and how (`piiMode`: `redact` or `reversible`), and the
 //! component to fall back to when a call fails (`fallbackComponent`, see [`crate::fallback`]),
 //! and the longest silence allowed between a stream's upstream events (`streamIdleTimeout`),
-//! the models a request may choose (`allowedModels`, see [`crate::models`]) and the PII
+//! the models a request may choose (`allowedModels`, see [`crate::models`]), the client model
+//! names routed to it (`modelAliases`) and the PII
 //! scrubbing the operator enforces for every caller (`scrubPii: none|inputs|outputs|both`).
 //! Validated without I/O, every problem reported.
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use parlance_config::Metadata;
 use parlance_pii::EntitySet;
 
-use crate::models::{ALLOWED_MODELS_KEY, AllowedModels};
+use crate::models::{ALLOWED_MODELS_KEY, AllowedModels, MODEL_ALIASES_KEY, ModelAliases};
 use crate::stages::pii::{PiiMode, ScrubPolicy};
 
 /// The metadata key naming the fallback component.
@@ -45,6 +46,8 @@ pub struct Settings {
     pub stream_idle: Duration,
     /// `allowedModels`: the models a request may choose instead of the configured one.
     pub allowed_models: AllowedModels,
+    /// `modelAliases`: client model names the `/v1` doors route to this component.
+    pub model_aliases: ModelAliases,
     /// `scrubPii`: what is scrubbed for every caller, whatever the request says.
     pub scrub_pii: ScrubPolicy,
 }
@@ -92,6 +95,11 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             problems.push(format!("{ALLOWED_MODELS_KEY}: {e}"));
             AllowedModels::default()
         });
+    let model_aliases = ModelAliases::parse(meta.get(MODEL_ALIASES_KEY).unwrap_or(""))
+        .unwrap_or_else(|e| {
+            problems.push(format!("{MODEL_ALIASES_KEY}: {e}"));
+            ModelAliases::default()
+        });
     let scrub_pii = ScrubPolicy::parse(meta.get("scrubPii").unwrap_or("")).unwrap_or_else(|e| {
         problems.push(format!("scrubPii: {e}"));
         ScrubPolicy::default()
@@ -105,6 +113,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             fallback_component,
             stream_idle,
             allowed_models,
+            model_aliases,
             scrub_pii,
         })
     } else {

@@ -88,6 +88,13 @@ struct EntityLabels {
     entity: &'static str,
 }
 
+/// Labels of a request field a door dropped.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DroppedLabels {
+    api: &'static str,
+    field: &'static str,
+}
+
 /// Component-only labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OnlyComponent {
@@ -296,6 +303,7 @@ pub struct Telemetry {
     per_token: HistFamily<GenAiLabels>,
     tokens: Family<TokenLabels, Counter>,
     pii: Family<EntityLabels, Counter>,
+    dropped: Family<DroppedLabels, Counter>,
     in_flight: Gauge<i64, AtomicI64>,
     shed: Counter,
 }
@@ -322,6 +330,7 @@ impl Telemetry {
             per_token: Family::new_with_constructor(overhead),
             tokens: Family::default(),
             pii: Family::default(),
+            dropped: Family::default(),
             in_flight: Gauge::default(),
             shed: Counter::default(),
             registry: Registry::default(),
@@ -375,6 +384,11 @@ impl Telemetry {
             "parlance_pii_entities",
             "PII entities found and obfuscated, by type",
             self.pii.clone(),
+        );
+        r.register(
+            "parlance_dropped_fields",
+            "Request fields a door dropped because the provider has no counterpart, by API and field",
+            self.dropped.clone(),
         );
         r.register(
             "parlance_requests_in_flight",
@@ -478,6 +492,7 @@ impl Telemetry {
             alpha1: per_api(ApiVersion::Alpha1),
             alpha2: per_api(ApiVersion::Alpha2),
             openai: per_api(ApiVersion::OpenAi),
+            anthropic: per_api(ApiVersion::Anthropic),
         }
     }
 
@@ -526,6 +541,11 @@ impl Telemetry {
         self.in_flight.inc_by(delta);
     }
 
+    /// A request came through `api` with `field`, which was dropped on its way upstream.
+    pub fn dropped(&self, api: ApiVersion, field: &'static str) {
+        self.dropped.get_or_create(&DroppedLabels { api: api.label(), field }).inc();
+    }
+
     /// A request was refused by the concurrency limit.
     pub fn shed(&self) {
         self.shed.inc();
@@ -549,6 +569,7 @@ pub struct ComponentMeters {
     alpha1: ApiMeters,
     alpha2: ApiMeters,
     openai: ApiMeters,
+    anthropic: ApiMeters,
 }
 
 impl ComponentMeters {
@@ -559,6 +580,7 @@ impl ComponentMeters {
             ApiVersion::Alpha1 => &self.alpha1,
             ApiVersion::Alpha2 => &self.alpha2,
             ApiVersion::OpenAi => &self.openai,
+            ApiVersion::Anthropic => &self.anthropic,
         };
         let ok = if stream { &m.ok_stream } else { &m.ok };
         ok.inc();

@@ -185,7 +185,7 @@ async fn serve_http(
     mut stop: watch::Receiver<bool>,
 ) {
     // The routes are turned into services once (`with_state`), not for every connection.
-    let app = parlance_api::http::router(sidecar).with_state(());
+    let app = parlance_api::router(sidecar).with_state(());
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };

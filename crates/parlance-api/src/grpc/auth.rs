@@ -10,7 +10,7 @@ use prost::Message as _;
 use tonic::service::Interceptor;
 use tonic::{Code, Request, Status};
 
-use crate::http::auth::{TOKEN_HEADER, token_matches};
+use crate::door::auth::{TOKEN_HEADER, token_matches};
 
 /// The interceptor; without a token every request passes.
 #[derive(Clone, Default)]

@@ -23,7 +23,7 @@ use tonic::service::InterceptorLayer;
 use tonic::{Request, Response, Status};
 
 use crate::conn::{self, Transport};
-use crate::http::{CACHE_HEADER, COMPONENT_HEADER};
+use crate::door::{CACHE_HEADER, COMPONENT_HEADER};
 use crate::sidecar::Sidecar;
 
 /// Why the gRPC server stopped with an error.

@@ -7,12 +7,9 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use subtle::ConstantTimeEq;
 
+pub use crate::door::auth::{TOKEN_HEADER, token_matches};
 use crate::sidecar::Sidecar;
-
-/// The header clients send the token in.
-pub const TOKEN_HEADER: &str = "dapr-api-token";
 
 /// Middleware: checks the token when one is configured, and strips it before handling.
 pub async fn require_token(
@@ -37,21 +34,4 @@ pub async fn require_token(
 fn is_exempt(req: &Request<Body>) -> bool {
     req.method() == Method::GET
         && matches!(req.uri().path(), "/v1.0/healthz" | "/v1.0/healthz/outbound")
-}
-
-/// Constant-time equality (lengths are compared first, which reveals only the length).
-pub fn token_matches(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len() && bool::from(given.ct_eq(expected))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens() {
-        assert!(token_matches(b"abc", b"abc"));
-        assert!(!token_matches(b"abd", b"abc"));
-        assert!(!token_matches(b"", b"abc"));
-    }
 }

@@ -11,7 +11,7 @@ use parlance_core::{ApiError, ErrorCode};
 use serde_json::{Value, json};
 
 use super::error::HttpError;
-use super::json_response;
+use crate::door::body::json as json_response;
 use crate::sidecar::{RUNTIME_VERSION, Sidecar};
 
 /// `GET /v1.0/healthz[?appid=X]`: 204 when ready.

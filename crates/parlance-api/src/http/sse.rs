@@ -6,24 +6,19 @@
 //! it, so a client that stops reading stops the upstream too (backpressure), and one that
 //! goes away drops the stream (the upstream call is cancelled).
 
-use std::time::Duration;
-
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use bytes::Bytes;
-use futures::StreamExt;
-use futures::stream::BoxStream;
 use parlance_core::{ApiError, Delta, ToolCallDelta};
 use parlance_pipeline::{ConversedStream, StreamEvent, Summary};
 use serde::Serialize;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::encode::{UsageOut, as_text, is_zero};
-use super::{CACHE_HEADER, COMPONENT_HEADER};
+use crate::door::sse::{Encode, event_frame as frame};
+use crate::door::{CACHE_HEADER, component_header};
 
-/// The longest silence before a keep-alive comment.
-pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+pub use crate::door::sse::KEEP_ALIVE;
 
 /// True when the client asked for an event stream.
 pub fn wants_stream(accept: Option<&HeaderValue>) -> bool {
@@ -38,42 +33,26 @@ pub fn wants_stream(accept: Option<&HeaderValue>) -> bool {
 /// until the stream ends.
 pub fn response(stream: ConversedStream, permit: Option<OwnedSemaphorePermit>) -> Response {
     let ConversedStream { events, cache, answered_by, context_id, .. } = stream;
-    let frames = frames(events, context_id, permit);
-    let mut resp = (StatusCode::OK, Body::from_stream(frames)).into_response();
+    let mut resp = crate::door::sse::response(Dapr { context_id }, Bytes::new(), events, permit);
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     if let Some(c) = cache {
         h.insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
     }
-    if let Some(v) = answered_by.and_then(|n| HeaderValue::from_str(&n).ok()) {
-        h.insert(COMPONENT_HEADER, v);
+    if let Some(n) = answered_by {
+        component_header(h, &n);
     }
     resp
 }
 
-/// What the body stream keeps between frames.
-struct Frames {
-    events: BoxStream<'static, StreamEvent>,
+/// The Dapr stream format; the context id goes into `complete`.
+struct Dapr {
     context_id: Option<String>,
-    _permit: Option<OwnedSemaphorePermit>,
 }
 
-fn frames(
-    events: BoxStream<'static, StreamEvent>,
-    context_id: Option<String>,
-    permit: Option<OwnedSemaphorePermit>,
-) -> BoxStream<'static, Result<Bytes, std::convert::Infallible>> {
-    let state = Frames { events, context_id, _permit: permit };
-    Box::pin(futures::stream::unfold(state, |mut s| async move {
-        let frame = match tokio::time::timeout(KEEP_ALIVE, s.events.next()).await {
-            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-            Ok(None) => return None,
-            Ok(Some(event)) => encode(&event, s.context_id.as_deref()),
-        };
-        Some((Ok(frame), s))
-    }))
+impl Encode for Dapr {
+    fn event(&mut self, event: &StreamEvent) -> Bytes {
+        encode(event, self.context_id.as_deref())
+    }
 }
 
 /// One event as an SSE frame.
@@ -83,18 +62,6 @@ pub fn encode(event: &StreamEvent, context_id: Option<&str>) -> Bytes {
         StreamEvent::Complete(summary) => frame("complete", &complete(summary, context_id)),
         StreamEvent::Error(e) => frame("error", &error(e)),
     }
-}
-
-fn frame(name: &str, data: &impl Serialize) -> Bytes {
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(b"event: ");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\ndata: ");
-    if serde_json::to_writer(&mut out, data).is_err() {
-        out.extend_from_slice(b"{}");
-    }
-    out.extend_from_slice(b"\n\n");
-    Bytes::from(out)
 }
 
 /// `ConversationStreamChunkAlpha2` (parlance answers one output: `outputIndex` is 0, omitted).

@@ -10,16 +10,15 @@ use std::collections::BTreeMap;
 
 use parlance_core::ConverseRequest;
 use parlance_core::request::{FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn};
-use prost::Message as _;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::OpenAiError;
+use crate::door::params;
 
 type Obj = Map<String, Value>;
 
-/// The request metadata key the per-request model travels in.
-pub const MODEL_KEY: &str = "model";
+pub use crate::door::model::MODEL_KEY;
 
 /// A decoded chat completion request.
 #[derive(Debug)]
@@ -141,28 +140,17 @@ fn missing(field: &'static str) -> OpenAiError {
 
 /// `component` or `component/model`, split on the first `/` (upstream ids contain `/`).
 pub fn split_model(model: &str) -> Result<(&str, Option<&str>), OpenAiError> {
-    match model.split_once('/') {
-        None => Ok((model, None)),
-        Some((c, m)) if !c.is_empty() && !m.is_empty() => Ok((c, Some(m))),
-        Some(_) => Err(OpenAiError::invalid(
-            format!("invalid model {model:?}: expected \"<component>\" or \"<component>/<model>\""),
+    crate::door::model::split(model).map_err(|_| {
+        OpenAiError::invalid(
+            "invalid model: expected \"<component>\" or \"<component>/<model>\"",
             Some("model"),
-        )),
-    }
+        )
+    })
 }
 
 /// `inputs|outputs|both` → (scrub inputs, scrub outputs).
 fn scrub_flags(header: Option<&str>) -> Result<(bool, bool), OpenAiError> {
-    match header.map(|h| h.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") => Ok((false, false)),
-        Some("inputs") => Ok((true, false)),
-        Some("outputs") => Ok((false, true)),
-        Some("both") => Ok((true, true)),
-        Some(other) => Err(OpenAiError::invalid(
-            format!("x-parlance-scrub-pii must be inputs, outputs or both, not {other:?}"),
-            None,
-        )),
-    }
+    crate::door::scrub_flags(header).map_err(|e| OpenAiError::invalid(e, None))
 }
 
 fn messages(raw: Vec<Obj>) -> Result<Vec<Message>, OpenAiError> {
@@ -330,7 +318,7 @@ fn parameters(b: &Body) -> Result<BTreeMap<String, prost_types::Any>, OpenAiErro
     if let Some(n) = b.max_completion_tokens.or(b.max_tokens) {
         let n = i64::try_from(n)
             .map_err(|_| OpenAiError::invalid("max_tokens is too large", Some("max_tokens")))?;
-        p.insert("max_tokens".to_string(), int64(n));
+        p.insert("max_tokens".to_string(), params::int64(n));
     }
     let doubles = [
         ("top_p", b.top_p),
@@ -339,11 +327,11 @@ fn parameters(b: &Body) -> Result<BTreeMap<String, prost_types::Any>, OpenAiErro
     ];
     for (k, v) in doubles {
         if let Some(v) = v {
-            p.insert(k.to_string(), double(v));
+            p.insert(k.to_string(), params::double(v));
         }
     }
     if let Some(seed) = b.seed {
-        p.insert("seed".to_string(), int64(seed));
+        p.insert("seed".to_string(), params::int64(seed));
     }
     if let Some(any) = b.stop.as_ref().map(stop_any).transpose()?.flatten() {
         p.insert("stop".to_string(), any);
@@ -351,58 +339,19 @@ fn parameters(b: &Body) -> Result<BTreeMap<String, prost_types::Any>, OpenAiErro
     Ok(p)
 }
 
-/// `google.protobuf.Int64Value`.
-#[derive(Clone, PartialEq, prost::Message)]
-struct Int64Value {
-    #[prost(int64, tag = "1")]
-    value: i64,
-}
-
-/// `google.protobuf.DoubleValue`.
-#[derive(Clone, PartialEq, prost::Message)]
-struct DoubleValue {
-    #[prost(double, tag = "1")]
-    value: f64,
-}
-
-/// `google.protobuf.StringValue`.
-#[derive(Clone, PartialEq, prost::Message)]
-struct StringValue {
-    #[prost(string, tag = "1")]
-    value: String,
-}
-
-fn any(name: &str, value: Vec<u8>) -> prost_types::Any {
-    prost_types::Any { type_url: format!("type.googleapis.com/google.protobuf.{name}"), value }
-}
-
-fn int64(value: i64) -> prost_types::Any {
-    any("Int64Value", Int64Value { value }.encode_to_vec())
-}
-
-fn double(value: f64) -> prost_types::Any {
-    any("DoubleValue", DoubleValue { value }.encode_to_vec())
-}
-
 /// `stop`: a string, or an array of strings (`null` and `[]` are no stop sequence).
 fn stop_any(stop: &Value) -> Result<Option<prost_types::Any>, OpenAiError> {
     let bad = || OpenAiError::invalid("stop must be a string or an array of strings", Some("stop"));
     match stop {
         Value::Null => Ok(None),
-        Value::String(s) => {
-            Ok(Some(any("StringValue", StringValue { value: s.clone() }.encode_to_vec())))
-        }
+        Value::String(s) => Ok(Some(params::string(s.clone()))),
         Value::Array(items) if items.is_empty() => Ok(None),
         Value::Array(items) => {
-            let values = items
+            let items = items
                 .iter()
-                .map(|i| {
-                    let s = i.as_str().ok_or_else(bad)?;
-                    let kind = prost_types::value::Kind::StringValue(s.to_string());
-                    Ok(prost_types::Value { kind: Some(kind) })
-                })
+                .map(|i| i.as_str().map(str::to_string).ok_or_else(bad))
                 .collect::<Result<_, OpenAiError>>()?;
-            Ok(Some(any("ListValue", prost_types::ListValue { values }.encode_to_vec())))
+            Ok(Some(params::string_list(items)))
         }
         _ => Err(bad()),
     }

@@ -1,15 +1,17 @@
 //! The one place where a failure becomes an OpenAI error (contract §6): the body
 //! `{"error":{"message","type","param","code"}}` (all four keys, `null` where unknown) and a
 //! status that means what it says, since the OpenAI SDKs retry 408, 409, 429 and ≥ 500 on
-//! their own. An [`ApiError`] from the service maps by its code and, for provider failures,
-//! by what the upstream did ([`parlance_core::UpstreamFailure`]).
+//! their own. The status and kind of a service error come from [`crate::door::error`]; this
+//! module names them in OpenAI's words.
 
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use parlance_core::{ApiError, ErrorCode, FailureKind, UpstreamFailure};
+use parlance_core::ApiError;
 use serde::Serialize;
+
+use crate::door::error::{Class, classify, log, retry_after_secs};
 
 const INVALID: &str = "invalid_request_error";
 const API: &str = "api_error";
@@ -77,44 +79,21 @@ impl OpenAiError {
 
     /// The OpenAI form of an error the service (or the shared sidecar code) returned.
     pub fn from_api(e: &ApiError) -> OpenAiError {
-        use ErrorCode::*;
-        let msg = e.message.clone();
-        match e.code {
-            BodyRead | MalformedRequest | ConversationMissingInputs | ConversationInvalidParams => {
-                OpenAiError::invalid(msg, None)
-            }
-            ModelNotAllowed => OpenAiError {
-                code: Some("model_not_allowed"),
-                ..OpenAiError::invalid(msg, Some("model"))
-            },
-            ConversationNotFound => OpenAiError {
-                code: Some("model_not_found"),
-                param: Some("model".into()),
-                ..OpenAiError::new(StatusCode::NOT_FOUND, INVALID, msg)
-            },
-            ConversationInvoke => upstream(e.upstream.as_ref(), msg),
-            Overloaded | HealthNotReady => {
-                OpenAiError::new(StatusCode::SERVICE_UNAVAILABLE, API, msg)
-            }
-            DirectInvoke => OpenAiError::new(StatusCode::NOT_FOUND, INVALID, msg),
-            Unimplemented => OpenAiError::new(StatusCode::NOT_IMPLEMENTED, INVALID, msg),
-            Internal | HealthAppIdNotMatch => {
-                OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg)
-            }
-            RateLimited => OpenAiError {
-                code: Some("rate_limit_exceeded"),
-                retry_after: e.retry_after,
-                ..OpenAiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", msg)
-            },
-            BudgetExceeded => OpenAiError {
-                code: Some(INSUFFICIENT_QUOTA),
-                retry_after: e.retry_after,
-                ..OpenAiError::new(StatusCode::TOO_MANY_REQUESTS, INSUFFICIENT_QUOTA, msg)
-            },
-            Forbidden => OpenAiError {
-                code: Some("permission_denied"),
-                ..OpenAiError::new(StatusCode::FORBIDDEN, "permission_error", msg)
-            },
+        let f = classify(e);
+        let (kind, code, param) = match f.class {
+            Class::Invalid | Class::NotFound | Class::Unimplemented => (INVALID, None, None),
+            Class::ModelNotAllowed => (INVALID, Some("model_not_allowed"), Some("model")),
+            Class::ModelNotFound => (INVALID, Some("model_not_found"), Some("model")),
+            Class::RateLimited => ("rate_limit_error", Some("rate_limit_exceeded"), None),
+            Class::BudgetExceeded => (INSUFFICIENT_QUOTA, Some(INSUFFICIENT_QUOTA), None),
+            Class::Forbidden => ("permission_error", Some("permission_denied"), None),
+            Class::Unavailable | Class::Upstream | Class::Internal => (API, None, None),
+        };
+        OpenAiError {
+            code,
+            param: param.map(str::to_string),
+            retry_after: f.retry_after,
+            ..OpenAiError::new(f.status, kind, f.message)
         }
     }
 
@@ -142,32 +121,6 @@ impl OpenAiError {
     }
 }
 
-/// A provider failure: the status says what the upstream did.
-fn upstream(u: Option<&UpstreamFailure>, msg: String) -> OpenAiError {
-    let Some(u) = u else {
-        // Failed inside parlance (the scrubber, a stage), not upstream.
-        return OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg);
-    };
-    match u.kind {
-        FailureKind::UpstreamStatus => match u.status.and_then(|s| StatusCode::from_u16(s).ok()) {
-            Some(StatusCode::TOO_MANY_REQUESTS) => OpenAiError {
-                code: Some("rate_limit_exceeded"),
-                retry_after: u.retry_after,
-                ..OpenAiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", msg)
-            },
-            Some(s) if s.is_client_error() => OpenAiError::new(s, INVALID, msg),
-            _ => OpenAiError::new(StatusCode::BAD_GATEWAY, API, msg),
-        },
-        FailureKind::Connect | FailureKind::MalformedReply => {
-            OpenAiError::new(StatusCode::BAD_GATEWAY, API, msg)
-        }
-        FailureKind::Timeout => OpenAiError::new(StatusCode::GATEWAY_TIMEOUT, API, msg),
-        FailureKind::Rejected => OpenAiError::new(StatusCode::SERVICE_UNAVAILABLE, API, msg),
-        FailureKind::InvalidRequest => OpenAiError::invalid(msg, None),
-        FailureKind::Internal => OpenAiError::new(StatusCode::INTERNAL_SERVER_ERROR, API, msg),
-    }
-}
-
 impl From<ApiError> for OpenAiError {
     fn from(e: ApiError) -> OpenAiError {
         OpenAiError::from_api(&e)
@@ -176,18 +129,13 @@ impl From<ApiError> for OpenAiError {
 
 impl IntoResponse for OpenAiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            tracing::warn!(status = self.status.as_u16(), message = %self.message, "request failed");
-        } else {
-            tracing::debug!(status = self.status.as_u16(), message = %self.message, "request rejected");
-        }
+        log(self.status, &self.message);
         let mut resp = (self.status, self.body()).into_response();
         let h = resp.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(after) = self.retry_after {
             // Whole seconds, rounded up (the header's unit); the SDKs also read the `-ms` form.
-            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(after)));
             h.insert("retry-after-ms", HeaderValue::from(after.as_millis() as u64));
         }
         if self.code == Some(INSUFFICIENT_QUOTA) {
@@ -200,7 +148,7 @@ impl IntoResponse for OpenAiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parlance_core::ProviderError;
+    use parlance_core::{ErrorCode, FailureKind, ProviderError};
     use serde_json::{Value, json};
 
     fn body(e: &OpenAiError) -> Value {

@@ -12,7 +12,7 @@ use parlance_pipeline::{Component, Principal};
 use serde::Serialize;
 
 use super::error::OpenAiError;
-use crate::http::json_response;
+use crate::door::body::json as json_response;
 use crate::sidecar::Sidecar;
 
 /// One model object.
@@ -67,7 +67,7 @@ pub async fn get(
     key: Option<Extension<Principal>>,
 ) -> Result<Response, OpenAiError> {
     let not_found = || OpenAiError::model_not_found(&id);
-    let (component, chosen) = super::decode::split_model(&id).map_err(|_| not_found())?;
+    let (component, chosen) = crate::door::model::split(&id).map_err(|_| not_found())?;
     let c = s.service.components().find(|c| c.name == component && c.chain.is_some());
     let c = c.ok_or_else(not_found)?;
     if chosen.is_some_and(|m| !c.allowed_models.allows(m)) {

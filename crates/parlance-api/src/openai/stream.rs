@@ -5,15 +5,11 @@
 //! `function.name` on the first; `finish_reason` comes on the choice's last chunk; with
 //! `include_usage`, a `choices: []` chunk with `usage` (the others `usage: null`); then
 //! `data: [DONE]`. A failure after the first chunk is `data: {"error":{…}}` and nothing
-//! follows. A `: keep-alive` comment goes out after [`KEEP_ALIVE`] of silence; the admission
-//! slot is held until the stream ends.
+//! follows. A `: keep-alive` comment goes out after [`crate::door::sse::KEEP_ALIVE`] of
+//! silence; the admission slot is held until the stream ends.
 
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
-use futures::StreamExt;
-use futures::stream::BoxStream;
 use parlance_core::{Delta, ToolCallDelta, Usage};
 use parlance_pipeline::{ConversedStream, StreamEvent};
 use serde::Serialize;
@@ -21,7 +17,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::encode::{CallId, UsageOut, finish_reason};
 use super::error::OpenAiError;
-use crate::http::sse::KEEP_ALIVE;
+use crate::door::sse::Encode;
 
 /// What every chunk of one answer shares.
 pub struct Head<'a> {
@@ -33,21 +29,6 @@ pub struct Head<'a> {
     pub model: &'a str,
     /// `stream_options.include_usage`.
     pub include_usage: bool,
-}
-
-/// The SSE response for a stream past its first delta.
-fn response(
-    encoder: Encoder,
-    events: BoxStream<'static, StreamEvent>,
-    permit: Option<OwnedSemaphorePermit>,
-) -> Response {
-    let frames = frames(encoder, events, permit);
-    let mut resp = (StatusCode::OK, Body::from_stream(frames)).into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    resp
 }
 
 /// The model a stream reports: the resolved one, else what the client asked for.
@@ -66,36 +47,7 @@ pub fn answer(
 ) -> Response {
     let head = Head { id, created, model: model(&stream, requested), include_usage };
     let encoder = Encoder::new(&head);
-    response(encoder, stream.events, permit)
-}
-
-struct Frames {
-    encoder: Encoder,
-    events: BoxStream<'static, StreamEvent>,
-    done: bool,
-    _permit: Option<OwnedSemaphorePermit>,
-}
-
-fn frames(
-    encoder: Encoder,
-    events: BoxStream<'static, StreamEvent>,
-    permit: Option<OwnedSemaphorePermit>,
-) -> BoxStream<'static, Result<Bytes, std::convert::Infallible>> {
-    let state = Frames { encoder, events, done: false, _permit: permit };
-    Box::pin(futures::stream::unfold(state, |mut s| async move {
-        if s.done {
-            return None;
-        }
-        let frame = match tokio::time::timeout(KEEP_ALIVE, s.events.next()).await {
-            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-            Ok(None) => return None,
-            Ok(Some(event)) => {
-                s.done = !matches!(event, StreamEvent::Delta(_));
-                s.encoder.event(&event)
-            }
-        };
-        Some((Ok(frame), s))
-    }))
+    crate::door::sse::response(encoder, Bytes::new(), stream.events, permit)
 }
 
 /// Turns events into `data:` frames; keeps which choices have had their first chunk.
@@ -104,6 +56,12 @@ pub struct Encoder {
     prefix: Vec<u8>,
     include_usage: bool,
     started: Vec<bool>,
+}
+
+impl Encode for Encoder {
+    fn event(&mut self, event: &StreamEvent) -> Bytes {
+        Encoder::event(self, event)
+    }
 }
 
 impl Encoder {

@@ -1,0 +1,144 @@
+//! The Anthropic Messages door (`POST /v1/messages`, `POST /v1/messages/count_tokens`, the
+//! choices in `agent-doors.md`): what Claude Code and the Anthropic SDKs speak, as a thin
+//! adapter over the same [`parlance_pipeline::ConversationService`] as every other door —
+//! decode the Messages body ([`decode`]), route `model` ([`crate::door::model`]: a component,
+//! `<component>/<model>`, or a component's `modelAliases`), call `converse` or
+//! `converse_stream`, encode Anthropic's reply ([`encode`]) or event stream ([`stream`]);
+//! errors in Anthropic's shape and status table ([`error`]); token counts estimated with a
+//! real tokenizer ([`count`]). A query string (Claude Code's `?beta=true`) is ignored, as are
+//! `anthropic-version` and `anthropic-beta`. The caller's key comes as `x-api-key` or
+//! `Authorization: Bearer` ([`crate::door::auth`]); every reply has a `request-id`. Metrics
+//! count its requests under `api="anthropic"`; the reply's `model` is the name the client
+//! sent.
+
+pub mod count;
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod stream;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use parlance_core::ApiVersion;
+use serde::Serialize;
+
+use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::sidecar::Sidecar;
+use error::AnthropicError;
+
+/// Response header with the request's id (`req_…`).
+pub const REQUEST_ID_HEADER: &str = "request-id";
+
+/// The door's routes, to merge into the HTTP app; with API keys or a token, they check the
+/// caller themselves and answer 401 in Anthropic's shape.
+pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
+    let routes = Router::new()
+        .route("/v1/messages", post(messages))
+        .route("/v1/messages/count_tokens", post(count_tokens));
+    match door::auth::checks(sidecar) {
+        true => routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), gate)),
+        false => routes,
+    }
+}
+
+/// Middleware: a key or the master token, else Anthropic's 401.
+async fn gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> Response {
+    if door::auth::admit(&s, &mut req).is_err() {
+        return with_request_id(AnthropicError::unauthenticated().into_response());
+    }
+    next.run(req).await
+}
+
+fn with_request_id(mut resp: Response) -> Response {
+    let id = request_id::header_value(&format!("req_{}", request_id::fresh_hex()));
+    resp.headers_mut().insert(REQUEST_ID_HEADER, id);
+    resp
+}
+
+async fn messages(State(s): State<Sidecar>, req: Request) -> Response {
+    let (head, body) = req.into_parts();
+    let hex = request_id::fresh_hex();
+    let mut resp = match answer(&s, head, body, &hex).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    };
+    resp.headers_mut().insert(REQUEST_ID_HEADER, request_id::header_value(&format!("req_{hex}")));
+    resp
+}
+
+/// Decodes a body and routes its `model`: the component and the request for the service.
+async fn decoded(
+    s: &Sidecar,
+    head: &Parts,
+    body: Body,
+    count_only: bool,
+) -> Result<(String, decode::Decoded), AnthropicError> {
+    let bytes = body::read(body, s.max_body).await?;
+    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = door::scrub_flags(scrub).map_err(AnthropicError::invalid)?;
+    let mut d = decode::request(&bytes, scrub, count_only)?;
+    // Counted for requests that go upstream (not for token counts).
+    let dropped = std::mem::take(&mut d.dropped);
+    for field in dropped.into_iter().filter(|_| !count_only) {
+        s.service.telemetry().dropped(ApiVersion::Anthropic, field);
+    }
+    let route = door::model::resolve(&s.service, &d.model).ok().flatten();
+    let route = route.ok_or_else(AnthropicError::model_not_found)?;
+    if let Some(m) = route.chosen {
+        d.request.metadata.insert(door::model::MODEL_KEY.to_string(), m);
+    }
+    Ok((route.component, d))
+}
+
+/// decode → service → encode.
+async fn answer(
+    s: &Sidecar,
+    head: Parts,
+    body: Body,
+    hex: &str,
+) -> Result<Response, AnthropicError> {
+    let (component, d) = decoded(s, &head, body, false).await?;
+    let mut opts = door::call_options(ApiVersion::Anthropic, &head.headers);
+    opts.principal = crate::keys::principal(&head.extensions);
+    drop(head);
+    let permit = s.admit()?;
+    let id = format!("msg_{hex}");
+    if d.stream {
+        let st = s.service.converse_stream(&component, d.request, opts).await?;
+        let (cache, answered_by, quota) = (st.cache, st.answered_by.clone(), st.quota);
+        let first = stream::opening(&id, &d.model);
+        let mut resp = door::sse::response(stream::Encoder::new(), first, st.events, permit);
+        door::cache_header(resp.headers_mut(), cache);
+        door::component_header(resp.headers_mut(), &answered_by.unwrap_or(component));
+        crate::keys::quota_headers(resp.headers_mut(), quota);
+        return Ok(resp);
+    }
+    let done = s.service.converse(&component, d.request, opts).await?;
+    drop(permit); // not held while the reply is encoded
+    let mut resp = body::json(StatusCode::OK, &encode::message(&id, &d.model, &done.chat));
+    door::cache_header(resp.headers_mut(), done.cache);
+    door::component_header(resp.headers_mut(), &done.answered_by.unwrap_or(component));
+    crate::keys::quota_headers(resp.headers_mut(), done.quota);
+    Ok(resp)
+}
+
+async fn count_tokens(State(s): State<Sidecar>, req: Request) -> Response {
+    let (head, body) = req.into_parts();
+    let resp = match decoded(&s, &head, body, true).await {
+        Ok((_, d)) => {
+            #[derive(Serialize)]
+            struct Count {
+                input_tokens: u64,
+            }
+            body::json(StatusCode::OK, &Count { input_tokens: count::input_tokens(&d.request) })
+        }
+        Err(e) => e.into_response(),
+    };
+    with_request_id(resp)
+}

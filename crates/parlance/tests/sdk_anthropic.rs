@@ -1,0 +1,61 @@
+//! The official Anthropic Python SDK (PyPI `anthropic`, pinned in
+//! `tests/sdk/python/requirements.txt`) as an unchanged client of the Messages door: parlance
+//! runs in-process on port 0 with echo, the fake's Anthropic (`modelAliases: claude-*`) and
+//! OpenAI components (and two whose fakes always fail with 429 and 500), a second parlance has
+//! an API token, and pytest runs `tests/sdk/anthropic`. `./scripts/test` creates the
+//! virtualenv and sets `PARLANCE_TEST_PYTHON`; without it this test fails — it is never
+//! skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{ECHO_COMPONENTS, anthropic, args, openai, path, resources, run, start, start_with};
+use parlance_fake::{FakeOptions, FakeUpstream, Fault};
+
+async fn failing(code: u16, retry_after: Option<u64>) -> FakeUpstream {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    fake.set_default_fault(Some(Fault::Status { code, retry_after }));
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_python_sdk_against_the_messages_door() {
+    let python = std::env::var("PARLANCE_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!("PARLANCE_TEST_PYTHON is not set: run ./scripts/test (it creates .venv with the Anthropic Python SDK)")
+    });
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let (limited, broken) = (failing(429, Some(1)).await, failing(500, None).await);
+    let files = [
+        ("a-echo.yaml", ECHO_COMPONENTS.to_string()),
+        ("b-claude.yaml", anthropic("claude", &fake, &[("modelAliases", "claude-*")])),
+        ("c-gpt.yaml", openai("gpt", &fake, &[("allowedModels", "gpt-4o")])),
+        ("d-limited.yaml", openai("limited", &limited, &[])),
+        ("e-broken.yaml", openai("broken", &broken, &[])),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    let p = start(&[path(&dir)]).await;
+    let echo = resources(&[("echo.yaml", ECHO_COMPONENTS)]);
+    let guarded = start_with(args(&[path(&echo)]), Some("sdk-token")).await;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut cmd = Command::new(&python);
+    cmd.args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/sdk/anthropic"])
+        .current_dir(&root)
+        .env("PARLANCE_ANTHROPIC_BASE_URL", &p.base)
+        .env("PARLANCE_ANTHROPIC_TOKEN_BASE_URL", &guarded.base)
+        .env("PARLANCE_ANTHROPIC_TOKEN", "sdk-token")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_AUTH_TOKEN")
+        .env_remove("ANTHROPIC_BASE_URL");
+    let (ok, out) =
+        tokio::task::spawn_blocking(move || run(cmd, Duration::from_secs(300))).await.unwrap();
+    p.running.shutdown().await;
+    guarded.running.shutdown().await;
+    assert!(ok, "pytest failed:\n{out}");
+    println!("{out}");
+}
