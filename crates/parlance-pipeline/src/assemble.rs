@@ -9,6 +9,7 @@ use parlance_pii::Scrubber;
 use parlance_providers::{HttpClient, registry};
 
 use crate::cache::{CacheStats, Caches, DEFAULT_MAX_BYTES};
+use crate::cost::Pricing;
 use crate::plan::{ComponentPlan, Plan, PoolPlan};
 use crate::pool::PoolStage;
 use crate::pool::config::POOL_TYPE;
@@ -65,6 +66,7 @@ impl Plan {
             model: String::new(),
             allowed_models: Default::default(),
             meters: None,
+            pricing: Default::default(),
         }));
         ConversationService::new(components, telemetry)
     }
@@ -121,7 +123,7 @@ fn build_pools(
         let chain = cache_and_pii(chain, &p.name, None, &p.settings, caches, telemetry);
         chains.insert(p.name.clone(), chain.clone());
         pools.push(Component {
-            meters: Some(telemetry.component_meters(&p.name)),
+            meters: Some(telemetry.component_meters(&p.name, "")),
             name: p.name,
             type_name: POOL_TYPE.to_string(),
             version: "v1".into(),
@@ -131,6 +133,7 @@ fn build_pools(
             gen_ai_provider: "",
             model: String::new(),
             allowed_models: p.settings.allowed_models,
+            pricing: Default::default(),
         });
     }
     pools
@@ -164,7 +167,7 @@ fn build_one(
         chain = Arc::new(stage);
     }
     let chain = cache_and_pii(chain, &c.name, model.as_deref(), &c.settings, caches, telemetry);
-    let meters = telemetry.component_meters(&c.name);
+    let meters = telemetry.component_meters(&c.name, model.as_deref().unwrap_or_default());
     Component {
         name: c.name,
         type_name: c.kind.type_name().to_string(),
@@ -176,5 +179,6 @@ fn build_one(
         model: model.unwrap_or_default(),
         allowed_models: c.settings.allowed_models,
         meters: Some(meters),
+        pricing: Pricing::new(gen_ai_provider, c.settings.prices),
     }
 }

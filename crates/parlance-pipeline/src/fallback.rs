@@ -121,6 +121,7 @@ mod tests {
             model: String::new(),
             allowed_models: Default::default(),
             meters: None,
+            pricing: Default::default(),
         }
     }
 

@@ -6,6 +6,8 @@
 //! and the longest silence allowed between a stream's upstream events (`streamIdleTimeout`),
 //! the models a request may choose (`allowedModels`, see [`crate::models`]) and the PII
 //! scrubbing the operator enforces for every caller (`scrubPii: none|inputs|outputs|both`).
+//! The component's own prices (`priceInputPerMTok`, …: [`crate::cost::PRICE_KEYS`]) override
+//! the shipped price table.
 //! Validated without I/O, every problem reported.
 
 use std::time::Duration;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use parlance_config::Metadata;
 use parlance_pii::EntitySet;
 
+use crate::cost::PriceOverride;
 use crate::models::{ALLOWED_MODELS_KEY, AllowedModels};
 use crate::stages::pii::{PiiMode, ScrubPolicy};
 
@@ -47,6 +50,8 @@ pub struct Settings {
     pub allowed_models: AllowedModels,
     /// `scrubPii`: what is scrubbed for every caller, whatever the request says.
     pub scrub_pii: ScrubPolicy,
+    /// `price*PerMTok`: prices over the shipped table's.
+    pub prices: PriceOverride,
 }
 
 /// Reads the settings; problems are `"<key>: <message>"`.
@@ -96,6 +101,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
         problems.push(format!("scrubPii: {e}"));
         ScrubPolicy::default()
     });
+    let prices = PriceOverride::parse(meta, &mut problems);
     if problems.is_empty() {
         Ok(Settings {
             cache_ttl,
@@ -106,6 +112,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             stream_idle,
             allowed_models,
             scrub_pii,
+            prices,
         })
     } else {
         Err(problems)
