@@ -116,7 +116,8 @@ pub const COST_HEADER: &str = "x-parlance-cost-usd";
 
 /// `x-parlance-cost-usd` on a plain reply whose model has a price.
 pub fn cost_header(headers: &mut HeaderMap, cost_usd: Option<f64>) {
-    if let Some(v) = cost_usd.and_then(|c| HeaderValue::from_str(&usd_text(c)).ok()) {
+    // From the owned string: no copy on the hot path.
+    if let Some(v) = cost_usd.and_then(|c| HeaderValue::try_from(usd_text(c)).ok()) {
         headers.insert(COST_HEADER, v);
     }
 }

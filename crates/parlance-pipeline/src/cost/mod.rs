@@ -182,9 +182,10 @@ impl Charge {
 /// A cost as the headers and stream events write it: a plain decimal, up to 10 places,
 /// trailing zeros dropped (`0`, `0.00125`).
 pub fn usd_text(usd: f64) -> String {
-    let s = format!("{usd:.10}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-" { "0".to_string() } else { s.to_string() }
+    let mut s = format!("{:.10}", usd.max(0.0));
+    let kept = s.trim_end_matches('0').trim_end_matches('.').len();
+    s.truncate(kept.max(1));
+    s
 }
 
 #[cfg(test)]
