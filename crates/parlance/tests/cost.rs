@@ -259,6 +259,20 @@ async fn usage_needs_a_key_and_counts_against_no_limit() {
     assert!(u["limits"][0]["resetsIn"].as_str().unwrap().ends_with('s'), "{u}");
     assert_eq!(u["budgets"][0]["window"], "week");
     assert!(close(u["budgets"][0]["remainingUsd"].as_f64().unwrap(), 5.0 - 0.008), "{u}");
+    // The key's spend, tokens and refusals, by its name: never its secret or digest.
+    let again = p.client.post(&url).bearer_auth(CI_BOT.0).body(hello()).send().await.unwrap();
+    assert_eq!(again.status(), 429);
+    let addr = p.running.metrics_addr.unwrap();
+    let metrics =
+        reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
+    for want in [
+        r#"parlance_spend_usd_total{key="reader",group="",component="echo",model=""} 0.008"#,
+        r#"parlance_key_tokens_total{key="reader",group="",component="echo",model="",token_type="input"}"#,
+        r#"parlance_key_refusals_total{key="reader",group="",component="echo",reason="limit"} 1"#,
+    ] {
+        assert!(metrics.contains(want), "no {want} in\n{metrics}");
+    }
+    assert!(!metrics.contains(CI_BOT.0) && !metrics.contains(CI_BOT.1), "a secret in metrics");
     let master = p.client.get(&usage).bearer_auth("master").send().await.unwrap();
     assert_eq!(master.status(), 404, "the master token has no usage of its own");
     let nobody = p.client.get(&usage).bearer_auth("sk-nope").send().await.unwrap();
