@@ -104,6 +104,12 @@ async fn every_reply_is_priced_a_cache_hit_is_saved_and_an_unknown_model_is_unpr
     let total: f64 =
         complete["outputs"][0]["usage"]["totalTokens"].as_str().unwrap().parse().unwrap();
     assert!(close(complete["costUsd"].as_f64().unwrap(), total * 1e-3), "{complete}");
+    // gRPC: response metadata on a plain reply, `cost_usd` on the stream's `complete`.
+    // The question asked first through HTTP is a cache hit here too: 0.
+    let (hit, plain, streamed) = grpc_costs(&p).await;
+    assert_eq!(hit, 0.0);
+    assert!(close(plain.0, plain.1 * 1e-3), "{plain:?}");
+    assert!(close(streamed.0, streamed.1 * 1e-3), "{streamed:?}");
     // Metrics: spend and saved spend by component, the unpriced reply counted.
     let addr = p.running.metrics_addr.unwrap();
     let metrics =
@@ -116,7 +122,7 @@ async fn every_reply_is_priced_a_cache_hit_is_saved_and_an_unknown_model_is_unpr
         line.rsplit(' ').next().unwrap().parse().unwrap()
     };
     let saved = value(r#"parlance_saved_usd_total{key="",group="",component="priced",model=""}"#);
-    assert!(close(saved, 0.008), "{saved}");
+    assert!(close(saved, 0.016), "two cache hits of 0.008: {saved}");
     let spent = value(r#"parlance_spend_usd_total{key="",group="",component="priced",model=""}"#);
     assert!(spent > 0.008, "{spent}");
     let unpriced = value(
@@ -124,6 +130,48 @@ async fn every_reply_is_priced_a_cache_hit_is_saved_and_an_unknown_model_is_unpr
     );
     assert_eq!(unpriced, 1.0);
     p.running.shutdown().await;
+}
+
+/// Through gRPC: the cost of `hello()` and of a new question (metadata), and of another one
+/// streamed (the `complete` message), each with its total tokens.
+async fn grpc_costs(p: &common::Parlance) -> (f64, (f64, f64), (f64, f64)) {
+    use futures::StreamExt;
+    use parlance_proto::runtime as pb;
+    let addr = format!("http://{}", p.running.grpc_addrs[0]);
+    let mut client = pb::dapr_client::DaprClient::connect(addr).await.unwrap();
+    let req = |text: &str| pb::ConversationRequestAlpha2 {
+        name: "priced".into(),
+        inputs: vec![pb::ConversationInputAlpha2 {
+            messages: vec![pb::ConversationMessage {
+                message_types: Some(pb::conversation_message::MessageTypes::OfUser(
+                    pb::ConversationMessageOfUser {
+                        name: None,
+                        content: vec![pb::ConversationMessageContent { text: text.into() }],
+                    },
+                )),
+            }],
+            scrub_pii: None,
+        }],
+        ..Default::default()
+    };
+    let mut plain = Vec::new();
+    for text in ["one two three four", "a new grpc question"] {
+        let r = client.converse_alpha2(req(text)).await.unwrap();
+        let cost = r.metadata().get("x-parlance-cost-usd").unwrap().to_str().unwrap();
+        let tokens = r.get_ref().outputs[0].usage.as_ref().unwrap().total_tokens;
+        plain.push((cost.parse::<f64>().unwrap(), tokens as f64));
+    }
+    let mut s = client.converse_stream_alpha2(req("a grpc stream")).await.unwrap().into_inner();
+    let mut streamed = None;
+    while let Some(msg) = s.next().await {
+        if let Some(pb::conversation_stream_response_alpha2::ResponseType::Complete(c)) =
+            msg.unwrap().response_type
+        {
+            let tokens = c.outputs[0].usage.as_ref().unwrap().total_tokens as f64;
+            streamed = Some((c.cost_usd.unwrap(), tokens));
+        }
+    }
+    (plain[0].0, plain[1], streamed.unwrap())
 }
 
 #[tokio::test]
