@@ -34,6 +34,8 @@ pub struct Admission {
     reserved: u64,
     via: Via,
     quota: Quota,
+    /// A budget applies: the settlement is awaited before the reply ([`Admission::finish`]).
+    budgeted: bool,
 }
 
 impl std::fmt::Debug for Admission {
@@ -74,7 +76,9 @@ impl Principal {
             Verdict::Refused(i) => return Err(refusal(name, &checks[i], now)),
             Verdict::Unavailable => return Err(unavailable(name)),
         };
-        Ok(self.admission(now, checks, &used, reserved, via, lease))
+        let mut admission = self.admission(now, checks, &used, reserved, via, lease);
+        admission.budgeted = budgeted;
+        Ok(admission)
     }
 
     /// Every counter that applies to this key: its limits and budgets, its group's.
@@ -120,7 +124,7 @@ impl Principal {
                 Kind::Budget => settlement.spend.push((c.id, 0)),
             }
         }
-        Admission { entry: self.entry.clone(), settlement, reserved, via, quota }
+        Admission { entry: self.entry.clone(), settlement, reserved, via, quota, budgeted: false }
     }
 }
 
@@ -149,9 +153,13 @@ impl Admission {
 }
 
 impl Admission {
-    /// Settles now, waiting for the shared store (at most its time bound), so that the next
-    /// request — on any replica — sees this one's tokens and cost.
+    /// With a budget, settles now, waiting for the shared store (at most its time bound), so
+    /// that the next request — on any replica — sees this one's cost; without one, the
+    /// settlement runs in the background (dropped here), off the reply's path.
     pub async fn finish(mut self) {
+        if !self.budgeted {
+            return;
+        }
         let s = std::mem::take(&mut self.settlement);
         if s.is_empty() {
             return;
