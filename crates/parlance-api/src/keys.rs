@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode};
+use parlance_pipeline::cost::usd_text;
 use parlance_pipeline::{Component, KeyRing, Principal, Quota};
 use tonic::metadata::{MetadataMap, MetadataValue};
 
@@ -99,6 +100,24 @@ pub fn quota_headers(headers: &mut HeaderMap, quota: Option<Quota>) {
         if let Ok(v) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), v);
         }
+    }
+}
+
+/// The header (and gRPC metadata key) that carries a plain reply's cost.
+pub const COST_HEADER: &str = "x-parlance-cost-usd";
+
+/// `x-parlance-cost-usd` on a plain reply whose model has a price.
+pub fn cost_header(headers: &mut HeaderMap, cost_usd: Option<f64>) {
+    // From the owned string: no copy on the hot path.
+    if let Some(v) = cost_usd.and_then(|c| HeaderValue::try_from(usd_text(c)).ok()) {
+        headers.insert(COST_HEADER, v);
+    }
+}
+
+/// The same as gRPC response metadata.
+pub fn cost_metadata(md: &mut MetadataMap, cost_usd: Option<f64>) {
+    if let Some(v) = cost_usd.and_then(|c| MetadataValue::try_from(usd_text(c).as_str()).ok()) {
+        md.insert(COST_HEADER, v);
     }
 }
 

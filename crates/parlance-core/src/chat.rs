@@ -235,12 +235,24 @@ pub struct PromptDetails {
     pub audio_tokens: u64,
     /// Tokens served from the provider's prompt cache.
     pub cached_tokens: u64,
+    /// Tokens written to the provider's prompt cache (Anthropic, Bedrock), priced apart;
+    /// not part of Dapr's reply.
+    #[serde(default)]
+    pub cache_write_tokens: u64,
 }
 
 impl PromptDetails {
     /// `Some(self)` when any field is non-zero.
     pub fn non_zero(self) -> Option<PromptDetails> {
         (self != PromptDetails::default()).then_some(self)
+    }
+}
+
+impl Usage {
+    /// The prompt details Dapr and OpenAI report: only when audio or cached tokens are
+    /// non-zero (cache writes are parlance's own, for pricing).
+    pub fn reported_prompt_details(&self) -> Option<&PromptDetails> {
+        self.prompt_details.as_ref().filter(|d| d.audio_tokens != 0 || d.cached_tokens != 0)
     }
 }
 

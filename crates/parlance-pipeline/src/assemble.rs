@@ -9,6 +9,7 @@ use parlance_pii::Scrubber;
 use parlance_providers::{HttpClient, registry};
 
 use crate::cache::{CacheStats, Caches, DEFAULT_MAX_BYTES};
+use crate::cost::Pricing;
 use crate::plan::{ComponentPlan, Plan, PoolPlan};
 use crate::pool::config::POOL_TYPE;
 use crate::pool::{PoolMember, PoolStage};
@@ -70,6 +71,7 @@ impl Plan {
             allowed_models: Default::default(),
             model_aliases: Default::default(),
             meters: None,
+            pricing: Default::default(),
         }));
         ConversationService::new(components, telemetry)
     }
@@ -131,7 +133,7 @@ fn build_pools(
         let chain = cache_and_pii(Arc::new(stage), &p.name, None, &p.settings, caches, telemetry);
         chains.insert(p.name.clone(), (chain.clone(), None));
         pools.push(Component {
-            meters: Some(telemetry.component_meters(&p.name)),
+            meters: Some(telemetry.component_meters(&p.name, "")),
             name: p.name,
             type_name: POOL_TYPE.to_string(),
             version: "v1".into(),
@@ -142,6 +144,7 @@ fn build_pools(
             model: String::new(),
             allowed_models: p.settings.allowed_models,
             model_aliases: p.settings.model_aliases,
+            pricing: Default::default(),
         });
     }
     (pools, stats)
@@ -175,7 +178,7 @@ fn build_one(
         chain = Arc::new(stage);
     }
     let chain = cache_and_pii(chain, &c.name, model.as_deref(), &c.settings, caches, telemetry);
-    let meters = telemetry.component_meters(&c.name);
+    let meters = telemetry.component_meters(&c.name, model.as_deref().unwrap_or_default());
     Component {
         name: c.name,
         type_name: c.kind.type_name().to_string(),
@@ -188,5 +191,6 @@ fn build_one(
         allowed_models: c.settings.allowed_models,
         model_aliases: c.settings.model_aliases,
         meters: Some(meters),
+        pricing: Pricing::new(gen_ai_provider, c.settings.prices),
     }
 }

@@ -122,6 +122,7 @@ mod tests {
             allowed_models: Default::default(),
             model_aliases: Default::default(),
             meters: None,
+            pricing: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@
 
 pub mod assemble;
 pub mod cache;
+pub mod cost;
 pub mod fallback;
 pub mod keys;
 pub mod models;

@@ -83,6 +83,7 @@ pub fn builtin_echo() -> Plan {
         allowed_models: Default::default(),
         model_aliases: Default::default(),
         scrub_pii: Default::default(),
+        prices: Default::default(),
     });
     let echo = ComponentPlan {
         name: "echo".into(),
@@ -139,7 +140,6 @@ pub fn plan(
         }
     }
     plan.stores = plan_stores(resources, &plan, &mut errors);
-    errors.extend(unenforced_budgets(resources));
     plan_resiliency(resources, &mut plan, &mut errors);
     let names = planned_names(&plan);
     errors.extend(check_fallbacks(resources, &plan, &names));
@@ -207,16 +207,6 @@ fn plan_stores(
         }
     }
     stores
-}
-
-/// Budgets need a price for every reply, which this build does not have yet: a budget that
-/// would silently never be enforced is refused instead.
-fn unenforced_budgets(resources: &Resources) -> Vec<ConfigProblem> {
-    let keys = resources.keys.iter().filter(|k| !k.budgets.is_empty()).map(|k| &k.source);
-    let groups = resources.groups.iter().filter(|g| !g.budgets.is_empty()).map(|g| &g.source);
-    let message = "budgets are not enforced by this build of parlance yet (no price table); \
-                   remove them rather than rely on them";
-    keys.chain(groups).map(|source| source.problem("spec.budgets", message)).collect()
 }
 
 /// `responseCacheStore` must name a `state.redis` component of the resources.

@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use parlance_core::{ApiError, ApiVersion, CallContext, ChatResponse, ConverseRequest};
 
+use crate::cost::{self, Charge, Pricing};
 use crate::keys::{Admission, Principal, Quota};
 use crate::models::{self, AllowedModels};
 use crate::resiliency::ResiliencyStats;
@@ -46,6 +47,8 @@ pub struct Component {
     pub model_aliases: crate::ModelAliases,
     /// Handles on its success metrics (`None` for listed-only components).
     pub meters: Option<ComponentMeters>,
+    /// How its replies are priced (the shipped table's provider, its own prices).
+    pub pricing: Pricing,
 }
 
 /// Per-request options that do not come from the body.
@@ -74,6 +77,8 @@ pub struct Conversed {
     pub answered_by: Option<String>,
     /// The caller's limits after this request, when it came with a key that has some.
     pub quota: Option<Quota>,
+    /// What the reply cost in USD (`0` for a cache hit); `None` when its model has no price.
+    pub cost_usd: Option<f64>,
 }
 
 /// The usage a key's token limits are settled to: none for a cache hit (no upstream tokens).
@@ -180,24 +185,42 @@ impl ConversationService {
     ) -> Result<Conversed, ApiError> {
         let principal = opts.principal.take();
         let (call, chains) = self.prepare(name, req, opts, span)?;
-        let mut admission = self.admit(principal.as_ref(), name, &call).await?;
+        let admission = self.admit(principal.as_ref(), name, &call).await?;
         let member = call.member.clone();
         let (reply, fell_back) = match fallback::call(name, chains.0, chains.1, call).await {
             Ok(answered) => answered,
             Err(e) => {
                 // No reply, no tokens: the reservation is given back.
-                if let Some(a) = &mut admission {
-                    a.settle(Some(&parlance_core::Usage::default()));
+                if let Some(mut a) = admission {
+                    a.settle(Some(&parlance_core::Usage::default()), None);
+                    a.finish().await;
                 }
                 return Err(e);
             }
         };
         let answered_by = member.get().or(fell_back);
         let quota = admission.as_ref().map(Admission::quota);
-        if let Some(a) = &mut admission {
-            a.settle(billed_usage(reply.cache, reply.chat.usage.as_ref()).as_ref());
+        let charge = self.bill(name, answered_by.as_deref(), principal.as_ref(), &reply);
+        let cost_usd = charge.and_then(|c| c.usd());
+        if let Some(mut a) = admission {
+            a.settle(billed_usage(reply.cache, reply.chat.usage.as_ref()).as_ref(), cost_usd);
+            a.finish().await;
         }
-        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by, quota })
+        Ok(Conversed { chat: reply.chat, cache: reply.cache, answered_by, quota, cost_usd })
+    }
+
+    /// Prices a reply by the component that answered (`answered_by`, else `name`).
+    fn bill(
+        &self,
+        name: &str,
+        answered_by: Option<&str>,
+        principal: Option<&Principal>,
+        reply: &crate::stage::Reply,
+    ) -> Option<Charge> {
+        let c = answered_by.and_then(|n| self.by_name.get(n)).or(self.by_name.get(name))?;
+        let (model, usage) = (reply.chat.model.as_deref(), reply.chat.usage.as_ref());
+        let hit = reply.cache == Some(CacheStatus::Hit);
+        Some(cost::bill(&self.telemetry, c, principal, model, usage, hit))
     }
 
     /// The key's lists and limits, after the request is known to be valid and before any
@@ -211,7 +234,16 @@ impl ConversationService {
         let Some(p) = principal else { return Ok(None) };
         let configured = self.by_name.get(name).map(|c| c.model.as_str()).unwrap_or("");
         let model = call.chat.model_or(configured);
-        p.admit(name, model, &call.chat).await.map(Some)
+        let admitted = p.admit(name, model, &call.chat).await;
+        if let Err(e) = &admitted {
+            let reason = match e.code {
+                parlance_core::ErrorCode::Forbidden => "forbidden",
+                parlance_core::ErrorCode::BudgetExceeded => "budget",
+                _ => "limit",
+            };
+            self.telemetry.key_refusal(p.name(), p.group().unwrap_or(""), name, reason);
+        }
+        admitted.map(Some)
     }
 
     /// daprd's checks in daprd's order, the request's own model (`metadata.model`, checked

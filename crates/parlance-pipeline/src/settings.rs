@@ -7,6 +7,8 @@
 //! the models a request may choose (`allowedModels`, see [`crate::models`]), the client model
 //! names routed to it (`modelAliases`) and the PII
 //! scrubbing the operator enforces for every caller (`scrubPii: none|inputs|outputs|both`).
+//! The component's own prices (`priceInputPerMTok`, …: [`crate::cost::PRICE_KEYS`]) override
+//! the shipped price table.
 //! Validated without I/O, every problem reported.
 
 use std::time::Duration;
@@ -14,6 +16,7 @@ use std::time::Duration;
 use parlance_config::Metadata;
 use parlance_pii::EntitySet;
 
+use crate::cost::PriceOverride;
 use crate::models::{ALLOWED_MODELS_KEY, AllowedModels, MODEL_ALIASES_KEY, ModelAliases};
 use crate::stages::pii::{PiiMode, ScrubPolicy};
 
@@ -50,6 +53,8 @@ pub struct Settings {
     pub model_aliases: ModelAliases,
     /// `scrubPii`: what is scrubbed for every caller, whatever the request says.
     pub scrub_pii: ScrubPolicy,
+    /// `price*PerMTok`: prices over the shipped table's.
+    pub prices: PriceOverride,
 }
 
 /// Reads the settings; problems are `"<key>: <message>"`.
@@ -104,6 +109,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
         problems.push(format!("scrubPii: {e}"));
         ScrubPolicy::default()
     });
+    let prices = PriceOverride::parse(meta, &mut problems);
     if problems.is_empty() {
         Ok(Settings {
             cache_ttl,
@@ -115,6 +121,7 @@ pub fn validate(meta: &Metadata) -> Result<Settings, Vec<String>> {
             allowed_models,
             model_aliases,
             scrub_pii,
+            prices,
         })
     } else {
         Err(problems)

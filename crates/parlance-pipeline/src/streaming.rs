@@ -15,8 +15,9 @@ use parlance_core::{
 };
 use tracing::Instrument;
 
-use crate::keys::{Admission, Quota};
-use crate::service::{CallOptions, ConversationService, InFlight, billed_usage};
+use crate::cost::{self, Charge};
+use crate::keys::{Admission, Principal, Quota};
+use crate::service::{CallOptions, Component, ConversationService, InFlight, billed_usage};
 use crate::stage::CacheStatus;
 use crate::telemetry::{CANCELLED, ComponentMeters, Telemetry};
 use crate::{fallback, trace};
@@ -39,6 +40,8 @@ pub struct Summary {
     pub model: Option<String>,
     /// Token usage, when the provider reported it.
     pub usage: Option<Usage>,
+    /// What the reply cost in USD (`0` for a cache hit); `None` when its model has no price.
+    pub cost_usd: Option<f64>,
 }
 
 /// A streaming call past its first delta.
@@ -136,8 +139,32 @@ impl ConversationService {
         let model = reply.model.clone();
         let quota = admission.as_ref().map(Admission::quota);
         let admission = admission.map(|a| (a, reply.cache));
-        let events = events(reply.deltas, reply.model, name.to_string(), record, admission);
+        let answering = answered_by.as_deref().and_then(|n| self.component(n));
+        let biller = answering.or(known).map(|c| Biller {
+            component: c.clone(),
+            telemetry: self.telemetry().clone(),
+            principal,
+            cache: reply.cache,
+        });
+        let events = events(reply.deltas, reply.model, name.to_string(), record, admission, biller);
         Ok(ConversedStream { events, cache: reply.cache, answered_by, context_id, model, quota })
+    }
+}
+
+/// What prices the stream when it ends.
+struct Biller {
+    component: Arc<Component>,
+    telemetry: Arc<Telemetry>,
+    principal: Option<Principal>,
+    cache: Option<CacheStatus>,
+}
+
+impl Biller {
+    fn bill(&self, summary: &Summary) -> Charge {
+        let hit = self.cache == Some(CacheStatus::Hit);
+        let (model, usage) = (summary.model.as_deref(), summary.usage.as_ref());
+        let p = self.principal.as_ref();
+        cost::bill(&self.telemetry, &self.component, p, model, usage, hit)
     }
 }
 
@@ -151,6 +178,7 @@ struct Events {
     record: Record,
     /// The key's hold, settled on the clean end, released when the stream ends or is dropped.
     admission: Option<(Admission, Option<CacheStatus>)>,
+    biller: Option<Biller>,
     done: bool,
 }
 
@@ -168,10 +196,11 @@ fn events(
     name: String,
     record: Record,
     admission: Option<(Admission, Option<CacheStatus>)>,
+    biller: Option<Biller>,
 ) -> BoxStream<'static, StreamEvent> {
     let copy = (!record.span.is_disabled()).then(Assembler::default);
-    let summary = Summary { model, usage: None };
-    let state = Events { deltas, name, summary, copy, record, admission, done: false };
+    let summary = Summary { model, usage: None, cost_usd: None };
+    let state = Events { deltas, name, summary, copy, record, admission, biller, done: false };
     Box::pin(futures::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
@@ -208,8 +237,12 @@ impl Events {
                         let reply = copy.finish(self.summary.model.clone());
                         trace::record_reply(&self.record.span, &reply);
                     }
-                    if let Some((a, cache)) = &mut self.admission {
-                        a.settle(billed_usage(*cache, self.summary.usage.as_ref()).as_ref());
+                    let charge = self.biller.as_ref().map(|b| b.bill(&self.summary));
+                    self.summary.cost_usd = charge.and_then(|c| c.usd());
+                    if let Some((mut a, cache)) = self.admission.take() {
+                        let usage = billed_usage(cache, self.summary.usage.as_ref());
+                        a.settle(usage.as_ref(), self.summary.cost_usd);
+                        a.finish().await;
                     }
                     self.finish(None);
                     return StreamEvent::Complete(std::mem::take(&mut self.summary));

@@ -21,6 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::cache::CacheStats;
+use crate::cost::Charge;
 use crate::pool::PoolStats;
 use crate::pool::pick::MemberStats;
 use crate::resiliency::ResiliencyStats;
@@ -100,6 +101,39 @@ struct DroppedLabels {
 struct OnlyComponent {
     component: String,
 }
+
+/// Spend labels: the API key and its group (`""` without a key; never a secret), the
+/// component and its configured model.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SpendLabels {
+    key: String,
+    group: String,
+    component: String,
+    model: String,
+}
+
+/// Tokens of a keyed request, by type.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyTokenLabels {
+    key: String,
+    group: String,
+    component: String,
+    model: String,
+    token_type: &'static str,
+}
+
+/// A key's refusals, by the limit or budget that refused.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    key: String,
+    group: String,
+    component: String,
+    reason: &'static str,
+}
+
+/// A counter of US dollars.
+type Usd = Counter<f64, AtomicU64>;
+type AtomicU64 = std::sync::atomic::AtomicU64;
 
 /// Cache outcome labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -306,6 +340,11 @@ pub struct Telemetry {
     dropped: Family<DroppedLabels, Counter>,
     in_flight: Gauge<i64, AtomicI64>,
     shed: Counter,
+    spend: Family<SpendLabels, Usd>,
+    saved: Family<SpendLabels, Usd>,
+    unpriced: Family<SpendLabels, Counter>,
+    key_tokens: Family<KeyTokenLabels, Counter>,
+    refusals: Family<RefusalLabels, Counter>,
 }
 
 type AtomicI64 = std::sync::atomic::AtomicI64;
@@ -333,6 +372,11 @@ impl Telemetry {
             dropped: Family::default(),
             in_flight: Gauge::default(),
             shed: Counter::default(),
+            spend: Family::default(),
+            saved: Family::default(),
+            unpriced: Family::default(),
+            key_tokens: Family::default(),
+            refusals: Family::default(),
             registry: Registry::default(),
         };
         t.register(&mut registry);
@@ -399,6 +443,31 @@ impl Telemetry {
             "parlance_load_shed",
             "Requests refused because the concurrency limit was reached",
             self.shed.clone(),
+        );
+        r.register(
+            "parlance_spend_usd",
+            "US dollars spent on providers, by API key, group, component and model",
+            self.spend.clone(),
+        );
+        r.register(
+            "parlance_saved_usd",
+            "US dollars not spent thanks to parlance's response cache, by key, group, component and model",
+            self.saved.clone(),
+        );
+        r.register(
+            "parlance_unpriced_replies",
+            "Replies whose model has no price (not counted in spend), by key, group, component and model",
+            self.unpriced.clone(),
+        );
+        r.register(
+            "parlance_key_tokens",
+            "Tokens used by API key, group, component, model and type (input, output)",
+            self.key_tokens.clone(),
+        );
+        r.register(
+            "parlance_key_refusals",
+            "Requests refused to an API key, by group, component and the limit or budget that refused",
+            self.refusals.clone(),
         );
     }
 
@@ -471,8 +540,59 @@ impl Telemetry {
         }
     }
 
-    /// Handles on a configured component's success series, for both APIs.
-    pub fn component_meters(&self, component: &str) -> ComponentMeters {
+    /// Handles on the spend series of one key (`""` for requests without one), component
+    /// and model.
+    pub fn spend_meters(
+        &self,
+        key: &str,
+        group: &str,
+        component: &str,
+        model: &str,
+    ) -> SpendMeters {
+        let labels = SpendLabels {
+            key: key.to_string(),
+            group: group.to_string(),
+            component: component.to_string(),
+            model: model.to_string(),
+        };
+        SpendMeters {
+            spend: self.spend.get_or_create_owned(&labels),
+            saved: self.saved.get_or_create_owned(&labels),
+            unpriced: self.unpriced.get_or_create_owned(&labels),
+        }
+    }
+
+    /// A keyed request's tokens (input and output) and spend.
+    pub fn key_charge(&self, who: &Spender<'_>, charge: Charge, usage: Option<&Usage>) {
+        self.spend_meters(who.key, who.group, who.component, who.model).record(charge);
+        let Some(u) = usage.filter(|_| !matches!(charge, Charge::CacheHit { .. })) else { return };
+        for (token_type, n) in [("input", u.prompt_tokens), ("output", u.completion_tokens)] {
+            let labels = KeyTokenLabels {
+                key: who.key.to_string(),
+                group: who.group.to_string(),
+                component: who.component.to_string(),
+                model: who.model.to_string(),
+                token_type,
+            };
+            self.key_tokens.get_or_create(&labels).inc_by(n);
+        }
+    }
+
+    /// A keyed request refused: `reason` is the limit or budget (`requestsPerMinute`,
+    /// `budget`, `forbidden`, …).
+    pub fn key_refusal(&self, key: &str, group: &str, component: &str, reason: &'static str) {
+        let labels = RefusalLabels {
+            key: key.to_string(),
+            group: group.to_string(),
+            component: component.to_string(),
+            reason,
+        };
+        self.refusals.get_or_create(&labels).inc();
+    }
+
+    /// Handles on a configured component's success series, for both APIs, and on its spend
+    /// without a key (`model`: its configured model).
+    pub fn component_meters(&self, component: &str, model: &str) -> ComponentMeters {
         let per_api = |api: ApiVersion| {
             let labels = ComponentLabels { api: api.label(), component: component.to_string() };
             let ok = |stream| RequestLabels {
@@ -489,6 +609,7 @@ impl Telemetry {
             }
         };
         ComponentMeters {
+            spend: self.spend_meters("", "", component, model),
             alpha1: per_api(ApiVersion::Alpha1),
             alpha2: per_api(ApiVersion::Alpha2),
             openai: per_api(ApiVersion::OpenAi),
@@ -566,6 +687,8 @@ struct ApiMeters {
 /// allocation. The handles share their values with the registry.
 #[derive(Clone, Debug)]
 pub struct ComponentMeters {
+    /// Its spend without a key.
+    pub spend: SpendMeters,
     alpha1: ApiMeters,
     alpha2: ApiMeters,
     openai: ApiMeters,
@@ -586,6 +709,44 @@ impl ComponentMeters {
         ok.inc();
         m.duration.observe(total.as_secs_f64());
         m.overhead.observe(total.saturating_sub(upstream).as_secs_f64());
+    }
+}
+
+/// Who spent: the key and group (`""` without), the component and its configured model.
+#[derive(Debug, Clone, Copy)]
+pub struct Spender<'a> {
+    /// The key's name.
+    pub key: &'a str,
+    /// Its group's name.
+    pub group: &'a str,
+    /// The component that answered.
+    pub component: &'a str,
+    /// Its configured model.
+    pub model: &'a str,
+}
+
+/// Handles on one spender's spend, saved spend and unpriced replies.
+#[derive(Clone, Debug)]
+pub struct SpendMeters {
+    spend: Usd,
+    saved: Usd,
+    unpriced: Counter,
+}
+
+impl SpendMeters {
+    /// One reply's charge.
+    pub fn record(&self, charge: Charge) {
+        match charge {
+            Charge::Priced(usd) => {
+                self.spend.inc_by(usd);
+            }
+            Charge::CacheHit { saved } => {
+                self.saved.inc_by(saved.unwrap_or(0.0));
+            }
+            Charge::Unpriced => {
+                self.unpriced.inc();
+            }
+        }
     }
 }
 
@@ -664,7 +825,7 @@ mod tests {
         let call = ProviderCall { component: "openai", provider: "openai", model: "gpt-4o" };
         let meters = t.provider_meters(&call);
         meters.record(Duration::from_millis(2), Some(&usage));
-        t.component_meters("openai").ok(
+        t.component_meters("openai", "gpt-4o").ok(
             ApiVersion::Alpha2,
             false,
             Duration::from_millis(3),

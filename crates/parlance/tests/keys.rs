@@ -8,17 +8,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod replicas;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{ECHO_COMPONENTS, args, path, resources, start_with};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_client::DaprClient;
+use replicas::{
+    RedisServer, free_port, hello, key, own_minute, redis_component, redis_get, shared_redis,
+    spawn, unique,
+};
 use serde_json::{Value, json};
 
 /// sha256("sk-ci-bot"), sha256("sk-team-b"), sha256("sk-limited").
@@ -28,36 +28,6 @@ const TEAM_B: (&str, &str) =
     ("sk-team-b", "292d075b18c9240a48b848c521422c5f418f7dd16b5c66755fe58d0fb6a43e1f");
 const LIMITED: (&str, &str) =
     ("sk-limited", "703eb1a04b05a6f9b78414ea4c18b2b3a1d9e2d408eff2816eb8ab02132c992a");
-
-fn key(name: &str, digest: &str, spec: &str) -> String {
-    format!(
-        "apiVersion: parlance.dev/v1alpha1\nkind: APIKey\nmetadata:\n  name: {name}\nspec:\n  secret:\n    sha256: {digest}\n{spec}"
-    )
-}
-
-fn redis_component(name: &str, host: &str) -> String {
-    format!(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: state.redis\n  version: v1\n  metadata:\n  - name: redisHost\n    value: \"{host}\"\n"
-    )
-}
-
-fn hello() -> String {
-    json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": "one two three four"}]}}]}]})
-        .to_string()
-}
-
-/// A minute of this run's own, far from any other run's (Unix ms, 1 s into the minute).
-fn own_minute() -> u64 {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    let salt = (now.as_nanos() as u64 ^ u64::from(std::process::id())) % 1_000_000;
-    (now.as_secs() / 60 + 1_000_000 + salt * 100 + N.fetch_add(1, Ordering::SeqCst)) * 60_000
-        + 1_000
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", own_minute() / 60_000)
-}
 
 #[tokio::test]
 async fn keys_are_required_on_every_door_and_the_master_token_still_works() {
@@ -224,50 +194,6 @@ async fn refusals_are_each_doors_429_with_retry_after_and_allowed_replies_carry_
     assert_eq!(resp.headers()["x-ratelimit-remaining-requests"], "1");
 }
 
-/// A parlance process on free ports, with the test clock.
-struct Spawned {
-    child: Child,
-    base: String,
-    grpc: String,
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn spawn(dir: &tempfile::TempDir, clock: &Path) -> Spawned {
-    let (http, grpc) = (free_port(), free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_parlance"))
-        .args(["--dapr-http-port", &http.to_string(), "--dapr-grpc-port", &grpc.to_string()])
-        .args(["--metrics-port", "0", "--log-level", "error", "--resources-path"])
-        .arg(dir.path())
-        .env("PARLANCE_TEST_CLOCK_FILE", clock)
-        .env_remove("DAPR_API_TOKEN")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{http}");
-    let spawned = Spawned { child, base, grpc: format!("http://127.0.0.1:{grpc}") };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ok = client.get(format!("{}/v1.0/healthz", spawned.base)).send().await;
-        if ok.is_ok_and(|r| r.status() == 204) {
-            return spawned;
-        }
-        assert!(Instant::now() < deadline, "parlance did not become healthy on {}", spawned.base);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn three_replicas_on_one_redis_admit_exactly_the_limit() {
     let (host, _own) = shared_redis();
@@ -371,16 +297,6 @@ async fn losing_redis_falls_back_to_per_replica_limits_without_hanging() {
     assert_eq!(redis_get(port, &key).as_deref(), Some("1"), "counting in Redis resumed");
 }
 
-/// `GET key` on the Redis at `port`, in plain RESP.
-fn redis_get(port: u16, key: &str) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "*2\r\n$3\r\nGET\r\n${}\r\n{key}\r\n", key.len()).unwrap();
-    let mut buf = [0u8; 256];
-    let n = s.read(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf[..n]).to_string();
-    text.split("\r\n").nth(1).filter(|_| !text.starts_with("$-1")).map(str::to_string)
-}
-
 #[test]
 fn validate_lists_every_problem_of_a_key_file() {
     let bad = "apiVersion: parlance.dev/v1alpha1\nkind: APIKey\nmetadata: {name: bad}\nspec:\n  secret: {sha256: sk-live-oops}\n  limits: {requestsPerMinute: -1, concurrent: 100000000000}\n  budgets: [{usd: 5, window: fortnight}]\n";
@@ -396,59 +312,6 @@ fn validate_lists_every_problem_of_a_key_file() {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
     assert!(!out.contains("sk-live-oops"), "a pasted key is never echoed:\n{out}");
-}
-
-fn shared_redis() -> (String, Option<RedisServer>) {
-    if let Ok(url) = std::env::var("PARLANCE_TEST_REDIS") {
-        let host = url.trim_start_matches("redis://").split('/').next().unwrap_or("").to_string();
-        return (host, None);
-    }
-    let port = free_port();
-    (format!("127.0.0.1:{port}"), Some(RedisServer::start(port)))
-}
-
-/// A `redis-server` child process without persistence.
-struct RedisServer {
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    fn start(port: u16) -> RedisServer {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("these tests need redis-server on PATH: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        RedisServer { child: Some(child) }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 #[tokio::test]

@@ -118,7 +118,7 @@ fn tool_use(i: usize, t: &ToolCall) -> Block<'_> {
 pub struct UsageOut {
     /// Prompt tokens not read from the provider's cache.
     pub input_tokens: u64,
-    /// Always 0: the service does not report cache writes apart.
+    /// Prompt tokens written to the provider's cache.
     pub cache_creation_input_tokens: u64,
     /// Prompt tokens read from the provider's cache.
     pub cache_read_input_tokens: u64,
@@ -131,9 +131,10 @@ impl UsageOut {
     pub fn of(u: Option<&Usage>) -> UsageOut {
         let Some(u) = u else { return UsageOut::default() };
         let cached = u.prompt_details.as_ref().map_or(0, |d| d.cached_tokens);
+        let written = u.prompt_details.as_ref().map_or(0, |d| d.cache_write_tokens);
         UsageOut {
-            input_tokens: u.prompt_tokens.saturating_sub(cached),
-            cache_creation_input_tokens: 0,
+            input_tokens: u.prompt_tokens.saturating_sub(cached + written),
+            cache_creation_input_tokens: written,
             cache_read_input_tokens: cached,
             output_tokens: u.completion_tokens,
         }
@@ -163,7 +164,7 @@ mod tests {
                 prompt_tokens: 30,
                 completion_tokens: 5,
                 total_tokens: 35,
-                prompt_details: Some(PromptDetails { cached_tokens: 20, audio_tokens: 0 }),
+                prompt_details: Some(PromptDetails { cached_tokens: 20, ..Default::default() }),
                 completion_details: None,
             }),
             model: Some("gpt-4o".into()),

@@ -125,6 +125,7 @@ async fn answer(
     door::cache_header(resp.headers_mut(), done.cache);
     door::component_header(resp.headers_mut(), &done.answered_by.unwrap_or(component));
     crate::keys::quota_headers(resp.headers_mut(), done.quota);
+    crate::keys::cost_header(resp.headers_mut(), done.cost_usd);
     Ok(resp)
 }
 

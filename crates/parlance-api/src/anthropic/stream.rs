@@ -206,6 +206,9 @@ impl Encoder {
             kind: &'static str,
             delta: StopOut,
             usage: UsageOut,
+            /// What the reply cost, when its model has a price (parlance's own field).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            cost_usd: Option<f64>,
         }
         #[derive(Serialize)]
         struct StopOut {
@@ -216,7 +219,9 @@ impl Encoder {
         let reason = stop_reason(self.stop.as_deref().unwrap_or(""), self.calls);
         let usage = UsageOut::of(s.usage.as_ref().or(self.usage.as_ref()));
         let delta = StopOut { stop_reason: reason, stop_sequence: None };
-        push_event(out, "message_delta", &MessageDelta { kind: "message_delta", delta, usage });
+        let cost_usd = s.cost_usd;
+        let md = MessageDelta { kind: "message_delta", delta, usage, cost_usd };
+        push_event(out, "message_delta", &md);
         push_event(out, "message_stop", &Ping { kind: "message_stop" });
     }
 }

@@ -66,7 +66,7 @@ pub(crate) fn usage(u: &Usage) -> pb::ConversationResultAlpha2CompletionUsage {
             rejected_prediction_tokens: d.rejected_prediction_tokens,
         }
     });
-    let prompt_tokens_details = u.prompt_details.as_ref().map(|d| {
+    let prompt_tokens_details = u.reported_prompt_details().map(|d| {
         pb::ConversationResultAlpha2CompletionUsagePromptTokensDetails {
             audio_tokens: d.audio_tokens,
             cached_tokens: d.cached_tokens,

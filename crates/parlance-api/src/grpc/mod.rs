@@ -56,10 +56,11 @@ impl Dapr for DaprApi {
         let parameters = std::mem::take(&mut conv.parameters);
         let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
         let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
-        let Conversed { chat, cache, answered_by, quota } = done;
+        let Conversed { chat, cache, answered_by, quota, cost_usd } = done;
         let mut resp =
             with_cache(encode::alpha1(context_id, chat, &parameters), cache, answered_by);
         crate::keys::quota_metadata(resp.metadata_mut(), quota);
+        crate::keys::cost_metadata(resp.metadata_mut(), cost_usd);
         Ok(resp)
     }
 
@@ -74,9 +75,10 @@ impl Dapr for DaprApi {
         let conv = decode::alpha2(raw).map_err(error::status)?;
         let context_id = conv.context_id.clone().filter(|c| !c.is_empty());
         let done = self.sidecar.service.converse(&name, conv, opts).await.map_err(error::status)?;
-        let Conversed { chat, cache, answered_by, quota } = done;
+        let Conversed { chat, cache, answered_by, quota, cost_usd } = done;
         let mut resp = with_cache(encode::alpha2(context_id, chat), cache, answered_by);
         crate::keys::quota_metadata(resp.metadata_mut(), quota);
+        crate::keys::cost_metadata(resp.metadata_mut(), cost_usd);
         Ok(resp)
     }
 

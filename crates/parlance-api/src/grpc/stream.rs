@@ -80,5 +80,6 @@ fn complete(s: Summary, context_id: Option<String>) -> pb::ConversationStreamCom
         model: s.model.filter(|m| !m.is_empty()),
         usage: s.usage.as_ref().map(usage),
     };
-    pb::ConversationStreamCompleteAlpha2 { context_id, outputs: vec![summary] }
+    let cost_usd = s.cost_usd;
+    pb::ConversationStreamCompleteAlpha2 { context_id, outputs: vec![summary], cost_usd }
 }

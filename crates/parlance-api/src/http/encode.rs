@@ -204,7 +204,7 @@ impl<'a> UsageOut<'a> {
             prompt_tokens: u.prompt_tokens,
             total_tokens: u.total_tokens,
             completion_tokens_details: u.completion_details.as_ref().map(CompletionDetailsOut),
-            prompt_tokens_details: u.prompt_details.as_ref().map(PromptDetailsOut),
+            prompt_tokens_details: u.reported_prompt_details().map(PromptDetailsOut),
         }
     }
 }

@@ -95,6 +95,7 @@ async fn converse(
         body::json(StatusCode::OK, &encode::alpha2(context_id.as_deref(), &done.chat))
     };
     crate::keys::quota_headers(resp.headers_mut(), done.quota);
+    crate::keys::cost_header(resp.headers_mut(), done.cost_usd);
     if let Some(c) = done.cache {
         resp.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static(c.as_str()));
     }

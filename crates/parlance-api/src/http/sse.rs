@@ -130,6 +130,9 @@ struct Complete<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     context_id: Option<&'a str>,
     outputs: [OutputSummary<'a>; 1],
+    /// What the reply cost (USD; `0` for a cache hit), when its model has a price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_usd: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -143,7 +146,7 @@ struct OutputSummary<'a> {
 fn complete<'a>(s: &'a Summary, context_id: Option<&'a str>) -> Complete<'a> {
     let model = s.model.as_deref().filter(|m| !m.is_empty());
     let usage = s.usage.as_ref().map(UsageOut::new);
-    Complete { context_id, outputs: [OutputSummary { model, usage }] }
+    Complete { context_id, outputs: [OutputSummary { model, usage }], cost_usd: s.cost_usd }
 }
 
 /// Dapr's error body, `{"errorCode","message"}`.
@@ -197,7 +200,7 @@ mod tests {
     fn complete_carries_model_usage_and_context() {
         let usage =
             Usage { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, ..Usage::default() };
-        let s = Summary { model: Some("gpt-4o-mini".into()), usage: Some(usage) };
+        let s = Summary { model: Some("gpt-4o-mini".into()), usage: Some(usage), cost_usd: None };
         assert_eq!(
             text(encode(&StreamEvent::Complete(s), Some("ctx"))),
             "event: complete\ndata: {\"contextId\":\"ctx\",\"outputs\":[{\"model\":\"gpt-4o-mini\",\"usage\":{\"completionTokens\":\"2\",\"promptTokens\":\"5\",\"totalTokens\":\"7\"}}]}\n\n"

@@ -54,7 +54,7 @@ pub fn completion<'a>(
         created,
         model,
         choices: &chat.choices,
-        usage: chat.usage.as_ref().map(UsageOut),
+        usage: chat.usage.as_ref().map(|u| UsageOut(u, None)),
     }
 }
 
@@ -134,7 +134,7 @@ struct FunctionOut<'a> {
 
 /// OpenAI's usage object, borrowed (shared with the stream's usage chunk).
 #[derive(Clone, Copy)]
-pub struct UsageOut<'a>(pub &'a Usage);
+pub struct UsageOut<'a>(pub &'a Usage, pub Option<f64>);
 
 impl Serialize for UsageOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -147,6 +147,9 @@ impl Serialize for UsageOut<'_> {
             prompt_tokens_details: Option<PromptOut>,
             #[serde(skip_serializing_if = "Option::is_none")]
             completion_tokens_details: Option<CompletionOut>,
+            /// USD, in a stream's usage chunk (as LiteLLM reports it).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            cost: Option<f64>,
         }
         #[derive(Serialize)]
         struct PromptOut {
@@ -165,7 +168,7 @@ impl Serialize for UsageOut<'_> {
             prompt_tokens: u.prompt_tokens,
             completion_tokens: u.completion_tokens,
             total_tokens: u.total_tokens,
-            prompt_tokens_details: u.prompt_details.as_ref().map(|d| PromptOut {
+            prompt_tokens_details: u.reported_prompt_details().map(|d| PromptOut {
                 cached_tokens: d.cached_tokens,
                 audio_tokens: d.audio_tokens,
             }),
@@ -175,6 +178,7 @@ impl Serialize for UsageOut<'_> {
                 accepted_prediction_tokens: d.accepted_prediction_tokens,
                 rejected_prediction_tokens: d.rejected_prediction_tokens,
             }),
+            cost: self.1,
         }
         .serialize(s)
     }
@@ -243,13 +247,13 @@ mod tests {
             prompt_tokens: 10,
             completion_tokens: 5,
             total_tokens: 15,
-            prompt_details: Some(PromptDetails { cached_tokens: 8, audio_tokens: 0 }),
+            prompt_details: Some(PromptDetails { cached_tokens: 8, ..Default::default() }),
             completion_details: Some(CompletionDetails {
                 reasoning_tokens: 2,
                 ..Default::default()
             }),
         };
-        let v = serde_json::to_value(UsageOut(&u)).unwrap();
+        let v = serde_json::to_value(UsageOut(&u, None)).unwrap();
         assert_eq!(v["prompt_tokens_details"]["cached_tokens"], 8);
         assert_eq!(v["completion_tokens_details"]["reasoning_tokens"], 2);
     }

@@ -36,7 +36,11 @@ pub struct OpenAiError {
 }
 
 impl OpenAiError {
-    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> OpenAiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> OpenAiError {
         OpenAiError {
             status,
             kind,

@@ -12,6 +12,7 @@ pub mod encode;
 pub mod error;
 pub mod models;
 pub mod stream;
+pub mod usage;
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -40,7 +41,8 @@ pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
     let routes = Router::new()
         .route("/v1/chat/completions", post(chat_completions))
         .route("/v1/models", get(list_models))
-        .route("/v1/models/{*id}", get(get_model));
+        .route("/v1/models/{*id}", get(get_model))
+        .route("/v1/usage", get(usage::usage));
     match door::auth::checks(sidecar) {
         true => routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), gate)),
         false => routes,
@@ -136,6 +138,7 @@ async fn complete(
     let mut resp = body::json(StatusCode::OK, &encode::completion(&id, created, model, &done.chat));
     answer_headers(&mut resp, done.cache, &done.answered_by.unwrap_or(d.component));
     crate::keys::quota_headers(resp.headers_mut(), done.quota);
+    crate::keys::cost_header(resp.headers_mut(), done.cost_usd);
     Ok(resp)
 }
 

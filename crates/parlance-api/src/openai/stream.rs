@@ -93,7 +93,9 @@ impl Encoder {
     pub fn event(&mut self, event: &StreamEvent) -> Bytes {
         match event {
             StreamEvent::Delta(d) => self.delta(d),
-            StreamEvent::Complete(summary) => self.complete(summary.usage.as_ref()),
+            StreamEvent::Complete(summary) => {
+                self.complete(summary.usage.as_ref(), summary.cost_usd)
+            }
             StreamEvent::Error(e) => {
                 let e = OpenAiError::from_api(e);
                 tracing::debug!(status = e.status.as_u16(), "stream failed after its first chunk");
@@ -136,17 +138,17 @@ impl Encoder {
         !std::mem::replace(&mut self.started[i], true)
     }
 
-    fn complete(&self, usage: Option<&Usage>) -> Bytes {
+    fn complete(&self, usage: Option<&Usage>, cost: Option<f64>) -> Bytes {
         let mut out = Vec::new();
         if self.include_usage {
-            out.extend_from_slice(&self.frame(&[], Some(usage)));
+            out.extend_from_slice(&self.frame(&[], Some(usage.map(|u| UsageOut(u, cost)))));
         }
         out.extend_from_slice(b"data: [DONE]\n\n");
         Bytes::from(out)
     }
 
     /// `usage`: `None` for a choice chunk, `Some` for the usage chunk.
-    fn frame(&self, choices: &[ChoiceChunk<'_>], usage: Option<Option<&Usage>>) -> Bytes {
+    fn frame(&self, choices: &[ChoiceChunk<'_>], usage: Option<Option<UsageOut<'_>>>) -> Bytes {
         let mut out = Vec::with_capacity(self.prefix.len() + 96);
         out.extend_from_slice(&self.prefix);
         if serde_json::to_writer(&mut out, choices).is_err() {
@@ -154,7 +156,7 @@ impl Encoder {
         }
         if self.include_usage {
             out.extend_from_slice(b",\"usage\":");
-            let usage = usage.flatten().map(UsageOut);
+            let usage = usage.flatten();
             if serde_json::to_writer(&mut out, &usage).is_err() {
                 out.extend_from_slice(b"null");
             }

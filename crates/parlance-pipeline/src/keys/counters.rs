@@ -12,6 +12,9 @@ pub enum Kind {
     Tokens,
     /// Requests in flight, as leases that expire after [`LEASE_MS`] if never released.
     Concurrent,
+    /// Nano-dollars spent in a budget window: room while `used < limit`; nothing is added at
+    /// admission (the reply's cost is, when it ends).
+    Budget,
 }
 
 impl Kind {
@@ -21,6 +24,7 @@ impl Kind {
             Kind::Requests => "r",
             Kind::Tokens => "t",
             Kind::Concurrent => "c",
+            Kind::Budget => "b",
         }
     }
 }
@@ -40,7 +44,8 @@ pub struct Check {
     pub limit: u64,
     /// How much this request adds (1, or the token reservation).
     pub amount: u64,
-    /// When the counter's window ends (Unix ms; the lease's expiry for `Concurrent`).
+    /// When the counter's window ends (Unix ms; the lease's expiry for `Concurrent`;
+    /// `u64::MAX` for a counter that never expires).
     pub expires_ms: u64,
 }
 
@@ -51,6 +56,8 @@ pub enum Verdict {
     Admitted(Vec<u64>),
     /// The check at this index had no room; nothing was counted.
     Refused(usize),
+    /// The shared store did not answer and the checks include a budget, which fails closed.
+    Unavailable,
 }
 
 /// What to do when a reply ends.
@@ -58,6 +65,8 @@ pub enum Verdict {
 pub struct Settlement {
     /// Token counters to correct (`id`, `real - reserved`), while their window lasts.
     pub tokens: Vec<(String, i64)>,
+    /// Budget counters to charge (`id`, nano-dollars), while their window lasts.
+    pub spend: Vec<(String, i64)>,
     /// Concurrency counters to release the lease from.
     pub leases: Vec<String>,
     /// The lease id.
@@ -67,6 +76,11 @@ pub struct Settlement {
 impl Settlement {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.leases.is_empty() && self.tokens.iter().all(|(_, d)| *d == 0)
+        self.leases.is_empty() && self.adds().all(|(_, d)| *d == 0)
+    }
+
+    /// The token corrections and the charges: every counter to add to.
+    pub fn adds(&self) -> impl Iterator<Item = &(String, i64)> {
+        self.tokens.iter().chain(&self.spend)
     }
 }

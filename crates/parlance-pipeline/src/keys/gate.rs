@@ -1,14 +1,21 @@
 //! Admission: a key's component and model lists (403 before any upstream call), then every
-//! applicable limit of the key and its group counted in one step (429 with `retry-after`
-//! when one has no room), and the [`Admission`] that settles tokens and releases the
-//! concurrency lease when the reply ends — or when it is dropped (client gone, error).
+//! applicable limit and budget of the key and its group checked in one step (429 with
+//! `retry-after` when one has no room), and the [`Admission`] that settles tokens, charges
+//! the reply's cost and releases the concurrency lease when the reply ends — or when it is
+//! dropped (client gone, error).
+//!
+//! With a Redis store, a request whose key or group has a budget is refused (503) while
+//! Redis does not answer: budgets fail closed; rate limits fall back to this process.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use parlance_config::keys::Limits;
+use std::collections::BTreeMap;
+
+use parlance_config::keys::{Budget, BudgetWindow, Limits};
 use parlance_core::{ApiError, ChatRequest, ErrorCode, Part, Usage};
 
+use super::budget::{NEVER, calendar, nanos};
 use super::clock::window;
 use super::counters::{Check, Kind, LEASE_MS, Settlement, Verdict};
 use super::quota::{Quota, Window};
@@ -27,6 +34,8 @@ pub struct Admission {
     reserved: u64,
     via: Via,
     quota: Quota,
+    /// A budget applies: the settlement is awaited before the reply ([`Admission::finish`]).
+    budgeted: bool,
 }
 
 impl std::fmt::Debug for Admission {
@@ -57,24 +66,33 @@ impl Principal {
         let reserved = estimate(chat);
         let lease = lease_id();
         let checks = self.checks(now, reserved);
+        let budgeted = checks.iter().any(|c| c.kind == Kind::Budget && c.limit != u64::MAX);
         let (verdict, via) = match self.entry.counters.as_ref() {
             Counters::Memory(m) => (m.admit(now, &checks, &lease), Via::Memory),
-            Counters::Redis(r) => r.admit(now, &checks, &lease).await,
+            Counters::Redis(r) => r.admit(now, &checks, &lease, budgeted).await,
         };
         let used = match verdict {
             Verdict::Admitted(used) => used,
             Verdict::Refused(i) => return Err(refusal(name, &checks[i], now)),
+            Verdict::Unavailable => return Err(unavailable(name)),
         };
-        Ok(self.admission(now, checks, &used, reserved, via, lease))
+        let mut admission = self.admission(now, checks, &used, reserved, via, lease);
+        admission.budgeted = budgeted;
+        Ok(admission)
     }
 
-    fn checks(&self, now: u64, reserved: u64) -> Vec<Check> {
+    /// Every counter that applies to this key: its limits and budgets, its group's.
+    pub(super) fn checks(&self, now: u64, reserved: u64) -> Vec<Check> {
         let mut checks = Vec::new();
         let key = format!("parlance:v1:lim:key:{}", self.entry.spec.name);
         scope(&mut checks, &key, &self.entry.spec.limits, now, reserved);
+        let key = format!("parlance:v1:bud:key:{}", self.entry.spec.name);
+        budgets(&mut checks, &key, &self.entry.spec.budgets, now);
         if let Some(g) = &self.entry.group {
             let group = format!("parlance:v1:lim:group:{}", g.name);
             scope(&mut checks, &group, &g.limits, now, reserved);
+            let group = format!("parlance:v1:bud:group:{}", g.name);
+            budgets(&mut checks, &group, &g.budgets, now);
         }
         checks
     }
@@ -103,9 +121,10 @@ impl Principal {
                     settlement.tokens.push((c.id, 0));
                 }
                 Kind::Concurrent => settlement.leases.push(c.id),
+                Kind::Budget => settlement.spend.push((c.id, 0)),
             }
         }
-        Admission { entry: self.entry.clone(), settlement, reserved, via, quota }
+        Admission { entry: self.entry.clone(), settlement, reserved, via, quota, budgeted: false }
     }
 }
 
@@ -115,14 +134,40 @@ impl Admission {
         self.quota
     }
 
-    /// The reply ended with `usage`: token reservations are corrected to it (without one,
-    /// the reservation stands). The lease is released when the admission is dropped.
-    pub fn settle(&mut self, usage: Option<&Usage>) {
+    /// The reply ended with `usage` and cost `cost_usd`: token reservations are corrected to
+    /// the usage (without one, the reservation stands) and the cost is charged to every
+    /// budget (none when unpriced). The lease is released by [`Admission::finish`] or when
+    /// the admission is dropped.
+    pub fn settle(&mut self, usage: Option<&Usage>, cost_usd: Option<f64>) {
+        let charge = i64::try_from(nanos(cost_usd.unwrap_or(0.0))).unwrap_or(i64::MAX);
+        for (_, d) in &mut self.settlement.spend {
+            *d = charge;
+        }
         let Some(u) = usage else { return };
         let real = u.total_tokens.max(u.prompt_tokens + u.completion_tokens);
         let delta = i64::try_from(real).unwrap_or(i64::MAX) - self.reserved as i64;
         for (_, d) in &mut self.settlement.tokens {
             *d = delta;
+        }
+    }
+}
+
+impl Admission {
+    /// With a budget, settles now, waiting for the shared store (at most its time bound), so
+    /// that the next request — on any replica — sees this one's cost; without one, the
+    /// settlement runs in the background (dropped here), off the reply's path.
+    pub async fn finish(mut self) {
+        if !self.budgeted {
+            return;
+        }
+        let s = std::mem::take(&mut self.settlement);
+        if s.is_empty() {
+            return;
+        }
+        let now = self.entry.clock.now_ms();
+        match self.entry.counters.as_ref() {
+            Counters::Memory(m) => m.settle(now, &s),
+            Counters::Redis(r) => r.settle(now, &s, self.via).await,
         }
     }
 }
@@ -168,15 +213,53 @@ fn scope(checks: &mut Vec<Check>, prefix: &str, limits: &Limits, now: u64, reser
     }
 }
 
+/// The budget checks of one scope: one counter per window (the smallest budget of a window
+/// applies), and always the all-time spend (unlimited without a `total` budget).
+fn budgets(checks: &mut Vec<Check>, prefix: &str, budgets: &[Budget], now: u64) {
+    let mut windows: BTreeMap<&str, (BudgetWindow, u64)> = BTreeMap::new();
+    windows.insert("total", (BudgetWindow::Total, u64::MAX));
+    for b in budgets {
+        let limit = nanos(b.usd);
+        let slot = windows.entry(b.window.as_str()).or_insert((b.window, limit));
+        slot.1 = slot.1.min(limit);
+    }
+    for (window, limit) in windows.into_values() {
+        let (id, expires_ms) = calendar(window, now);
+        let id = format!("{prefix}:{id}");
+        checks.push(Check { id, kind: Kind::Budget, limit, amount: 0, expires_ms });
+    }
+}
+
+/// The 503 of a budgeted request while its shared store does not answer.
+fn unavailable(key: &str) -> ApiError {
+    let m = format!(
+        "API key {key} has a budget and its counter store does not answer; budgets fail closed"
+    );
+    let mut e = ApiError::new(ErrorCode::Overloaded, m);
+    e.retry_after = Some(Duration::from_secs(1));
+    e
+}
+
 /// The 429 for a check without room: `retry-after` is the rest of its window (1 s for a
-/// concurrency limit, whose room comes back when any request ends).
+/// concurrency limit, whose room comes back when any request ends; none for a `total`
+/// budget, which never comes back).
 fn refusal(key: &str, c: &Check, now: u64) -> ApiError {
+    let whose = if c.id.contains(":group:") { "its group's" } else { "its" };
+    if c.kind == Kind::Budget {
+        let window = super::usage::window_name(&c.id);
+        let usd = super::budget::dollars(c.limit);
+        let m = format!("API key {key} has spent {whose} {window} budget of {usd} USD");
+        let mut e = ApiError::new(ErrorCode::BudgetExceeded, m);
+        if c.expires_ms != NEVER {
+            e.retry_after = Some(Duration::from_millis(c.expires_ms.saturating_sub(now)));
+        }
+        return e;
+    }
     let (what, wait) = match c.kind {
         Kind::Requests => ("requestsPerMinute", c.expires_ms.saturating_sub(now)),
         Kind::Tokens => ("tokensPerMinute", c.expires_ms.saturating_sub(now)),
-        Kind::Concurrent => ("concurrent", 1000),
+        Kind::Concurrent | Kind::Budget => ("concurrent", 1000),
     };
-    let whose = if c.id.contains(":lim:group:") { "its group's" } else { "its" };
     let secs = wait.div_ceil(1000).max(1);
     let message =
         format!("API key {key} is over {whose} {what} limit of {}; retry in {secs}s", c.limit);

@@ -31,7 +31,7 @@ impl MemoryCounters {
             let current = current(slots.get_mut(&c.id), c.kind, now_ms);
             let room = match c.kind {
                 Kind::Requests | Kind::Concurrent => current + c.amount <= c.limit,
-                Kind::Tokens => current < c.limit,
+                Kind::Tokens | Kind::Budget => current < c.limit,
             };
             if !room {
                 return Verdict::Refused(i);
@@ -44,10 +44,16 @@ impl MemoryCounters {
         Verdict::Admitted(used)
     }
 
+    /// The current value of each check's counter, counting nothing.
+    pub fn read(&self, now_ms: u64, checks: &[Check]) -> Vec<u64> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        checks.iter().map(|c| current(slots.get_mut(&c.id), c.kind, now_ms)).collect()
+    }
+
     /// Corrects token reservations and releases leases.
     pub fn settle(&self, now_ms: u64, s: &Settlement) {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        for (id, delta) in &s.tokens {
+        for (id, delta) in s.adds() {
             if let Some(Slot::Counter { value, expires_ms }) = slots.get_mut(id)
                 && *expires_ms > now_ms
             {
@@ -88,7 +94,7 @@ fn count(slots: &mut HashMap<String, Slot>, c: &Check, lease: &str) {
                 leases.insert(lease.to_string(), c.expires_ms);
             }
         }
-        Kind::Requests | Kind::Tokens => {
+        Kind::Requests | Kind::Tokens | Kind::Budget => {
             let fresh = Slot::Counter { value: 0, expires_ms: c.expires_ms };
             let slot = slots.entry(c.id.clone()).or_insert(fresh);
             match slot {

@@ -5,12 +5,14 @@
 //! The doors only find the key string and call [`KeyRing::authenticate`]; the service does
 //! the rest for a request that carries a [`Principal`] (see [`crate::CallOptions`]).
 
+mod budget;
 mod clock;
 mod counters;
 mod gate;
 mod memory;
 mod quota;
 mod shared;
+mod usage;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,10 +21,12 @@ use parlance_config::keys::{GroupSpec, KeySpec};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+pub use budget::{dollars, nanos};
 pub use clock::{Clock, TEST_CLOCK_ENV};
 pub use counters::LEASE_MS;
 pub use gate::{Admission, DEFAULT_COMPLETION_RESERVE};
 pub use quota::{Quota, Window, duration_text};
+pub use usage::{BudgetUsage, LimitUsage, UsageReport};
 
 use crate::cache::RedisConfig;
 use memory::MemoryCounters;

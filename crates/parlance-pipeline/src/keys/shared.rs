@@ -26,7 +26,8 @@ pub const BACKOFF: Duration = Duration::from_millis(500);
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// Checks every limit, then counts in all of them or none.
-/// KEYS: one per check. ARGV: now, lease id, then per check: kind, limit, amount, expiry.
+/// KEYS: one per check. ARGV: now, lease id, then per check: kind, limit, amount, expiry
+/// (0: never).
 const ADMIT: &str = r"
 local now, lease = tonumber(ARGV[1]), ARGV[2]
 local used = {}
@@ -40,7 +41,8 @@ for i = 1, #KEYS do
   else
     cur = tonumber(redis.call('GET', KEYS[i]) or '0')
   end
-  if (kind == 't' and cur >= limit) or (kind ~= 't' and cur + amount > limit) then
+  local soft = kind == 't' or kind == 'b'
+  if (soft and cur >= limit) or (not soft and cur + amount > limit) then
     return {0, i - 1}
   end
   used[i] = cur + amount
@@ -48,19 +50,21 @@ end
 for i = 1, #KEYS do
   local b = 2 + (i - 1) * 4
   local kind, amount, expires = ARGV[b + 1], tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4])
-  local ttl = math.max(expires - now, 1) + 1000
   if kind == 'c' then
     redis.call('ZADD', KEYS[i], expires, lease)
   else
     redis.call('INCRBY', KEYS[i], amount)
   end
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  if expires > 0 then
+    redis.call('PEXPIRE', KEYS[i], math.max(expires - now, 1) + 1000)
+  end
 end
 return {1, unpack(used)}
 ";
 
-/// Corrects token reservations (while their window's counter lives) and releases leases.
-/// KEYS: token counters, then lease sets. ARGV: number of token counters, lease id, deltas.
+/// Corrects token reservations and charges budgets (while their window's counter lives) and
+/// releases leases. KEYS: counters to add to, then lease sets. ARGV: number of counters,
+/// lease id, deltas.
 const SETTLE: &str = r"
 local n = tonumber(ARGV[1])
 for i = 1, n do
@@ -74,6 +78,19 @@ for i = n + 1, #KEYS do
   redis.call('ZREM', KEYS[i], ARGV[2])
 end
 return 1
+";
+
+/// Reads counters without counting. KEYS: the counters. ARGV: now, then each one's kind.
+const READ: &str = r"
+local out = {}
+for i = 1, #KEYS do
+  if ARGV[i + 1] == 'c' then
+    out[i] = redis.call('ZCOUNT', KEYS[i], '(' .. ARGV[1], '+inf')
+  else
+    out[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
+  end
+end
+return out
 ";
 
 /// Which counters admitted a request (its settlement goes to the same).
@@ -91,6 +108,7 @@ pub struct RedisCounters {
     conn: Option<ConnectionManager>,
     admit: redis::Script,
     settle: redis::Script,
+    read: redis::Script,
     fallback: MemoryCounters,
     epoch: Instant,
     down_until_ms: AtomicU64,
@@ -116,6 +134,7 @@ impl RedisCounters {
             conn: conn.ok(),
             admit: redis::Script::new(ADMIT),
             settle: redis::Script::new(SETTLE),
+            read: redis::Script::new(READ),
             fallback: MemoryCounters::default(),
             epoch: Instant::now(),
             down_until_ms: AtomicU64::new(0),
@@ -123,10 +142,20 @@ impl RedisCounters {
         }
     }
 
-    /// Admits in Redis, or in this process while Redis is unreachable.
-    pub async fn admit(&self, now_ms: u64, checks: &[Check], lease: &str) -> (Verdict, Via) {
+    /// Admits in Redis, or in this process while Redis is unreachable — unless the checks
+    /// include a budget (`fail_closed`): then [`Verdict::Unavailable`].
+    pub async fn admit(
+        &self,
+        now_ms: u64,
+        checks: &[Check],
+        lease: &str,
+        fail_closed: bool,
+    ) -> (Verdict, Via) {
         if let Some(verdict) = self.admit_shared(now_ms, checks, lease).await {
             return (verdict, Via::Redis);
+        }
+        if fail_closed {
+            return (Verdict::Unavailable, Via::Memory);
         }
         (self.fallback.admit(now_ms, checks, lease), Via::Memory)
     }
@@ -136,7 +165,8 @@ impl RedisCounters {
         let mut call = self.admit.prepare_invoke();
         call.arg(now_ms).arg(lease);
         for c in checks {
-            call.key(&c.id).arg(c.kind.letter()).arg(c.limit).arg(c.amount).arg(c.expires_ms);
+            let expires = if c.expires_ms == u64::MAX { 0 } else { c.expires_ms };
+            call.key(&c.id).arg(c.kind.letter()).arg(c.limit).arg(c.amount).arg(expires);
         }
         let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<Vec<u64>>(&mut conn)).await;
         match answer {
@@ -150,6 +180,26 @@ impl RedisCounters {
         }
     }
 
+    /// The current value of each check's counter: Redis's, or this process's while Redis
+    /// does not answer.
+    pub async fn read(&self, now_ms: u64, checks: &[Check]) -> Vec<u64> {
+        if let Some(mut conn) = self.conn.clone().filter(|_| self.available()) {
+            let mut call = self.read.prepare_invoke();
+            call.arg(now_ms);
+            for c in checks {
+                call.key(&c.id).arg(c.kind.letter());
+            }
+            let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<Vec<u64>>(&mut conn));
+            match answer.await {
+                Ok(Ok(v)) if v.len() == checks.len() => return v,
+                Ok(Ok(v)) => self.failed::<()>(&format!("unexpected script answer {v:?}")),
+                Ok(Err(e)) => self.failed::<()>(&e.to_string()),
+                Err(_) => self.failed::<()>(&format!("no answer within {TIMEOUT:?}")),
+            };
+        }
+        self.fallback.read(now_ms, checks)
+    }
+
     /// Settles where the request was admitted.
     pub async fn settle(&self, now_ms: u64, s: &Settlement, via: Via) {
         if via == Via::Memory {
@@ -157,8 +207,8 @@ impl RedisCounters {
         }
         let Some(mut conn) = self.conn.clone().filter(|_| self.available()) else { return };
         let mut call = self.settle.prepare_invoke();
-        call.arg(s.tokens.len()).arg(&s.lease);
-        for (id, delta) in &s.tokens {
+        call.arg(s.adds().count()).arg(&s.lease);
+        for (id, delta) in s.adds() {
             call.key(id).arg(*delta);
         }
         for id in &s.leases {

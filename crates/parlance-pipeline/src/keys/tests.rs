@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-use parlance_config::keys::{GroupSpec, KeySecret, KeySpec, Limits};
+use parlance_config::keys::{Budget, BudgetWindow, GroupSpec, KeySecret, KeySpec, Limits};
 use parlance_config::{Metadata, Source};
 use parlance_core::{ChatMessage, ChatRequest, ErrorCode, Role, Usage};
 use sha2::{Digest, Sha256};
@@ -100,12 +100,15 @@ async fn tokens_are_reserved_then_settled_and_leases_released() {
     assert_eq!(a.quota().tokens.unwrap().remaining, 80);
     let e = p.admit("echo", "", &chat(Some(10))).await.unwrap_err();
     assert!(e.message.contains("concurrent limit of 1"), "{}", e.message);
-    a.settle(Some(&Usage {
-        prompt_tokens: 20,
-        completion_tokens: 30,
-        total_tokens: 50,
-        ..Usage::default()
-    }));
+    a.settle(
+        Some(&Usage {
+            prompt_tokens: 20,
+            completion_tokens: 30,
+            total_tokens: 50,
+            ..Usage::default()
+        }),
+        None,
+    );
     drop(a);
     let b = p.admit("echo", "", &chat(Some(10))).await.unwrap();
     assert_eq!(b.quota().tokens.unwrap().remaining, 1000 - 50 - 30);
@@ -191,4 +194,83 @@ async fn without_redis_limits_hold_per_replica_and_nothing_hangs() {
     assert!(p.admit("echo", "", &chat(None)).await.is_ok());
     assert_eq!(p.admit("echo", "", &chat(None)).await.unwrap_err().code, ErrorCode::RateLimited);
     assert!(started.elapsed() < shared::TIMEOUT, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_spent_budget_refuses_until_its_day_ends_and_the_crossing_request_completes() {
+    let mut k = key("a", "sk", Limits::default());
+    k.budgets = vec![Budget { usd: 0.01, window: BudgetWindow::Day }];
+    let (ring, time) = ring(&[k], &[]);
+    let p = ring.authenticate([b"sk".as_slice()]).unwrap();
+    for _ in 0..3 {
+        let mut a = p.admit("echo", "", &chat(None)).await.unwrap();
+        a.settle(None, Some(0.004));
+        a.finish().await;
+    }
+    // 0.012 spent: the third request crossed the budget and completed; the fourth is refused.
+    let u = p.usage().await;
+    assert_eq!((u.key.as_str(), u.group.as_deref()), ("a", None));
+    assert!((u.spent_usd - 0.012).abs() < 1e-12, "{u:?}");
+    assert_eq!(u.budgets.len(), 1, "{u:?}");
+    let b = &u.budgets[0];
+    assert_eq!((b.scope, b.window, b.usd, b.remaining_usd), ("key", "day", 0.01, 0.0));
+    assert!(u.limits.is_empty(), "{u:?}");
+    let e = p.admit("echo", "", &chat(None)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::BudgetExceeded);
+    assert!(e.message.contains("its day budget of 0.01 USD"), "{}", e.message);
+    let day = 86_400_000;
+    let now = time.load(Ordering::SeqCst);
+    assert_eq!(e.retry_after, Some(std::time::Duration::from_millis(day - now % day)));
+    // An unpriced reply charges nothing; the next UTC day starts from zero.
+    time.store(now - now % day + day, Ordering::SeqCst);
+    let mut a = p.admit("echo", "", &chat(None)).await.unwrap();
+    a.settle(None, None);
+    a.finish().await;
+    assert!(p.admit("echo", "", &chat(None)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_groups_total_budget_is_shared_and_never_resets() {
+    let group = GroupSpec {
+        name: "team".into(),
+        limits: Limits::default(),
+        budgets: vec![Budget { usd: 1.0, window: BudgetWindow::Total }],
+        store: None,
+        source: Source { file: PathBuf::from("g.yaml"), document: 0 },
+    };
+    let mut a = key("a", "sk-a", Limits::default());
+    let mut b = key("b", "sk-b", Limits::default());
+    a.group = Some("team".into());
+    b.group = Some("team".into());
+    let (ring, time) = ring(&[a, b], &[group]);
+    let pa = ring.authenticate([b"sk-a".as_slice()]).unwrap();
+    let pb = ring.authenticate([b"sk-b".as_slice()]).unwrap();
+    let mut x = pa.admit("echo", "", &chat(None)).await.unwrap();
+    x.settle(None, Some(1.0));
+    x.finish().await;
+    time.fetch_add(400 * 86_400_000, Ordering::SeqCst);
+    let e = pb.admit("echo", "", &chat(None)).await.unwrap_err();
+    assert_eq!((e.code, e.retry_after), (ErrorCode::BudgetExceeded, None));
+    assert!(e.message.contains("its group's total budget"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn without_redis_budgets_fail_closed_and_nothing_hangs() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let store = redis_store("gone", &format!("127.0.0.1:{port}"));
+    let mut k = key("a", "sk", Limits { requests_per_minute: Some(2), ..Limits::default() });
+    k.store = Some("gone".into());
+    let mut budgeted = k.clone();
+    budgeted.name = "b".into();
+    budgeted.secret = KeySecret::Sha256(Sha256::digest(b"sk-b").into());
+    budgeted.budgets = vec![Budget { usd: 5.0, window: BudgetWindow::Month }];
+    let ring = KeyRing::build(&[k, budgeted], &[], &[store], Clock::manual(60_000).0).unwrap();
+    let started = std::time::Instant::now();
+    let limited = ring.authenticate([b"sk".as_slice()]).unwrap();
+    assert!(limited.admit("echo", "", &chat(None)).await.is_ok(), "rate limits fall back");
+    let p = ring.authenticate([b"sk-b".as_slice()]).unwrap();
+    let e = p.admit("echo", "", &chat(None)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Overloaded, "{}", e.message);
+    assert!(e.message.contains("budgets fail closed"), "{}", e.message);
+    assert!(started.elapsed() < shared::TIMEOUT * 2, "{:?}", started.elapsed());
 }

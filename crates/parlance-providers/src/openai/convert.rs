@@ -191,6 +191,7 @@ pub(crate) fn usage(u: WireUsage) -> Usage {
         prompt_details: PromptDetails {
             audio_tokens: p.audio_tokens.unwrap_or(0),
             cached_tokens: p.cached_tokens.unwrap_or(0),
+            cache_write_tokens: 0,
         }
         .non_zero(),
         completion_details: CompletionDetails {

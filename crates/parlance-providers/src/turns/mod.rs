@@ -165,13 +165,18 @@ pub(crate) fn tool_choice(req: &ChatRequest, format: Option<String>) -> Option<F
 /// Dapr's prompt tokens are `input + cache read + cache write`; `cachedTokens` is the cache
 /// read; total = prompt + completion.
 pub(crate) fn usage(input: u64, output: u64, read: Option<u64>, write: Option<u64>) -> Usage {
-    let read = read.unwrap_or(0);
-    let prompt = input + read + write.unwrap_or(0);
+    let (read, write) = (read.unwrap_or(0), write.unwrap_or(0));
+    let prompt = input + read + write;
     Usage {
         completion_tokens: output,
         prompt_tokens: prompt,
         total_tokens: prompt + output,
-        prompt_details: PromptDetails { audio_tokens: 0, cached_tokens: read }.non_zero(),
+        prompt_details: PromptDetails {
+            audio_tokens: 0,
+            cached_tokens: read,
+            cache_write_tokens: write,
+        }
+        .non_zero(),
         completion_details: None,
     }
 }

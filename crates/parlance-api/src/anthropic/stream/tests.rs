@@ -62,7 +62,7 @@ fn text_then_tool_calls_arrive_intact() {
             call(0, None, None, "and\":\"ls\"}"),
             call(1, Some("toolu_b"), Some("Read"), "{\"path\":\"a\"}"),
             StreamEvent::Delta(Delta::Finish { choice: 0, reason: "tool_calls".into() }),
-            StreamEvent::Complete(Summary { model: None, usage: Some(usage) }),
+            StreamEvent::Complete(Summary { model: None, usage: Some(usage), cost_usd: None }),
         ],
     );
     let names: Vec<&str> = frames.iter().map(|(n, _)| n.as_str()).collect();

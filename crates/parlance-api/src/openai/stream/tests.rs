@@ -49,12 +49,16 @@ fn text_then_finish_then_usage_then_done() {
         total_tokens: 3,
         ..Default::default()
     };
-    let end = events(e.event(&StreamEvent::Complete(Summary { model: None, usage: Some(usage) })));
+    let end = events(e.event(&StreamEvent::Complete(Summary {
+        model: None,
+        usage: Some(usage),
+        cost_usd: Some(0.0015),
+    })));
     assert_eq!(end.len(), 2);
     assert_eq!(end[0]["choices"], json!([]));
     assert_eq!(
         end[0]["usage"],
-        json!({"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3})
+        json!({"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3, "cost": 0.0015})
     );
     assert_eq!(end[0]["id"], "chatcmpl-1");
     assert_eq!(end[1], "[DONE]");
