@@ -15,12 +15,10 @@ use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode};
 use serde::Serialize;
 
-use crate::door::error::{Class, classify, log, retry_after_secs};
+pub use crate::door::error::MAX_INVALID_MESSAGE;
+use crate::door::error::{Class, bounded, classify, log, retry_after_secs};
 
 const INVALID: &str = "invalid_request_error";
-
-/// The longest message of a 400 (reflected values stay bounded).
-pub const MAX_INVALID_MESSAGE: usize = 300;
 
 /// Anthropic's status for an overloaded API.
 const OVERLOADED: u16 = 529;
@@ -54,16 +52,7 @@ impl AnthropicError {
     /// A 400 `invalid_request_error`; the message is cut to [`MAX_INVALID_MESSAGE`] bytes,
     /// since it may quote the client's input (a JSON parser's message does).
     pub fn invalid(message: impl Into<String>) -> AnthropicError {
-        let mut message = message.into();
-        if message.len() > MAX_INVALID_MESSAGE {
-            let mut at = MAX_INVALID_MESSAGE;
-            while !message.is_char_boundary(at) {
-                at -= 1;
-            }
-            message.truncate(at);
-            message.push('…');
-        }
-        AnthropicError::new(StatusCode::BAD_REQUEST, INVALID, message)
+        AnthropicError::new(StatusCode::BAD_REQUEST, INVALID, bounded(message.into()))
     }
 
     /// 401 `authentication_error`.

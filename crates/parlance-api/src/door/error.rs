@@ -122,6 +122,23 @@ pub fn log(status: StatusCode, message: &str) {
     }
 }
 
+/// The longest message of a 400 on any door: such a message may quote the client's input (a
+/// JSON parser's does), and reflected values stay bounded.
+pub const MAX_INVALID_MESSAGE: usize = 300;
+
+/// `message` cut to [`MAX_INVALID_MESSAGE`] bytes (on a char boundary, with `…`).
+pub fn bounded(mut message: String) -> String {
+    if message.len() > MAX_INVALID_MESSAGE {
+        let mut at = MAX_INVALID_MESSAGE;
+        while !message.is_char_boundary(at) {
+            at -= 1;
+        }
+        message.truncate(at);
+        message.push('…');
+    }
+    message
+}
+
 /// `retry-after` in whole seconds, rounded up (the header's unit).
 pub fn retry_after_secs(after: Duration) -> u64 {
     after.as_secs() + u64::from(after.subsec_nanos() > 0)
@@ -134,6 +151,13 @@ mod tests {
 
     fn from_provider(p: ProviderError) -> Failure {
         classify(&ApiError::from_provider("llm", &p))
+    }
+
+    #[test]
+    fn reflected_messages_are_bounded() {
+        assert_eq!(bounded("short".into()), "short");
+        let long = bounded("é".repeat(100_000));
+        assert!(long.len() <= MAX_INVALID_MESSAGE + '…'.len_utf8() && long.ends_with('…'));
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl OpenAiError {
 
     /// A 400 `invalid_request_error`, naming the offending parameter when there is one.
     pub fn invalid(message: impl Into<String>, param: Option<&str>) -> OpenAiError {
+        let message = crate::door::error::bounded(message.into());
         let mut e = OpenAiError::new(StatusCode::BAD_REQUEST, INVALID, message);
         e.param = param.map(str::to_string);
         e
@@ -161,6 +162,12 @@ mod tests {
 
     fn from_provider(p: ProviderError) -> OpenAiError {
         OpenAiError::from_api(&ApiError::from_provider("llm", &p))
+    }
+
+    #[test]
+    fn a_400_quoting_the_client_is_bounded() {
+        let e = OpenAiError::invalid("x".repeat(100_000), None);
+        assert!(e.message.len() <= crate::door::error::MAX_INVALID_MESSAGE + '…'.len_utf8());
     }
 
     #[test]

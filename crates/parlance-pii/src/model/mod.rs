@@ -313,9 +313,24 @@ fn after_saint(b: &[u8], i: usize) -> bool {
 fn place_prefix(w: &[u8]) -> bool {
     matches!(
         w,
-        b"north" | b"south" | b"east" | b"west" | b"lake" | b"port" | b"fort" | b"mount"
-            | b"lago" | b"nueva" | b"nuevo" | b"puerto" | b"porto" | b"villa" | b"sainte"
-            | b"saint" | b"santa" | b"san"
+        b"north"
+            | b"south"
+            | b"east"
+            | b"west"
+            | b"lake"
+            | b"port"
+            | b"fort"
+            | b"mount"
+            | b"lago"
+            | b"nueva"
+            | b"nuevo"
+            | b"puerto"
+            | b"porto"
+            | b"villa"
+            | b"sainte"
+            | b"saint"
+            | b"santa"
+            | b"san"
     )
 }
 
