@@ -142,3 +142,20 @@ pub struct FunctionIn {
     /// JSON Schema of the arguments.
     pub parameters: Option<Map<String, Value>>,
 }
+
+/// `parameters` with `max_tokens` set from the request's own `max_tokens` field (alpha2 field
+/// 12, `maxTokens` in JSON), which overrides a `max_tokens` parameter; under 1 is refused.
+pub fn with_max_tokens(
+    mut parameters: BTreeMap<String, prost_types::Any>,
+    max_tokens: Option<i64>,
+) -> Result<BTreeMap<String, prost_types::Any>, crate::ApiError> {
+    let Some(n) = max_tokens else { return Ok(parameters) };
+    if n < 1 {
+        return Err(crate::ApiError::malformed(&format!("max_tokens must be at least 1: {n}")));
+    }
+    for alias in ["maxTokens", "max_completion_tokens"] {
+        parameters.remove(alias);
+    }
+    parameters.insert("max_tokens".to_string(), crate::wkt::int64_any(n));
+    Ok(parameters)
+}

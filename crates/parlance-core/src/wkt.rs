@@ -39,6 +39,13 @@ struct Int64Value {
     #[prost(int64, tag = "1")]
     value: i64,
 }
+/// `value` as an `Int64Value` wrapped in `Any` (how daprd's SDKs send `max_tokens`).
+pub fn int64_any(value: i64) -> prost_types::Any {
+    let bytes = prost::Message::encode_to_vec(&Int64Value { value });
+    let type_url = "type.googleapis.com/google.protobuf.Int64Value".to_string();
+    prost_types::Any { type_url, value: bytes }
+}
+
 /// `UInt32Value`.
 #[derive(Clone, PartialEq, prost::Message)]
 struct UInt32Value {

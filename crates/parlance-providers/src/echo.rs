@@ -54,9 +54,19 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
             )),
         }
     }
-    let content = texts.join("\n");
-    let words = content.split_whitespace().count() as u64;
-    let finish_reason = if tool_calls.is_empty() { "stop" } else { "tool_calls" };
+    let mut content = texts.join("\n");
+    let mut words = content.split_whitespace().count() as u64;
+    // `max_tokens` (a word is a token here): the reply stops after that many words.
+    let capped = request.params.max_tokens.filter(|&max| words > max);
+    if let Some(max) = capped {
+        content = first_words(&content, max).to_string();
+        words = max;
+    }
+    let finish_reason = match (capped, tool_calls.is_empty()) {
+        (Some(_), _) => "length",
+        (None, true) => "stop",
+        (None, false) => "tool_calls",
+    };
     let choice = Choice { index: 0, finish_reason: finish_reason.into(), content, tool_calls };
     let usage = Usage {
         completion_tokens: words,
@@ -65,6 +75,24 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         ..Usage::default()
     };
     Ok(ChatResponse { choices: vec![choice], usage: Some(usage), model: None })
+}
+
+/// `text` up to the end of its `n`-th word.
+fn first_words(text: &str, n: u64) -> &str {
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if in_word && seen == n {
+                return &text[..i];
+            }
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            seen += 1;
+        }
+    }
+    text
 }
 
 /// The echo reply as a stream: per choice, a text delta per word (with the whitespace after
@@ -261,5 +289,20 @@ mod tests {
             ..ChatRequest::default()
         };
         assert_eq!(echo(&req).unwrap_err().kind, FailureKind::InvalidRequest);
+    }
+
+    #[test]
+    fn max_tokens_caps_the_words_and_says_length() {
+        let mut req = ChatRequest {
+            messages: vec![ChatMessage::text(Role::User, "one two  three\nfour")],
+            ..ChatRequest::default()
+        };
+        req.params.max_tokens = Some(3);
+        let resp = echo(&req).unwrap();
+        assert_eq!(resp.choices[0].content, "one two  three");
+        assert_eq!(resp.choices[0].finish_reason, "length");
+        assert_eq!(resp.usage.unwrap().completion_tokens, 3);
+        req.params.max_tokens = Some(4);
+        assert_eq!(echo(&req).unwrap().choices[0].finish_reason, "stop");
     }
 }

@@ -150,6 +150,7 @@ fn alpha2_req(v: &Value) -> pb::ConversationRequestAlpha2 {
         response_format: v.get("responseFormat").and_then(Value::as_object).map(json_to_struct),
         prompt_cache_retention: s(v, "promptCacheRetention")
             .map(|d| parse_duration_json(&d).unwrap()),
+        max_tokens: v.get("maxTokens").and_then(Value::as_i64),
     }
 }
 

@@ -44,7 +44,7 @@ pub fn alpha2(r: pb::ConversationRequestAlpha2) -> Result<ConverseRequest, ApiEr
     Ok(ConverseRequest {
         context_id: r.context_id,
         inputs,
-        parameters: r.parameters,
+        parameters: parlance_core::request::with_max_tokens(r.parameters, r.max_tokens)?,
         metadata: r.metadata,
         scrub_pii: r.scrub_pii.unwrap_or(false),
         temperature: r.temperature,

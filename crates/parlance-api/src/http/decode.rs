@@ -59,6 +59,9 @@ struct Alpha2 {
     response_format: Option<Obj>,
     #[serde(rename = "promptCacheRetention", alias = "prompt_cache_retention")]
     prompt_cache_retention: Option<String>,
+    /// An int64: a JSON number or, as protojson writes it, a string of digits.
+    #[serde(rename = "maxTokens", alias = "max_tokens")]
+    max_tokens: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -179,7 +182,10 @@ pub fn alpha2(body: &[u8]) -> Result<ConverseRequest, ApiError> {
     Ok(ConverseRequest {
         context_id: raw.context_id,
         inputs,
-        parameters: parameters(raw.parameters)?,
+        parameters: parlance_core::request::with_max_tokens(
+            parameters(raw.parameters)?,
+            int64(raw.max_tokens, "maxTokens")?,
+        )?,
         metadata: raw.metadata.unwrap_or_default(),
         scrub_pii: raw.scrub_pii.unwrap_or(false),
         temperature: temperature(raw.temperature)?,
@@ -266,6 +272,17 @@ fn temperature(v: Option<Value>) -> Result<Option<f64>, ApiError> {
         Some(v) => {
             lenient_f64(&v).map(Some).map_err(|e| ApiError::malformed(&format!("temperature: {e}")))
         }
+    }
+}
+
+/// A protojson int64 field: a JSON integer or a string of one.
+fn int64(v: Option<Value>, field: &str) -> Result<Option<i64>, ApiError> {
+    let bad = || ApiError::malformed(&format!("{field}: not an integer"));
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(bad),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| bad()),
+        Some(_) => Err(bad()),
     }
 }
 
