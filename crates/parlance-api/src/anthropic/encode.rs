@@ -4,6 +4,7 @@
 //! whatever the provider said, `usage` split Anthropic's way (`input_tokens` without the
 //! cached ones, which are `cache_read_input_tokens`); all zero when the provider gave none.
 
+use crate::door::finish::Finish;
 use parlance_core::{ChatResponse, Choice, ToolCall, Usage};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -12,23 +13,14 @@ use serde_json::{Map, Value};
 /// `stop_sequence`, `tool_use`, `pause_turn` or `refusal`. A plain stop with tool calls is
 /// `tool_use` (agents loop on it).
 pub fn stop_reason(reason: &str, has_calls: bool) -> &'static str {
-    match reason {
-        "length" | "max_tokens" | "MAX_TOKENS" | "model_context_window_exceeded" => "max_tokens",
-        "stop_sequence" => "stop_sequence",
-        "pause_turn" => "pause_turn",
-        "tool_calls" | "tool_use" | "function_call" => "tool_use",
-        "content_filter"
-        | "content_filtered"
-        | "guardrail_intervened"
-        | "refusal"
-        | "SAFETY"
-        | "RECITATION"
-        | "BLOCKLIST"
-        | "PROHIBITED_CONTENT"
-        | "SPII"
-        | "IMAGE_SAFETY" => "refusal",
-        _ if has_calls => "tool_use",
-        _ => "end_turn",
+    match crate::door::finish::classify(reason) {
+        Finish::Length => "max_tokens",
+        Finish::StopSequence => "stop_sequence",
+        Finish::PauseTurn => "pause_turn",
+        Finish::ToolCalls => "tool_use",
+        Finish::Filtered => "refusal",
+        Finish::Stop if has_calls => "tool_use",
+        Finish::Stop => "end_turn",
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod finish;
 pub mod model;
 pub mod params;
 pub mod request_id;

@@ -3,6 +3,7 @@
 //! `logprobs` null), `finish_reason` in OpenAI's vocabulary whatever the provider said, and
 //! `usage` with its detail objects only when the provider reported them.
 
+use crate::door::finish::Finish;
 use parlance_core::{ChatResponse, Choice, ToolCall, Usage};
 use serde::Serialize;
 use serde::ser::Serializer;
@@ -10,20 +11,11 @@ use serde::ser::Serializer;
 /// A provider's finish reason in OpenAI's vocabulary: `stop`, `length`, `tool_calls` or
 /// `content_filter` (OpenAI, Anthropic, Bedrock and Gemini spellings; anything else is `stop`).
 pub fn finish_reason(reason: &str) -> &'static str {
-    match reason {
-        "length" | "max_tokens" | "MAX_TOKENS" | "model_context_window_exceeded" => "length",
-        "tool_calls" | "tool_use" | "function_call" => "tool_calls",
-        "content_filter"
-        | "content_filtered"
-        | "guardrail_intervened"
-        | "refusal"
-        | "SAFETY"
-        | "RECITATION"
-        | "BLOCKLIST"
-        | "PROHIBITED_CONTENT"
-        | "SPII"
-        | "IMAGE_SAFETY" => "content_filter",
-        _ => "stop",
+    match crate::door::finish::classify(reason) {
+        Finish::Length => "length",
+        Finish::ToolCalls => "tool_calls",
+        Finish::Filtered => "content_filter",
+        Finish::Stop | Finish::StopSequence | Finish::PauseTurn => "stop",
     }
 }
 
