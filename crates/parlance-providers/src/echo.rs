@@ -55,12 +55,14 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         }
     }
     let mut content = texts.join("\n");
-    let mut words = content.split_whitespace().count() as u64;
-    // `max_tokens` (a word is a token here): the reply stops after that many words.
+    let words = content.split_whitespace().count() as u64;
+    // `max_tokens` (a word is a token here): the reply stops after that many words; the
+    // prompt still counts every word it had.
     let capped = request.params.max_tokens.filter(|&max| words > max);
+    let mut answered = words;
     if let Some(max) = capped {
         content = first_words(&content, max).to_string();
-        words = max;
+        answered = max;
     }
     let finish_reason = match (capped, tool_calls.is_empty()) {
         (Some(_), _) => "length",
@@ -69,9 +71,9 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
     };
     let choice = Choice { index: 0, finish_reason: finish_reason.into(), content, tool_calls };
     let usage = Usage {
-        completion_tokens: words,
+        completion_tokens: answered,
         prompt_tokens: words,
-        total_tokens: 2 * words,
+        total_tokens: words + answered,
         ..Usage::default()
     };
     Ok(ChatResponse { choices: vec![choice], usage: Some(usage), model: None })
@@ -301,7 +303,8 @@ mod tests {
         let resp = echo(&req).unwrap();
         assert_eq!(resp.choices[0].content, "one two  three");
         assert_eq!(resp.choices[0].finish_reason, "length");
-        assert_eq!(resp.usage.unwrap().completion_tokens, 3);
+        let usage = resp.usage.unwrap();
+        assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (4, 3, 7));
         req.params.max_tokens = Some(4);
         assert_eq!(echo(&req).unwrap().choices[0].finish_reason, "stop");
     }

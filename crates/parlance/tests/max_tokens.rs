@@ -30,7 +30,9 @@ async fn http_alpha2_caps_the_echo_at_max_tokens() {
         let (status, v) = p.alpha2("echo", &body(max)).await;
         assert_eq!(status, 200, "{v}");
         assert_eq!(choice(&v), ("length", "one two"), "{v}");
-        assert_eq!(v["outputs"][0]["usage"]["completionTokens"], json!("2"), "{v}");
+        let usage = &v["outputs"][0]["usage"];
+        assert_eq!(usage["completionTokens"], json!("2"), "{v}");
+        assert_eq!(usage["promptTokens"], json!("5"), "{v}");
     }
     let (status, v) = p.alpha2("echo", &body(json!(10))).await;
     assert_eq!((status, choice(&v)), (200, ("stop", "one two three four five")));
