@@ -223,3 +223,10 @@ pub fn alpha2_message_type_vectors() -> Vec<(Value, Value)> {
         ),
     ]
 }
+
+/// A fake upstream whose every answer is the status `code` (with `retry-after` seconds).
+pub async fn failing(code: u16, retry_after: Option<u64>) -> FakeUpstream {
+    let fake = FakeUpstream::start(parlance_fake::FakeOptions::default()).await.unwrap();
+    fake.set_default_fault(Some(parlance_fake::Fault::Status { code, retry_after }));
+    fake
+}

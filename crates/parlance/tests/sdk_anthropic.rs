@@ -13,14 +13,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{ECHO_COMPONENTS, anthropic, args, openai, path, resources, run, start, start_with};
-use parlance_fake::{FakeOptions, FakeUpstream, Fault};
-
-async fn failing(code: u16, retry_after: Option<u64>) -> FakeUpstream {
-    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
-    fake.set_default_fault(Some(Fault::Status { code, retry_after }));
-    fake
-}
+use common::{
+    ECHO_COMPONENTS, anthropic, args, failing, openai, path, resources, run, start, start_with,
+};
+use parlance_fake::{FakeOptions, FakeUpstream};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anthropic_python_sdk_against_the_messages_door() {
