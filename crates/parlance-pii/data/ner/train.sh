@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 sources=${1:?usage: data/ner/train.sh SOURCES_DIR}
 python3 data/ner/prepare.py --sources "$sources"
 python3 data/ner/world_names.py --sources "$sources"
+python3 data/ner/given_names.py --sources "$sources"
 cargo run -p parlance-pii --release --features train --example train_person -- \
   --train corpus/real/btc_train.jsonl:1 \
   --train corpus/real/wnut_train.jsonl:1 \

@@ -202,7 +202,8 @@ pub(crate) fn detect(
         }
         e = ke;
     }
-    let lone_unknown = e == end && !first.is_first() && first.surname_rank().is_none();
+    let lone_unknown =
+        e == end && !first.is_first() && first.surname_rank().is_none() && first.given_class() == 0;
     let mut folded = [0u8; 8];
     let place = e > end && end - i <= 8 && {
         for (d, c) in folded.iter_mut().zip(&b[i..end]) {
