@@ -42,7 +42,7 @@ pub struct Thresholds {
 }
 
 /// The thresholds in use (chosen on the development sets, `data/ner/README.md`).
-const THRESHOLDS: Thresholds = Thresholds { start: 0.0, cont: -1.0, veto: -1.5, single: 0.5 };
+const THRESHOLDS: Thresholds = Thresholds { start: -0.4, cont: -1.25, veto: -1.5, single: 1.0 };
 
 fn thresholds() -> Thresholds {
     #[cfg(feature = "train")]
