@@ -282,11 +282,10 @@ impl Batcher {
         let mut conn = self.conn.clone();
         let cmd = batch.command(self.script.get_hash());
         let first = tokio::time::timeout(TIMEOUT, cmd.query_async::<Vec<u64>>(&mut conn)).await;
+        let no_script = redis::ErrorKind::Server(redis::ServerErrorKind::NoScript);
         match first {
             Ok(Ok(v)) => return Ok(v),
-            Ok(Err(e)) if e.kind() != redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
-                return Err(e.to_string());
-            }
+            Ok(Err(e)) if e.kind() != no_script => return Err(e.to_string()),
             Ok(Err(_)) => {}
             Err(_) => return Err(format!("no answer within {TIMEOUT:?}")),
         }
