@@ -60,7 +60,7 @@ where
     };
     tracing::debug!(component = name, fallback = fb_name, error = %first, "falling back");
     let mut call = call;
-    call.chat.model = None;
+    call.chat_mut().model = None;
     match run(fb_chain, call).await {
         Ok(reply) => Ok((reply, Some(fb_name.to_string()))),
         Err(second) => {
@@ -97,7 +97,7 @@ mod tests {
     impl Stage for Stub {
         async fn call(&self, call: Call) -> Result<Reply, ProviderError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
-            *self.model.lock().unwrap() = call.chat.model;
+            *self.model.lock().unwrap() = call.chat.model.clone();
             if self.fail {
                 return Err(ProviderError::transient(FailureKind::Connect, "down"));
             }

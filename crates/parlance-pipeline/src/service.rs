@@ -265,6 +265,7 @@ impl ConversationService {
             chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
         }
         let (scrub_output, cache, ctx) = (req.scrub_pii, opts.cache, opts.ctx);
+        let chat = Arc::new(chat);
         let call = Call { chat, scrub_output, cache, ctx, member: Default::default() };
         Ok((call, chains))
     }

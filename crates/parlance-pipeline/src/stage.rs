@@ -49,8 +49,10 @@ impl CacheStatus {
 /// One call travelling down the chain.
 #[derive(Debug, Clone)]
 pub struct Call {
-    /// The request for the model.
-    pub chat: ChatRequest,
+    /// The request for the model, shared: a pool or a retry passes the call on again without
+    /// copying it, and a stage that rewrites it (PII) copies it only when it is shared
+    /// ([`Call::chat_mut`]).
+    pub chat: Arc<ChatRequest>,
     /// Request-level `scrubPii`: scrub what comes back.
     pub scrub_output: bool,
     /// The client's cache wishes.
@@ -64,17 +66,17 @@ pub struct Call {
 /// Where a pool writes the name of the member that answered; the first name written stays,
 /// so a pool inside a pool reports the innermost member.
 #[derive(Debug, Clone, Default)]
-pub struct MemberSlot(Arc<std::sync::OnceLock<String>>);
+pub struct MemberSlot(Arc<std::sync::OnceLock<Arc<str>>>);
 
 impl MemberSlot {
     /// Records `name` unless a name is already there.
-    pub fn set(&self, name: &str) {
-        let _ = self.0.set(name.to_string());
+    pub fn set(&self, name: &Arc<str>) {
+        let _ = self.0.set(name.clone());
     }
 
     /// The member that answered, when a pool answered.
     pub fn get(&self) -> Option<String> {
-        self.0.get().cloned()
+        self.0.get().map(|name| name.to_string())
     }
 }
 
@@ -82,12 +84,17 @@ impl Call {
     /// A call with default options.
     pub fn new(chat: ChatRequest) -> Call {
         Call {
-            chat,
+            chat: Arc::new(chat),
             scrub_output: false,
             cache: CacheMode::Normal,
             ctx: CallContext::default(),
             member: MemberSlot::default(),
         }
+    }
+
+    /// The request, to change: copied first when another holder shares it.
+    pub fn chat_mut(&mut self) -> &mut ChatRequest {
+        Arc::make_mut(&mut self.chat)
     }
 }
 

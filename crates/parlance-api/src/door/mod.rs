@@ -14,7 +14,7 @@ pub mod params;
 pub mod request_id;
 pub mod sse;
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use parlance_core::ApiVersion;
 use parlance_pipeline::{CacheStatus, CallOptions};
 
@@ -39,6 +39,11 @@ pub fn call_options(api: ApiVersion, headers: &HeaderMap) -> CallOptions {
     crate::sidecar::call_options(api, text(header::CACHE_CONTROL.as_str()), text("traceparent"))
 }
 
+/// [`COMPONENT_HEADER`] and [`CACHE_HEADER`] as header names, made at compile time (a
+/// `&str` name is parsed again on every insert).
+const COMPONENT_NAME: HeaderName = HeaderName::from_static(COMPONENT_HEADER);
+const CACHE_NAME: HeaderName = HeaderName::from_static(CACHE_HEADER);
+
 /// Sets [`COMPONENT_HEADER`] to `name` when it can be a component's name (bounded, a valid
 /// header value); otherwise leaves it out.
 pub fn component_header(headers: &mut HeaderMap, name: &str) {
@@ -46,14 +51,14 @@ pub fn component_header(headers: &mut HeaderMap, name: &str) {
         return;
     }
     if let Ok(v) = HeaderValue::from_str(name) {
-        headers.insert(COMPONENT_HEADER, v);
+        headers.insert(COMPONENT_NAME, v);
     }
 }
 
 /// Sets [`CACHE_HEADER`]; `none` when the component has no cache.
 pub fn cache_header(headers: &mut HeaderMap, cache: Option<CacheStatus>) {
     let v = cache.map(|c| c.as_str()).unwrap_or("none");
-    headers.insert(CACHE_HEADER, HeaderValue::from_static(v));
+    headers.insert(CACHE_NAME, HeaderValue::from_static(v));
 }
 
 /// The [`SCRUB_HEADER`]'s `inputs|outputs|both` → (scrub inputs, scrub outputs).

@@ -155,7 +155,7 @@ impl Admission {
 impl Admission {
     /// With a budget, settles now, waiting for the shared store (at most its time bound), so
     /// that the next request — on any replica — sees this one's cost; without one, the
-    /// settlement runs in the background (dropped here), off the reply's path.
+    /// settlement is queued for the store's next script (dropped here), off the reply's path.
     pub async fn finish(mut self) {
         if !self.budgeted {
             return;
@@ -178,18 +178,10 @@ impl Drop for Admission {
         if s.is_empty() {
             return;
         }
-        let (entry, via) = (self.entry.clone(), self.via);
-        let now = entry.clock.now_ms();
-        match entry.counters.as_ref() {
+        let now = self.entry.clock.now_ms();
+        match self.entry.counters.as_ref() {
             Counters::Memory(m) => m.settle(now, &s),
-            Counters::Redis(_) => {
-                let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
-                rt.spawn(async move {
-                    if let Counters::Redis(r) = entry.counters.as_ref() {
-                        r.settle(now, &s, via).await;
-                    }
-                });
-            }
+            Counters::Redis(r) => r.settle_later(now, &s, self.via),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! The doors only find the key string and call [`KeyRing::authenticate`]; the service does
 //! the rest for a request that carries a [`Principal`] (see [`crate::CallOptions`]).
 
+mod batch;
 mod budget;
 mod clock;
 mod counters;

@@ -1,7 +1,8 @@
-//! Counters in a `state.redis` component, shared by every replica: each admission and each
-//! settlement is one server-side Lua script (sent once, then called by `EVALSHA`), so that
-//! checking every limit and counting in all of them is one atomic step however many
-//! replicas race.
+//! Counters in a `state.redis` component, shared by every replica: admissions and settlements
+//! go through server-side Lua scripts (sent once, then called by `EVALSHA`), so that checking
+//! every limit and counting in all of them is one atomic step however many replicas race.
+//! The requests of one replica share their scripts ([`super::batch`]): one script, and one
+//! round trip, for everything queued while the previous one was on its way.
 //!
 //! Redis lost: each call is bounded by [`TIMEOUT`]; a failure keeps Redis out of the path for
 //! [`BACKOFF`] and the same limits are counted in this process instead (rate limits then hold
@@ -9,11 +10,13 @@
 //! so shared counting resumes by itself. A script that timed out may still have counted in
 //! Redis: the error is on the safe side.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
+use super::batch::Batcher;
 use super::counters::{Check, Settlement, Verdict};
 use super::memory::MemoryCounters;
 use crate::cache::RedisConfig;
@@ -24,61 +27,6 @@ pub const TIMEOUT: Duration = Duration::from_secs(1);
 /// How long Redis is left out after a failure.
 pub const BACKOFF: Duration = Duration::from_millis(500);
 const WARN_EVERY: Duration = Duration::from_secs(10);
-
-/// Checks every limit, then counts in all of them or none.
-/// KEYS: one per check. ARGV: now, lease id, then per check: kind, limit, amount, expiry
-/// (0: never).
-const ADMIT: &str = r"
-local now, lease = tonumber(ARGV[1]), ARGV[2]
-local used = {}
-for i = 1, #KEYS do
-  local b = 2 + (i - 1) * 4
-  local kind, limit, amount = ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
-  local cur
-  if kind == 'c' then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
-    cur = redis.call('ZCARD', KEYS[i])
-  else
-    cur = tonumber(redis.call('GET', KEYS[i]) or '0')
-  end
-  local soft = kind == 't' or kind == 'b'
-  if (soft and cur >= limit) or (not soft and cur + amount > limit) then
-    return {0, i - 1}
-  end
-  used[i] = cur + amount
-end
-for i = 1, #KEYS do
-  local b = 2 + (i - 1) * 4
-  local kind, amount, expires = ARGV[b + 1], tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4])
-  if kind == 'c' then
-    redis.call('ZADD', KEYS[i], expires, lease)
-  else
-    redis.call('INCRBY', KEYS[i], amount)
-  end
-  if expires > 0 then
-    redis.call('PEXPIRE', KEYS[i], math.max(expires - now, 1) + 1000)
-  end
-end
-return {1, unpack(used)}
-";
-
-/// Corrects token reservations and charges budgets (while their window's counter lives) and
-/// releases leases. KEYS: counters to add to, then lease sets. ARGV: number of counters,
-/// lease id, deltas.
-const SETTLE: &str = r"
-local n = tonumber(ARGV[1])
-for i = 1, n do
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    if redis.call('INCRBY', KEYS[i], ARGV[2 + i]) < 0 then
-      redis.call('SET', KEYS[i], 0, 'KEEPTTL')
-    end
-  end
-end
-for i = n + 1, #KEYS do
-  redis.call('ZREM', KEYS[i], ARGV[2])
-end
-return 1
-";
 
 /// Reads counters without counting. KEYS: the counters. ARGV: now, then each one's kind.
 const READ: &str = r"
@@ -104,20 +52,16 @@ pub enum Via {
 
 /// One store's counters, with their in-process fallback.
 pub struct RedisCounters {
-    name: String,
     conn: Option<ConnectionManager>,
-    admit: redis::Script,
-    settle: redis::Script,
+    batcher: Option<Arc<Batcher>>,
     read: redis::Script,
     fallback: MemoryCounters,
-    epoch: Instant,
-    down_until_ms: AtomicU64,
-    last_warn_ms: AtomicU64,
+    health: Arc<Health>,
 }
 
 impl std::fmt::Debug for RedisCounters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisCounters").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("RedisCounters").field("name", &self.health.name).finish_non_exhaustive()
     }
 }
 
@@ -129,16 +73,15 @@ impl RedisCounters {
         let conn = conn.map_err(
             |e| tracing::warn!(store = %config.name, "limit counters kept per replica: {e}"),
         );
+        let health = Arc::new(Health::new(&config.name));
+        let conn = conn.ok();
+        let batcher = conn.clone().map(|c| Arc::new(Batcher::new(c, health.clone())));
         RedisCounters {
-            name: config.name.clone(),
-            conn: conn.ok(),
-            admit: redis::Script::new(ADMIT),
-            settle: redis::Script::new(SETTLE),
+            conn,
+            batcher,
             read: redis::Script::new(READ),
             fallback: MemoryCounters::default(),
-            epoch: Instant::now(),
-            down_until_ms: AtomicU64::new(0),
-            last_warn_ms: AtomicU64::new(0),
+            health,
         }
     }
 
@@ -161,68 +104,84 @@ impl RedisCounters {
     }
 
     async fn admit_shared(&self, now_ms: u64, checks: &[Check], lease: &str) -> Option<Verdict> {
-        let mut conn = self.conn.clone().filter(|_| self.available())?;
-        let mut call = self.admit.prepare_invoke();
-        call.arg(now_ms).arg(lease);
-        for c in checks {
-            let expires = if c.expires_ms == u64::MAX { 0 } else { c.expires_ms };
-            call.key(&c.id).arg(c.kind.letter()).arg(c.limit).arg(c.amount).arg(expires);
-        }
-        let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<Vec<u64>>(&mut conn)).await;
-        match answer {
-            Ok(Ok(v)) => match v.split_first() {
-                Some((1, used)) => Some(Verdict::Admitted(used.to_vec())),
-                Some((0, [index])) => Some(Verdict::Refused(*index as usize)),
-                _ => self.failed(&format!("unexpected script answer {v:?}")),
-            },
-            Ok(Err(e)) => self.failed(&e.to_string()),
-            Err(_) => self.failed(&format!("no answer within {TIMEOUT:?}")),
+        let batcher = self.batcher.as_ref().filter(|_| self.health.available())?;
+        let answer = batcher.admit(now_ms, checks, lease)?;
+        match tokio::time::timeout(TIMEOUT, answer).await {
+            // `None`: the batch failed, and said why.
+            Ok(Ok(verdict)) => verdict,
+            Ok(Err(_)) => self.health.failed("the batch was dropped"),
+            Err(_) => self.health.failed(&format!("no answer within {TIMEOUT:?}")),
         }
     }
 
     /// The current value of each check's counter: Redis's, or this process's while Redis
     /// does not answer.
     pub async fn read(&self, now_ms: u64, checks: &[Check]) -> Vec<u64> {
-        if let Some(mut conn) = self.conn.clone().filter(|_| self.available()) {
+        if let Some(mut conn) = self.conn.clone().filter(|_| self.health.available()) {
             let mut call = self.read.prepare_invoke();
             call.arg(now_ms);
             for c in checks {
                 call.key(&c.id).arg(c.kind.letter());
             }
             let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<Vec<u64>>(&mut conn));
+            let health = &self.health;
             match answer.await {
                 Ok(Ok(v)) if v.len() == checks.len() => return v,
-                Ok(Ok(v)) => self.failed::<()>(&format!("unexpected script answer {v:?}")),
-                Ok(Err(e)) => self.failed::<()>(&e.to_string()),
-                Err(_) => self.failed::<()>(&format!("no answer within {TIMEOUT:?}")),
+                Ok(Ok(v)) => health.failed::<()>(&format!("unexpected script answer {v:?}")),
+                Ok(Err(e)) => health.failed::<()>(&e.to_string()),
+                Err(_) => health.failed::<()>(&format!("no answer within {TIMEOUT:?}")),
             };
         }
         self.fallback.read(now_ms, checks)
     }
 
-    /// Settles where the request was admitted.
+    /// Settles where the request was admitted, waiting until Redis has applied it (at most
+    /// [`TIMEOUT`]).
     pub async fn settle(&self, now_ms: u64, s: &Settlement, via: Via) {
+        let Some(answer) = self.settle_queued(now_ms, s, via, true) else { return };
+        if tokio::time::timeout(TIMEOUT, answer).await.is_err() {
+            self.health.failed::<()>(&format!("no answer within {TIMEOUT:?}"));
+        }
+    }
+
+    /// Settles where the request was admitted, without waiting: queued for the next script.
+    pub fn settle_later(&self, now_ms: u64, s: &Settlement, via: Via) {
+        let _ = self.settle_queued(now_ms, s, via, false);
+    }
+
+    fn settle_queued(
+        &self,
+        now_ms: u64,
+        s: &Settlement,
+        via: Via,
+        wait: bool,
+    ) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         if via == Via::Memory {
-            return self.fallback.settle(now_ms, s);
+            self.fallback.settle(now_ms, s);
+            return None;
         }
-        let Some(mut conn) = self.conn.clone().filter(|_| self.available()) else { return };
-        let mut call = self.settle.prepare_invoke();
-        call.arg(s.adds().count()).arg(&s.lease);
-        for (id, delta) in s.adds() {
-            call.key(id).arg(*delta);
-        }
-        for id in &s.leases {
-            call.key(id);
-        }
-        let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<i64>(&mut conn)).await;
-        match answer {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                self.failed::<()>(&e.to_string());
-            }
-            Err(_) => {
-                self.failed::<()>(&format!("no answer within {TIMEOUT:?}"));
-            }
+        let batcher = self.batcher.as_ref().filter(|_| self.health.available())?;
+        batcher.settle(s, wait)
+    }
+}
+
+/// Whether a store answers: a failure keeps it out of the path for [`BACKOFF`], with a
+/// warning at most every 10 s.
+#[derive(Debug)]
+pub struct Health {
+    name: String,
+    epoch: Instant,
+    down_until_ms: AtomicU64,
+    last_warn_ms: AtomicU64,
+}
+
+impl Health {
+    fn new(name: &str) -> Health {
+        Health {
+            name: name.to_string(),
+            epoch: Instant::now(),
+            down_until_ms: AtomicU64::new(0),
+            last_warn_ms: AtomicU64::new(0),
         }
     }
 
@@ -234,7 +193,8 @@ impl RedisCounters {
         self.now_ms() >= self.down_until_ms.load(Ordering::Relaxed)
     }
 
-    fn failed<T>(&self, why: &str) -> Option<T> {
+    /// Records a failure (`why`: for the warning); `None` for the caller's convenience.
+    pub fn failed<T>(&self, why: &str) -> Option<T> {
         let now = self.now_ms();
         self.down_until_ms.store(now + BACKOFF.as_millis() as u64, Ordering::Relaxed);
         let last = self.last_warn_ms.load(Ordering::Relaxed);

@@ -274,3 +274,80 @@ async fn without_redis_budgets_fail_closed_and_nothing_hangs() {
     assert!(e.message.contains("budgets fail closed"), "{}", e.message);
     assert!(started.elapsed() < shared::TIMEOUT * 2, "{:?}", started.elapsed());
 }
+
+/// Three replicas on one Redis, `n` concurrent requests each using 7 tokens and costing
+/// 0.001 USD: every admission and settlement goes through the replicas' batched scripts.
+async fn settle_concurrently(name: &str, budgets: Vec<Budget>, n: usize) -> Vec<Principal> {
+    let store = redis_store("statestore", &test_redis());
+    let limits = Limits {
+        requests_per_minute: Some(1_000),
+        tokens_per_minute: Some(10_000_000),
+        ..Limits::default()
+    };
+    let nonce = std::time::SystemTime::UNIX_EPOCH.elapsed().unwrap().as_nanos();
+    let mut k = key(&format!("{name}-{nonce}"), "sk", limits);
+    k.store = Some("statestore".into());
+    k.budgets = budgets;
+    let now = 3_000_000 * 60_000 + 1_000 + u64::from(std::process::id()) % 1000 * 60_000;
+    let replicas: Vec<Principal> = (0..3)
+        .map(|_| {
+            let ring = KeyRing::build(
+                std::slice::from_ref(&k),
+                &[],
+                std::slice::from_ref(&store),
+                Clock::manual(now).0,
+            );
+            ring.unwrap().authenticate([b"sk".as_slice()]).unwrap()
+        })
+        .collect();
+    let calls: Vec<_> = (0..n)
+        .map(|i| {
+            let p = replicas[i % 3].clone();
+            tokio::spawn(async move {
+                let mut a = p.admit("echo", "", &chat(Some(100))).await.unwrap();
+                let used = Usage {
+                    prompt_tokens: 5,
+                    completion_tokens: 2,
+                    total_tokens: 7,
+                    ..Usage::default()
+                };
+                a.settle(Some(&used), Some(0.001));
+                a.finish().await;
+            })
+        })
+        .collect();
+    for c in calls {
+        c.await.unwrap();
+    }
+    replicas
+}
+
+fn used(u: &UsageReport, kind: &str) -> u64 {
+    u.limits.iter().find(|l| l.kind == kind).map(|l| l.used).unwrap_or(u64::MAX)
+}
+
+#[tokio::test]
+async fn batched_settlements_across_replicas_add_up_exactly() {
+    // With a budget, each settlement is applied before its reply.
+    let month = Budget { usd: 1_000.0, window: BudgetWindow::Month };
+    let replicas = settle_concurrently("batched-budget", vec![month], 150).await;
+    let u = replicas[1].usage().await;
+    assert_eq!(
+        (used(&u, "requestsPerMinute"), used(&u, "tokensPerMinute")),
+        (150, 150 * 7),
+        "{u:?}"
+    );
+    assert!((u.spent_usd - 0.15).abs() < 1e-9, "{u:?}");
+    // Without one, settlements are queued after the reply: they land within moments.
+    let replicas = settle_concurrently("batched-limits", vec![], 150).await;
+    let started = std::time::Instant::now();
+    loop {
+        let u = replicas[2].usage().await;
+        if used(&u, "tokensPerMinute") == 150 * 7 && (u.spent_usd - 0.15).abs() < 1e-9 {
+            assert_eq!(used(&u, "requestsPerMinute"), 150, "{u:?}");
+            break;
+        }
+        assert!(started.elapsed() < shared::TIMEOUT, "{u:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}

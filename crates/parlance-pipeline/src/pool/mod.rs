@@ -37,7 +37,7 @@ pub struct PoolMember {
 /// The stage that spreads calls over the members' chains.
 pub struct PoolStage {
     name: String,
-    members: Vec<(String, DynStage)>,
+    members: Vec<(Arc<str>, DynStage)>,
     picker: Arc<Picker>,
     strategy: Strategy,
     affinity_key: Option<String>,
@@ -51,7 +51,7 @@ impl PoolStage {
         let picker = Picker::new(config.strategy, weights).with_breakers(breakers);
         PoolStage {
             name: name.to_string(),
-            members: members.into_iter().map(|m| (m.name, m.chain)).collect(),
+            members: members.into_iter().map(|m| (Arc::from(m.name), m.chain)).collect(),
             picker: Arc::new(picker),
             strategy: config.strategy,
             affinity_key: config.affinity_key.clone(),
@@ -60,7 +60,7 @@ impl PoolStage {
 
     /// A handle on the members' counters, for the metrics.
     pub fn stats(&self) -> PoolStats {
-        let members = self.members.iter().map(|(n, _)| n.clone()).collect();
+        let members = self.members.iter().map(|(n, _)| n.to_string()).collect();
         PoolStats { pool: self.name.clone(), members, picker: self.picker.clone() }
     }
 
@@ -71,9 +71,17 @@ impl PoolStage {
         F: Fn(&'a DynStage, Call) -> BoxFuture<'a, Result<T, ProviderError>>,
     {
         let key = self.affinity(&call.chat);
-        let mut tried = vec![false; self.members.len()];
+        // Which members this call tried: on the stack unless the pool is large.
+        let (mut inline, mut heap) = ([false; pick::INLINE], Vec::new());
+        let n = self.members.len();
+        let tried: &mut [bool] = if n <= pick::INLINE {
+            &mut inline[..n]
+        } else {
+            heap.resize(n, false);
+            &mut heap
+        };
         let mut failures = Vec::new();
-        while let Some(i) = self.picker.pick(&tried, key) {
+        while let Some(i) = self.picker.pick(tried, key) {
             tried[i] = true;
             let (member, chain) = &self.members[i];
             let guard = self.picker.enter(i);
@@ -95,7 +103,7 @@ impl PoolStage {
                         self.picker.rest(i, rest);
                     }
                     tracing::debug!(pool = %self.name, member = %member, error = %e, "pool member failed");
-                    failures.push((member.as_str(), e));
+                    failures.push((&**member, e));
                 }
             }
         }

@@ -16,6 +16,9 @@ use tokio::time::Instant;
 use super::config::Strategy;
 use crate::resiliency::{BreakerState, ResiliencyStats};
 
+/// Pools up to this many members choose without allocating.
+pub const INLINE: usize = 16;
+
 /// Failures in a row that take a member out of rotation.
 pub const EJECT_AFTER: u32 = 3;
 /// The first rest of an ejected member; it doubles for each failed probe.
@@ -88,18 +91,33 @@ impl Picker {
     /// answer). Drained members (weight 0) are never chosen. `key`: the affinity hash.
     pub fn pick(&self, tried: &[bool], key: Option<u64>) -> Option<usize> {
         let now = self.now_ms();
+        let n = self.weights.len();
         let untried = |i: &usize| !tried.get(*i).copied().unwrap_or(true) && self.weights[*i] > 0;
-        let all: Vec<usize> = (0..self.weights.len()).filter(untried).collect();
-        let ready: Vec<usize> = all.iter().copied().filter(|&i| self.in_rotation(i, now)).collect();
-        let candidates = if ready.is_empty() { all } else { ready };
+        let ready = |i: &usize| untried(i) && self.in_rotation(*i, now);
+        // The candidates on the stack (no allocation per request) unless the pool is large.
+        if n <= INLINE {
+            let mut buf = [0; INLINE];
+            let mut len = fill(&mut buf, (0..n).filter(ready));
+            if len == 0 {
+                len = fill(&mut buf, (0..n).filter(untried));
+            }
+            return self.choose(&buf[..len], key);
+        }
+        let ready: Vec<usize> = (0..n).filter(ready).collect();
+        let candidates = if ready.is_empty() { (0..n).filter(untried).collect() } else { ready };
+        self.choose(&candidates, key)
+    }
+
+    /// The strategy's choice among `candidates` (`None` when there is none).
+    fn choose(&self, candidates: &[usize], key: Option<u64>) -> Option<usize> {
         if candidates.is_empty() {
             return None;
         }
         Some(match (self.strategy, key) {
-            (Strategy::LeastBusy, _) => self.least_busy(&candidates),
-            (Strategy::Latency, _) => self.two_choices(&candidates),
-            (Strategy::Affinity, Some(key)) => self.rendezvous(&candidates, key),
-            _ => self.smooth(&candidates),
+            (Strategy::LeastBusy, _) => self.least_busy(candidates),
+            (Strategy::Latency, _) => self.two_choices(candidates),
+            (Strategy::Affinity, Some(key)) => self.rendezvous(candidates, key),
+            _ => self.smooth(candidates),
         })
     }
 
@@ -274,6 +292,16 @@ pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// Writes the indices of `iter` into `buf` (as many as fit); how many were written.
+fn fill(buf: &mut [usize], iter: impl Iterator<Item = usize>) -> usize {
+    let mut len = 0;
+    for (slot, i) in buf.iter_mut().zip(iter) {
+        *slot = i;
+        len += 1;
+    }
+    len
 }
 
 #[cfg(test)]

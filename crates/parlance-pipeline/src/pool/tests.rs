@@ -217,8 +217,8 @@ async fn affinity_keeps_a_conversation_on_one_member_and_honours_the_client_key(
     let mut seen = std::collections::HashSet::new();
     for turn in 0..50 {
         let mut c = call("be brief", "first question");
-        c.chat.messages.push(ChatMessage::text(Role::Assistant, format!("answer {turn}")));
-        c.chat.messages.push(ChatMessage::text(Role::User, format!("follow-up {turn}")));
+        c.chat_mut().messages.push(ChatMessage::text(Role::Assistant, format!("answer {turn}")));
+        c.chat_mut().messages.push(ChatMessage::text(Role::User, format!("follow-up {turn}")));
         p.call(c.clone()).await.unwrap();
         seen.insert(c.member.get().unwrap());
     }
@@ -226,7 +226,7 @@ async fn affinity_keeps_a_conversation_on_one_member_and_honours_the_client_key(
     let mut spread = std::collections::HashSet::new();
     for conv in 0..60 {
         let mut c = call("be brief", "first question");
-        c.chat.metadata.insert("conversation".into(), format!("conv-{conv}"));
+        c.chat_mut().metadata.insert("conversation".into(), format!("conv-{conv}"));
         p.call(c.clone()).await.unwrap();
         spread.insert(c.member.get().unwrap());
     }

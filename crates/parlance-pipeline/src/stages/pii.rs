@@ -12,9 +12,10 @@
 //! call first, for plain and streamed calls alike: it can only turn scrubbing on, so a request
 //! may ask for more than the component enforces, never less.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use parlance_core::{ChatResponse, Part, ProviderError};
 use parlance_pii::{EntityCounts, Scrubber, Vault};
 
@@ -61,8 +62,8 @@ impl ScrubPolicy {
 
     /// Turns on what the policy enforces; what the request asked for stays on.
     fn apply(self, call: &mut Call) {
-        if self.inputs {
-            call.chat.messages.iter_mut().for_each(|m| m.scrub = true);
+        if self.inputs && call.chat.messages.iter().any(|m| !m.scrub) {
+            call.chat_mut().messages.iter_mut().for_each(|m| m.scrub = true);
         }
         call.scrub_output |= self.outputs;
     }
@@ -95,7 +96,10 @@ impl PiiStage {
 
     fn scrub_inputs(&self, call: &mut Call, vault: &mut Vault) -> EntityCounts {
         let mut counts = EntityCounts::default();
-        for msg in call.chat.messages.iter_mut().filter(|m| m.scrub) {
+        if !call.chat.messages.iter().any(|m| m.scrub) {
+            return counts;
+        }
+        for msg in call.chat_mut().messages.iter_mut().filter(|m| m.scrub) {
             for part in &mut msg.parts {
                 self.scrub_part(part, vault, &mut counts);
             }
@@ -158,9 +162,21 @@ fn replace(s: &mut String, f: impl FnOnce(&str) -> std::borrow::Cow<'_, str>) {
     }
 }
 
-#[async_trait]
-impl Stage for PiiStage {
-    async fn call(&self, mut call: Call) -> Result<Reply, ProviderError> {
+/// A stage future, as `#[async_trait]` writes it.
+type StageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProviderError>> + Send + 'a>>;
+
+impl PiiStage {
+    /// Whether this call has nothing to scrub or restore, either way: then the stage hands
+    /// it straight to the next one (no state of its own to keep across the call).
+    fn passes(&self, call: &Call) -> bool {
+        let policy = self.policy;
+        !policy.inputs
+            && !policy.outputs
+            && !call.scrub_output
+            && !call.chat.messages.iter().any(|m| m.scrub)
+    }
+
+    async fn scrubbed_call(&self, mut call: Call) -> Result<Reply, ProviderError> {
         self.policy.apply(&mut call);
         let mut vault = Vault::default();
         let found = self.scrub_inputs(&mut call, &mut vault);
@@ -179,7 +195,7 @@ impl Stage for PiiStage {
 
     /// Inputs as for a plain call; outputs restored and scrubbed on the fly
     /// ([`super::pii_stream`]).
-    async fn stream(&self, mut call: Call) -> Result<StreamReply, ProviderError> {
+    async fn scrubbed_stream(&self, mut call: Call) -> Result<StreamReply, ProviderError> {
         self.policy.apply(&mut call);
         let mut vault = Vault::default();
         let found = self.scrub_inputs(&mut call, &mut vault);
@@ -199,10 +215,40 @@ impl Stage for PiiStage {
     }
 }
 
+// Written out rather than `async fn`s so that a call with nothing to scrub costs no future
+// of its own: on the hot path (and twice in a pool: the pool's stage and the member's).
+impl Stage for PiiStage {
+    fn call<'life0, 'async_trait>(&'life0 self, call: Call) -> StageFuture<'async_trait, Reply>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        if self.passes(&call) {
+            return self.next.call(call);
+        }
+        Box::pin(self.scrubbed_call(call))
+    }
+
+    fn stream<'life0, 'async_trait>(
+        &'life0 self,
+        call: Call,
+    ) -> StageFuture<'async_trait, StreamReply>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        if self.passes(&call) {
+            return self.next.stream(call);
+        }
+        Box::pin(self.scrubbed_stream(call))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
 
+    use async_trait::async_trait;
     use futures::StreamExt;
     use parlance_core::{ChatMessage, ChatRequest, Choice, Delta, Role};
     use parlance_pii::EntitySet;

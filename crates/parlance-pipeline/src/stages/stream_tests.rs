@@ -274,14 +274,14 @@ async fn reversible_placeholders_split_across_deltas_are_restored_then_outputs_s
     let inner = provider_stage(&p, Duration::from_secs(60));
     let stage = PiiStage::new(inner, scrubber, PiiMode::Reversible, telemetry);
     let mut c = call("My name is John Smith.");
-    c.chat.messages[0].scrub = true;
+    c.chat_mut().messages[0].scrub = true;
     c.scrub_output = true;
     let items = drain(&stage, c).await.unwrap();
     // The email is scrubbed on the way out; the restored name is a person name too, so the
     // output scrubber (which runs after restoring, as on the plain path) replaces it again.
     assert_eq!(items.concat(), "Dear <PERSON>, write to <EMAIL_ADDRESS> today.[stop]");
     let mut c = call("My name is John Smith.");
-    c.chat.messages[0].scrub = true;
+    c.chat_mut().messages[0].scrub = true;
     let p2 = Scripted::new(vec![Script::Play(vec![
         (Duration::ZERO, text("Hi <PERSON")),
         (Duration::ZERO, text("_1>!")),
