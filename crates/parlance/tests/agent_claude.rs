@@ -58,7 +58,10 @@ async fn answers_and_runs_a_tool(p: &Parlance, upstream: &str) {
     assert!(ok, "the tool round trip failed through the {upstream} component:\n{out}");
     // "42-parlance-ok" is not in the prompt: only the shell Claude Code ran could print it, and
     // only the tool result sent back through parlance brings it into the final answer.
-    assert!(out.contains("42-parlance-ok"), "the tool's output did not come back ({upstream}):\n{out}");
+    assert!(
+        out.contains("echo: 42-parlance-ok"),
+        "the tool's output did not come back ({upstream}):\n{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
