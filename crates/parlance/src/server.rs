@@ -1,4 +1,5 @@
-//! Start-up (load → validate → build → bind) and graceful shutdown.
+//! Start-up (load → validate → build → bind), the hot-reload watcher ([`crate::reload`])
+//! and graceful shutdown.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,12 +9,13 @@ use std::time::{Duration, Instant};
 use parlance_api::conn::{Bounds, Transport};
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
-use parlance_pipeline::Plan;
+use parlance_pipeline::{Builder, Plan};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cli::RunArgs;
+use crate::reload::{self, Reloader};
 
 /// Why start-up failed.
 #[derive(Debug)]
@@ -88,6 +90,9 @@ async fn futures_join(tasks: Vec<JoinHandle<()>>) {
 /// Starts the sidecar: validates everything first, then binds and serves.
 pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running, StartError> {
     let started = Instant::now();
+    let watch = !args.no_watch && !args.resources_path.is_empty();
+    // Read before loading: a change made while loading is seen by the first poll.
+    let loaded = watch.then(|| crate::reload::fingerprint(&args.resources_path));
     let plan = load_plan(&args.resources_path).map_err(StartError::Config)?;
     for w in &plan.warnings {
         tracing::warn!("{w}");
@@ -96,13 +101,14 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
     let mut build = parlance_pipeline::BuildOptions::new(client);
     build.cache_max_bytes = args.cache_max_bytes as u64;
-    // The key ring first: building the service consumes the plan.
-    let keys = plan.key_ring(parlance_pipeline::keys::Clock::from_env(&env_lookup));
-    let service = plan.build(&build);
+    let clock = parlance_pipeline::keys::Clock::from_env(&env_lookup);
+    let mut builder = Builder::new(build, clock);
+    let service = builder.service(plan);
+    service.telemetry().config_loaded(false, true);
     let mut sidecar = Sidecar::new(service);
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
-    sidecar.keys = keys.map(Arc::new);
+    sidecar.reloadable = watch;
     sidecar.max_body = args.max_body_size;
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
@@ -146,8 +152,14 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         metrics_addr = Some(addr);
         tasks.push(task);
     }
+    if let Some(loaded) = loaded {
+        let paths = args.resources_path.clone();
+        let reloader = Reloader { paths, builder, service: sidecar.service.clone() };
+        let watching = reload::watch(reloader, loaded, args.watch_interval, stopped.clone());
+        tasks.push(tokio::spawn(watching));
+    }
     sidecar.health.set_ready(true);
-    let names: Vec<String> = sidecar.service.components().map(|c| c.name.clone()).collect();
+    let names: Vec<String> = sidecar.service.live().components().map(|c| c.name.clone()).collect();
     tracing::info!(?http_addrs, ?grpc_addrs, components = ?names, elapsed_ms = started.elapsed().as_millis() as u64, "parlance is ready");
     let grace = Duration::from_secs(args.dapr_graceful_shutdown_seconds);
     Ok(Running { http_addrs, grpc_addrs, metrics_addr, sidecar, stop, tasks, grace })
