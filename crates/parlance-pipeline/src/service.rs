@@ -210,8 +210,7 @@ impl ConversationService {
         };
         trace::link_parent(&span, opts.ctx.traceparent.as_deref());
         let (api, upstream) = (opts.api, opts.ctx.upstream.clone());
-        let result =
-            self.converse_in(&live, name, req, opts, &span).instrument(span.clone()).await;
+        let result = self.converse_in(&live, name, req, opts, &span).instrument(span.clone()).await;
         match &result {
             Ok(done) => {
                 trace::record_reply(&span, &done.chat);
