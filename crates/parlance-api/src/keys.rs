@@ -71,8 +71,8 @@ pub(crate) fn admit_http(
 
 /// Middleware for the Dapr HTTP door: every route but the two health checks needs a key or
 /// the master token; otherwise exactly what an invalid `dapr-api-token` gets (401
-/// `invalid api token`, text/plain). While no key is configured (hot reload may add some),
-/// only the master token is checked, as without keys.
+/// `invalid api token`, text/plain). When a reload has just removed every key (the app is
+/// rebuilt right after), only the master token is checked, as without keys.
 pub async fn dapr_gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> Response {
     let health = req.method() == Method::GET
         && matches!(req.uri().path(), "/v1.0/healthz" | "/v1.0/healthz/outbound");

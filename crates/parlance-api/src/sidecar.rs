@@ -50,9 +50,6 @@ pub struct Sidecar {
     pub health: Arc<Health>,
     /// `DAPR_API_TOKEN`, when set.
     pub api_token: Option<Arc<str>>,
-    /// Whether the configuration may change while running (hot reload on): API keys may
-    /// then appear later, so the doors always install their key gates.
-    pub reloadable: bool,
     /// `--max-body-size`, in bytes.
     pub max_body: usize,
     /// The global concurrency limit (`--max-concurrent-requests`); `None` means unlimited.
@@ -69,20 +66,15 @@ impl Sidecar {
             info: Arc::new(SidecarInfo::default()),
             health,
             api_token: None,
-            reloadable: false,
             max_body: 4 << 20,
             admission: None,
         }
     }
 
-    /// The API keys in force now ([`crate::keys`]); `None` when none is configured.
+    /// The API keys in force now ([`crate::keys`]); `None` when none is configured. A
+    /// reload may change them: the HTTP app is rebuilt after one ([`crate::conn::App`]).
     pub fn keys(&self) -> Option<Arc<KeyRing>> {
         self.service.keys()
-    }
-
-    /// Whether callers may need a key now or later (keys configured, or hot reload on).
-    pub fn may_have_keys(&self) -> bool {
-        self.reloadable || self.keys().is_some()
     }
 
     /// Admits one conversation request, or sheds it at once when the limit is reached: a

@@ -15,15 +15,17 @@
 //! ([`crate::server::load_plan`]). Any problem anywhere: the reload is refused as a whole,
 //! every problem is logged, `parlance_config_reloads_total{result="error"}` counts it and
 //! the last good configuration stays in force. Otherwise [`Builder::reload`] builds the new
-//! configuration (keeping every unchanged component) and swaps it in at once; requests in
+//! configuration (keeping every unchanged component) and swaps it in at once, then the HTTP
+//! app (whose routes check callers only when a token or keys are configured); requests in
 //! flight, streams included, finish on the configuration they started with.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use parlance_pipeline::{Builder, ConversationService};
+use parlance_api::Sidecar;
+use parlance_api::conn::App;
+use parlance_pipeline::Builder;
 use tokio::sync::watch;
 
 /// A digest of what the loader would read from `paths`: each resource file's path and
@@ -48,8 +50,11 @@ pub struct Reloader {
     pub paths: Vec<PathBuf>,
     /// The builder that built the configuration in force.
     pub builder: Builder,
-    /// The service whose configuration is swapped.
-    pub service: Arc<ConversationService>,
+    /// What the doors share; its service's configuration is swapped.
+    pub sidecar: Sidecar,
+    /// The HTTP app, rebuilt after a reload (its routes check callers only when a token or
+    /// keys are configured).
+    pub app: App,
 }
 
 impl Reloader {
@@ -58,7 +63,7 @@ impl Reloader {
     pub async fn reload(&mut self) -> bool {
         let paths = self.paths.clone();
         let loaded = tokio::task::spawn_blocking(move || crate::server::load_plan(&paths)).await;
-        let telemetry = self.service.telemetry().clone();
+        let telemetry = self.sidecar.service.telemetry().clone();
         let plan = match loaded {
             Ok(Ok(plan)) => plan,
             Ok(Err(problems)) => {
@@ -81,7 +86,8 @@ impl Reloader {
         for w in &plan.warnings {
             tracing::warn!("{w}");
         }
-        let changes = self.builder.reload(&self.service, plan);
+        let changes = self.builder.reload(&self.sidecar.service, plan);
+        self.app.replace(parlance_api::router(self.sidecar.clone()).with_state(()));
         telemetry.config_loaded(true, true);
         tracing::info!(
             added = ?changes.added,

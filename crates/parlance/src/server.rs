@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parlance_api::conn::{Bounds, Transport};
+use parlance_api::conn::{App, Bounds, Transport};
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
 use parlance_pipeline::{Builder, Plan};
@@ -108,7 +108,6 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     let mut sidecar = Sidecar::new(service);
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
-    sidecar.reloadable = watch;
     sidecar.max_body = args.max_body_size;
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
@@ -117,11 +116,14 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut http_addrs = Vec::new();
+    // The routes are turned into services once (`with_state`), not for every connection;
+    // a reload replaces them.
+    let app = App::new(parlance_api::router(sidecar.clone()).with_state(()));
     for host in &args.dapr_listen_addresses {
         let listener = bind(host, args.dapr_http_port).await?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         http_addrs.push(addr);
-        let serve = serve_http(listener, sidecar.clone(), transport.clone(), stopped.clone());
+        let serve = serve_http(listener, app.clone(), transport.clone(), stopped.clone());
         tasks.push(tokio::spawn(serve));
     }
     let mut grpc_addrs = Vec::new();
@@ -154,7 +156,7 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     }
     if let Some(loaded) = loaded {
         let paths = args.resources_path.clone();
-        let reloader = Reloader { paths, builder, service: sidecar.service.clone() };
+        let reloader = Reloader { paths, builder, sidecar: sidecar.clone(), app };
         let watching = reload::watch(reloader, loaded, args.watch_interval, stopped.clone());
         tasks.push(tokio::spawn(watching));
     }
@@ -192,12 +194,10 @@ fn transport(args: &RunArgs) -> Transport {
 
 async fn serve_http(
     listener: TcpListener,
-    sidecar: Sidecar,
+    app: App,
     transport: Arc<Transport>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // The routes are turned into services once (`with_state`), not for every connection.
-    let app = parlance_api::router(sidecar).with_state(());
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };

@@ -20,9 +20,10 @@ pub fn token_matches(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len() && bool::from(given.ct_eq(expected))
 }
 
-/// Whether a door with this sidecar checks callers at all (now or, with hot reload, later).
+/// Whether a door with this sidecar checks callers at all (the app is rebuilt when a reload
+/// changes the answer).
 pub fn checks(s: &Sidecar) -> bool {
-    s.may_have_keys() || s.api_token.is_some()
+    s.keys().is_some() || s.api_token.is_some()
 }
 
 /// Admits a request: on success the key's principal (if any) is in its extensions and the
