@@ -309,3 +309,63 @@ async fn an_unchanged_component_keeps_its_cache_and_a_changed_one_is_rebuilt() {
     assert_eq!(reply["outputs"][0]["model"], "gpt-4o", "{reply}");
     p.running.shutdown().await;
 }
+
+/// The binary, with its log in a file: SIGHUP reloads at once (the poll is made too slow to),
+/// a refused reload is logged with the file at fault, and no secret reaches the log.
+#[cfg(unix)]
+#[tokio::test]
+async fn sighup_reloads_and_a_refused_reload_is_logged_without_secrets() {
+    use std::process::{Command, Stdio};
+    let secret = "sk-never-logged-0042";
+    let keyed = component("keyed", "conversation.openai", &[("key", secret), ("model", "m")]);
+    let dir = resources(&[("c.yaml", ECHO_COMPONENTS), ("keyed.yaml", &keyed)]);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parlance"))
+        .args(["--dapr-http-port", &port.to_string(), "--dapr-grpc-port", "0"])
+        .args(["--metrics-port", "0", "--watch-interval", "1h", "--resources-path"])
+        .arg(dir.path())
+        .env_remove("DAPR_API_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log.reopen().unwrap()))
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let call = |component: &'static str| {
+        let url = format!("{base}/v1.0-alpha2/conversation/{component}/converse");
+        let req = client.post(url).body(hello()).send();
+        async move { req.await.map(|r| r.status().as_u16()).unwrap_or(0) }
+    };
+    let up = Instant::now() + Duration::from_secs(20);
+    while call("echo").await != 200 {
+        assert!(Instant::now() < up, "parlance did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hup = || {
+        let ok = Command::new("kill").args(["-HUP", &child.id().to_string()]).status().unwrap();
+        assert!(ok.success());
+        Instant::now()
+    };
+    let logged = |what: &'static str| {
+        let path = log.path().to_path_buf();
+        async move { std::fs::read_to_string(path).unwrap().contains(what) }
+    };
+    std::fs::write(dir.path().join("late.yaml"), component("late", "conversation.echo", &[]))
+        .unwrap();
+    assert_eq!(call("late").await, 400, "an hourly poll has not seen it");
+    let at = hup();
+    within(at, "SIGHUP applied the new file", || async { call("late").await == 200 }).await;
+    within(at, "the reload logged", || logged("configuration reloaded")).await;
+    assert!(logged("SIGHUP: reloading").await);
+    std::fs::write(dir.path().join("broken.yaml"), "kind: Component\nmetadata: [unclosed\n")
+        .unwrap();
+    let at = hup();
+    within(at, "the refusal logged", || logged("configuration reload refused")).await;
+    within(at, "the file at fault named", || logged("broken.yaml")).await;
+    assert_eq!((call("late").await, call("echo").await), (200, 200), "the last good config");
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    assert!(!text.contains(secret), "a secret in the log:\n{text}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
