@@ -398,3 +398,85 @@ fn build_one(
         pricing: Pricing::new(gen_ai_provider, c.settings.prices),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo(name: &str, extra: &str) -> String {
+        format!(
+            "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: conversation.echo\n  version: v1\n  metadata:\n  - name: key\n    value: k\n{extra}---\n"
+        )
+    }
+
+    fn pool(name: &str, members: &str) -> String {
+        format!(
+            "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: conversation.pool\n  version: v1\n  metadata:\n  - name: members\n    value: \"{members}\"\n---\n"
+        )
+    }
+
+    /// The plan of one resources file holding `yaml`.
+    fn plan_of(yaml: &str) -> Plan {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yaml"), yaml).unwrap();
+        let env = |_: &str| None;
+        let resources = parlance_config::load(&[dir.path().to_path_buf()], &env).unwrap();
+        crate::plan(&resources, &env).unwrap()
+    }
+
+    fn builder() -> Builder {
+        let client = parlance_providers::http_client().unwrap();
+        Builder::new(BuildOptions::new(client), Clock::System)
+    }
+
+    fn same(a: &ConversationService, b: &Live, name: &str) -> bool {
+        Arc::ptr_eq(a.live().component(name).unwrap(), b.component(name).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_reload_keeps_what_did_not_change_and_rebuilds_what_did() {
+        let mut b = builder();
+        let first = format!("{}{}{}", echo("a", ""), echo("b", ""), pool("p", "a, b"));
+        let service = b.service(plan_of(&first));
+        let before = service.live();
+        let changes = b.reload(&service, plan_of(&first));
+        assert_eq!(changes, Changes { kept: 3, ..Changes::default() });
+        assert!(["a", "b", "p"].iter().all(|n| same(&service, &before, n)), "all kept");
+        // b changes: b is rebuilt, and so is the pool over it; a is kept.
+        let second = format!(
+            "{}{}{}{}",
+            echo("a", ""),
+            echo("b", "  - name: cacheTTL\n    value: 1m\n"),
+            pool("p", "a, b"),
+            echo("c", "")
+        );
+        let changes = b.reload(&service, plan_of(&second));
+        assert_eq!(changes.added, ["c"]);
+        assert_eq!(changes.changed, ["b", "p"]);
+        assert_eq!((changes.kept, changes.removed.len()), (1, 0));
+        assert!(same(&service, &before, "a"));
+        assert!(!same(&service, &before, "b") && !same(&service, &before, "p"));
+        // Removed ones are gone; the requests that hold `before` still have them.
+        let changes = b.reload(&service, plan_of(&echo("c", "")));
+        assert_eq!((changes.removed, changes.kept), (vec!["a".into(), "b".into(), "p".into()], 1));
+        assert!(service.live().component("a").is_none());
+        assert!(before.component("a").is_some());
+    }
+
+    #[tokio::test]
+    async fn keys_appear_and_go_with_the_configuration() {
+        let digest = "5537e95fbf97088a783ac334b60b505e7cfcbccef77e180839b7af904bf2d441";
+        let key = format!(
+            "apiVersion: parlance.dev/v1alpha1\nkind: APIKey\nmetadata:\n  name: ci\nspec:\n  secret:\n    sha256: {digest}\n"
+        );
+        let mut b = builder();
+        let service = b.service(plan_of(&echo("a", "")));
+        assert!(service.keys().is_none());
+        let changes = b.reload(&service, plan_of(&format!("{}{key}", echo("a", ""))));
+        assert_eq!((changes.keys, changes.kept), (1, 1));
+        let ring = service.keys().unwrap();
+        assert_eq!(ring.authenticate([b"sk-ci-bot".as_slice()]).unwrap().name(), "ci");
+        b.reload(&service, plan_of(&echo("a", "")));
+        assert!(service.keys().is_none());
+    }
+}
