@@ -369,3 +369,20 @@ async fn sighup_reloads_and_a_refused_reload_is_logged_without_secrets() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn a_resiliency_file_added_applies_to_its_component() {
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let dir = resources(&[("a.yaml", &openai("llm", &fake, "gpt-4o-mini", &[]))]);
+    let p = start(&[path(&dir)]).await;
+    // Each call meets one upstream 500 first: only a retry policy turns it into a 200.
+    let once_failing = || {
+        fake.push_fault(Fault::Status { code: 500, retry_after: None });
+        status(&p, "llm", None)
+    };
+    assert_ne!(once_failing().await, 200, "no policy: the 500 is the answer");
+    let retries = "apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: r\nspec:\n  policies:\n    retries:\n      again: {policy: constant, duration: 10ms, maxRetries: 2}\n  targets:\n    components:\n      llm:\n        outbound: {retry: again}\n";
+    let at = write(&dir, "r.yaml", retries);
+    within(at, "the retry policy in force", || async { once_failing().await == 200 }).await;
+    p.running.shutdown().await;
+}
