@@ -1,9 +1,9 @@
 //! The doors of parlance — the Dapr HTTP API ([`http`]), the Dapr gRPC API ([`grpc`]), the
-//! OpenAI-compatible `/v1` API ([`openai`]) and the Anthropic Messages API ([`anthropic`]), both
-//! on the HTTP listener — as thin adapters over one
-//! [`parlance_pipeline::ConversationService`]: decode → service → encode, and errors turned
+//! OpenAI-compatible `/v1` API ([`openai`]), the Anthropic Messages API ([`anthropic`]) and the
+//! OpenAI Responses API ([`responses`]), all three on the HTTP listener — as thin adapters over
+//! one [`parlance_pipeline::ConversationService`]: decode → service → encode, and errors turned
 //! into responses in one place per door ([`http::error`], [`grpc::error`], [`openai::error`],
-//! [`anthropic::error`]).
+//! [`anthropic::error`], [`responses::error`]).
 //! What the HTTP doors share lives in [`door`]; no door imports another.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod http;
 pub mod keys;
 pub mod openai;
+pub mod responses;
 pub mod sidecar;
 
 pub use sidecar::{Health, Sidecar, SidecarInfo};
@@ -22,6 +23,8 @@ pub use sidecar::{Health, Sidecar, SidecarInfo};
 /// `/v1` doors beside them, each door checking the caller its own way. Tests call it without
 /// a socket.
 pub fn router(sidecar: Sidecar) -> axum::Router {
-    let v1 = openai::routes(&sidecar).merge(anthropic::routes(&sidecar));
+    let v1 = openai::routes(&sidecar)
+        .merge(anthropic::routes(&sidecar))
+        .merge(responses::routes(&sidecar));
     http::routes(&sidecar).merge(v1).with_state(sidecar)
 }

@@ -23,6 +23,8 @@ pub enum ApiVersion {
     OpenAi,
     /// The Anthropic Messages door, `/v1/messages` (answers in Anthropic's shape).
     Anthropic,
+    /// The OpenAI Responses door, `/v1/responses` (answers in the Responses API's shape).
+    Responses,
 }
 
 impl ApiVersion {
@@ -33,6 +35,7 @@ impl ApiVersion {
             ApiVersion::Alpha2 => "alpha2",
             ApiVersion::OpenAi => "openai",
             ApiVersion::Anthropic => "anthropic",
+            ApiVersion::Responses => "responses",
         }
     }
 }

@@ -6,6 +6,12 @@
 //!    (for required/any: the first tool named in the last text, else the first tool).
 //! 2. Tool choice auto, the last message is user text, and it mentions a tool's name
 //!    (case-insensitive) → call the first such tool.
+//!
+//!    A called tool's arguments are sampled from its schema, except a shell command: when the
+//!    schema has a string property `command` or `cmd` and the last text holds a span in
+//!    backticks ("run `echo $((6*7))-ok`"), that span is the command — so a coding agent
+//!    (Claude Code's `Bash`, Codex's `exec_command`) runs what the test asked for, and the
+//!    echoed tool result proves the round trip.
 //! 3. Structured output requested → a JSON document (sampled from the schema).
 //! 4. Otherwise text: `"echo: " + <text of the last message>`, cut at the first stop sequence,
 //!    then truncated to `max_tokens` words (finish = length).
@@ -114,7 +120,7 @@ pub(crate) struct Reply {
 /// Computes the deterministic answer to `conv`.
 pub(crate) fn generate(conv: &Conversation) -> Reply {
     if let Some(tool) = chosen_tool(conv) {
-        let input = schema::sample(&tool.schema);
+        let input = with_command(schema::sample(&tool.schema), &tool.schema, &conv.last_text);
         let completion_tokens = json_tokens(&input);
         let output = Output::ToolCall { name: tool.name.clone(), input };
         return Reply { output, finish: Finish::ToolCall, completion_tokens };
@@ -143,6 +149,21 @@ pub(crate) fn generate_paced(conv: &Conversation, pace: Option<u32>) -> Reply {
         }
         _ => reply,
     }
+}
+
+/// `input` with its `command` (or `cmd`) string set to the last backticked span of `text`,
+/// when the tool's schema has such a property and the text such a span.
+fn with_command(mut input: Value, schema: &Value, text: &str) -> Value {
+    let props = schema.get("properties").and_then(Value::as_object);
+    let key = ["command", "cmd"].into_iter().find(|k| {
+        props.and_then(|p| p.get(*k)).and_then(|p| p.get("type")).and_then(Value::as_str)
+            == Some("string")
+    });
+    let span = text.rsplit('`').nth(1).filter(|s| !s.is_empty() && text.matches('`').count() >= 2);
+    if let (Some(key), Some(span), Some(obj)) = (key, span, input.as_object_mut()) {
+        obj.insert(key.to_string(), Value::String(span.to_string()));
+    }
+    input
 }
 
 fn chosen_tool(conv: &Conversation) -> Option<&ToolDef> {
@@ -237,6 +258,25 @@ mod tests {
             name: "get_weather".into(),
             schema: json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}),
         }
+    }
+
+    #[test]
+    fn a_shell_tool_runs_the_backticked_command() {
+        let bash = ToolDef {
+            name: "Bash".into(),
+            schema: json!({"type": "object", "properties": {
+                "command": {"type": "string"}, "description": {"type": "string"}},
+                "required": ["command"]}),
+        };
+        let mut c = conv("Use the Bash tool to run `echo $((6*7))-ok` and report.");
+        c.tools = vec![bash.clone()];
+        let Output::ToolCall { input, .. } = generate(&c).output else { panic!("no tool call") };
+        assert_eq!(input["command"], "echo $((6*7))-ok");
+        // Without backticks the command is sampled like any other argument.
+        let mut c = conv("Use Bash please");
+        c.tools = vec![bash];
+        let Output::ToolCall { input, .. } = generate(&c).output else { panic!("no tool call") };
+        assert!(input["command"].is_string() && input["command"] != "echo $((6*7))-ok");
     }
 
     #[test]

@@ -23,6 +23,7 @@ const INTL_SURNAMES: &str = include_str!("../data/intl_surnames.txt");
 const PLACES: &str = include_str!("../data/places.txt");
 const WORLD_FIRST_NAMES: &str = include_str!("../data/world_first_names.txt");
 const WORLD_SURNAMES: &str = include_str!("../data/world_surnames.txt");
+const GIVEN_NAMES: &str = include_str!("../data/given_names.txt");
 
 /// The rank given to surnames of the international list: past the census's frequent ranks, so
 /// they need the same context as a mid-frequency census surname.
@@ -73,6 +74,10 @@ const STRONG_CUE: u16 = 1 << 7;
 const DIRECT_CUE: u16 = 1 << 8;
 const POST_CUE: u16 = 1 << 9;
 const PLACE: u16 = 1 << 10;
+/// Two bits: the frequency class (1–3) of a given name of the wide list
+/// (`data/given_names.txt`), 0 when it is not there.
+const GIVEN_SHIFT: u16 = 11;
+const GIVEN_MASK: u16 = 0b11 << GIVEN_SHIFT;
 
 impl Info {
     /// A word in no table.
@@ -148,6 +153,14 @@ impl Info {
     pub(crate) fn is_place(self) -> bool {
         self.has(PLACE)
     }
+
+    /// How frequent a given name of the wide list of 54 countries (`data/given_names.txt`)
+    /// this word is: 3 (at least 2^-3 % of some country's people), 2, 1 (rare), or 0 (not
+    /// listed). Only the person model reads it: the list holds many ordinary words ("Will",
+    /// "Page"), so it is a prior weighed against context, never a verdict.
+    pub(crate) fn given_class(self) -> u8 {
+        ((self.flags & GIVEN_MASK) >> GIVEN_SHIFT) as u8
+    }
 }
 
 /// The process's one copy of the tables, built on first use (every scrubber reads the same
@@ -187,7 +200,7 @@ impl Names {
     /// Builds the tables from the embedded data.
     pub(crate) fn new() -> Names {
         let mut words: HashMap<Stored, Info, BuildHasherDefault<KeyHasher>> =
-            HashMap::with_capacity_and_hasher(90_000, BuildHasherDefault::default());
+            HashMap::with_capacity_and_hasher(140_000, BuildHasherDefault::default());
         let mut flag = |list: &mut dyn Iterator<Item = &str>, flag: u16| {
             for k in list.filter_map(|w| key(w.as_bytes())) {
                 words.entry(Stored::from(k)).or_insert(Info::NONE).flags |= flag;
@@ -208,6 +221,14 @@ impl Names {
         flag(&mut DIRECT_CUES.iter().copied(), DIRECT_CUE);
         flag(&mut POST_CUES.iter().copied(), POST_CUE);
         flag(&mut lines(PLACES), PLACE);
+        for (w, class) in lines(GIVEN_NAMES).filter_map(|l| l.split_once(' ')) {
+            if let (Some(k), Ok(c)) = (key(w.as_bytes()), class.parse::<u16>()) {
+                // Spellings that fold to one key ("Mark", "Märk") keep the most frequent class.
+                let e = words.entry(Stored::from(k)).or_insert(Info::NONE);
+                let class = (c.min(3) << GIVEN_SHIFT).max(e.flags & GIVEN_MASK);
+                e.flags = e.flags & !GIVEN_MASK | class;
+            }
+        }
         // The last rank wins for a surname listed twice, as when collecting into a map.
         for (k, rank) in lines(SURNAMES).filter_map(|w| key(w.as_bytes())).zip(0u32..) {
             words.entry(Stored::from(k)).or_insert(Info::NONE).rank = rank;
@@ -241,7 +262,8 @@ impl Names {
         }
         // A word no table knows may be an inflection of an English word ("Numbers",
         // "Painted"): then it is as common as its stem.
-        if info.flags == 0 && info.rank == NO_RANK && self.inflection_of_common(w, k) {
+        if info.flags & !GIVEN_MASK == 0 && info.rank == NO_RANK && self.inflection_of_common(w, k)
+        {
             info.flags = COMMON;
         }
         info
@@ -382,5 +404,8 @@ mod tests {
         assert!(n.word(b"dear").is_strong_cue() && n.is_particle(b"van"));
         assert!(n.is_common_word(b"Walking") && n.is_common_word(b"Baked"));
         assert_eq!(n.word(b"Qwxzy"), super::Info::NONE);
+        assert_eq!(n.word(b"Caoimhe").given_class(), 2);
+        assert_eq!(n.word(b"Mark").given_class(), 3);
+        assert!(!n.word(b"Caoimhe").is_first(), "the wide list is no census given name");
     }
 }

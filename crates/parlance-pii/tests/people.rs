@@ -77,3 +77,49 @@ fn a_name_met_in_full_is_found_again_alone_far_later_also_in_a_stream() {
         assert_eq!(out, once, "chunks of {chunk}");
     }
 }
+
+/// Session 9: rules read off the real-text dev halves' misses and false persons, each general.
+#[test]
+fn display_names_titles_and_pairs() {
+    let s = people();
+    for (text, want) in [
+        // A mail header's display name, quoted, "Last, First" or initials.
+        (
+            "\"McGilloway, Vangie\" <vm@example.com> 03/23/2001",
+            "\"<PERSON>\" <vm@example.com> 03/23/2001",
+        ),
+        ("Email: \"TJO\"<tjo@example.com> There", "Email: \"<PERSON>\"<tjo@example.com> There"),
+        // An abbreviated title makes even an ordinary word a name.
+        ("Visit Capt. Spastic's list.", "Visit Capt. <PERSON>'s list."),
+        ("I met Dr. Strange yesterday.", "I met Dr. <PERSON> yesterday."),
+        // A given name of the wide list (54 countries), alone, in context.
+        (
+            "Deco is still with Caoimhe. Suzanne is pregnant.",
+            "Deco is still with <PERSON>. <PERSON> is pregnant.",
+        ),
+        // A given name joined by "and" to the name found after it.
+        ("I saw Caoimhe and Tom Hardy.", "I saw <PERSON> and <PERSON>."),
+    ] {
+        assert_eq!(s.scrub(text), want, "{text}");
+    }
+}
+
+#[test]
+fn shops_storms_and_mail_senders_that_are_no_person_stay() {
+    let s = people();
+    for text in [
+        "My favorite is Ray's Pizza on Main.",
+        "Thank You Barry s Auto Tech!",
+        "\"Burch's Karate is the GREATEST!\"",
+        "\"Customer Service\" <help@example.com> wrote",
+        "\"Amazon.com\" <orders@example.com> wrote",
+        "strengthening Hurricane Rita threatened the Gulf. After that, Rita packed winds.",
+    ] {
+        assert!(!s.scrub(text).contains("<PERSON>"), "{text} -> {}", s.scrub(text));
+    }
+    // A person who shares a storm's name is still a person.
+    assert_eq!(
+        s.scrub("Hurricane Rita hit. Rita Moreno sang."),
+        "Hurricane Rita hit. <PERSON> sang."
+    );
+}

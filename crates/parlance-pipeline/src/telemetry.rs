@@ -657,6 +657,7 @@ impl Telemetry {
             alpha2: per_api(ApiVersion::Alpha2),
             openai: per_api(ApiVersion::OpenAi),
             anthropic: per_api(ApiVersion::Anthropic),
+            responses: per_api(ApiVersion::Responses),
         }
     }
 
@@ -736,6 +737,7 @@ pub struct ComponentMeters {
     alpha2: ApiMeters,
     openai: ApiMeters,
     anthropic: ApiMeters,
+    responses: ApiMeters,
 }
 
 impl ComponentMeters {
@@ -747,6 +749,7 @@ impl ComponentMeters {
             ApiVersion::Alpha2 => &self.alpha2,
             ApiVersion::OpenAi => &self.openai,
             ApiVersion::Anthropic => &self.anthropic,
+            ApiVersion::Responses => &self.responses,
         };
         let ok = if stream { &m.ok_stream } else { &m.ok };
         ok.inc();

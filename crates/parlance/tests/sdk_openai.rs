@@ -1,5 +1,6 @@
 //! The official OpenAI Python SDK (PyPI `openai`, pinned in `tests/sdk/python/requirements.txt`)
-//! as an unchanged client of the `/v1` door: parlance runs in-process on port 0 with echo and
+//! as an unchanged client of the `/v1` doors (Chat Completions in `test_openai.py`, the
+//! Responses API in `test_responses.py`): parlance runs in-process on port 0 with echo and
 //! the fake's OpenAI, Anthropic and Bedrock components (and two whose fakes always fail with
 //! 429 and 500), a second parlance has an API token, and pytest runs `tests/sdk/openai`.
 //! `./scripts/test` creates the virtualenv and sets `PARLANCE_TEST_PYTHON`; without it this

@@ -26,6 +26,10 @@ pub enum Format {
     Parlance,
     /// The OpenAI Chat Completions stream (`data:` chunks, `data: [DONE]`).
     Openai,
+    /// parlance's Anthropic Messages door (`content_block_delta` … `message_stop`).
+    Anthropic,
+    /// parlance's OpenAI Responses door (`response.output_text.delta` … `response.completed`).
+    Responses,
 }
 
 /// The `stream` subcommand's options.
@@ -61,6 +65,10 @@ pub struct StreamArgs {
     /// Extra request header `NAME: VALUE` (repeatable), e.g. `x-fake-fault: pace=64x20ms`.
     #[arg(long = "header")]
     pub headers: Vec<String>,
+    /// `model` in the request body of the openai, anthropic and responses formats (for
+    /// parlance's doors: the component).
+    #[arg(long, default_value = "gpt-4o-mini")]
+    pub model: String,
     /// Longest one stream may take before it counts as failed.
     #[arg(long, default_value_t = 60)]
     pub stream_timeout_s: u64,
@@ -69,11 +77,20 @@ pub struct StreamArgs {
 const PROMPT: &str = "What is the capital of France?";
 const PII_PROMPT: &str = "Hi, I am Maria Gonzalez, mail maria.gonzalez@example.com or call +1 415 555 0132. What is the capital of France?";
 
-/// The request body for `format`.
-fn body(format: Format, scrub_pii: bool) -> Value {
+/// The request body for `format` (`model` for the formats that name one).
+fn body(format: Format, scrub_pii: bool, model: &str) -> Value {
     match format {
+        Format::Anthropic => json!({
+            "model": model,
+            "max_tokens": 1024,
+            "messages": [{"role": "user", "content": PROMPT}],
+            "stream": true,
+        }),
+        Format::Responses => {
+            json!({"model": model, "input": PROMPT, "store": false, "stream": true})
+        }
         Format::Openai => json!({
-            "model": "gpt-4o-mini",
+            "model": model,
             "messages": [{"role": "user", "content": PROMPT}],
             "stream": true,
             "stream_options": {"include_usage": true},
@@ -106,7 +123,7 @@ fn target(args: &StreamArgs) -> Result<Target, String> {
         let (k, v) = h.split_once(':').ok_or_else(|| format!("--header {h}: NAME: VALUE"))?;
         headers.push((k.trim().to_owned(), v.trim().to_owned()));
     }
-    let body = Bytes::from(body(args.format, args.scrub_pii).to_string());
+    let body = Bytes::from(body(args.format, args.scrub_pii, &args.model).to_string());
     Ok(Target { addr, authority, path, body, headers })
 }
 
@@ -144,9 +161,11 @@ mod tests {
 
     #[test]
     fn bodies() {
-        assert_eq!(body(Format::Openai, false)["stream"], true);
-        assert!(body(Format::Parlance, false)["inputs"][0].get("scrubPii").is_none());
-        assert_eq!(body(Format::Parlance, true)["inputs"][0]["scrubPii"], true);
+        assert_eq!(body(Format::Openai, false, "m")["stream"], true);
+        assert!(body(Format::Parlance, false, "m")["inputs"][0].get("scrubPii").is_none());
+        assert_eq!(body(Format::Parlance, true, "m")["inputs"][0]["scrubPii"], true);
+        assert_eq!(body(Format::Anthropic, false, "fast")["model"], "fast");
+        assert_eq!(body(Format::Responses, false, "fast")["stream"], true);
     }
 
     #[test]
@@ -161,6 +180,7 @@ mod tests {
             stall_ms: 200,
             expect_frames: 0,
             scrub_pii: false,
+            model: "gpt-4o-mini".into(),
             headers: vec!["x-fake-fault: pace=4x1ms".into()],
             stream_timeout_s: 1,
         };

@@ -1,6 +1,8 @@
-//! A minimal Server-Sent Events scanner for the two streams the benchmark reads: parlance's
-//! (`event: chunk` … `event: complete` | `event: error`) and the OpenAI upstream's (`data:`
-//! chunks, `data: [DONE]`, a `data: {"error":…}` chunk on failure). Events end at a blank
+//! A minimal Server-Sent Events scanner for the streams the benchmark reads: parlance's alpha2
+//! (`event: chunk` … `event: complete` | `event: error`), the OpenAI upstream's (`data:`
+//! chunks, `data: [DONE]`, a `data: {"error":…}` chunk on failure), and parlance's Anthropic
+//! (`content_block_delta` … `message_stop`) and Responses (`response.output_text.delta` …
+//! `response.completed` | `response.failed`) doors. Events end at a blank
 //! line (`\n\n`, as both servers write them); only what the timings need is looked at: whether
 //! an event carries content (and how many bytes of it), ends the stream or reports an error.
 
@@ -55,8 +57,20 @@ fn classify(block: &[u8]) -> Event {
         }
     }
     match name {
-        b"complete" => return Event::End,
-        b"error" => return Event::Error,
+        b"complete" | b"message_stop" | b"response.completed" | b"response.incomplete" => {
+            return Event::End;
+        }
+        b"error" | b"response.failed" => return Event::Error,
+        // The Anthropic and Responses doors: only their text deltas carry content.
+        b"content_block_delta" => return content(string_len(data, b"\"text\":\"")),
+        b"response.output_text.delta" => return content(string_len(data, b"\"delta\":\"")),
+        n if n.starts_with(b"response.")
+            || n.starts_with(b"message_")
+            || n.starts_with(b"content_block_")
+            || n == b"ping" =>
+        {
+            return Event::Other;
+        }
         _ => {}
     }
     if data == b"[DONE]" {
@@ -65,17 +79,21 @@ fn classify(block: &[u8]) -> Event {
     if data.starts_with(b"{\"error\"") {
         return Event::Error;
     }
-    match content_len(data) {
+    content(string_len(data, b"\"content\":\""))
+}
+
+fn content(n: usize) -> Event {
+    match n {
         0 => Event::Other,
         n => Event::Content(n),
     }
 }
 
-/// Length of the first `"content":"…"` string value in `data` (escapes counted as written).
-fn content_len(data: &[u8]) -> usize {
-    const KEY: &[u8] = b"\"content\":\"";
-    let Some(at) = memmem::find(data, KEY) else { return 0 };
-    let text = &data[at + KEY.len()..];
+/// Length of the first string value after `key` (`"name":"`) in `data` (escapes counted as
+/// written).
+fn string_len(data: &[u8], key: &[u8]) -> usize {
+    let Some(at) = memmem::find(data, key) else { return 0 };
+    let text = &data[at + key.len()..];
     let mut i = 0;
     while i < text.len() {
         match text[i] {
@@ -137,8 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn anthropic_and_responses_streams() {
+        let a = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"content\":[]}}\n\n\
+            event: ping\ndata: {\"type\":\"ping\"}\n\n\
+            event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Paris\"}}\n\n\
+            event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        assert_eq!(events(&[a]), vec![Event::Other, Event::Other, Event::Content(5), Event::End]);
+        let r = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"output\":[]}}\n\n\
+            event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Par\"}\n\n\
+            event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"Paris\"}\n\n\
+            event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n\
+            event: response.failed\ndata: {}\n\n";
+        let want = vec![Event::Other, Event::Content(3), Event::Other, Event::End, Event::Error];
+        assert_eq!(events(&[r]), want);
+    }
+
+    #[test]
     fn unterminated_content_counts_as_none() {
-        assert_eq!(content_len(b"{\"content\":\"abc"), 0);
-        assert_eq!(content_len(b"{\"finishReason\":\"stop\"}"), 0);
+        assert_eq!(string_len(b"{\"content\":\"abc", b"\"content\":\""), 0);
+        assert_eq!(string_len(b"{\"finishReason\":\"stop\"}", b"\"content\":\""), 0);
     }
 }

@@ -250,8 +250,15 @@ fn part_text(param: &str, k: usize, part: &Value) -> Result<Option<String>, Wire
 }
 
 /// (text of the last message, whether it is user text).
+/// The text the model answers: the last turn that is not an instruction. A `system` or
+/// `developer` message after the turns (Claude Code's environment text, translated by a
+/// gateway) is context, not what is answered.
 fn last_text(messages: &[Value]) -> (String, bool) {
-    let Some(last) = messages.last() else {
+    let instruction = |m: &&Value| {
+        matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer"))
+    };
+    let turn = messages.iter().rev().find(|m| !instruction(m));
+    let Some(last) = turn.or(messages.last()) else {
         return (String::new(), false);
     };
     let text = content_text("", last.get("content"), true).unwrap_or_default();
@@ -474,6 +481,16 @@ mod tests {
 
     fn user(text: &str) -> Value {
         json!({"role": "user", "content": text})
+    }
+
+    #[test]
+    fn a_system_message_after_the_turns_is_not_what_is_answered() {
+        let body = json!({"model": "gpt-4o", "messages": [
+            user("run it"), {"role": "system", "content": "environment text"}]});
+        let p = parse(&body, false).unwrap();
+        assert_eq!((p.conv.last_text.as_str(), p.conv.last_is_user_text), ("run it", true));
+        let only = json!({"model": "gpt-4o", "messages": [{"role": "system", "content": "be brief"}]});
+        assert_eq!(parse(&only, false).unwrap().conv.last_text, "be brief");
     }
 
     #[test]

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 sources=${1:?usage: data/ner/train.sh SOURCES_DIR}
 python3 data/ner/prepare.py --sources "$sources"
 python3 data/ner/world_names.py --sources "$sources"
+python3 data/ner/given_names.py --sources "$sources"
 cargo run -p parlance-pii --release --features train --example train_person -- \
   --train corpus/real/btc_train.jsonl:1 \
   --train corpus/real/wnut_train.jsonl:1 \
@@ -18,7 +19,7 @@ cargo run -p parlance-pii --release --features train --example train_person -- \
   --train corpus/intl_dev.jsonl:0.5 \
   --train corpus/dev.jsonl:0.3 \
   --epochs 8 --lr 0.1 --l2 1e-6 --seed 3 \
-  --start 0 --cont -1 --veto -1.5 --single 0.5 \
+  --start -0.4 --cont -1.25 --veto -1.5 --single 1 \
   --dev corpus/real/ewt_dev_a.jsonl --dev corpus/real/ewt_dev_b.jsonl \
   --dev corpus/real/btc_dev.jsonl \
   --out data/person_model.bin

@@ -381,7 +381,9 @@ impl<'a> Pass<'a> {
             // The model's name from here, where the rules could not go on past it, holds
             // whatever the rules would find (a name of theirs starts here too).
             let settled = learned.is_some_and(|(s, e)| s <= i && !person::could_go_on(b, e, names));
-            let rule = (!unread_alone && !settled)
+            // An e-mail display name (`"Lee, Ann" <ann@…>`) stands as written.
+            let display = person::quoted_display_name(b, i, names).map(|e| (i, e));
+            let rule = (!unread_alone && !settled && display.is_none())
                 .then(|| person::detect(b, i, names, listed, first, &around))
                 .flatten()
                 .filter(|&(s, e)| {
@@ -393,15 +395,25 @@ impl<'a> Pass<'a> {
                         person::cued(b, s, names)
                             && crate::model::worth_reading(first)
                             && !(first.is_common() && person::before_you(b, fe))
+                            || person::after_dotted_title(b, s, names)
                             || crate::model::confirms(b, s, e, names)
                     }
                 })
                 .map(|(s, e)| {
                     let e = crate::model::past_articles(b, e);
                     (s, crate::model::past_mail_domain(b, e))
-                });
+                })
+                .or(display);
             // "a cat named Achilles", "Hurricane Rita": a name given to an animal or a storm.
-            let thing = (rule.is_some() || learned.is_some()) && person::named_thing(b, i);
+            // A storm named earlier ("Hurricane Rita … Rita packed winds") stays one.
+            let thing = (rule.is_some() || learned.is_some())
+                && (self.memory.is_thing(&b[i..end])
+                    && rule.is_none_or(|r| r.1 <= end)
+                    && learned.is_none_or(|m| m.1 <= end)
+                    || person::named_thing(b, i));
+            if thing {
+                self.memory.remember_thing(&b[i..end]);
+            }
             let (rule, learned) = if thing { (None, None) } else { (rule, learned) };
             self.push(Entity::Person, rule);
             let mut model = learned;
@@ -417,6 +429,12 @@ impl<'a> Pass<'a> {
             }
             for (s, e) in rule.into_iter().chain(model) {
                 self.memory.remember(b, s, e);
+            }
+            // "Mercedes and Dan are very thorough": a given name joined to the name found here.
+            if let Some(s) = rule.or(model).map(|f| f.0).filter(|&s| s == i) {
+                let pair = person::given_name_before_pair(b, s, names)
+                    .filter(|&(ps, _)| !self.inside_person(self.full_pos(ps) + 1));
+                self.push(Entity::Person, pair);
             }
         }
         if self.want(Entity::StreetAddress) {

@@ -55,7 +55,9 @@ pub(crate) fn detect(
     let we = name_word_end(b, i)?;
     let info = if known.0 == we { known.1 } else { names.word(&b[i..we]) };
     if info.is_title() {
-        return after_title(b, we, names, info.is_word_title());
+        // "Prince Albert Road", "King Edward Street": a street named after the titled person.
+        return after_title(b, we, names, info.is_word_title())
+            .filter(|&(_, e)| !org_or_street_after(b, e));
     }
     let mut direct = Direct { b, i, names, listed, value: None };
     let seq = read(b, i, names, &mut direct, Some((we, info)))?;
@@ -710,6 +712,88 @@ pub(crate) fn cued(b: &[u8], i: usize, names: &Names) -> bool {
     !weak && direct_cue(b, i, names)
 }
 
+/// Whether an abbreviated title with its dot comes right before `i` ("Capt. Spastic", "Dr.
+/// Strange"): the word after it is a name even when it is an ordinary word, which the model
+/// would not confirm. Word titles ("General", "Judge") do not count: they are not abbreviated.
+pub(crate) fn after_dotted_title(b: &[u8], i: usize, names: &Names) -> bool {
+    if i < 4 || &b[i - 2..i] != b". " {
+        return false;
+    }
+    let e = i - 2;
+    let mut s = e;
+    while s > 0 && b[s - 1].is_ascii_alphabetic() && e - s < 6 {
+        s -= 1;
+    }
+    let info = names.word(&b[s..e]);
+    e > s && (s == 0 || !is_word(b[s - 1])) && info.is_title() && !info.is_word_title()
+}
+
+/// The span of a given name joined by "and" or "&" to the name starting at `s` ("Mercedes and
+/// Dan", "Lucía & Tom"), which the pass met before it knew the name that follows: a one-word
+/// capitalised given name (census or the wide list, frequent classes), not an English word, a
+/// known non-name or a place, opening its clause or after a comma.
+pub(crate) fn given_name_before_pair(b: &[u8], s: usize, names: &Names) -> Option<(usize, usize)> {
+    let head = &b[..s];
+    let we = [&b" and "[..], b" & "].iter().find(|j| head.ends_with(j)).map(|j| s - j.len())?;
+    let mut ws = we;
+    while ws > 0 && (b[ws - 1].is_ascii_alphabetic() || b[ws - 1] >= 0x80) {
+        ws -= 1;
+    }
+    let info = names.word(&b[ws..we]);
+    let given = info.is_first() || info.given_class() >= 2;
+    let opens = ws == 0 || {
+        let p = before(b, ws);
+        matches!(p, b' ' | b'\n' | b',' | b'"' | b'(') && {
+            let mut k = ws;
+            while k > 0 && matches!(b[k - 1], b' ' | b'"' | b'(') {
+                k -= 1;
+            }
+            k == 0 || matches!(b[k - 1], b'.' | b'!' | b'?' | b',' | b'\n' | b':')
+        }
+    };
+    (we - ws >= 3
+        && upper_len(b, ws).is_some()
+        && given
+        && opens
+        && !info.is_common()
+        && !info.is_not_name()
+        && !info.is_place()
+        && !names.is_common_word(&b[ws..we]))
+    .then_some((ws, we))
+}
+
+/// The end of an e-mail display name in double quotes that starts at `i` and is followed by
+/// its address in angle brackets: `"McGilloway, Vangie" <vangie@…>`, `"TJO"<ded69@…>` (what a
+/// mail client writes in a header). The quoted words are a person's name when every one is
+/// capitalised or an initial, none is a known non-name, and there are at most four.
+pub(crate) fn quoted_display_name(b: &[u8], i: usize, names: &Names) -> Option<usize> {
+    if before(b, i) != b'"' {
+        return None;
+    }
+    let window = &b[i..b.len().min(i + 48)];
+    let close = memchr::memchr(b'"', window)?;
+    let after = crate::text::skip_blanks(b, i + close + 1, 2);
+    let addr = &b[after.min(b.len())..b.len().min(after + 80)];
+    let mail = at(b, after) == b'<'
+        && addr.iter().take_while(|c| **c != b'>').any(|c| *c == b'@')
+        && addr.contains(&b'>');
+    if !mail || close == 0 {
+        return None;
+    }
+    let mut words = 0;
+    for w in window[..close].split(|c| matches!(c, b' ' | b',')).filter(|w| !w.is_empty()) {
+        let w = w.strip_suffix(b".").unwrap_or(w);
+        let info = names.word(w);
+        let shaped = upper_len(w, 0).is_some()
+            && w.iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80 || matches!(c, b'\'' | b'-'));
+        words += 1;
+        if !shaped || info.is_not_name() || words > 4 {
+            return None;
+        }
+    }
+    Some(i + close)
+}
+
 /// Whether the name-shaped words `b[i..e]` (the first ending at `we`) are a street or an
 /// organisation by the words around them ("Via Roma", "Ashok Leyland Limited", "William Blair
 /// & Company"): the guard the rules apply, for the model's names.
@@ -778,6 +862,9 @@ static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
 fn org_or_street_after(b: &[u8], we: usize) -> bool {
+    if possessive_shop(b, we) {
+        return true;
+    }
     let mut j = we;
     let mut comma = false;
     for _ in 0..3 {
@@ -823,6 +910,85 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
     }
     false
 }
+
+/// "Ray 's Pizza", "Britt's Pizza", "Barry s Auto Tech", "Burch's Karate": a possessive after
+/// the word ending at `we`, then within two capitalised words a word of a shop or a company: a
+/// business named after its owner, not the owner.
+fn possessive_shop(b: &[u8], we: usize) -> bool {
+    let rest = &b[we.min(b.len())..];
+    let skip = [&b"'s "[..], "\u{2019}s ".as_bytes(), b" 's ", b" s "]
+        .iter()
+        .find(|p| rest.starts_with(p))
+        .map(|p| p.len());
+    let Some(mut j) = skip.map(|n| we + n) else { return false };
+    for _ in 0..2 {
+        let e = crate::text::word_end(b, j);
+        if e == j || upper_len(b, j).is_none() {
+            return false;
+        }
+        let k = crate::text::key(&b[j..e]);
+        let shop = |k: crate::text::Key| {
+            ORG_WORDS.binary_search(&k).is_ok() || SHOP_WORDS.binary_search(&k).is_ok()
+        };
+        if k.is_some_and(shop) {
+            return true;
+        }
+        if at(b, e) != b' ' {
+            return false;
+        }
+        j = e + 1;
+    }
+    false
+}
+
+/// Words of shops and trades that follow an owner's name in a business's name ("Ray's Pizza",
+/// "Barry's Auto"); read only after a possessive (case-folded keys, sorted).
+static SHOP_WORDS: &[crate::text::Key] = &crate::text::keys([
+    "auto",
+    "automotive",
+    "bagels",
+    "bar",
+    "barbershop",
+    "bbq",
+    "bistro",
+    "body",
+    "burgers",
+    "chicken",
+    "cleaners",
+    "collision",
+    "deli",
+    "dental",
+    "diner",
+    "donuts",
+    "fitness",
+    "florist",
+    "flowers",
+    "furniture",
+    "garage",
+    "grooming",
+    "gym",
+    "hardware",
+    "inn",
+    "jewelers",
+    "jewelry",
+    "karate",
+    "kitchen",
+    "market",
+    "nails",
+    "pets",
+    "plumbing",
+    "pub",
+    "seafood",
+    "shop",
+    "steakhouse",
+    "store",
+    "subs",
+    "tacos",
+    "tavern",
+    "tire",
+    "tires",
+    "towing",
+]);
 
 /// Company words that end an organisation's name (case-folded keys, sorted).
 static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([

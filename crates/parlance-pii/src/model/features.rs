@@ -214,6 +214,7 @@ fn table(info: Info) -> u64 {
         | u64::from(info.is_strong_cue() || info.is_direct_cue()) << 8
         | u64::from(info.is_post_cue()) << 9
         | u64::from(info.is_place()) << 10
+        | u64::from(info.given_class()) << 11
 }
 
 /// Feature templates (numbers only mean "a different feature family").

@@ -15,7 +15,14 @@ pub(crate) struct Memory {
     words: [u64; SIZE],
     len: usize,
     next: usize,
+    /// The last [`THINGS`] words named as a storm or an animal ("Hurricane Rita"), so that
+    /// "Rita packed winds" later is not a person either.
+    things: [u64; THINGS],
+    next_thing: usize,
 }
+
+/// How many names of things are remembered.
+const THINGS: usize = 4;
 
 /// A hash of the word's exact bytes (0 is never produced, so empty slots never match).
 fn hash(w: &[u8]) -> u64 {
@@ -51,6 +58,20 @@ impl Memory {
         }
     }
 
+    /// Remembers `w` as the name of a storm, an animal or a thing.
+    pub(crate) fn remember_thing(&mut self, w: &[u8]) {
+        let h = hash(w);
+        if !self.things.contains(&h) {
+            self.things[self.next_thing] = h;
+            self.next_thing = (self.next_thing + 1) % THINGS;
+        }
+    }
+
+    /// Whether `w` was named as a storm, an animal or a thing before.
+    pub(crate) fn is_thing(&self, w: &[u8]) -> bool {
+        self.things.contains(&hash(w))
+    }
+
     /// Whether `w` is a word of a name found before.
     pub(crate) fn knows(&self, w: &[u8]) -> bool {
         self.len > 0 && self.words[..self.len].contains(&hash(w))
@@ -74,5 +95,17 @@ mod tests {
             m.remember(&w, 0, 7);
         }
         assert!(!m.knows(b"Nina") && m.knows(b"Ahx") && m.knows(b"Bhy"));
+    }
+
+    #[test]
+    fn remembers_the_names_of_things() {
+        let mut m = Memory::default();
+        assert!(!m.is_thing(b"Rita"));
+        m.remember_thing(b"Rita");
+        assert!(m.is_thing(b"Rita") && !m.is_thing(b"Ritas"));
+        for w in [&b"Ann"[..], b"Bob", b"Cid", b"Dan"] {
+            m.remember_thing(w);
+        }
+        assert!(!m.is_thing(b"Rita") && m.is_thing(b"Dan"));
     }
 }

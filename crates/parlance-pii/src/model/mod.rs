@@ -42,7 +42,7 @@ pub struct Thresholds {
 }
 
 /// The thresholds in use (chosen on the development sets, `data/ner/README.md`).
-const THRESHOLDS: Thresholds = Thresholds { start: 0.0, cont: -1.0, veto: -1.5, single: 0.5 };
+const THRESHOLDS: Thresholds = Thresholds { start: -0.4, cont: -1.25, veto: -1.5, single: 1.0 };
 
 fn thresholds() -> Thresholds {
     #[cfg(feature = "train")]
@@ -202,7 +202,8 @@ pub(crate) fn detect(
         }
         e = ke;
     }
-    let lone_unknown = e == end && !first.is_first() && first.surname_rank().is_none();
+    let lone_unknown =
+        e == end && !first.is_first() && first.surname_rank().is_none() && first.given_class() == 0;
     let mut folded = [0u8; 8];
     let place = e > end && end - i <= 8 && {
         for (d, c) in folded.iter_mut().zip(&b[i..end]) {

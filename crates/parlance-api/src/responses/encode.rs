@@ -1,0 +1,441 @@
+//! The Response object (`{"id":"resp_…","object":"response",…}`) in OpenAI's shape: every
+//! key the API sends, the request's settings repeated ([`Echo`]), `output` as a `message` item
+//! with one `output_text` part (when there is text) and one `function_call` item per call
+//! (`call_id`, `arguments` as JSON text), `status` `completed`, or `incomplete` with
+//! `incomplete_details.reason` when the output limit (or a content filter) cut the reply,
+//! `usage` with its detail objects (`null` when the provider reported none). A plain answer
+//! and a stream's `response.completed` are written from the same [`Reply`], so they match.
+
+use parlance_core::request::{FunctionCallIn, Message, ToolCallIn};
+use parlance_core::{ChatResponse, Usage};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::decode::Echo;
+use crate::door::finish::{Finish, classify};
+
+/// What every Response object of one answer shares.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// `resp_<hex>`.
+    pub id: String,
+    /// The hex the item ids are made from.
+    pub hex: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// The name the client sent.
+    pub model: String,
+    /// The request's settings.
+    pub echo: Echo,
+    /// `previous_response_id`.
+    pub previous: Option<String>,
+    /// `store`.
+    pub store: bool,
+}
+
+impl Head {
+    /// The id of the message item.
+    pub fn message_id(&self) -> String {
+        format!("msg_{}", self.hex)
+    }
+
+    /// The id of the function call item at `position` among the calls.
+    pub fn call_item_id(&self, position: usize) -> String {
+        format!("fc_{}_{position}", self.hex)
+    }
+}
+
+/// A call's id as the client answers it: the provider's, else `call_<position>`.
+pub fn call_id(id: Option<&str>, position: usize) -> String {
+    match id {
+        Some(id) if !id.is_empty() => id.to_string(),
+        _ => format!("call_{position}"),
+    }
+}
+
+/// One output item of a reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutItem {
+    /// The assistant's text.
+    Message {
+        /// `msg_…`.
+        id: String,
+        /// The text.
+        text: String,
+    },
+    /// A function call.
+    Call {
+        /// `fc_…`.
+        id: String,
+        /// What the client answers with its `function_call_output`.
+        call_id: String,
+        /// The function.
+        name: String,
+        /// JSON text.
+        arguments: String,
+    },
+}
+
+/// A reply as the Responses API shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reply {
+    /// The output items, in order.
+    pub items: Vec<OutItem>,
+    /// The provider's finish reason.
+    pub finish: String,
+    /// Token usage, when reported.
+    pub usage: Option<Usage>,
+}
+
+impl Reply {
+    /// Choice 0 of a plain answer.
+    pub fn of(head: &Head, chat: &ChatResponse) -> Reply {
+        let mut items = Vec::new();
+        let Some(c) = chat.choices.first() else {
+            return Reply { items, finish: String::new(), usage: chat.usage.clone() };
+        };
+        if !c.content.is_empty() {
+            items.push(OutItem::Message { id: head.message_id(), text: c.content.clone() });
+        }
+        for (i, t) in c.tool_calls.iter().enumerate() {
+            items.push(OutItem::Call {
+                id: head.call_item_id(i),
+                call_id: call_id(t.id.as_deref(), i),
+                name: t.name.clone(),
+                arguments: t.arguments.clone(),
+            });
+        }
+        Reply { items, finish: c.finish_reason.clone(), usage: chat.usage.clone() }
+    }
+
+    /// `incomplete_details.reason`, when the reply was cut.
+    pub fn incomplete(&self) -> Option<&'static str> {
+        match classify(&self.finish) {
+            Finish::Length => Some("max_output_tokens"),
+            Finish::Filtered => Some("content_filter"),
+            _ => None,
+        }
+    }
+
+    /// The reply as the assistant turn a follow-up's history holds (calls under the ids the
+    /// client saw).
+    pub fn as_message(&self) -> Message {
+        let (mut content, mut tool_calls) = (Vec::new(), Vec::new());
+        for item in &self.items {
+            match item {
+                OutItem::Message { text, .. } => content.push(text.clone()),
+                OutItem::Call { call_id, name, arguments, .. } => tool_calls.push(ToolCallIn {
+                    id: Some(call_id.clone()),
+                    function: Some(FunctionCallIn {
+                        name: name.clone(),
+                        arguments: arguments.clone(),
+                    }),
+                }),
+            }
+        }
+        Message::Assistant { content, tool_calls }
+    }
+}
+
+/// The status of a Response object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Created, not yet finished (a stream's first events).
+    InProgress,
+    /// Finished: `completed`, or `incomplete` when the reply was cut.
+    Done,
+    /// A failure after the stream started.
+    Failed,
+}
+
+/// `error` of a failed response.
+#[derive(Serialize, Debug, Clone, Copy)]
+pub struct FailOut<'a> {
+    /// `server_error`, `rate_limit_exceeded`, …
+    pub code: &'a str,
+    /// What went wrong.
+    pub message: &'a str,
+}
+
+/// A Response object, borrowed from its head and reply.
+#[derive(Serialize)]
+pub struct ResponseOut<'a> {
+    id: &'a str,
+    object: &'static str,
+    created_at: u64,
+    status: &'static str,
+    background: bool,
+    error: Option<FailOut<'a>>,
+    incomplete_details: Option<Incomplete>,
+    instructions: Option<&'a str>,
+    max_output_tokens: Option<i64>,
+    max_tool_calls: Option<()>,
+    model: &'a str,
+    output: Vec<ItemOut<'a>>,
+    parallel_tool_calls: bool,
+    previous_response_id: Option<&'a str>,
+    reasoning: Reasoning,
+    store: bool,
+    temperature: Option<f64>,
+    text: &'a Value,
+    tool_choice: &'a Value,
+    tools: &'a [Value],
+    top_p: Option<f64>,
+    truncation: &'static str,
+    usage: Option<UsageOut>,
+    user: Option<&'a str>,
+    metadata: &'a Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct Incomplete {
+    reason: &'static str,
+}
+
+#[derive(Serialize, Default)]
+struct Reasoning {
+    effort: Option<()>,
+    summary: Option<()>,
+}
+
+/// The Response object for `reply` in `status` (`error` for a failed one).
+pub fn response<'a>(
+    head: &'a Head,
+    reply: &'a Reply,
+    status: Status,
+    error: Option<FailOut<'a>>,
+) -> ResponseOut<'a> {
+    let incomplete = (status == Status::Done).then(|| reply.incomplete()).flatten();
+    let (status_text, item_status) = match (status, incomplete) {
+        (Status::InProgress, _) => ("in_progress", "in_progress"),
+        (Status::Failed, _) => ("failed", "incomplete"),
+        (Status::Done, Some(_)) => ("incomplete", "incomplete"),
+        (Status::Done, None) => ("completed", "completed"),
+    };
+    let e = &head.echo;
+    ResponseOut {
+        id: &head.id,
+        object: "response",
+        created_at: head.created_at,
+        status: status_text,
+        background: false,
+        error,
+        incomplete_details: incomplete.map(|reason| Incomplete { reason }),
+        instructions: e.instructions.as_deref(),
+        max_output_tokens: e.max_output_tokens,
+        max_tool_calls: None,
+        model: &head.model,
+        output: reply.items.iter().map(|i| ItemOut::of(i, item_status)).collect(),
+        parallel_tool_calls: e.parallel_tool_calls,
+        previous_response_id: head.previous.as_deref(),
+        reasoning: Reasoning::default(),
+        store: head.store,
+        temperature: e.temperature,
+        text: &e.text,
+        tool_choice: &e.tool_choice,
+        tools: &e.tools,
+        top_p: e.top_p,
+        truncation: "disabled",
+        usage: match status {
+            Status::InProgress => None,
+            _ => reply.usage.as_ref().map(UsageOut::of),
+        },
+        user: e.user.as_deref(),
+        metadata: &e.metadata,
+    }
+}
+
+/// An output item on the wire.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ItemOut<'a> {
+    /// `{"type":"message",…}`.
+    Message {
+        /// `msg_…`.
+        id: &'a str,
+        /// `in_progress`, `completed` or `incomplete`.
+        status: &'static str,
+        /// `assistant`.
+        role: &'static str,
+        /// Its `output_text` parts (none while a stream has just opened it).
+        content: Vec<PartOut<'a>>,
+    },
+    /// `{"type":"function_call",…}`.
+    FunctionCall {
+        /// `fc_…`.
+        id: &'a str,
+        /// `in_progress`, `completed` or `incomplete`.
+        status: &'static str,
+        /// What the client answers with.
+        call_id: &'a str,
+        /// The function.
+        name: &'a str,
+        /// JSON text.
+        arguments: &'a str,
+    },
+}
+
+impl<'a> ItemOut<'a> {
+    /// `item` with `status`.
+    pub fn of(item: &'a OutItem, status: &'static str) -> ItemOut<'a> {
+        match item {
+            OutItem::Message { id, text } => ItemOut::Message {
+                id,
+                status,
+                role: "assistant",
+                content: vec![PartOut::text(text)],
+            },
+            OutItem::Call { id, call_id, name, arguments } => {
+                ItemOut::FunctionCall { id, status, call_id, name, arguments }
+            }
+        }
+    }
+}
+
+/// An `output_text` part.
+#[derive(Serialize)]
+pub struct PartOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: &'a str,
+    annotations: [(); 0],
+    logprobs: [(); 0],
+}
+
+impl<'a> PartOut<'a> {
+    /// An `output_text` part with `text`.
+    pub fn text(text: &'a str) -> PartOut<'a> {
+        PartOut { kind: "output_text", text, annotations: [], logprobs: [] }
+    }
+}
+
+/// The Responses API's usage object.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+pub struct UsageOut {
+    input_tokens: u64,
+    input_tokens_details: InputDetails,
+    output_tokens: u64,
+    output_tokens_details: OutputDetails,
+    total_tokens: u64,
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+struct InputDetails {
+    cached_tokens: u64,
+    cache_write_tokens: u64,
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+struct OutputDetails {
+    reasoning_tokens: u64,
+}
+
+impl UsageOut {
+    /// From the service's usage.
+    pub fn of(u: &Usage) -> UsageOut {
+        let d = u.prompt_details.as_ref();
+        UsageOut {
+            input_tokens: u.prompt_tokens,
+            input_tokens_details: InputDetails {
+                cached_tokens: d.map_or(0, |d| d.cached_tokens),
+                cache_write_tokens: d.map_or(0, |d| d.cache_write_tokens),
+            },
+            output_tokens: u.completion_tokens,
+            output_tokens_details: OutputDetails {
+                reasoning_tokens: u.completion_details.as_ref().map_or(0, |d| d.reasoning_tokens),
+            },
+            total_tokens: u.total_tokens,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parlance_core::{Choice, PromptDetails, ToolCall};
+    use serde_json::json;
+
+    fn head() -> Head {
+        Head {
+            id: "resp_1".into(),
+            hex: "1".into(),
+            created_at: 7,
+            model: "gpt-5-codex".into(),
+            echo: Echo {
+                parallel_tool_calls: true,
+                tool_choice: json!("auto"),
+                text: json!({"format": {"type": "text"}}),
+                ..Echo::default()
+            },
+            previous: None,
+            store: true,
+        }
+    }
+
+    fn chat(finish: &str, text: &str, calls: Vec<ToolCall>) -> ChatResponse {
+        ChatResponse {
+            choices: vec![Choice {
+                finish_reason: finish.into(),
+                content: text.into(),
+                tool_calls: calls,
+                ..Default::default()
+            }],
+            usage: Some(Usage {
+                prompt_tokens: 30,
+                completion_tokens: 5,
+                total_tokens: 35,
+                prompt_details: Some(PromptDetails { cached_tokens: 20, ..Default::default() }),
+                completion_details: None,
+            }),
+            model: Some("gpt-4o".into()),
+        }
+    }
+
+    #[test]
+    fn a_reply_in_openais_shape() {
+        let h = head();
+        let call =
+            ToolCall { id: Some("call_9".into()), name: "exec".into(), arguments: "{}".into() };
+        let reply = Reply::of(&h, &chat("tool_calls", "Let me look.", vec![call]));
+        let v = serde_json::to_value(response(&h, &reply, Status::Done, None)).unwrap();
+        assert_eq!(
+            v,
+            json!({"id": "resp_1", "object": "response", "created_at": 7, "status": "completed",
+                "background": false, "error": null, "incomplete_details": null, "instructions": null,
+                "max_output_tokens": null, "max_tool_calls": null, "model": "gpt-5-codex",
+                "output": [
+                    {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                     "content": [{"type": "output_text", "text": "Let me look.", "annotations": [], "logprobs": []}]},
+                    {"type": "function_call", "id": "fc_1_0", "status": "completed", "call_id": "call_9",
+                     "name": "exec", "arguments": "{}"}],
+                "parallel_tool_calls": true, "previous_response_id": null,
+                "reasoning": {"effort": null, "summary": null}, "store": true, "temperature": null,
+                "text": {"format": {"type": "text"}}, "tool_choice": "auto", "tools": [], "top_p": null,
+                "truncation": "disabled",
+                "usage": {"input_tokens": 30, "input_tokens_details": {"cached_tokens": 20, "cache_write_tokens": 0},
+                    "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 35},
+                "user": null, "metadata": {}})
+        );
+    }
+
+    #[test]
+    fn a_cut_reply_is_incomplete() {
+        let h = head();
+        let reply = Reply::of(&h, &chat("max_tokens", "one two", vec![]));
+        let v = serde_json::to_value(response(&h, &reply, Status::Done, None)).unwrap();
+        assert_eq!(v["status"], "incomplete");
+        assert_eq!(v["incomplete_details"], json!({"reason": "max_output_tokens"}));
+        assert_eq!(v["output"][0]["status"], "incomplete");
+    }
+
+    #[test]
+    fn calls_without_ids_get_one_and_history_keeps_it() {
+        let h = head();
+        let call = ToolCall { id: None, name: "f".into(), arguments: "{\"a\":1}".into() };
+        let reply = Reply::of(&h, &chat("stop", "", vec![call]));
+        assert!(matches!(&reply.items[0], OutItem::Call { call_id, .. } if call_id == "call_0"));
+        let Message::Assistant { content, tool_calls } = reply.as_message() else { panic!() };
+        assert!(content.is_empty());
+        assert_eq!(tool_calls[0].id.as_deref(), Some("call_0"));
+    }
+}
