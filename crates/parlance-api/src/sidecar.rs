@@ -50,8 +50,6 @@ pub struct Sidecar {
     pub health: Arc<Health>,
     /// `DAPR_API_TOKEN`, when set.
     pub api_token: Option<Arc<str>>,
-    /// The API keys, when any is configured ([`crate::keys`]).
-    pub keys: Option<Arc<KeyRing>>,
     /// `--max-body-size`, in bytes.
     pub max_body: usize,
     /// The global concurrency limit (`--max-concurrent-requests`); `None` means unlimited.
@@ -68,10 +66,15 @@ impl Sidecar {
             info: Arc::new(SidecarInfo::default()),
             health,
             api_token: None,
-            keys: None,
             max_body: 4 << 20,
             admission: None,
         }
+    }
+
+    /// The API keys in force now ([`crate::keys`]); `None` when none is configured. A
+    /// reload may change them: the HTTP app is rebuilt after one ([`crate::conn::App`]).
+    pub fn keys(&self) -> Option<Arc<KeyRing>> {
+        self.service.keys()
     }
 
     /// Admits one conversation request, or sheds it at once when the limit is reached: a
@@ -99,8 +102,8 @@ pub struct MetadataView {
 impl Sidecar {
     /// The metadata both `GET /v1.0/metadata` and gRPC `GetMetadata` answer with.
     pub fn metadata(&self) -> MetadataView {
-        let components = self
-            .service
+        let live = self.service.live();
+        let components = live
             .components()
             .map(|c| (c.name.clone(), c.type_name.clone(), c.version.clone()))
             .collect();

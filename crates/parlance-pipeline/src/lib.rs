@@ -9,7 +9,9 @@
 //! the key's lists and admitted against its limits between validation and the chain.
 //! A request's own model (`metadata.model`, [`models`]) is checked against the component's
 //! `allowedModels` before the chain runs.
-//! Chains are built once at start-up by [`assemble`]; each [`stage::Stage`] wraps the next.
+//! Chains are built once per configuration by [`assemble`]; each [`stage::Stage`] wraps the
+//! next. A reload swaps the whole configuration ([`Live`]) at once; requests in flight keep
+//! the one they started with.
 // Tests may panic on an unexpected outcome; the production code never does.
 #![cfg_attr(test, allow(clippy::panic, clippy::unwrap_used, clippy::expect_used))]
 
@@ -32,11 +34,11 @@ pub mod telemetry;
 pub mod trace;
 pub mod validate;
 
-pub use assemble::BuildOptions;
+pub use assemble::{BuildOptions, Builder, Changes};
 pub use cache::{CacheSnapshot, CacheStats};
 pub use keys::{KeyRing, Principal, Quota};
 pub use models::{AllowedModels, ModelAliases};
 pub use plan::{Plan, builtin_echo, plan};
-pub use service::{CallOptions, Component, ConversationService, Conversed};
+pub use service::{CallOptions, Component, ConversationService, Conversed, Live};
 pub use stage::{CacheMode, CacheStatus, Call, MemberSlot, Reply, Stage, StreamReply};
 pub use streaming::{ConversedStream, StreamEvent, Summary};

@@ -19,7 +19,7 @@ use crate::resiliency;
 use crate::settings::{self, Settings};
 
 /// A conversation component that passed validation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComponentPlan {
     /// `metadata.name`.
     pub name: String,
@@ -34,7 +34,7 @@ pub struct ComponentPlan {
 }
 
 /// A pool (`conversation.pool`) that passed validation, members included.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PoolPlan {
     /// `metadata.name`.
     pub name: String,
@@ -61,13 +61,6 @@ pub struct Plan {
     pub groups: Vec<parlance_config::keys::GroupSpec>,
     /// Problems that did not stop start-up.
     pub warnings: Vec<ConfigProblem>,
-}
-
-impl Plan {
-    /// The API keys, their counters in this plan's stores; `None` without keys.
-    pub fn key_ring(&self, clock: crate::keys::Clock) -> Option<crate::KeyRing> {
-        crate::KeyRing::build(&self.keys, &self.groups, &self.stores, clock)
-    }
 }
 
 /// The built-in plan used when no resources path is given: one `echo` component.

@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use tracing::Instrument;
 
 use parlance_core::{ApiError, ApiVersion, CallContext, ChatResponse, ConverseRequest};
 
 use crate::cost::{self, Charge, Pricing};
-use crate::keys::{Admission, Principal, Quota};
+use crate::keys::{Admission, KeyRing, Principal, Quota};
 use crate::models::{self, AllowedModels};
 use crate::resiliency::ResiliencyStats;
 use crate::stage::{CacheMode, CacheStatus, Call, DynStage};
@@ -95,10 +96,49 @@ pub(crate) fn billed_usage(
 /// A component's chain, and its fallback's name and chain.
 pub(crate) type Chains<'a> = (&'a DynStage, Option<(&'a str, &'a DynStage)>);
 
-/// The conversation service.
-pub struct ConversationService {
+/// The configuration requests are served with: every component and the API keys. A reload
+/// builds a new one and swaps it in whole ([`ConversationService::replace`]); a request
+/// takes the one in force when it starts and keeps it to its end (streams included).
+pub struct Live {
     by_name: HashMap<String, Arc<Component>>,
     order: Vec<Arc<Component>>,
+    keys: Option<Arc<KeyRing>>,
+}
+
+impl Live {
+    /// Over these components (names are unique: the loader checked) and keys.
+    pub fn new(components: Vec<Arc<Component>>, keys: Option<Arc<KeyRing>>) -> Live {
+        let by_name = components.iter().map(|c| (c.name.clone(), c.clone())).collect();
+        Live { by_name, order: components, keys }
+    }
+
+    /// Every registered component, in load order.
+    pub fn components(&self) -> impl Iterator<Item = &Component> {
+        self.order.iter().map(|c| c.as_ref())
+    }
+
+    /// The component `name`, when it is configured.
+    pub fn component(&self, name: &str) -> Option<&Arc<Component>> {
+        self.by_name.get(name)
+    }
+
+    /// The API keys; `None` when no key is configured (then nothing changes).
+    pub fn keys(&self) -> Option<&Arc<KeyRing>> {
+        self.keys.as_ref()
+    }
+
+    /// The chain of conversation component `name`, and its fallback's name and chain.
+    fn chains(&self, name: &str) -> Option<Chains<'_>> {
+        let component = self.by_name.get(name)?;
+        let fallback = component.fallback.as_deref().and_then(|f| self.by_name.get(f));
+        let fallback = fallback.and_then(|f| Some((f.name.as_str(), f.chain.as_ref()?)));
+        Some((component.chain.as_ref()?, fallback))
+    }
+}
+
+/// The conversation service.
+pub struct ConversationService {
+    live: ArcSwap<Live>,
     telemetry: Arc<Telemetry>,
 }
 
@@ -119,11 +159,15 @@ impl<T: std::ops::Deref<Target = Telemetry>> Drop for InFlight<T> {
 }
 
 impl ConversationService {
-    /// A service over these components (names are unique: the loader checked).
+    /// A service over these components (names are unique: the loader checked), no keys.
     pub fn new(components: Vec<Component>, telemetry: Arc<Telemetry>) -> ConversationService {
-        let order: Vec<Arc<Component>> = components.into_iter().map(Arc::new).collect();
-        let by_name = order.iter().map(|c| (c.name.clone(), c.clone())).collect();
-        ConversationService { by_name, order, telemetry }
+        let live = Live::new(components.into_iter().map(Arc::new).collect(), None);
+        ConversationService::with_live(live, telemetry)
+    }
+
+    /// A service over `live`.
+    pub fn with_live(live: Live, telemetry: Arc<Telemetry>) -> ConversationService {
+        ConversationService { live: ArcSwap::from_pointee(live), telemetry }
     }
 
     /// The metrics every request is recorded in.
@@ -131,9 +175,21 @@ impl ConversationService {
         &self.telemetry
     }
 
-    /// Every registered component, in load order.
-    pub fn components(&self) -> impl Iterator<Item = &Component> {
-        self.order.iter().map(|c| c.as_ref())
+    /// The configuration in force now (one atomic load). Requests that started before a
+    /// reload keep theirs.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.load_full()
+    }
+
+    /// The API keys in force now.
+    pub fn keys(&self) -> Option<Arc<KeyRing>> {
+        self.live.load().keys.clone()
+    }
+
+    /// Puts `live` in force for every request that starts from now on; returns the one it
+    /// replaces (which lives on until the last request that took it ends).
+    pub fn replace(&self, live: Live) -> Arc<Live> {
+        self.live.swap(Arc::new(live))
     }
 
     /// Handles one conversation request for component `name` (spec §1.5).
@@ -145,7 +201,8 @@ impl ConversationService {
     ) -> Result<Conversed, ApiError> {
         let started = Instant::now();
         let _in_flight = InFlight::enter(self.telemetry.as_ref());
-        let known = self.by_name.get(name);
+        let live = self.live.load_full();
+        let known = live.component(name);
         let label = known.map(|c| c.name.as_str()).unwrap_or("unknown");
         let span = match known {
             Some(c) => trace::call_span(label, c.gen_ai_provider, &c.model),
@@ -153,7 +210,7 @@ impl ConversationService {
         };
         trace::link_parent(&span, opts.ctx.traceparent.as_deref());
         let (api, upstream) = (opts.api, opts.ctx.upstream.clone());
-        let result = self.converse_in(name, req, opts, &span).instrument(span.clone()).await;
+        let result = self.converse_in(&live, name, req, opts, &span).instrument(span.clone()).await;
         match &result {
             Ok(done) => {
                 trace::record_reply(&span, &done.chat);
@@ -178,14 +235,15 @@ impl ConversationService {
 
     async fn converse_in(
         &self,
+        live: &Live,
         name: &str,
         req: ConverseRequest,
         mut opts: CallOptions,
         span: &tracing::Span,
     ) -> Result<Conversed, ApiError> {
         let principal = opts.principal.take();
-        let (call, chains) = self.prepare(name, req, opts, span)?;
-        let admission = self.admit(principal.as_ref(), name, &call).await?;
+        let (call, chains) = self.prepare(live, name, req, opts, span)?;
+        let admission = self.admit(live, principal.as_ref(), name, &call).await?;
         let member = call.member.clone();
         let (reply, fell_back) = match fallback::call(name, chains.0, chains.1, call).await {
             Ok(answered) => answered,
@@ -200,7 +258,7 @@ impl ConversationService {
         };
         let answered_by = member.get().or(fell_back);
         let quota = admission.as_ref().map(Admission::quota);
-        let charge = self.bill(name, answered_by.as_deref(), principal.as_ref(), &reply);
+        let charge = self.bill(live, name, answered_by.as_deref(), principal.as_ref(), &reply);
         let cost_usd = charge.and_then(|c| c.usd());
         if let Some(mut a) = admission {
             a.settle(billed_usage(reply.cache, reply.chat.usage.as_ref()).as_ref(), cost_usd);
@@ -212,12 +270,13 @@ impl ConversationService {
     /// Prices a reply by the component that answered (`answered_by`, else `name`).
     fn bill(
         &self,
+        live: &Live,
         name: &str,
         answered_by: Option<&str>,
         principal: Option<&Principal>,
         reply: &crate::stage::Reply,
     ) -> Option<Charge> {
-        let c = answered_by.and_then(|n| self.by_name.get(n)).or(self.by_name.get(name))?;
+        let c = answered_by.and_then(|n| live.component(n)).or(live.component(name))?;
         let (model, usage) = (reply.chat.model.as_deref(), reply.chat.usage.as_ref());
         let hit = reply.cache == Some(CacheStatus::Hit);
         Some(cost::bill(&self.telemetry, c, principal, model, usage, hit))
@@ -227,12 +286,13 @@ impl ConversationService {
     /// upstream call: `None` without a key.
     pub(crate) async fn admit(
         &self,
+        live: &Live,
         principal: Option<&Principal>,
         name: &str,
         call: &Call,
     ) -> Result<Option<Admission>, ApiError> {
         let Some(p) = principal else { return Ok(None) };
-        let configured = self.by_name.get(name).map(|c| c.model.as_str()).unwrap_or("");
+        let configured = live.component(name).map(|c| c.model.as_str()).unwrap_or("");
         let model = call.chat.model_or(configured);
         let admitted = p.admit(name, model, &call.chat).await;
         if let Err(e) = &admitted {
@@ -248,38 +308,26 @@ impl ConversationService {
 
     /// daprd's checks in daprd's order, the request's own model (`metadata.model`, checked
     /// against `allowedModels` before any upstream call), then the call for the chain.
-    pub(crate) fn prepare(
+    pub(crate) fn prepare<'a>(
         &self,
+        live: &'a Live,
         name: &str,
         mut req: ConverseRequest,
         mut opts: CallOptions,
         span: &tracing::Span,
-    ) -> Result<(Call, Chains<'_>), ApiError> {
-        let chains = self.chains(name).ok_or_else(|| ApiError::not_found(name))?;
+    ) -> Result<(Call, Chains<'a>), ApiError> {
+        let chains = live.chains(name).ok_or_else(|| ApiError::not_found(name))?;
         opts.ctx.traceparent = trace::outgoing_traceparent(span, opts.ctx.traceparent.take());
         if req.inputs.is_empty() {
             return Err(ApiError::missing_inputs(name));
         }
         let mut chat = validate::to_chat(name, &mut req)?;
-        if let Some(c) = self.by_name.get(name) {
+        if let Some(c) = live.component(name) {
             chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
         }
         let (scrub_output, cache, ctx) = (req.scrub_pii, opts.cache, opts.ctx);
         let chat = Arc::new(chat);
         let call = Call { chat, scrub_output, cache, ctx, member: Default::default() };
         Ok((call, chains))
-    }
-
-    /// The component `name`, when it is configured.
-    pub(crate) fn component(&self, name: &str) -> Option<&Arc<Component>> {
-        self.by_name.get(name)
-    }
-
-    /// The chain of conversation component `name`, and its fallback's name and chain.
-    fn chains(&self, name: &str) -> Option<Chains<'_>> {
-        let component = self.by_name.get(name)?;
-        let fallback = component.fallback.as_deref().and_then(|f| self.by_name.get(f));
-        let fallback = fallback.and_then(|f| Some((f.name.as_str(), f.chain.as_ref()?)));
-        Some((component.chain.as_ref()?, fallback))
     }
 }

@@ -102,7 +102,8 @@ impl ConversationService {
         mut opts: CallOptions,
     ) -> Result<ConversedStream, ApiError> {
         let principal = opts.principal.take();
-        let known = self.component(name);
+        let live = self.live();
+        let known = live.component(name);
         let label = known.map(|c| c.name.as_str()).unwrap_or("unknown");
         let span = match known {
             Some(c) => trace::call_span(label, c.gen_ai_provider, &c.model),
@@ -121,8 +122,8 @@ impl ConversationService {
         };
         let context_id = req.context_id.clone();
         let opened = async {
-            let (call, (chain, fb)) = self.prepare(name, req, opts, &span)?;
-            let admission = self.admit(principal.as_ref(), name, &call).await?;
+            let (call, (chain, fb)) = self.prepare(&live, name, req, opts, &span)?;
+            let admission = self.admit(&live, principal.as_ref(), name, &call).await?;
             let member = call.member.clone();
             let (reply, fell_back) = fallback::stream(name, chain, fb, call).await?;
             Ok::<_, ApiError>((reply, member.get().or(fell_back), admission))
@@ -139,7 +140,7 @@ impl ConversationService {
         let model = reply.model.clone();
         let quota = admission.as_ref().map(Admission::quota);
         let admission = admission.map(|a| (a, reply.cache));
-        let answering = answered_by.as_deref().and_then(|n| self.component(n));
+        let answering = answered_by.as_deref().and_then(|n| live.component(n));
         let biller = answering.or(known).map(|c| Biller {
             component: c.clone(),
             telemetry: self.telemetry().clone(),

@@ -157,11 +157,11 @@ pub struct StatsCollector {
     pools: PoolList,
 }
 
-/// Each component's resiliency counters, filled in once the chains are built.
-pub type ResiliencyList = std::sync::Arc<std::sync::OnceLock<Vec<(String, ResiliencyStats)>>>;
+/// Each component's resiliency counters, replaced whenever the chains are (re)built.
+pub type ResiliencyList = std::sync::Arc<arc_swap::ArcSwap<Vec<(String, ResiliencyStats)>>>;
 
-/// Each pool's member counters, filled in once the pools are built.
-pub type PoolList = std::sync::Arc<std::sync::OnceLock<Vec<PoolStats>>>;
+/// Each pool's member counters, replaced whenever the pools are (re)built.
+pub type PoolList = std::sync::Arc<arc_swap::ArcSwap<Vec<PoolStats>>>;
 
 impl StatsCollector {
     /// Over the shared cache counters and each component's resiliency counters.
@@ -213,7 +213,8 @@ impl StatsCollector {
             None,
             MetricType::Counter,
         )?;
-        let list = self.resiliency.get().map(Vec::as_slice).unwrap_or_default();
+        let list = self.resiliency.load();
+        let list = list.as_slice();
         for (name, stats) in list {
             ConstCounter::new(stats.retries())
                 .encode(retries.encode_family(&OnlyComponent { component: name.clone() })?)?;
@@ -283,7 +284,8 @@ const MEMBER_SERIES: [MemberSeries; 6] = [
 
 impl StatsCollector {
     fn encode_pools(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let pools = self.pools.get().map(Vec::as_slice).unwrap_or_default();
+        let pools = self.pools.load();
+        let pools = pools.as_slice();
         if pools.is_empty() {
             return Ok(());
         }
@@ -345,9 +347,18 @@ pub struct Telemetry {
     unpriced: Family<SpendLabels, Counter>,
     key_tokens: Family<KeyTokenLabels, Counter>,
     refusals: Family<RefusalLabels, Counter>,
+    reloads: Family<ResultLabel, Counter>,
+    last_reload_ok: Gauge<i64, AtomicI64>,
+    last_good_load: Gauge<f64, AtomicU64>,
 }
 
 type AtomicI64 = std::sync::atomic::AtomicI64;
+
+/// The outcome of a configuration reload.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabel {
+    result: &'static str,
+}
 
 impl Default for Telemetry {
     fn default() -> Self {
@@ -377,6 +388,9 @@ impl Telemetry {
             unpriced: Family::default(),
             key_tokens: Family::default(),
             refusals: Family::default(),
+            reloads: Family::default(),
+            last_reload_ok: Gauge::default(),
+            last_good_load: Gauge::default(),
             registry: Registry::default(),
         };
         t.register(&mut registry);
@@ -469,6 +483,35 @@ impl Telemetry {
             "Requests refused to an API key, by group, component and the limit or budget that refused",
             self.refusals.clone(),
         );
+        r.register(
+            "parlance_config_reloads",
+            "Reloads of the resources folder, by result (ok, error: the last good configuration stayed in force)",
+            self.reloads.clone(),
+        );
+        r.register(
+            "parlance_config_last_reload_successful",
+            "1 when the last load of the resources succeeded, 0 when it failed",
+            self.last_reload_ok.clone(),
+        );
+        r.register(
+            "parlance_config_last_reload_success_timestamp_seconds",
+            "Unix time of the last load of the resources that succeeded (start-up included)",
+            self.last_good_load.clone(),
+        );
+    }
+
+    /// A load of the resources: the first at start-up (`reload` false, not counted as a
+    /// reload) or a reload, that succeeded (`ok`, the time is recorded) or not.
+    pub fn config_loaded(&self, reload: bool, ok: bool) {
+        if reload {
+            let result = if ok { "ok" } else { "error" };
+            self.reloads.get_or_create(&ResultLabel { result }).inc();
+        }
+        self.last_reload_ok.set(i64::from(ok));
+        if ok {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            self.last_good_load.set(now.map(|d| d.as_secs_f64()).unwrap_or_default());
+        }
     }
 
     /// Adds the scrape-time collector over cache and resiliency counters.

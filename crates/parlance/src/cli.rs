@@ -61,6 +61,14 @@ pub struct RunArgs {
     /// component is served.
     #[arg(long = "resources-path", visible_alias = "components-path", value_name = "DIR")]
     pub resources_path: Vec<PathBuf>,
+    /// Turn hot reload off: the resources folders are read once at start-up (no polling,
+    /// no reload on SIGHUP).
+    #[arg(long)]
+    pub no_watch: bool,
+    /// How often the resources folders are checked for changes (a change is applied once
+    /// two checks in a row agree). Go syntax (`500ms`, `2s`) or seconds.
+    #[arg(long, default_value = "500ms", value_parser = parse_interval, value_name = "DURATION")]
+    pub watch_interval: Duration,
     /// Port of the Dapr HTTP API.
     #[arg(long, default_value_t = 3500, value_name = "PORT")]
     pub dapr_http_port: u16,
@@ -169,6 +177,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     parlance_config::parse_dapr_duration(s)
 }
 
+/// A duration (as [`parse_duration`]) of at least 10 ms.
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_millis(10) {
+        return Err("must be at least 10ms".to_string());
+    }
+    Ok(d)
+}
+
 /// A size (as [`parse_size`]) of at least 8 KiB, the smallest read buffer hyper accepts.
 fn parse_header_size(s: &str) -> Result<usize, String> {
     let n = parse_size(s)?;
@@ -257,6 +274,15 @@ mod tests {
         assert!(c.run.log_as_json);
         let c = try_parse_from(args(&["--log-as-json=false"])).unwrap();
         assert!(!c.run.log_as_json);
+    }
+
+    #[test]
+    fn hot_reload_flags() {
+        let c = try_parse_from(args(&[])).unwrap().run;
+        assert_eq!((c.no_watch, c.watch_interval), (false, Duration::from_millis(500)));
+        let c = try_parse_from(args(&["-no-watch", "--watch-interval", "2s"])).unwrap().run;
+        assert_eq!((c.no_watch, c.watch_interval), (true, Duration::from_secs(2)));
+        assert!(try_parse_from(args(&["--watch-interval", "0"])).is_err());
     }
 
     #[test]

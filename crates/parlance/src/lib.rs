@@ -1,4 +1,5 @@
-//! The parlance sidecar as a library: flags ([`cli`]), start-up and shutdown ([`server`]).
+//! The parlance sidecar as a library: flags ([`cli`]), start-up and shutdown ([`server`]),
+//! hot reload of the resources ([`reload`]).
 //! `main.rs` only parses flags and calls [`run`]; tests call [`server::start`] directly.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -6,6 +7,7 @@ pub mod cli;
 pub mod healthcheck;
 pub mod logging;
 pub mod metrics;
+pub mod reload;
 pub mod server;
 
 use std::path::PathBuf;

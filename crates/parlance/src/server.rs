@@ -1,19 +1,21 @@
-//! Start-up (load → validate → build → bind) and graceful shutdown.
+//! Start-up (load → validate → build → bind), the hot-reload watcher ([`crate::reload`])
+//! and graceful shutdown.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parlance_api::conn::{Bounds, Transport};
+use parlance_api::conn::{App, Bounds, Transport};
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
-use parlance_pipeline::Plan;
+use parlance_pipeline::{Builder, Plan};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cli::RunArgs;
+use crate::reload::{self, Reloader};
 
 /// Why start-up failed.
 #[derive(Debug)]
@@ -88,6 +90,9 @@ async fn futures_join(tasks: Vec<JoinHandle<()>>) {
 /// Starts the sidecar: validates everything first, then binds and serves.
 pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running, StartError> {
     let started = Instant::now();
+    let watch = !args.no_watch && !args.resources_path.is_empty();
+    // Read before loading: a change made while loading is seen by the first poll.
+    let loaded = watch.then(|| crate::reload::fingerprint(&args.resources_path));
     let plan = load_plan(&args.resources_path).map_err(StartError::Config)?;
     for w in &plan.warnings {
         tracing::warn!("{w}");
@@ -96,13 +101,13 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
     let mut build = parlance_pipeline::BuildOptions::new(client);
     build.cache_max_bytes = args.cache_max_bytes as u64;
-    // The key ring first: building the service consumes the plan.
-    let keys = plan.key_ring(parlance_pipeline::keys::Clock::from_env(&env_lookup));
-    let service = plan.build(&build);
+    let clock = parlance_pipeline::keys::Clock::from_env(&env_lookup);
+    let mut builder = Builder::new(build, clock);
+    let service = builder.service(plan);
+    service.telemetry().config_loaded(false, true);
     let mut sidecar = Sidecar::new(service);
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
-    sidecar.keys = keys.map(Arc::new);
     sidecar.max_body = args.max_body_size;
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
@@ -111,11 +116,14 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut http_addrs = Vec::new();
+    // The routes are turned into services once (`with_state`), not for every connection;
+    // a reload replaces them.
+    let app = App::new(parlance_api::router(sidecar.clone()).with_state(()));
     for host in &args.dapr_listen_addresses {
         let listener = bind(host, args.dapr_http_port).await?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         http_addrs.push(addr);
-        let serve = serve_http(listener, sidecar.clone(), transport.clone(), stopped.clone());
+        let serve = serve_http(listener, app.clone(), transport.clone(), stopped.clone());
         tasks.push(tokio::spawn(serve));
     }
     let mut grpc_addrs = Vec::new();
@@ -146,8 +154,14 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
         metrics_addr = Some(addr);
         tasks.push(task);
     }
+    if let Some(loaded) = loaded {
+        let paths = args.resources_path.clone();
+        let reloader = Reloader { paths, builder, sidecar: sidecar.clone(), app };
+        let watching = reload::watch(reloader, loaded, args.watch_interval, stopped.clone());
+        tasks.push(tokio::spawn(watching));
+    }
     sidecar.health.set_ready(true);
-    let names: Vec<String> = sidecar.service.components().map(|c| c.name.clone()).collect();
+    let names: Vec<String> = sidecar.service.live().components().map(|c| c.name.clone()).collect();
     tracing::info!(?http_addrs, ?grpc_addrs, components = ?names, elapsed_ms = started.elapsed().as_millis() as u64, "parlance is ready");
     let grace = Duration::from_secs(args.dapr_graceful_shutdown_seconds);
     Ok(Running { http_addrs, grpc_addrs, metrics_addr, sidecar, stop, tasks, grace })
@@ -180,12 +194,10 @@ fn transport(args: &RunArgs) -> Transport {
 
 async fn serve_http(
     listener: TcpListener,
-    sidecar: Sidecar,
+    app: App,
     transport: Arc<Transport>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // The routes are turned into services once (`with_state`), not for every connection.
-    let app = parlance_api::router(sidecar).with_state(());
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };

@@ -90,7 +90,8 @@ async fn a_500_then_a_200_is_retried_under_the_default_policy_name() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(header, None, "no fallback answered");
     assert_eq!(f.request_count(), 2);
-    let stats = p.running.sidecar.service.components().find(|c| c.name == "openai");
+    let live = p.running.sidecar.service.live();
+    let stats = live.component("openai");
     let retries = stats.and_then(|c| c.resiliency.as_ref()).map(|s| s.retries());
     assert_eq!(retries, Some(1));
 }

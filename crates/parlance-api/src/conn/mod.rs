@@ -15,6 +15,7 @@ pub mod watch;
 use std::time::Duration;
 
 pub use serve::serve_http;
+pub use track::App;
 
 /// The smallest header cap hyper accepts for its HTTP/1 read buffer.
 pub const MIN_HEADER_BYTES: usize = 8 * 1024;

@@ -14,16 +14,17 @@ use tokio::sync::watch;
 
 use super::Transport;
 use super::io::{Watched, accept};
-use super::track::Tracked;
+use super::track::{App, Tracked};
 use super::watch::Mode;
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains the connections.
 pub async fn serve_http(
     listener: TcpListener,
-    app: axum::Router,
+    app: impl Into<App>,
     transport: &Transport,
     shutdown: impl Future<Output = ()>,
 ) {
+    let app = app.into();
     let builder = Arc::new(builder(transport));
     let bounds = transport.http;
     // Each connection holds a receiver; when the sender is dropped they begin to close, and
@@ -49,7 +50,7 @@ pub async fn serve_http(
 /// What one connection task needs.
 struct Conn {
     builder: Arc<Builder<TokioExecutor>>,
-    app: axum::Router,
+    app: App,
     stop: watch::Receiver<()>,
 }
 

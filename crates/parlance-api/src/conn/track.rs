@@ -96,16 +96,40 @@ where
     }
 }
 
+/// The HTTP app a listener serves, replaceable while it serves: each request takes the app
+/// in force when it arrives (one atomic load), so a reload that changes which checks the
+/// routes need (API keys configured or gone) reaches connections already open too.
+#[derive(Clone)]
+pub struct App(Arc<arc_swap::ArcSwap<axum::Router>>);
+
+impl App {
+    /// Serving `router`.
+    pub fn new(router: axum::Router) -> App {
+        App(Arc::new(arc_swap::ArcSwap::from_pointee(router)))
+    }
+
+    /// Serves `router` to every request from now on (those in progress finish on theirs).
+    pub fn replace(&self, router: axum::Router) {
+        self.0.store(Arc::new(router));
+    }
+}
+
+impl From<axum::Router> for App {
+    fn from(router: axum::Router) -> App {
+        App::new(router)
+    }
+}
+
 /// The HTTP door as hyper serves it: the axum app, reporting to one connection's clock.
 #[derive(Clone)]
 pub struct Tracked {
-    app: axum::Router,
+    app: App,
     watch: Arc<Watch>,
 }
 
 impl Tracked {
     /// `app` serving the connection watched by `watch`.
-    pub fn new(app: axum::Router, watch: Arc<Watch>) -> Tracked {
+    pub fn new(app: App, watch: Arc<Watch>) -> Tracked {
         Tracked { app, watch }
     }
 }
@@ -117,7 +141,8 @@ impl hyper::service::Service<Request<Incoming>> for Tracked {
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let active = Active::begin(&self.watch, req.version());
-        TrackedFuture { inner: self.app.clone().oneshot(req), active: Some(active) }
+        let app = axum::Router::clone(&self.app.0.load());
+        TrackedFuture { inner: app.oneshot(req), active: Some(active) }
     }
 }
 

@@ -20,16 +20,17 @@ pub fn token_matches(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len() && bool::from(given.ct_eq(expected))
 }
 
-/// Whether a door with this sidecar checks callers at all.
+/// Whether a door with this sidecar checks callers at all (the app is rebuilt when a reload
+/// changes the answer).
 pub fn checks(s: &Sidecar) -> bool {
-    s.keys.is_some() || s.api_token.is_some()
+    s.keys().is_some() || s.api_token.is_some()
 }
 
 /// Admits a request: on success the key's principal (if any) is in its extensions and the
 /// credentials are stripped.
 pub fn admit(s: &Sidecar, req: &mut Request<Body>) -> Result<(), Unauthenticated> {
-    match (&s.keys, s.api_token.as_deref()) {
-        (Some(ring), _) => crate::keys::admit_http(s, ring, req),
+    match (s.keys(), s.api_token.as_deref()) {
+        (Some(ring), _) => crate::keys::admit_http(s, &ring, req),
         (None, Some(token)) => {
             let given = crate::keys::presented(req.headers());
             // Every candidate is compared (no early exit on which header matched).

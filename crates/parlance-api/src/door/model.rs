@@ -35,14 +35,15 @@ pub fn split(model: &str) -> Result<(&str, Option<&str>), Malformed> {
 /// `allowedModels` allows it), else `None`. A malformed name that an alias matches is routed.
 pub fn resolve(service: &ConversationService, model: &str) -> Result<Option<Route>, Malformed> {
     let split = split(model);
+    let live = service.live();
     if let Ok((name, chosen)) = split
-        && service.components().any(|c| c.name == name && c.chain.is_some())
+        && live.component(name).is_some_and(|c| c.chain.is_some())
     {
         let chosen = chosen.map(str::to_string);
         return Ok(Some(Route { component: name.to_string(), chosen }));
     }
     let by_alias =
-        service.components().filter(|c| c.chain.is_some()).find(|c| c.model_aliases.matches(model));
+        live.components().filter(|c| c.chain.is_some()).find(|c| c.model_aliases.matches(model));
     if let Some(c) = by_alias {
         let chosen = c.allowed_models.allows(model).then(|| model.to_string());
         return Ok(Some(Route { component: c.name.clone(), chosen }));

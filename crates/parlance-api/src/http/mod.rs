@@ -34,16 +34,17 @@ pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
         .route("/v1.0/metadata/{key}", put(sidecar_routes::put_metadata))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback);
-    // The token check is a layer only when a token is configured (it cannot change while
-    // running), so requests without one skip the middleware's boxing and state clone.
-    match (&sidecar.keys, &sidecar.api_token) {
+    // The token check is a layer only when a token or keys are configured (a reload that
+    // changes that rebuilds the app), so requests without one skip the middleware's boxing
+    // and state clone.
+    match (sidecar.keys().is_some(), &sidecar.api_token) {
         // API keys (the master token included) are checked by the keys gate.
-        (Some(_), _) => routes
+        (true, _) => routes
             .layer(axum::middleware::from_fn_with_state(sidecar.clone(), crate::keys::dapr_gate)),
-        (None, Some(_)) => {
+        (false, Some(_)) => {
             routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), auth::require_token))
         }
-        (None, None) => routes,
+        (false, None) => routes,
     }
 }
 

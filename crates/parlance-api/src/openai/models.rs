@@ -45,7 +45,8 @@ fn of<'a>(
 
 /// Every model the door serves (to `key`, when there is one), in load order.
 pub fn all(s: &Sidecar, created: u64, key: Option<&Principal>) -> Vec<Model> {
-    let components = s.service.components().filter(|c| c.chain.is_some());
+    let live = s.service.live();
+    let components = live.components().filter(|c| c.chain.is_some());
     components.flat_map(|c| of(c, created, key)).collect()
 }
 
@@ -68,7 +69,8 @@ pub async fn get(
 ) -> Result<Response, OpenAiError> {
     let not_found = || OpenAiError::model_not_found(&id);
     let (component, chosen) = crate::door::model::split(&id).map_err(|_| not_found())?;
-    let c = s.service.components().find(|c| c.name == component && c.chain.is_some());
+    let live = s.service.live();
+    let c = live.components().find(|c| c.name == component && c.chain.is_some());
     let c = c.ok_or_else(not_found)?;
     if chosen.is_some_and(|m| !c.allowed_models.allows(m)) {
         return Err(not_found());

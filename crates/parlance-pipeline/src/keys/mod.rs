@@ -74,6 +74,40 @@ impl std::fmt::Debug for Principal {
     }
 }
 
+/// Where the keys' counters live, kept across reloads so that a reload never resets a
+/// limit or a budget: the in-process counters, and one connection per Redis store (kept
+/// while its settings are unchanged). Counters are named by key and group name, so a key
+/// keeps its counts through a reload that changes its limits.
+#[derive(Default)]
+pub struct CounterHome {
+    local: Arc<Counters>,
+    shared: std::sync::Mutex<HashMap<String, (RedisConfig, Arc<Counters>)>>,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters::Memory(MemoryCounters::default())
+    }
+}
+
+impl CounterHome {
+    /// The counters of each store of `stores`: the ones already connected when their
+    /// settings are the same, new connections otherwise (stores no longer named are dropped).
+    fn stores(&self, stores: &[RedisConfig]) -> HashMap<String, Arc<Counters>> {
+        let mut known = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let mut now = HashMap::new();
+        for s in stores {
+            let counters = match known.remove(&s.name) {
+                Some((config, counters)) if &config == s => counters,
+                _ => Arc::new(Counters::Redis(Box::new(RedisCounters::connect(s)))),
+            };
+            now.insert(s.name.clone(), (s.clone(), counters));
+        }
+        *known = now;
+        known.iter().map(|(name, (_, c))| (name.clone(), c.clone())).collect()
+    }
+}
+
 impl KeyRing {
     /// The keys (`None` when there are none), their counters in the stores `stores`
     /// describe (connected lazily; must run inside a Tokio runtime to use Redis).
@@ -83,14 +117,23 @@ impl KeyRing {
         stores: &[RedisConfig],
         clock: Clock,
     ) -> Option<KeyRing> {
+        KeyRing::build_in(&CounterHome::default(), keys, groups, stores, clock)
+    }
+
+    /// As [`KeyRing::build`], counting in `home`'s counters (a reload's keys count on
+    /// where the previous ones stopped).
+    pub fn build_in(
+        home: &CounterHome,
+        keys: &[KeySpec],
+        groups: &[GroupSpec],
+        stores: &[RedisConfig],
+        clock: Clock,
+    ) -> Option<KeyRing> {
         if keys.is_empty() {
             return None;
         }
-        let local = Arc::new(Counters::Memory(MemoryCounters::default()));
-        let mut shared: HashMap<&str, Arc<Counters>> = HashMap::new();
-        for s in stores {
-            shared.insert(&s.name, Arc::new(Counters::Redis(Box::new(RedisCounters::connect(s)))));
-        }
+        let local = home.local.clone();
+        let shared = home.stores(stores);
         let entries = keys
             .iter()
             .filter_map(|spec| {
