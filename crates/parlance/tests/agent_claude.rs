@@ -53,7 +53,8 @@ async fn answers_and_runs_a_tool(p: &Parlance, upstream: &str) {
         out.contains("echo:") && out.contains("Say hello to the parlance gateway"),
         "the answer is not the fake model's echo ({upstream}):\n{out}"
     );
-    let prompt = "Use the Bash tool to run `echo $((6*7))-parlance-ok` and tell me what it printed.";
+    let prompt =
+        "Use the Bash tool to run `echo $((6*7))-parlance-ok` and tell me what it printed.";
     let (ok, out) = claude(p, prompt, &["--tools", "Bash", "--allowedTools", "Bash"]).await;
     assert!(ok, "the tool round trip failed through the {upstream} component:\n{out}");
     // "42-parlance-ok" is not in the prompt: only the shell Claude Code ran could print it, and

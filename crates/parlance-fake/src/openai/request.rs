@@ -254,9 +254,8 @@ fn part_text(param: &str, k: usize, part: &Value) -> Result<Option<String>, Wire
 /// `developer` message after the turns (Claude Code's environment text, translated by a
 /// gateway) is context, not what is answered.
 fn last_text(messages: &[Value]) -> (String, bool) {
-    let instruction = |m: &&Value| {
-        matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer"))
-    };
+    let instruction =
+        |m: &&Value| matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer"));
     let turn = messages.iter().rev().find(|m| !instruction(m));
     let Some(last) = turn.or(messages.last()) else {
         return (String::new(), false);
@@ -489,7 +488,8 @@ mod tests {
             user("run it"), {"role": "system", "content": "environment text"}]});
         let p = parse(&body, false).unwrap();
         assert_eq!((p.conv.last_text.as_str(), p.conv.last_is_user_text), ("run it", true));
-        let only = json!({"model": "gpt-4o", "messages": [{"role": "system", "content": "be brief"}]});
+        let only =
+            json!({"model": "gpt-4o", "messages": [{"role": "system", "content": "be brief"}]});
         assert_eq!(parse(&only, false).unwrap().conv.last_text, "be brief");
     }
 
