@@ -50,6 +50,10 @@ struct Event<'a, T: Serialize> {
 #[derive(Serialize)]
 struct ResponseEv<'a> {
     response: super::encode::ResponseOut<'a>,
+    /// What the reply cost, on the last event when its model has a price (parlance's own
+    /// field, as on the Anthropic stream's `message_delta`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_usd: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -125,6 +129,7 @@ impl Encoder {
             self.seq += 1;
             let body = ResponseEv {
                 response: response(&self.head, &self.reply, Status::InProgress, None),
+                cost_usd: None,
             };
             push_event(&mut out, kind, &Event { kind, sequence_number: seq, body });
         }
@@ -270,7 +275,9 @@ impl Encoder {
                 self.push(out, "response.function_call_arguments.done", ev);
             }
         }
-        let ev = ItemEv { output_index: at, item: ItemOut::of(&item, "completed") };
+        // A reply the output limit cut leaves its open item incomplete, as OpenAI marks it.
+        let status = if self.reply.incomplete().is_some() { "incomplete" } else { "completed" };
+        let ev = ItemEv { output_index: at, item: ItemOut::of(&item, status) };
         self.push(out, "response.output_item.done", ev);
     }
 
@@ -285,7 +292,10 @@ impl Encoder {
         };
         let seq = self.seq;
         self.seq += 1;
-        let body = ResponseEv { response: response(&self.head, &self.reply, Status::Done, None) };
+        let body = ResponseEv {
+            response: response(&self.head, &self.reply, Status::Done, None),
+            cost_usd: s.cost_usd,
+        };
         if let Some(pending) = self.pending.take() {
             match serde_json::to_vec(&body.response) {
                 Ok(json) => pending.save(&self.head.id, Bytes::from(json), self.reply.as_message()),
@@ -304,7 +314,10 @@ impl Encoder {
         self.seq += 1;
         let error = FailOut { code, message: &e.message };
         let body =
-            ResponseEv { response: response(&self.head, &self.reply, Status::Failed, Some(error)) };
+            ResponseEv {
+                response: response(&self.head, &self.reply, Status::Failed, Some(error)),
+                cost_usd: None,
+            };
         let kind = "response.failed";
         push_event(out, kind, &Event { kind, sequence_number: seq, body });
     }

@@ -137,6 +137,27 @@ fn a_cut_reply_ends_incomplete() {
     let (name, last) = ev.last().unwrap();
     assert_eq!(name, "response.incomplete");
     assert_eq!(last["response"]["incomplete_details"]["reason"], "max_output_tokens");
+    let done = ev.iter().find(|(n, _)| n == "response.output_item.done").unwrap();
+    assert_eq!(done.1["item"]["status"], "incomplete", "the cut message is incomplete");
+}
+
+#[test]
+fn the_last_event_carries_the_cost_when_the_model_has_a_price() {
+    let mut enc = Encoder::new(head(), None);
+    let usage =
+        Usage { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, ..Default::default() };
+    let priced = StreamEvent::Complete(Summary {
+        usage: Some(usage),
+        cost_usd: Some(0.0015),
+        ..Default::default()
+    });
+    let ev = run(&mut enc, vec![text("hi"), finish("stop"), priced]);
+    let (name, last) = ev.last().unwrap();
+    assert_eq!((name.as_str(), last["cost_usd"].as_f64()), ("response.completed", Some(0.0015)));
+    assert!(ev[..ev.len() - 1].iter().all(|(_, e)| e.get("cost_usd").is_none()));
+    let mut enc = Encoder::new(head(), None);
+    let ev = run(&mut enc, vec![text("hi"), finish("stop"), complete()]);
+    assert!(ev.last().unwrap().1.get("cost_usd").is_none(), "an unpriced reply has no cost");
 }
 
 #[test]
