@@ -7,7 +7,8 @@
 //!     --train corpus/real/btc_train.jsonl:1 --train corpus/intl_dev.jsonl:0.5 \
 //!     --dev corpus/real/ewt_dev_b.jsonl --out data/person_model.bin
 //! ```
-//! `--epochs N` (8), `--l2 X` (1e-6), `--lr X` (0.1), `--seed N` (1); without `--out` the model
+//! `--epochs N` (8), `--l2 X` (1e-6), `--lr X` (0.1), `--seed N` (1), `--bag N` (1: average the
+//! weights of N models trained on seeds `seed`…`seed + N − 1`); without `--out` the model
 //! is only scored; `-v` lists its misses and false findings. Each `--dev` file is scored end to end (the whole scrubber with the new
 //! weights) and token by token.
 
@@ -68,7 +69,18 @@ fn main() {
     }
     let epochs = value(&args, "--epochs", 8usize);
     let (lr, l2) = (value(&args, "--lr", 0.1f32), value(&args, "--l2", 1e-6f32));
-    let w = fit(&train, epochs, lr, l2, value(&args, "--seed", 1u64));
+    // `--bag N`: N models on seeds `seed`, `seed + 1`, …, their weights averaged (the shuffle
+    // order alone moves single names; the average does not depend on one order).
+    let (seed, bag) = (value(&args, "--seed", 1u64), value(&args, "--bag", 1usize).max(1));
+    let mut w = fit(&train, epochs, lr, l2, seed);
+    for k in 1..bag {
+        for (a, b) in w.iter_mut().zip(fit(&train, epochs, lr, l2, seed + k as u64)) {
+            *a += b;
+        }
+    }
+    if bag > 1 {
+        w.iter_mut().for_each(|a| *a /= bag as f32);
+    }
     let table = encode(&w);
     if let Some(out) = list("--out").first() {
         if let Err(e) = std::fs::write(out, &table) {

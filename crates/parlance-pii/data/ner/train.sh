@@ -18,7 +18,7 @@ cargo run -p parlance-pii --release --features train --example train_person -- \
   --train corpus/real/ewt_train.jsonl:2 \
   --train corpus/intl_dev.jsonl:0.5 \
   --train corpus/dev.jsonl:0.3 \
-  --epochs 8 --lr 0.1 --l2 1e-6 --seed 3 \
+  --epochs 8 --lr 0.1 --l2 1e-6 --seed 1 --bag 5 \
   --start -0.4 --cont -1.25 --veto -1.5 --single 1 \
   --dev corpus/real/ewt_dev_a.jsonl --dev corpus/real/ewt_dev_b.jsonl \
   --dev corpus/real/btc_dev.jsonl \
