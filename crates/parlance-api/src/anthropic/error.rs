@@ -10,13 +10,13 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode};
 use serde::Serialize;
 
 pub use crate::door::error::MAX_INVALID_MESSAGE;
-use crate::door::error::{Class, bounded, classify, log, retry_after_secs};
+use crate::door::error::{Class, Retry, bounded, classify, json_reply};
 
 const INVALID: &str = "invalid_request_error";
 
@@ -147,23 +147,15 @@ impl From<ApiError> for AnthropicError {
 
 impl IntoResponse for AnthropicError {
     fn into_response(self) -> Response {
-        log(self.status, &self.message);
-        let mut resp = (self.status, self.body()).into_response();
-        let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(after) = self.retry_after {
-            h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(after)));
-        }
-        if self.final_refusal {
-            h.insert("x-should-retry", HeaderValue::from_static("false"));
-        }
-        resp
+        let retry = Retry { after: self.retry_after, millis: false, never: self.final_refusal };
+        json_reply(self.status, &self.message, self.body(), retry)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
     use parlance_core::ProviderError;
     use serde_json::{Value, json};
 

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode, FailureKind, UpstreamFailure};
 
 /// The kinds of failure a door's error table distinguishes.
@@ -144,9 +145,56 @@ pub fn retry_after_secs(after: Duration) -> u64 {
     after.as_secs() + u64::from(after.subsec_nanos() > 0)
 }
 
+/// How a door's error reply tells a client whether and when to try again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Retry {
+    /// Wait this long: `retry-after` in whole seconds, rounded up.
+    pub after: Option<Duration>,
+    /// Also `retry-after-ms` (the OpenAI SDKs read it before `retry-after`).
+    pub millis: bool,
+    /// A refusal a retry cannot change (a spent budget): `x-should-retry: false`.
+    pub never: bool,
+}
+
+/// A door's JSON error reply: `body` (already in the door's shape) with `status`, logged once
+/// ([`log`] with `message`), `content-type: application/json` and the [`Retry`] headers.
+pub fn json_reply(status: StatusCode, message: &str, body: Vec<u8>, retry: Retry) -> Response {
+    log(status, message);
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(after) = retry.after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(after)));
+        if retry.millis {
+            h.insert("retry-after-ms", HeaderValue::from(after.as_millis() as u64));
+        }
+    }
+    if retry.never {
+        h.insert("x-should-retry", HeaderValue::from_static("false"));
+    }
+    resp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_reply_says_when_to_retry() {
+        let retry = Retry { after: Some(Duration::from_millis(1500)), millis: true, never: true };
+        let r = json_reply(StatusCode::TOO_MANY_REQUESTS, "slow down", b"{}".to_vec(), retry);
+        let h = r.headers();
+        assert_eq!(r.status(), 429);
+        assert_eq!(
+            (h["retry-after"].to_str().unwrap(), h["retry-after-ms"].to_str().unwrap()),
+            ("2", "1500")
+        );
+        assert_eq!(h["x-should-retry"], "false");
+        assert_eq!(h["content-type"], "application/json");
+        let plain = json_reply(StatusCode::BAD_REQUEST, "bad", b"{}".to_vec(), Retry::default());
+        assert!(plain.headers().get("retry-after").is_none());
+        assert!(plain.headers().get("x-should-retry").is_none());
+    }
     use parlance_core::ProviderError;
 
     fn from_provider(p: ProviderError) -> Failure {

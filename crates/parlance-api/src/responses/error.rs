@@ -8,12 +8,12 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use parlance_core::ApiError;
 use serde::Serialize;
 
-use crate::door::error::{Class, bounded, classify, log, retry_after_secs};
+use crate::door::error::{Class, Retry, bounded, classify, json_reply};
 
 const INVALID: &str = "invalid_request_error";
 const API: &str = "api_error";
@@ -164,24 +164,19 @@ impl From<ApiError> for ResponsesError {
 
 impl IntoResponse for ResponsesError {
     fn into_response(self) -> Response {
-        log(self.status, &self.message);
-        let mut resp = (self.status, self.body()).into_response();
-        let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(after) = self.retry_after {
-            h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(after)));
-            h.insert("retry-after-ms", HeaderValue::from(after.as_millis() as u64));
-        }
-        if self.code == Some(INSUFFICIENT_QUOTA) {
-            h.insert("x-should-retry", HeaderValue::from_static("false"));
-        }
-        resp
+        let retry = Retry {
+            after: self.retry_after,
+            millis: true,
+            never: self.code == Some(INSUFFICIENT_QUOTA),
+        };
+        json_reply(self.status, &self.message, self.body(), retry)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
     use parlance_core::{ErrorCode, ProviderError};
     use serde_json::{Value, json};
 

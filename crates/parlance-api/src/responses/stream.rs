@@ -313,11 +313,10 @@ impl Encoder {
         let seq = self.seq;
         self.seq += 1;
         let error = FailOut { code, message: &e.message };
-        let body =
-            ResponseEv {
-                response: response(&self.head, &self.reply, Status::Failed, Some(error)),
-                cost_usd: None,
-            };
+        let body = ResponseEv {
+            response: response(&self.head, &self.reply, Status::Failed, Some(error)),
+            cost_usd: None,
+        };
         let kind = "response.failed";
         push_event(out, kind, &Event { kind, sequence_number: seq, body });
     }
