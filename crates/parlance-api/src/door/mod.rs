@@ -55,6 +55,25 @@ pub fn component_header(headers: &mut HeaderMap, name: &str) {
     }
 }
 
+/// A door handler's reply: the answer, or the error in the door's own shape carrying
+/// [`COMPONENT_HEADER`] when the body named a component; then the request id under the door's
+/// header name.
+pub fn reply<E: axum::response::IntoResponse>(
+    answer: Result<axum::response::Response, E>,
+    component: Option<&str>,
+    (id_header, id): (&'static str, HeaderValue),
+) -> axum::response::Response {
+    let mut resp = answer.unwrap_or_else(|e| {
+        let mut resp = e.into_response();
+        if let Some(c) = component {
+            component_header(resp.headers_mut(), c);
+        }
+        resp
+    });
+    resp.headers_mut().insert(id_header, id);
+    resp
+}
+
 /// Sets [`CACHE_HEADER`]; `none` when the component has no cache.
 pub fn cache_header(headers: &mut HeaderMap, cache: Option<CacheStatus>) {
     let v = cache.map(|c| c.as_str()).unwrap_or("none");

@@ -91,18 +91,8 @@ async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
     let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
         .unwrap_or_else(|| request_id::header_value(&hex));
     let mut component = None;
-    let mut resp = match complete(&s, head, body, &hex, &mut component).await {
-        Ok(resp) => resp,
-        Err(e) => {
-            let mut resp = e.into_response();
-            if let Some(c) = component {
-                door::component_header(resp.headers_mut(), &c);
-            }
-            resp
-        }
-    };
-    resp.headers_mut().insert(REQUEST_ID_HEADER, id);
-    resp
+    let answer = complete(&s, head, body, &hex, &mut component).await;
+    door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
 }
 
 /// decode → service → encode; `component` is set as soon as the body names one.

@@ -88,18 +88,8 @@ async fn create(
     let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
         .unwrap_or_else(|| request_id::header_value(&format!("req_{hex}")));
     let mut component = None;
-    let mut resp = match answer(&s, store, head, body, hex, &mut component).await {
-        Ok(resp) => resp,
-        Err(e) => {
-            let mut resp = e.into_response();
-            if let Some(c) = component {
-                door::component_header(resp.headers_mut(), &c);
-            }
-            resp
-        }
-    };
-    resp.headers_mut().insert(REQUEST_ID_HEADER, id);
-    resp
+    let answer = answer(&s, store, head, body, hex, &mut component).await;
+    door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
 }
 
 /// decode → stored history → route → service → encode (and store); `component` is set as
