@@ -10,6 +10,7 @@ pub mod body;
 pub mod error;
 pub mod finish;
 pub mod model;
+pub mod openai_error;
 pub mod params;
 pub mod request_id;
 pub mod sse;
