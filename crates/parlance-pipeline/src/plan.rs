@@ -81,7 +81,7 @@ pub fn builtin_echo() -> Plan {
     let echo = ComponentPlan {
         name: "echo".into(),
         kind: ProviderKind::Echo,
-        provider: ProviderConfig::Echo,
+        provider: ProviderConfig::Echo(Default::default()),
         settings,
         resiliency: Default::default(),
     };

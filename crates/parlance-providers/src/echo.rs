@@ -13,9 +13,34 @@ use parlance_core::{
 };
 use serde_json::Value;
 
-/// The echo provider. It has no configuration.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Echo;
+/// The echo provider. Its one setting is the `maxTokens` metadata: the cap on the reply's
+/// words when the request sets none (as Dapr's echo reads it, components-contrib #4501).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Echo {
+    /// `maxTokens`: the default output cap, in words.
+    pub default_max_tokens: Option<u64>,
+}
+
+impl Echo {
+    /// Validates echo's metadata: `maxTokens`, a non-negative integer, when set.
+    pub fn validate(meta: &parlance_config::Metadata) -> Result<Echo, Vec<String>> {
+        meta.u64("maxTokens")
+            .map(|default_max_tokens| Echo { default_max_tokens })
+            .map_err(|e| vec![format!("maxTokens: {e}")])
+    }
+
+    /// The echo reply, capped at the component's `maxTokens` when the request sets no cap.
+    fn answer(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        match (request.params.max_tokens, self.default_max_tokens) {
+            (None, Some(max)) => {
+                let mut capped = request.clone();
+                capped.params.max_tokens = Some(max);
+                echo(&capped)
+            }
+            _ => echo(request),
+        }
+    }
+}
 
 #[async_trait]
 impl Provider for Echo {
@@ -24,7 +49,7 @@ impl Provider for Echo {
         request: &ChatRequest,
         _ctx: &CallContext,
     ) -> Result<ChatResponse, ProviderError> {
-        echo(request)
+        self.answer(request)
     }
 
     async fn converse_stream(
@@ -32,7 +57,7 @@ impl Provider for Echo {
         request: &ChatRequest,
         _ctx: &CallContext,
     ) -> Result<DeltaStream, ProviderError> {
-        Ok(parlance_core::replay(stream_deltas(echo(request)?)))
+        Ok(parlance_core::replay(stream_deltas(self.answer(request)?)))
     }
 
     fn model(&self) -> Option<&str> {
@@ -268,7 +293,7 @@ mod tests {
             messages: vec![ChatMessage::text(Role::User, "hello echo")],
             ..ChatRequest::default()
         };
-        let got: Vec<Delta> = Echo
+        let got: Vec<Delta> = Echo::default()
             .converse_stream(&req, &CallContext::default())
             .await
             .unwrap()
@@ -307,5 +332,26 @@ mod tests {
         assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (4, 3, 7));
         req.params.max_tokens = Some(4);
         assert_eq!(echo(&req).unwrap().choices[0].finish_reason, "stop");
+    }
+
+    #[tokio::test]
+    async fn the_maxtokens_metadata_caps_a_request_that_sets_no_cap() {
+        let meta = |v: &str| parlance_config::Metadata::from_pairs(&[("maxTokens", v)]);
+        let echo = Echo::validate(&meta("2")).unwrap();
+        assert_eq!(echo.default_max_tokens, Some(2));
+        assert!(Echo::validate(&meta("lots")).unwrap_err()[0].contains("maxTokens"));
+        let mut req = ChatRequest {
+            messages: vec![ChatMessage::text(Role::User, "one two three")],
+            ..ChatRequest::default()
+        };
+        let ctx = CallContext::default();
+        let capped = echo.converse(&req, &ctx).await.unwrap();
+        assert_eq!(
+            (capped.choices[0].content.as_str(), capped.choices[0].finish_reason.as_str()),
+            ("one two", "length")
+        );
+        // The request's own cap wins over the component's.
+        req.params.max_tokens = Some(3);
+        assert_eq!(echo.converse(&req, &ctx).await.unwrap().choices[0].finish_reason, "stop");
     }
 }

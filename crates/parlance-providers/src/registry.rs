@@ -70,8 +70,8 @@ impl ProviderKind {
 /// A validated component configuration, ready to build.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProviderConfig {
-    /// Echo has no settings.
-    Echo,
+    /// Echo's one setting, `maxTokens`.
+    Echo(Echo),
     /// Any member of the OpenAI-protocol family.
     OpenAi(OpenAiConfig),
     /// `conversation.anthropic` (Anthropic or Microsoft Foundry).
@@ -84,7 +84,7 @@ impl ProviderConfig {
     /// The resolved model, when the provider has one.
     pub fn model(&self) -> Option<&str> {
         match self {
-            ProviderConfig::Echo => None,
+            ProviderConfig::Echo(_) => None,
             ProviderConfig::OpenAi(c) => Some(&c.model),
             ProviderConfig::Anthropic(c) => Some(&c.model),
             ProviderConfig::Bedrock(c) => Some(&c.model),
@@ -94,7 +94,7 @@ impl ProviderConfig {
     /// The provider's name in the OpenTelemetry GenAI conventions (`gen_ai.provider.name`).
     pub fn gen_ai_provider(&self) -> &'static str {
         match self {
-            ProviderConfig::Echo => "echo",
+            ProviderConfig::Echo(_) => "echo",
             ProviderConfig::OpenAi(c) => match c.flavor {
                 Flavor::OpenAi => "openai",
                 Flavor::Azure => "azure.ai.openai",
@@ -118,7 +118,7 @@ pub fn validate(
 ) -> Result<ProviderConfig, Vec<String>> {
     let openai = |flavor| openai::config::validate(flavor, meta, env).map(ProviderConfig::OpenAi);
     match kind {
-        ProviderKind::Echo => Ok(ProviderConfig::Echo),
+        ProviderKind::Echo => Echo::validate(meta).map(ProviderConfig::Echo),
         ProviderKind::OpenAi => openai(Flavor::OpenAi),
         ProviderKind::Mistral => openai(Flavor::Mistral),
         ProviderKind::HuggingFace => openai(Flavor::HuggingFace),
@@ -135,7 +135,7 @@ pub fn validate(
 /// Builds the provider (the only step that may allocate network resources).
 pub fn build(config: ProviderConfig, client: &crate::HttpClient) -> Arc<dyn Provider> {
     match config {
-        ProviderConfig::Echo => Arc::new(Echo),
+        ProviderConfig::Echo(echo) => Arc::new(echo),
         ProviderConfig::OpenAi(cfg) => Arc::new(OpenAiProvider::new(cfg, client.clone())),
         ProviderConfig::Anthropic(cfg) => Arc::new(AnthropicProvider::new(cfg, client.clone())),
         ProviderConfig::Bedrock(cfg) => Arc::new(BedrockProvider::new(cfg, client.clone())),

@@ -555,7 +555,7 @@ conformance! {
 #[tokio::test]
 async fn echo_streams_word_by_word() {
     let provider = registry::build(
-        registry::ProviderConfig::Echo,
+        registry::ProviderConfig::Echo(Default::default()),
         &parlance_providers::http_client().unwrap(),
     );
     let req = ChatRequest {

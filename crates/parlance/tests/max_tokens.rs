@@ -74,3 +74,22 @@ async fn grpc_alpha2_field_12_caps_the_echo() {
     let e = c.converse_alpha2(req(Some(0))).await.unwrap_err();
     assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e:?}");
 }
+
+/// The `maxTokens` metadata of an echo component caps a request that sets no cap; the
+/// request's own `maxTokens` wins; a value that is no number is a `validate` error.
+#[tokio::test]
+async fn an_echo_components_max_tokens_metadata_is_its_default_cap() {
+    let capped = common::component("short", "conversation.echo", &[("maxTokens", "3")]);
+    let dir = resources(&[("short.yaml", capped.as_str())]);
+    let p = start(&[path(&dir)]).await;
+    let text = json!({"text": "one two three four five"});
+    let plain = json!({"inputs": [{"messages": [{"ofUser": {"content": [text]}}]}]}).to_string();
+    let (status, v) = p.alpha2("short", &plain).await;
+    assert_eq!((status, choice(&v)), (200, ("length", "one two three")), "{v}");
+    let (status, v) = p.alpha2("short", &body(json!(10))).await;
+    assert_eq!((status, choice(&v)), (200, ("stop", "one two three four five")), "{v}");
+    let broken = common::component("short", "conversation.echo", &[("maxTokens", "lots")]);
+    let bad = resources(&[("short.yaml", broken.as_str())]);
+    let (ok, out) = common::validate(&path(&bad));
+    assert!(!ok && out.contains("maxTokens"), "{out}");
+}
