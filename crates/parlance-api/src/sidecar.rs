@@ -54,6 +54,10 @@ pub struct Sidecar {
     pub max_body: usize,
     /// The global concurrency limit (`--max-concurrent-requests`); `None` means unlimited.
     pub admission: Option<Arc<Semaphore>>,
+    /// Build the HTTP app with the key gates even while no key or token is configured (they
+    /// let everything through then): a reload about to add the first keys swaps such an app
+    /// in before the keys go live, so no request slips between the two.
+    pub gates: bool,
 }
 
 impl Sidecar {
@@ -68,6 +72,7 @@ impl Sidecar {
             api_token: None,
             max_body: 4 << 20,
             admission: None,
+            gates: false,
         }
     }
 

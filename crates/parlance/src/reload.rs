@@ -86,6 +86,12 @@ impl Reloader {
         for w in &plan.warnings {
             tracing::warn!("{w}");
         }
+        // The first keys of a running app: the gates go in first (they let everything through
+        // while nothing is configured), then the keys go live — no request passes between.
+        if !plan.keys.is_empty() && !parlance_api::door::auth::checks(&self.sidecar) {
+            let gated = parlance_api::sidecar::Sidecar { gates: true, ..self.sidecar.clone() };
+            self.app.replace(parlance_api::router(gated).with_state(()));
+        }
         let changes = self.builder.reload(&self.sidecar.service, plan);
         self.app.replace(parlance_api::router(self.sidecar.clone()).with_state(()));
         telemetry.config_loaded(true, true);

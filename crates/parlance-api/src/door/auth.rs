@@ -21,9 +21,9 @@ pub fn token_matches(given: &[u8], expected: &[u8]) -> bool {
 }
 
 /// Whether a door with this sidecar checks callers at all (the app is rebuilt when a reload
-/// changes the answer).
+/// changes the answer; [`Sidecar::gates`] asks for the checks ahead of the keys).
 pub fn checks(s: &Sidecar) -> bool {
-    s.keys().is_some() || s.api_token.is_some()
+    s.gates || s.keys().is_some() || s.api_token.is_some()
 }
 
 /// Admits a request: on success the key's principal (if any) is in its extensions and the
@@ -55,6 +55,23 @@ pub fn strip(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn gates_ahead_of_the_keys_let_everything_through() {
+        use tower::ServiceExt;
+        let telemetry = std::sync::Arc::new(parlance_pipeline::telemetry::Telemetry::new());
+        let mut s =
+            Sidecar::new(parlance_pipeline::ConversationService::new(Vec::new(), telemetry));
+        assert!(!checks(&s), "nothing configured, nothing checked");
+        s.gates = true;
+        assert!(checks(&s), "the gates are asked for ahead of the keys");
+        let app = crate::router(s).with_state(());
+        for path in ["/v1/models", "/v1.0/metadata"] {
+            let req = Request::get(path).body(Body::empty()).unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), 200, "{path} passes the gate while no key is configured");
+        }
+    }
 
     #[test]
     fn tokens() {

@@ -37,7 +37,7 @@ pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
     // The token check is a layer only when a token or keys are configured (a reload that
     // changes that rebuilds the app), so requests without one skip the middleware's boxing
     // and state clone.
-    match (sidecar.keys().is_some(), &sidecar.api_token) {
+    match (sidecar.gates || sidecar.keys().is_some(), &sidecar.api_token) {
         // API keys (the master token included) are checked by the keys gate.
         (true, _) => routes
             .layer(axum::middleware::from_fn_with_state(sidecar.clone(), crate::keys::dapr_gate)),
