@@ -9,9 +9,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod mutate;
 mod replicas;
 
 use common::{ECHO_COMPONENTS, Parlance, args, path, resources, start, start_with};
+use mutate::Rng;
 use parlance_fake::{FakeOptions, FakeUpstream};
 use serde_json::{Value, json};
 
@@ -430,22 +432,6 @@ async fn requests_are_counted_under_api_responses() {
     }
 }
 
-/// A small deterministic generator (xorshift64*), so a failure replays.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// Values that are wrong somewhere in a Responses body.
 fn odd_value(rng: &mut Rng) -> Value {
     let odd = [
@@ -471,47 +457,6 @@ fn odd_value(rng: &mut Rng) -> Value {
     odd[rng.below(odd.len())].clone()
 }
 
-/// Replaces one value somewhere in `v` (picked at random, depth-first) with an odd one.
-fn mutate_value(v: &mut Value, rng: &mut Rng) {
-    match v {
-        Value::Object(o) if !o.is_empty() && rng.below(4) != 0 => {
-            let key = o.keys().nth(rng.below(o.len())).unwrap().clone();
-            mutate_value(o.get_mut(&key).unwrap(), rng)
-        }
-        Value::Array(a) if !a.is_empty() && rng.below(4) != 0 => {
-            let i = rng.below(a.len());
-            mutate_value(&mut a[i], rng)
-        }
-        _ => *v = odd_value(rng),
-    }
-}
-
-/// One mutated body: a value swapped, a key dropped, or the bytes cut or flipped.
-fn mutated(seed: &Value, rng: &mut Rng) -> Vec<u8> {
-    let mut v = seed.clone();
-    match rng.below(5) {
-        0 | 1 => mutate_value(&mut v, rng),
-        2 => {
-            let o = v.as_object_mut().unwrap();
-            let key = o.keys().nth(rng.below(o.len())).unwrap().clone();
-            o.remove(&key);
-        }
-        3 => {
-            let bytes = v.to_string().into_bytes();
-            return bytes[..rng.below(bytes.len())].to_vec();
-        }
-        _ => {
-            let mut bytes = v.to_string().into_bytes();
-            for _ in 0..=rng.below(4) {
-                let i = rng.below(bytes.len());
-                bytes[i] = rng.next() as u8;
-            }
-            return bytes;
-        }
-    }
-    v.to_string().into_bytes()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_mutated_bodies_get_openai_errors() {
     let (p, _d) = setup(&[("echo.yaml", ECHO_COMPONENTS.to_string())]).await;
@@ -532,7 +477,7 @@ async fn five_thousand_mutated_bodies_get_openai_errors() {
     let (mut refused, mut answered) = (0, 0);
     let url = format!("{}/v1/responses", p.base);
     for i in 0..5_000 {
-        let body = mutated(&seed, &mut rng);
+        let body = mutate::mutated(&seed, &mut rng, odd_value);
         let req = p.client.post(&url).timeout(std::time::Duration::from_secs(10));
         let a = send(req.body(body.clone())).await;
         let shown = String::from_utf8_lossy(&body[..body.len().min(300)]).to_string();
