@@ -18,6 +18,7 @@ pub(crate) mod iban;
 pub(crate) mod ip;
 pub(crate) mod mac;
 pub(crate) mod person;
+pub(crate) mod person_lower;
 pub(crate) mod person_words;
 pub(crate) mod phone;
 pub(crate) mod phone_cue;
@@ -194,6 +195,12 @@ impl<'a> Pass<'a> {
                             });
                         }
                     }
+                    if person_lower::may_be_name(b, i, end, self.names) && self.want(Entity::Person)
+                    {
+                        // "tell val.", "shanna and i": a given name in lower case beside a cue.
+                        let l = self.window(i);
+                        self.lower_near(l, end - i);
+                    }
                     i = end;
                 }
                 Class::Word => i = self.dispatch_word(i),
@@ -209,6 +216,16 @@ impl<'a> Pass<'a> {
             }
         }
         i
+    }
+
+    /// The lower-case word at `l` (an offset in the window, `len` bytes long) as a given name
+    /// beside a cue: "shanna and i", "tell val" ([`person_lower`]). Kept out of the main loop.
+    #[inline(never)]
+    fn lower_near(&mut self, l: usize, len: usize) {
+        self.with_view(l, |p, v, l| {
+            let found = person_lower::detect(v, l, l + len, p.names);
+            p.push(Entity::Person, found);
+        });
     }
 
     /// Dispatches the word starting at `i`; returns its end.
