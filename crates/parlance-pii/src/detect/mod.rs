@@ -417,6 +417,7 @@ impl<'a> Pass<'a> {
                     }
                 })
                 .map(|(s, e)| {
+                    let e = crate::model::trim_tail(b, s, e, names);
                     let e = crate::model::past_articles(b, e);
                     (s, crate::model::past_mail_domain(b, e))
                 })

@@ -861,7 +861,7 @@ static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
 
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
-fn org_or_street_after(b: &[u8], we: usize) -> bool {
+pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
     if possessive_shop(b, we) {
         return true;
     }

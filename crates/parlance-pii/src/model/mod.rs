@@ -418,6 +418,72 @@ pub(crate) fn confirms(b: &[u8], s: usize, e: usize, names: &Names) -> bool {
     false
 }
 
+/// `e` moved back over the words that end a rules' name of three words or more but belong to
+/// what follows it, in a signature or a letterhead: an organisation ("Traci Warner Enron
+/// Broadband Services, Inc.": the words before "Services") or a last word no name table knows
+/// that the model would not take as a name's next word ("Kevin A. Boone Accenture"). Two
+/// name words always stay.
+pub(crate) fn trim_tail(b: &[u8], s: usize, e: usize, names: &Names) -> usize {
+    let mut ends = [0usize; 6];
+    let mut n = 0;
+    let mut k = s;
+    while k < e && n < ends.len() {
+        if upper_len_at(b, k) {
+            let ke = word_end(b, k).min(e);
+            if ke - k > 1 {
+                ends[n] = ke;
+                n += 1;
+            }
+            k = ke;
+        } else {
+            k += 1;
+        }
+    }
+    if n < 3 {
+        return e;
+    }
+    // The first word after the second that leads to a company word is where the name ends.
+    for j in 2..n {
+        if crate::detect::person::org_or_street_after(b, ends[j - 1]) {
+            return ends[j - 1];
+        }
+    }
+    let last_start = {
+        let mut k = ends[n - 1];
+        while k > s && is_word(b[k - 1]) {
+            k -= 1;
+        }
+        k
+    };
+    let info = names.word(&b[last_start..ends[n - 1]]);
+    // Only plain ASCII names: an Irish "Ó" or a particle makes the last word part of a surname.
+    let unknown = b[s..e].is_ascii()
+        && !has_lower_word(&b[s..e])
+        && worth_reading(info)
+        && !info.is_suffix()
+        && !info.is_first()
+        && info.surname_rank().is_none()
+        && info.given_class() == 0;
+    let t = thresholds();
+    if ends[n - 1] == e
+        && unknown
+        && any_logit(b, last_start, e, (names, &mut Seen::default()), info) < t.cont
+    {
+        return ends[n - 2];
+    }
+    e
+}
+
+/// Whether a word of `w` starts with a lower-case letter (a particle: "van", "de").
+fn has_lower_word(w: &[u8]) -> bool {
+    w.iter().enumerate().any(|(k, c)| c.is_ascii_lowercase() && (k == 0 || w[k - 1] == b' '))
+}
+
+/// Whether a capital letter starts a word at `k`.
+fn upper_len_at(b: &[u8], k: usize) -> bool {
+    (k == 0 || !is_word(b[k - 1])) && crate::detect::person::upper_len(b, k).is_some()
+}
+
 /// Whether the word ending at `e` is a single capital letter ("J" of "J. Smith").
 fn single_letter(b: &[u8], e: usize) -> bool {
     e >= 1 && b[e - 1].is_ascii_uppercase() && (e == 1 || !is_word(b[e - 2]))
@@ -494,6 +560,30 @@ mod tests {
         assert_eq!(initials_before(b"etc. V K Choudhry", 9), 5);
         assert_eq!(initials_before(b"so I Noel", 5), 5);
         assert_eq!(initials_before(b"Noel", 0), 0);
+    }
+
+    #[test]
+    fn a_signature_keeps_the_name_and_leaves_the_company() {
+        let n = crate::names::shared();
+        let trim = |t: &str, name: &str| {
+            let s = t.find(name).unwrap();
+            let e = super::trim_tail(t.as_bytes(), s, s + name.len(), n);
+            t[s..e].to_string()
+        };
+        let t = "Sincerely, Traci Warner Enron Broadband Services, Inc.";
+        assert_eq!(trim(t, "Traci Warner Enron Broadband"), "Traci Warner");
+        assert_eq!(
+            trim("Regards, Kevin Boone Accenture -- Houston", "Kevin Boone Accenture"),
+            "Kevin Boone"
+        );
+        // Two words always stay; known names, suffixes and Irish surnames are not cut.
+        assert_eq!(trim("Regards, Kevin Accenture", "Kevin Accenture"), "Kevin Accenture");
+        assert_eq!(trim("by Mary Ann Smith today", "Mary Ann Smith"), "Mary Ann Smith");
+        assert_eq!(trim("Ms. Andrew Wood, PhD approved", "Andrew Wood, PhD"), "Andrew Wood, PhD");
+        assert_eq!(
+            trim("with Siobain \u{d3} Con\u{f3}il.", "Siobain \u{d3} Con\u{f3}il"),
+            "Siobain \u{d3} Con\u{f3}il"
+        );
     }
 
     #[test]
