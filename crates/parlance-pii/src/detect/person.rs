@@ -890,7 +890,17 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
         let w = &b[j..e];
         // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
         let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
-        if !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
+        // "Caldwell insurance has been": a trade word in lower case right after the name.
+        let trade = |k: crate::text::Key| {
+            ORG_WORDS.binary_search(&k).is_ok() || SHOP_WORDS.binary_search(&k).is_ok()
+        };
+        let lower_trade = j == we + 1
+            && b[we] == b' '
+            && w.len() >= 4
+            && w[0].is_ascii_lowercase()
+            && k.is_some_and(trade);
+        if lower_trade
+            || !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
             // next part of the line, not the name's.
             // ("al-Sadr" is an article, not the Polish "al." of a street).
