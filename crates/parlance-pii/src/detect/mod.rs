@@ -18,6 +18,7 @@ pub(crate) mod iban;
 pub(crate) mod ip;
 pub(crate) mod mac;
 pub(crate) mod person;
+pub(crate) mod person_initials;
 pub(crate) mod person_lower;
 pub(crate) mod person_words;
 pub(crate) mod phone;
@@ -447,6 +448,10 @@ impl<'a> Pass<'a> {
             }
             for (s, e) in rule.into_iter().chain(model) {
                 self.memory.remember(b, s, e);
+            }
+            // "Thx dp Debra Perlingiere": the initials signed before the name.
+            if let Some((s, e)) = rule.or(model) {
+                self.push(Entity::Person, person_initials::before(b, s, e, names));
             }
             // "Mercedes and Dan are very thorough": a given name joined to the name found here.
             if let Some(s) = rule.or(model).map(|f| f.0).filter(|&s| s == i) {

@@ -420,9 +420,9 @@ pub(crate) fn confirms(b: &[u8], s: usize, e: usize, names: &Names) -> bool {
 
 /// `e` moved back over the words that end a rules' name of three words or more but belong to
 /// what follows it, in a signature or a letterhead: an organisation ("Traci Warner Enron
-/// Broadband Services, Inc.": the words before "Services") or a last word no name table knows
-/// that the model would not take as a name's next word ("Kevin A. Boone Accenture"). Two
-/// name words always stay.
+/// Broadband Services, Inc.": the words before "Services") or last words that no name table
+/// knows as names and that the model would not take as a name's next word ("Kevin A. Boone
+/// Accenture", "Debra Perlingiere Revised Article"). Two name words always stay.
 pub(crate) fn trim_tail(b: &[u8], s: usize, e: usize, names: &Names) -> usize {
     let mut ends = [0usize; 6];
     let mut n = 0;
@@ -448,30 +448,32 @@ pub(crate) fn trim_tail(b: &[u8], s: usize, e: usize, names: &Names) -> usize {
             return ends[j - 1];
         }
     }
-    let last_start = {
-        let mut k = ends[n - 1];
+    // Then, from the end, each word no name table knows ("Accenture") or an English word
+    // ("Debra Perlingiere Revised Article") that the model would not take as a name's next
+    // word. Only plain ASCII names: an Irish "Ó" or a particle makes the last word part of a
+    // surname.
+    if ends[n - 1] != e || !b[s..e].is_ascii() || has_lower_word(&b[s..e]) {
+        return e;
+    }
+    let t = thresholds();
+    let mut m = n;
+    while m > 2 {
+        let mut k = ends[m - 1];
         while k > s && is_word(b[k - 1]) {
             k -= 1;
         }
-        k
-    };
-    let info = names.word(&b[last_start..ends[n - 1]]);
-    // Only plain ASCII names: an Irish "Ó" or a particle makes the last word part of a surname.
-    let unknown = b[s..e].is_ascii()
-        && !has_lower_word(&b[s..e])
-        && worth_reading(info)
-        && !info.is_suffix()
-        && !info.is_first()
-        && info.surname_rank().is_none()
-        && info.given_class() == 0;
-    let t = thresholds();
-    if ends[n - 1] == e
-        && unknown
-        && any_logit(b, last_start, e, (names, &mut Seen::default()), info) < t.cont
-    {
-        return ends[n - 2];
+        let info = names.word(&b[k..ends[m - 1]]);
+        let no_name = !info.is_suffix()
+            && !info.is_title()
+            && !info.is_first()
+            && info.surname_rank().is_none()
+            && info.given_class() == 0;
+        if !no_name || any_logit(b, k, ends[m - 1], (names, &mut Seen::default()), info) >= t.cont {
+            break;
+        }
+        m -= 1;
     }
-    e
+    ends[m - 1]
 }
 
 /// Whether a word of `w` starts with a lower-case letter (a particle: "van", "de").
@@ -578,6 +580,8 @@ mod tests {
         );
         // Two words always stay; known names, suffixes and Irish surnames are not cut.
         assert_eq!(trim("Regards, Kevin Accenture", "Kevin Accenture"), "Kevin Accenture");
+        let t = "Thx dp Debra Perlingiere Revised Article 4.6";
+        assert_eq!(trim(t, "Debra Perlingiere Revised Article"), "Debra Perlingiere");
         assert_eq!(trim("by Mary Ann Smith today", "Mary Ann Smith"), "Mary Ann Smith");
         assert_eq!(trim("Ms. Andrew Wood, PhD approved", "Andrew Wood, PhD"), "Andrew Wood, PhD");
         assert_eq!(
