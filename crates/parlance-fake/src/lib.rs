@@ -5,6 +5,8 @@
 //! | --- | --- | --- |
 //! | `…/chat/completions` (any prefix) | OpenAI Chat Completions | `Authorization: Bearer` |
 //! | `/openai/deployments/{d}/chat/completions?api-version=…` | Azure OpenAI | `api-key` |
+//! | `…/responses` (any prefix) | OpenAI Responses | `Authorization: Bearer` |
+//! | `/openai/v1/responses` | Azure OpenAI Responses (v1 API) | `api-key` |
 //! | `…/messages` | Anthropic Messages | `x-api-key` + `anthropic-version` |
 //! | `/model/{modelId}/converse` | Bedrock Converse | SigV4-shaped `Authorization` + `x-amz-date` |
 //! | `/model/{modelId}/converse-stream` | Bedrock ConverseStream | as Converse |
@@ -80,6 +82,7 @@ mod fault;
 mod openai;
 mod record;
 mod reply;
+mod responses;
 pub mod schema;
 mod server;
 mod state;

@@ -77,6 +77,7 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
                 "Tool Response for tool ID '{}' with name '{}': {}",
                 r.id, r.name, r.content
             )),
+            Part::Opaque(_) => {}
         }
     }
     let mut content = texts.join("\n");

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use parlance_core::{
-    ChatMessage, ChatRequest, GenerationParams, Part, ResponseFormat, Role, ToolCall, ToolChoice,
+    ChatMessage, ChatRequest, GenerationParams, Opaque, Part, ResponseFormat, Role, ToolCall, ToolChoice,
     ToolDef, ToolResult,
 };
 use serde_json::{Map, Value};
@@ -147,6 +147,11 @@ impl Encoder {
                 self.str(id);
                 self.str(name);
                 self.str(content);
+            }
+            Part::Opaque(Opaque { wire, json }) => {
+                self.tag(4);
+                self.str(wire);
+                self.str(json);
             }
         }
     }
