@@ -296,7 +296,8 @@ fn validate_refuses_an_unknown_wire_api() {
         "ok.yaml",
         common::component("ok", "conversation.openai", &[("key", "k"), ("wireApi", "responses")]),
     )];
-    let dir = resources(&files);
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
     let (ok, text) = validate(dir.path());
     assert!(!ok, "{text}");
     assert!(text.contains(r#"wireApi: unknown value "websocket" (expected chat or responses)"#), "{text}");

@@ -61,8 +61,6 @@ pub(super) struct Parsed {
     pub store: bool,
     /// Whether `include` asks for `reasoning.encrypted_content`.
     pub encrypted: bool,
-    /// How many reasoning items came back (each verified).
-    pub reasoning_in: usize,
     /// Prompt pieces, for the caching simulation.
     pub segments: Vec<Segment>,
     /// Whether prompt caching was asked for.
@@ -109,7 +107,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         Some(other) => return Err(wrong_type("instructions", "a string", other)),
     };
     let items = input(obj)?;
-    let reasoning_in = check_items(&items, store)?;
+    check_items(&items, store)?;
     let tools = tools(obj)?;
     let choice = tool_choice(obj, &tools)?;
     let format = format(obj)?;
@@ -141,7 +139,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         echo.insert(k.to_string(), obj.get(k).cloned().unwrap_or(Value::Null));
     }
     let cache = obj.get("prompt_cache_retention").is_some_and(|v| !v.is_null());
-    Ok(Parsed { conv, model, stream, store, encrypted, reasoning_in, segments, cache, echo })
+    Ok(Parsed { conv, model, stream, store, encrypted, segments, cache, echo })
 }
 
 fn flag(obj: &Map<String, Value>, key: &str) -> Result<Option<bool>, WireError> {
@@ -195,10 +193,9 @@ fn input(obj: &Map<String, Value>) -> Result<Vec<Value>, WireError> {
 }
 
 /// Every item's shape; function call outputs must answer an earlier call; reasoning items
-/// must carry this fake's encrypted content. Returns how many reasoning items there were.
-fn check_items(items: &[Value], store: bool) -> Result<usize, WireError> {
+/// must carry this fake's encrypted content.
+fn check_items(items: &[Value], store: bool) -> Result<(), WireError> {
     let mut calls: Vec<String> = Vec::new();
-    let mut reasoning_in = 0;
     for (i, item) in items.iter().enumerate() {
         let at = format!("input[{i}]");
         let Some(o) = item.as_object() else { return Err(wrong_type(&at, "an object", item)) };
@@ -222,7 +219,6 @@ fn check_items(items: &[Value], store: bool) -> Result<usize, WireError> {
             }
             "reasoning" => {
                 reasoning::verify(&at, o, store)?;
-                reasoning_in += 1;
             }
             other => {
                 return Err(bad_value(
@@ -233,7 +229,7 @@ fn check_items(items: &[Value], store: bool) -> Result<usize, WireError> {
             }
         }
     }
-    Ok(reasoning_in)
+    Ok(())
 }
 
 fn string(o: &Map<String, Value>, at: &str, key: &str) -> Result<String, WireError> {

@@ -181,6 +181,7 @@ fn choice(c: super::wire::WireChoice) -> Choice {
         finish_reason,
         content: c.message.content.unwrap_or_default(),
         tool_calls,
+        opaque: Vec::new(),
     }
 }
 

@@ -199,9 +199,9 @@ pub(crate) struct TokenDetails {
 }
 
 /// Maps a reply; `model` is the resolved model of the call.
-pub(crate) fn from_wire(model: &str, reply: Response) -> ChatResponse {
+pub(crate) fn from_wire(model: &str, mut reply: Response) -> ChatResponse {
     let mut choice = Choice { index: 0, ..Choice::default() };
-    for item in reply.output {
+    for item in std::mem::take(&mut reply.output) {
         output_item(item, &mut choice);
     }
     choice.finish_reason = finish_reason(&reply, !choice.tool_calls.is_empty());
