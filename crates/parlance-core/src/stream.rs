@@ -194,6 +194,7 @@ mod tests {
                     finish_reason: "tool_calls".into(),
                     content: "Let me look.".into(),
                     tool_calls: vec![call("a", "get", "{\"x\":1}"), call("b", "put", "{}")],
+                    opaque: vec![Opaque::responses("{\"type\":\"reasoning\"}".into())],
                 },
                 Choice { index: 1, finish_reason: "stop".into(), ..Choice::default() },
             ],
@@ -231,6 +232,7 @@ mod tests {
             })
         };
         let deltas = [
+            Delta::Opaque { choice: 0, item: Opaque::responses("{\"type\":\"reasoning\"}".into()) },
             Delta::Text { choice: 0, text: "Let ".into() },
             frag(1, Some("b"), Some("put"), ""),
             Delta::Text { choice: 0, text: "me look.".into() },
