@@ -94,7 +94,8 @@ fn upstream(fake: &FakeUpstream) -> Value {
 async fn alpha2_plain_and_streamed_through_the_responses_wire() {
     let fake = fake().await;
     let (p, _d) = setup(&fake).await;
-    let a = post(&p, "/v1.0-alpha2/conversation/resp/converse", &alpha2("hello there"), false).await;
+    let a =
+        post(&p, "/v1.0-alpha2/conversation/resp/converse", &alpha2("hello there"), false).await;
     assert_eq!(a.status, 200, "{}", a.text);
     let sent = upstream(&fake);
     assert_eq!(sent["instructions"], "be brief");
@@ -102,7 +103,10 @@ async fn alpha2_plain_and_streamed_through_the_responses_wire() {
         sent["input"],
         json!([{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello there"}]}])
     );
-    assert_eq!((sent["max_output_tokens"].clone(), sent["store"].clone()), (json!(40), json!(false)));
+    assert_eq!(
+        (sent["max_output_tokens"].clone(), sent["store"].clone()),
+        (json!(40), json!(false))
+    );
     assert_eq!(sent["include"], json!(["reasoning.encrypted_content"]));
     let out = &a.json()["outputs"][0];
     assert_eq!(out["choices"][0]["message"]["content"], "echo: hello there");
@@ -144,8 +148,12 @@ async fn the_chat_door_streams_tool_calls_with_their_arguments_intact() {
     let a = post(&p, "/v1/chat/completions", &body, false).await;
     assert_eq!(a.status, 200, "{}", a.text);
     let sent = upstream(&fake);
-    assert_eq!(sent["tools"], json!([{"type": "function", "name": "exec_command",
-        "parameters": shell_tool()["parameters"]}]), "flat Responses tools");
+    assert_eq!(
+        sent["tools"],
+        json!([{"type": "function", "name": "exec_command",
+        "parameters": shell_tool()["parameters"]}]),
+        "flat Responses tools"
+    );
     let events: Vec<Value> = a.events().into_iter().map(|(_, d)| d).collect();
     assert_eq!(events.last().unwrap(), "[DONE]");
     let calls: Vec<&Value> =
@@ -186,10 +194,16 @@ async fn the_responses_door_round_trips_reasoning_items() {
     assert!(sealed.starts_with("fake-enc:v1:"), "{reasoning}");
     assert_eq!(reasoning["summary"][0]["type"], "summary_text");
     let call = done[1].clone();
-    assert_eq!((call["type"].clone(), call["arguments"].clone()), (json!("function_call"), json!("{\"cmd\":\"echo hi\"}")));
+    assert_eq!(
+        (call["type"].clone(), call["arguments"].clone()),
+        (json!("function_call"), json!("{\"cmd\":\"echo hi\"}"))
+    );
     let completed = &events.last().unwrap().1;
     assert_eq!(completed["type"], "response.completed");
-    assert_eq!(completed["response"]["output"][0], reasoning, "the same item in the final Response");
+    assert_eq!(
+        completed["response"]["output"][0], reasoning,
+        "the same item in the final Response"
+    );
 
     // The second turn sends the items back; the fake accepts the reasoning item only unchanged.
     let mut second = first.clone();
@@ -206,7 +220,10 @@ async fn the_responses_door_round_trips_reasoning_items() {
     assert_eq!(input[1], reasoning, "the reasoning item reaches the upstream unchanged");
     assert_eq!(input[2]["type"], "function_call");
     assert_eq!(input[2]["call_id"], call["call_id"]);
-    assert_eq!(input[3], json!({"type": "function_call_output", "call_id": call["call_id"], "output": "hi"}));
+    assert_eq!(
+        input[3],
+        json!({"type": "function_call_output", "call_id": call["call_id"], "output": "hi"})
+    );
     let reply = b.json();
     assert_eq!(reply["model"], "gpt-5-codex");
     assert_eq!(reply["output"][0]["type"], "reasoning");
@@ -218,9 +235,14 @@ async fn the_responses_door_round_trips_reasoning_items() {
     forged["input"][2]["summary"][0]["text"] = json!("Considering: something else");
     let c = post(&p, "/v1/responses", &forged, false).await;
     assert_eq!(c.status, 400, "{}", c.text);
-    assert!(c.json()["error"]["message"].as_str().unwrap().contains("could not be verified"), "{}", c.text);
+    assert!(
+        c.json()["error"]["message"].as_str().unwrap().contains("could not be verified"),
+        "{}",
+        c.text
+    );
     let metrics = p.running.metrics_addr.unwrap();
-    let text = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    let text =
+        reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
     assert!(!text.contains(r#"field="input.reasoning""#), "kept, so not counted as dropped");
 
     // The same items to a chat-wire component are left out, and counted.
@@ -230,9 +252,18 @@ async fn the_responses_door_round_trips_reasoning_items() {
     assert_eq!(d.status, 200, "{}", d.text);
     let sent = fake.last_request().unwrap();
     assert_eq!(sent.path, "/v1/chat/completions");
-    assert!(!String::from_utf8_lossy(&sent.body).contains("fake-enc"), "no reasoning on the chat wire");
-    let text = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
-    assert!(text.contains(r#"parlance_dropped_fields_total{api="responses",field="input.reasoning"} 1"#), "{text}");
+    assert!(
+        !String::from_utf8_lossy(&sent.body).contains("fake-enc"),
+        "no reasoning on the chat wire"
+    );
+    let text =
+        reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"parlance_dropped_fields_total{api="responses",field="input.reasoning"} 1"#
+        ),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -242,12 +273,21 @@ async fn upstream_faults_map_to_each_doors_error_as_on_the_chat_wire() {
     let doors = |model: &str| {
         vec![
             (format!("/v1.0-alpha2/conversation/{model}/converse"), alpha2("x")),
-            ("/v1/chat/completions".to_string(), json!({"model": model, "messages": [{"role": "user", "content": "x"}]})),
-            ("/v1/messages".to_string(), json!({"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": "x"}]})),
+            (
+                "/v1/chat/completions".to_string(),
+                json!({"model": model, "messages": [{"role": "user", "content": "x"}]}),
+            ),
+            (
+                "/v1/messages".to_string(),
+                json!({"model": model, "max_tokens": 64, "messages": [{"role": "user", "content": "x"}]}),
+            ),
             ("/v1/responses".to_string(), json!({"model": model, "input": "x"})),
         ]
     };
-    for (fault, status) in [(Fault::Status { code: 429, retry_after: Some(2) }, 429), (Fault::Status { code: 503, retry_after: None }, 502)] {
+    for (fault, status) in [
+        (Fault::Status { code: 429, retry_after: Some(2) }, 429),
+        (Fault::Status { code: 503, retry_after: None }, 502),
+    ] {
         for ((path, body), (chat_path, chat_body)) in doors("resp").into_iter().zip(doors("chat")) {
             fake.push_fault(fault.clone());
             let r = post(&p, &path, &body, false).await;
@@ -267,7 +307,8 @@ async fn upstream_faults_map_to_each_doors_error_as_on_the_chat_wire() {
             } else {
                 assert_eq!(r.json()["error"]["type"], c.json()["error"]["type"], "{path}");
             }
-            let retry = |a: &Answer| a.headers.get("retry-after").map(|v| v.to_str().unwrap().to_string());
+            let retry =
+                |a: &Answer| a.headers.get("retry-after").map(|v| v.to_str().unwrap().to_string());
             assert_eq!(retry(&r), retry(&c), "{path}");
             if status == 429 && !path.starts_with("/v1.0") {
                 assert_eq!(retry(&r).as_deref(), Some("2"), "{path}");
@@ -276,33 +317,54 @@ async fn upstream_faults_map_to_each_doors_error_as_on_the_chat_wire() {
     }
     // A failure in the middle of an upstream stream ends each stream in its door's way.
     fake.push_fault("stream-error-after=4".parse().unwrap());
-    let body = json!({"model": "resp", "input": "many words in this answer please", "stream": true});
+    let body =
+        json!({"model": "resp", "input": "many words in this answer please", "stream": true});
     let a = post(&p, "/v1/responses", &body, false).await;
     assert_eq!(a.status, 200);
     let events = a.events();
     assert_eq!(events.last().unwrap().0, "response.failed", "{events:?}");
     fake.push_fault("stream-error-after=4".parse().unwrap());
-    let a = post(&p, "/v1.0-alpha2/conversation/resp/converse", &alpha2("many words here"), true).await;
+    let a =
+        post(&p, "/v1.0-alpha2/conversation/resp/converse", &alpha2("many words here"), true).await;
     assert_eq!(a.events().last().unwrap().0, "error", "{}", a.text);
 }
 
 #[test]
 fn validate_refuses_an_unknown_wire_api() {
-    let files = [(
-        "bad.yaml",
-        common::component("bad", "conversation.openai", &[("key", "k"), ("wireApi", "websocket")]),
-    ), (
-        "ds.yaml",
-        common::component("ds", "conversation.deepseek", &[("key", "k"), ("wireApi", "responses")]),
-    ), (
-        "ok.yaml",
-        common::component("ok", "conversation.openai", &[("key", "k"), ("wireApi", "responses")]),
-    )];
+    let files = [
+        (
+            "bad.yaml",
+            common::component(
+                "bad",
+                "conversation.openai",
+                &[("key", "k"), ("wireApi", "websocket")],
+            ),
+        ),
+        (
+            "ds.yaml",
+            common::component(
+                "ds",
+                "conversation.deepseek",
+                &[("key", "k"), ("wireApi", "responses")],
+            ),
+        ),
+        (
+            "ok.yaml",
+            common::component(
+                "ok",
+                "conversation.openai",
+                &[("key", "k"), ("wireApi", "responses")],
+            ),
+        ),
+    ];
     let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let dir = resources(&refs);
     let (ok, text) = validate(dir.path());
     assert!(!ok, "{text}");
-    assert!(text.contains(r#"wireApi: unknown value "websocket" (expected chat or responses)"#), "{text}");
+    assert!(
+        text.contains(r#"wireApi: unknown value "websocket" (expected chat or responses)"#),
+        "{text}"
+    );
     assert!(text.contains("wireApi: responses is served by conversation.openai only"), "{text}");
     assert!(!text.contains("ok.yaml"), "a valid switch is not a problem: {text}");
 }

@@ -23,8 +23,8 @@
 
 use std::collections::BTreeMap;
 
-use parlance_core::{ConverseRequest, Opaque};
 use parlance_core::request::{FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn};
+use parlance_core::{ConverseRequest, Opaque};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -127,7 +127,8 @@ async fn answer(
         }
     };
     *component = Some(route.component.clone());
-    let keeps = s.service.live().component(&route.component).is_some_and(|c| c.keeps_responses_items);
+    let keeps =
+        s.service.live().component(&route.component).is_some_and(|c| c.keeps_responses_items);
     if d.reasoning_items > 0 && !keeps {
         s.service.telemetry().dropped(ApiVersion::Responses, "input.reasoning");
     }

@@ -61,17 +61,18 @@ fn check_auth(call: &Call<'_>) -> Result<(), WireError> {
     if ok {
         return Ok(());
     }
-    Err(WireError::new(StatusCode::UNAUTHORIZED, "invalid_request_error", "Incorrect API key provided.")
-        .code("invalid_api_key"))
+    Err(WireError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_request_error",
+        "Incorrect API key provided.",
+    )
+    .code("invalid_api_key"))
 }
 
 /// The Response object of a finished reply.
 fn encode(state: &State, parsed: &Parsed, reply: &Reply, cached: u64) -> Value {
-    let mut output = vec![reasoning::item(
-        &state.next_id("rs_", 24),
-        &parsed.conv.last_text,
-        parsed.encrypted,
-    )];
+    let mut output =
+        vec![reasoning::item(&state.next_id("rs_", 24), &parsed.conv.last_text, parsed.encrypted)];
     output.push(answer_item(state, reply));
     let (status, incomplete) = match reply.finish {
         Finish::Length => ("incomplete", json!({"reason": "max_output_tokens"})),

@@ -87,7 +87,9 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         return Err(invalid("Invalid request body: expected a JSON object."));
     };
     if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(invalid(format!("Unknown parameter: '{k}'.")).param(k).code("unknown_parameter"));
+        return Err(invalid(format!("Unknown parameter: '{k}'."))
+            .param(k)
+            .code("unknown_parameter"));
     }
     let model = match obj.get("model") {
         Some(Value::String(m)) if !m.is_empty() => m.clone(),
@@ -135,7 +137,16 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         format,
     };
     let mut echo = Map::new();
-    for k in ["instructions", "tools", "tool_choice", "text", "max_output_tokens", "temperature", "top_p", "metadata"] {
+    for k in [
+        "instructions",
+        "tools",
+        "tool_choice",
+        "text",
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "metadata",
+    ] {
         echo.insert(k.to_string(), obj.get(k).cloned().unwrap_or(Value::Null));
     }
     let cache = obj.get("prompt_cache_retention").is_some_and(|v| !v.is_null());
@@ -257,13 +268,16 @@ fn check_message(at: &str, o: &Map<String, Value>) -> Result<(), WireError> {
         Some(Value::String(_)) => return Ok(()),
         Some(Value::Array(parts)) => parts,
         None | Some(Value::Null) => return Err(missing(&format!("{at}.content"))),
-        Some(other) => return Err(wrong_type(&format!("{at}.content"), "a string or an array", other)),
+        Some(other) => {
+            return Err(wrong_type(&format!("{at}.content"), "a string or an array", other));
+        }
     };
     for (k, p) in parts.iter().enumerate() {
         let pat = format!("{at}.content[{k}]");
         let kind = p.get("type").and_then(Value::as_str).unwrap_or_default();
         if !allowed.contains(&kind) {
-            let supported = allowed.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" and ");
+            let supported =
+                allowed.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" and ");
             return Err(bad_value(&format!("{pat}.type"), kind, &supported));
         }
         let field = if kind == "refusal" { "refusal" } else { "text" };
@@ -277,7 +291,9 @@ fn check_message(at: &str, o: &Map<String, Value>) -> Result<(), WireError> {
 /// The text the answer echoes: the last message's text or the last call output; whether the
 /// last item is user text.
 fn last_text(items: &[Value]) -> (String, bool) {
-    let Some(last) = items.iter().rev().find(|i| i.get("type").and_then(Value::as_str) != Some("reasoning")) else {
+    let Some(last) =
+        items.iter().rev().find(|i| i.get("type").and_then(Value::as_str) != Some("reasoning"))
+    else {
         return (String::new(), false);
     };
     match last.get("type").and_then(Value::as_str).unwrap_or("message") {
@@ -346,8 +362,10 @@ fn tool_choice(obj: &Map<String, Value>, tools: &[ToolDef]) -> Result<ToolChoice
         Some(Value::Object(o)) if o.get("type").and_then(Value::as_str) == Some("function") => {
             let name = string(o, "tool_choice", "name")?;
             if !tools.iter().any(|t| t.name == name) {
-                return Err(invalid(format!("Tool choice '{name}' not found in 'tools' parameter."))
-                    .param("tool_choice"));
+                return Err(invalid(format!(
+                    "Tool choice '{name}' not found in 'tools' parameter."
+                ))
+                .param("tool_choice"));
             }
             Ok(ToolChoice::Named(name))
         }

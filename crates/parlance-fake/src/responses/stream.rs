@@ -41,7 +41,8 @@ pub(crate) fn pieces(body: &Value, paced: bool) -> Pieces {
     for (i, item) in body["output"].as_array().into_iter().flatten().enumerate() {
         item_events(&mut seq, i, item, paced, &mut out);
     }
-    let last = if body["status"] == "incomplete" { "response.incomplete" } else { "response.completed" };
+    let last =
+        if body["status"] == "incomplete" { "response.incomplete" } else { "response.completed" };
     out.push(Piece::event(event(&mut seq, json!({"type": last, "response": body}))));
     Box::new(out.into_iter())
 }
@@ -73,15 +74,25 @@ fn item_events(seq: &mut u64, i: usize, item: &Value, paced: bool, out: &mut Vec
                 }
                 v
             };
-            let added = with(head.clone(), json!({"type": "response.content_part.added", "part": part("")}));
+            let added = with(
+                head.clone(),
+                json!({"type": "response.content_part.added", "part": part("")}),
+            );
             out.push(Piece::event(event(seq, added)));
             for w in Words::of(text.clone(), paced) {
-                let d = with(head.clone(), json!({"type": "response.output_text.delta", "delta": w, "logprobs": []}));
+                let d = with(
+                    head.clone(),
+                    json!({"type": "response.output_text.delta", "delta": w, "logprobs": []}),
+                );
                 out.push(Piece::content(event(seq, d)));
             }
-            let done = with(head.clone(), json!({"type": "response.output_text.done", "text": text, "logprobs": []}));
+            let done = with(
+                head.clone(),
+                json!({"type": "response.output_text.done", "text": text, "logprobs": []}),
+            );
             out.push(Piece::event(event(seq, done)));
-            let done = with(head, json!({"type": "response.content_part.done", "part": part(&text)}));
+            let done =
+                with(head, json!({"type": "response.content_part.done", "part": part(&text)}));
             out.push(Piece::event(event(seq, done)));
         }
         Some("function_call") => {
@@ -110,7 +121,10 @@ pub(crate) fn error_event(kind: Option<&str>) -> Bytes {
 
 /// An event cut in the middle of its JSON.
 pub(crate) fn malformed_event() -> Bytes {
-    sse::raw_event("response.output_text.delta", "{\"type\":\"response.output_text.delta\",\"delta\":\"trunc")
+    sse::raw_event(
+        "response.output_text.delta",
+        "{\"type\":\"response.output_text.delta\",\"delta\":\"trunc",
+    )
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use parlance_core::{
-    ChatMessage, ChatRequest, GenerationParams, Opaque, Part, ResponseFormat, Role, ToolCall, ToolChoice,
-    ToolDef, ToolResult,
+    ChatMessage, ChatRequest, GenerationParams, Opaque, Part, ResponseFormat, Role, ToolCall,
+    ToolChoice, ToolDef, ToolResult,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};

@@ -309,9 +309,9 @@ fn responses_url(
             };
             return format!("{}/openai/v1/responses", e.trim_end_matches('/'));
         }
-        _ => endpoint.or_else(|| openai_env_base(env)).unwrap_or_else(|| {
-            flavor.defaults().endpoint.to_string()
-        }),
+        _ => endpoint
+            .or_else(|| openai_env_base(env))
+            .unwrap_or_else(|| flavor.defaults().endpoint.to_string()),
     };
     format!("{}/responses", base.trim_end_matches('/'))
 }
@@ -458,8 +458,9 @@ mod tests {
         let e = validate(Flavor::OpenAi, &meta(&[("key", "k"), ("wireApi", "grpc")]), &no_env)
             .unwrap_err();
         assert_eq!(e, vec![r#"wireApi: unknown value "grpc" (expected chat or responses)"#]);
-        let e = validate(Flavor::DeepSeek, &meta(&[("key", "k"), ("wireApi", "responses")]), &no_env)
-            .unwrap_err();
+        let e =
+            validate(Flavor::DeepSeek, &meta(&[("key", "k"), ("wireApi", "responses")]), &no_env)
+                .unwrap_err();
         assert!(e[0].contains("conversation.openai only"), "{e:?}");
     }
 

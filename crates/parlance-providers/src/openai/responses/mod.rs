@@ -22,8 +22,8 @@
 pub(crate) mod stream;
 
 use parlance_core::{
-    ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, Opaque, Part,
-    PromptDetails, Role, ToolCall, ToolChoice, Usage,
+    ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, Opaque, Part, PromptDetails,
+    Role, ToolCall, ToolChoice, Usage,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -46,7 +46,8 @@ pub(crate) fn to_wire(cfg: &OpenAiConfig, req: &ChatRequest, stream: bool) -> Va
         }
     }
     if let Some(f) = &req.response_format {
-        let mut format = json!({"type": "json_schema", "name": f.name, "strict": f.strict, "schema": f.schema});
+        let mut format =
+            json!({"type": "json_schema", "name": f.name, "strict": f.strict, "schema": f.schema});
         if let (Some(d), Some(o)) = (&f.description, format.as_object_mut()) {
             o.insert("description".into(), json!(d));
         }
@@ -76,11 +77,8 @@ pub(crate) fn to_wire(cfg: &OpenAiConfig, req: &ChatRequest, stream: bool) -> Va
 /// `instructions` (the leading system messages) and the `input` items of the rest.
 fn input(messages: &[ChatMessage]) -> (Option<String>, Vec<Value>) {
     let lead = messages.iter().take_while(|m| m.role == Role::System).count();
-    let texts: Vec<String> = messages[..lead]
-        .iter()
-        .map(ChatMessage::joined_text)
-        .filter(|t| !t.is_empty())
-        .collect();
+    let texts: Vec<String> =
+        messages[..lead].iter().map(ChatMessage::joined_text).filter(|t| !t.is_empty()).collect();
     let instructions = (!texts.is_empty()).then(|| texts.join("\n\n"));
     let mut items = Vec::new();
     for m in &messages[lead..] {
@@ -99,7 +97,9 @@ fn items_of(m: &ChatMessage, out: &mut Vec<Value>) {
         Role::User | Role::Generic | Role::Tool | Role::Function => ("user", "input_text"),
     };
     if !text.is_empty() {
-        out.push(json!({"type": "message", "role": role, "content": [{"type": part, "text": text}]}));
+        out.push(
+            json!({"type": "message", "role": role, "content": [{"type": part, "text": text}]}),
+        );
     }
     for p in &m.parts {
         match p {

@@ -71,7 +71,8 @@ impl Events {
     fn begin_call(&mut self, output_index: Option<u64>, item: &Value, out: &mut VecDeque<Delta>) {
         let call = function_call(item);
         let index = self.calls.len() as u32;
-        self.calls.push((output_index.unwrap_or(u64::MAX - index as u64), !call.arguments.is_empty()));
+        self.calls
+            .push((output_index.unwrap_or(u64::MAX - index as u64), !call.arguments.is_empty()));
         out.push_back(Delta::ToolCall(ToolCallDelta {
             choice: 0,
             index,
@@ -87,15 +88,15 @@ impl Events {
             return;
         }
         self.calls[at].1 = true;
-        let d = ToolCallDelta { choice: 0, index: at as u32, arguments: text, ..Default::default() };
+        let d =
+            ToolCallDelta { choice: 0, index: at as u32, arguments: text, ..Default::default() };
         out.push_back(Delta::ToolCall(d));
     }
 
     fn item_done(&mut self, output_index: Option<u64>, item: Value, out: &mut VecDeque<Delta>) {
         match item.get("type").and_then(Value::as_str) {
-            Some("reasoning") => {
-                out.push_back(Delta::Opaque { choice: 0, item: Opaque::responses(item.to_string()) })
-            }
+            Some("reasoning") => out
+                .push_back(Delta::Opaque { choice: 0, item: Opaque::responses(item.to_string()) }),
             Some("function_call") if self.call_at(output_index).is_none() => {
                 self.begin_call(output_index, &item, out)
             }

@@ -36,7 +36,11 @@ fn msg(role: Role, parts: Vec<Part>) -> ChatMessage {
 
 #[test]
 fn the_request_has_instructions_items_and_passes_reasoning_back_unchanged() {
-    let call = ToolCall { id: Some("call_1".into()), name: "exec".into(), arguments: "{\"cmd\":\"ls\"}".into() };
+    let call = ToolCall {
+        id: Some("call_1".into()),
+        name: "exec".into(),
+        arguments: "{\"cmd\":\"ls\"}".into(),
+    };
     let result = ToolResult { id: "call_1".into(), name: "exec".into(), content: "a b".into() };
     let req = ChatRequest {
         messages: vec![
@@ -45,10 +49,17 @@ fn the_request_has_instructions_items_and_passes_reasoning_back_unchanged() {
             msg(Role::Assistant, vec![Part::Opaque(Opaque::responses(REASONING.into()))]),
             msg(Role::Assistant, vec![Part::ToolCall(call)]),
             msg(Role::Tool, vec![Part::ToolResult(result)]),
-            msg(Role::Assistant, vec![Part::Opaque(Opaque { wire: "other".into(), json: "{}".into() })]),
+            msg(
+                Role::Assistant,
+                vec![Part::Opaque(Opaque { wire: "other".into(), json: "{}".into() })],
+            ),
             ChatMessage::text(Role::Assistant, "done"),
         ],
-        tools: vec![ToolDef { name: "exec".into(), description: Some("run".into()), parameters: Default::default() }],
+        tools: vec![ToolDef {
+            name: "exec".into(),
+            description: Some("run".into()),
+            parameters: Default::default(),
+        }],
         tool_choice: Some(ToolChoice::Named("exec".into())),
         temperature: Some(0.5),
         response_format: Some(ResponseFormat {
@@ -81,7 +92,8 @@ fn the_request_has_instructions_items_and_passes_reasoning_back_unchanged() {
             "include": ["reasoning.encrypted_content"],
         })
     );
-    let body: Value = serde_json::from_slice(&provider().stream_request_body(&req).unwrap()).unwrap();
+    let body: Value =
+        serde_json::from_slice(&provider().stream_request_body(&req).unwrap()).unwrap();
     assert_eq!(body["stream"], true);
 }
 
@@ -107,7 +119,8 @@ fn a_reply_maps_text_calls_reasoning_and_usage() {
     let cut = r#"{"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[]}"#;
     let r = provider().parse_reply(cut.as_bytes()).unwrap();
     assert_eq!((r.choices[0].finish_reason.as_str(), r.usage), ("length", None));
-    let failed = r#"{"status":"failed","error":{"code":"server_error","message":"boom"},"output":[]}"#;
+    let failed =
+        r#"{"status":"failed","error":{"code":"server_error","message":"boom"},"output":[]}"#;
     let e = provider().parse_reply(failed.as_bytes()).unwrap_err();
     assert!(e.retryable && e.message.contains("boom"), "{e:?}");
 }
@@ -170,7 +183,9 @@ fn a_call_without_argument_deltas_gets_them_from_done() {
 
 #[test]
 fn failures_and_cut_streams_are_errors() {
-    let failed = ev(json!({"type": "response.failed", "response": {"status": "failed", "output": [], "error": {"code": "rate_limit_exceeded", "message": "slow down sk-test-key"}}}));
+    let failed = ev(
+        json!({"type": "response.failed", "response": {"status": "failed", "output": [], "error": {"code": "rate_limit_exceeded", "message": "slow down sk-test-key"}}}),
+    );
     let e = provider().parse_stream(failed.as_bytes()).unwrap_err();
     assert!(e.retryable && !e.message.contains("sk-test-key"), "{e:?}");
     let error = ev(json!({"type": "error", "code": "invalid_prompt", "message": "no"}));
@@ -180,5 +195,11 @@ fn failures_and_cut_streams_are_errors() {
     let e = provider().parse_stream(cut.as_bytes()).unwrap_err();
     assert_eq!((e.kind, e.retryable), (FailureKind::MalformedReply, true));
     let text = provider().parse_stream(b"data: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\ndata: {\"type\":\"response.completed\"}\n\n").unwrap();
-    assert_eq!(text, vec![Delta::Text { choice: 0, text: "hi".into() }, Delta::Finish { choice: 0, reason: "stop".into() }]);
+    assert_eq!(
+        text,
+        vec![
+            Delta::Text { choice: 0, text: "hi".into() },
+            Delta::Finish { choice: 0, reason: "stop".into() }
+        ]
+    );
 }
