@@ -125,7 +125,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
     segments.extend(items.iter().map(|m| Segment::of(m, true)));
     let (last_text, last_is_user_text) = last_text(&items);
     let prompt_tokens = words_in(&Value::Array(items.clone()))
-        + instructions.as_deref().map_or(0, |i| crate::reply::count_words(i));
+        + instructions.as_deref().map_or(0, crate::reply::count_words);
     let conv = Conversation {
         last_text,
         last_is_user_text,

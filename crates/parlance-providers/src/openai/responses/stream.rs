@@ -150,10 +150,10 @@ impl OnEvent for Events {
             "response.function_call_arguments.delta" => {
                 self.arguments(e.output_index, e.delta.unwrap_or_default(), out)
             }
-            "response.function_call_arguments.done" => {
-                if self.call_at(e.output_index).is_some_and(|at| !self.calls[at].1) {
-                    self.arguments(e.output_index, e.arguments.unwrap_or_default(), out);
-                }
+            "response.function_call_arguments.done"
+                if self.call_at(e.output_index).is_some_and(|at| !self.calls[at].1) =>
+            {
+                self.arguments(e.output_index, e.arguments.unwrap_or_default(), out);
             }
             "response.output_item.done" => {
                 self.item_done(e.output_index, e.item.unwrap_or_default(), out)
