@@ -18,7 +18,12 @@
 //! `reply.rs` and `cache.rs`).
 //!
 //! ## Streams
-//! `"stream": true` (OpenAI, Anthropic) or the `converse-stream` path (Bedrock) answers the
+//! The Responses API answers with a `reasoning` item (its `encrypted_content` when `include`
+//! asks, verified when it comes back: a changed item is a 400) before the answer's `message` or
+//! `function_call` item, and refuses Chat Completions fields (`messages`, `max_tokens`, `stop`, …)
+//! as unknown parameters, as OpenAI does.
+//!
+//! `"stream": true` (OpenAI, Responses, Anthropic) or the `converse-stream` path (Bedrock) answers the
 //! same reply as a stream, cut from the finished reply so that the assembled stream equals the
 //! plain answer: OpenAI `data:` chunks then `data: [DONE]` (usage in a last `choices: []`
 //! chunk only with `stream_options.include_usage`); Anthropic's named events; Bedrock's binary
@@ -59,7 +64,8 @@
 //! | `stream-bad-crc-after=N` | ignored | Bedrock: N frames, then a frame with a bad message CRC; SSE: as malformed |
 //! | `pace=64x20ms` | ignored | text of exactly 64 words, 64 content deltas (per choice) 20 ms apart |
 //!
-//! Mid-stream errors: OpenAI `data: {"error":{…,"type":"server_error"}}` (no `[DONE]`),
+//! Mid-stream errors: OpenAI `data: {"error":{…,"type":"server_error"}}` (no `[DONE]`), the
+//! Responses API `event: response.failed` (its `error.code` `server_error`),
 //! Anthropic `event: error` with `overloaded_error`, Bedrock an exception frame
 //! (`:message-type: exception`, `:exception-type: modelStreamErrorException`); `kind=` sets the
 //! type. Keep-alives during a stall: `: keep-alive` (OpenAI family), `ping` (Anthropic), none
