@@ -47,6 +47,7 @@ fn reply() -> ChatResponse {
         finish_reason: "stop".into(),
         content: "Paris.".into(),
         tool_calls: vec![],
+        opaque: vec![],
     };
     let usage =
         Usage { completion_tokens: 2, prompt_tokens: 14, total_tokens: 16, ..Usage::default() };

@@ -10,7 +10,7 @@ use std::pin::Pin;
 
 use futures::Stream;
 
-use crate::chat::{ChatResponse, Choice, ToolCall, Usage};
+use crate::chat::{ChatResponse, Choice, Opaque, ToolCall, Usage};
 use crate::error::ProviderError;
 
 /// One piece of a streamed reply, in the order the model produced it.
@@ -35,6 +35,14 @@ pub enum Delta {
     },
     /// Token usage so far; a later `Usage` replaces an earlier one.
     Usage(Usage),
+    /// A provider's own item of a choice, whole (see [`Opaque`]); doors of other wires skip
+    /// it.
+    Opaque {
+        /// The choice's index.
+        choice: u32,
+        /// The item.
+        item: Opaque,
+    },
 }
 
 /// A fragment of one tool call of one choice.
@@ -69,6 +77,7 @@ struct Building {
     content: String,
     finish: Option<String>,
     calls: Vec<(u32, ToolCall)>,
+    opaque: Vec<Opaque>,
 }
 
 impl Assembler {
@@ -79,6 +88,7 @@ impl Assembler {
             Delta::ToolCall(d) => self.tool_call(d),
             Delta::Finish { choice, reason } => self.choice(*choice).finish = Some(reason.clone()),
             Delta::Usage(u) => self.usage = Some(u.clone()),
+            Delta::Opaque { choice, item } => self.choice(*choice).opaque.push(item.clone()),
         }
     }
 
@@ -131,16 +141,19 @@ impl Building {
             finish_reason: self.finish.unwrap_or_else(|| "unknown".to_string()),
             content: self.content,
             tool_calls: self.calls.into_iter().map(|(_, c)| c).collect(),
+            opaque: self.opaque,
         }
     }
 }
 
-/// A finished reply as deltas (per choice: its text, its tool calls, its finish; then usage),
+/// A finished reply as deltas (per choice: its provider items, its text, its tool calls, its finish; then usage),
 /// so that a stored answer can be replayed as a stream.
 pub fn deltas_of(reply: &ChatResponse) -> Vec<Delta> {
     let mut out = Vec::new();
     for (i, c) in reply.choices.iter().enumerate() {
         let choice = i as u32;
+        let items = c.opaque.iter().map(|item| Delta::Opaque { choice, item: item.clone() });
+        out.extend(items);
         if !c.content.is_empty() {
             out.push(Delta::Text { choice, text: c.content.clone() });
         }
@@ -181,6 +194,7 @@ mod tests {
                     finish_reason: "tool_calls".into(),
                     content: "Let me look.".into(),
                     tool_calls: vec![call("a", "get", "{\"x\":1}"), call("b", "put", "{}")],
+                    opaque: vec![Opaque::responses("{\"type\":\"reasoning\"}".into())],
                 },
                 Choice { index: 1, finish_reason: "stop".into(), ..Choice::default() },
             ],
@@ -218,6 +232,7 @@ mod tests {
             })
         };
         let deltas = [
+            Delta::Opaque { choice: 0, item: Opaque::responses("{\"type\":\"reasoning\"}".into()) },
             Delta::Text { choice: 0, text: "Let ".into() },
             frag(1, Some("b"), Some("put"), ""),
             Delta::Text { choice: 0, text: "me look.".into() },

@@ -257,6 +257,7 @@ fn listed(name: String, type_name: String, version: String) -> Component {
         model_aliases: Default::default(),
         meters: None,
         pricing: Default::default(),
+        keeps_responses_items: false,
     }
 }
 
@@ -350,6 +351,7 @@ fn build_pool(
         allowed_models: p.settings.allowed_models,
         model_aliases: p.settings.model_aliases,
         pricing: Default::default(),
+        keeps_responses_items: false,
     };
     Kept { source, component: Arc::new(component), pool_stats: Some(stats) }
 }
@@ -364,6 +366,7 @@ fn build_one(
     let model = c.provider.model().map(str::to_string);
     let gen_ai_provider = c.provider.gen_ai_provider();
     let provider = registry::build(c.provider, client);
+    let keeps_responses_items = provider.keeps_opaque(parlance_core::Opaque::RESPONSES);
     let meters = telemetry.provider_meters(&ProviderCall {
         component: &c.name,
         provider: gen_ai_provider,
@@ -396,6 +399,7 @@ fn build_one(
         model_aliases: c.settings.model_aliases,
         meters: Some(meters),
         pricing: Pricing::new(gen_ai_provider, c.settings.prices),
+        keeps_responses_items,
     }
 }
 

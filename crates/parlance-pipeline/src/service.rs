@@ -50,6 +50,11 @@ pub struct Component {
     pub meters: Option<ComponentMeters>,
     /// How its replies are priced (the shipped table's provider, its own prices).
     pub pricing: Pricing,
+    /// Whether its provider sends OpenAI Responses items ([`parlance_core::Opaque`]
+    /// `reasoning` items) upstream (`Provider::keeps_opaque`): an OpenAI component with
+    /// `wireApi: responses`. False for pools and listed components; the Responses door counts
+    /// the items it passes to a component without it as dropped.
+    pub keeps_responses_items: bool,
 }
 
 /// Per-request options that do not come from the body.

@@ -74,6 +74,7 @@ fn message_to_chat(message: Message) -> Result<ChatMessage, &'static str> {
             (Role::Tool, content.into_iter().map(result).collect())
         }
         Message::Legacy { role, content } => (role, vec![Part::Text(content)]),
+        Message::Opaque(item) => (Role::Assistant, vec![Part::Opaque(item)]),
         Message::Unset => return Err("message type cannot be nil"),
     };
     Ok(ChatMessage { role, parts, scrub: false })

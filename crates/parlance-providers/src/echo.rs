@@ -77,6 +77,7 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
                 "Tool Response for tool ID '{}' with name '{}': {}",
                 r.id, r.name, r.content
             )),
+            Part::Opaque(_) => {}
         }
     }
     let mut content = texts.join("\n");
@@ -94,7 +95,13 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         (None, true) => "stop",
         (None, false) => "tool_calls",
     };
-    let choice = Choice { index: 0, finish_reason: finish_reason.into(), content, tool_calls };
+    let choice = Choice {
+        index: 0,
+        finish_reason: finish_reason.into(),
+        content,
+        tool_calls,
+        opaque: Vec::new(),
+    };
     let usage = Usage {
         completion_tokens: answered,
         prompt_tokens: words,

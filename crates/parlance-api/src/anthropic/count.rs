@@ -48,7 +48,8 @@ fn message_tokens(m: &Message, count: &impl Fn(&str) -> usize) -> usize {
         }
         Message::Tool { name, content, .. } => count(name) + texts(content),
         Message::Legacy { content, .. } => count(content),
-        Message::Unset => 0,
+        // Only the Responses door makes these; they carry no countable text.
+        Message::Unset | Message::Opaque(_) => 0,
     }
 }
 

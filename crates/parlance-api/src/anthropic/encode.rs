@@ -82,6 +82,7 @@ pub fn message<'a>(id: &'a str, model: &'a str, chat: &'a ChatResponse) -> Messa
         finish_reason: String::new(),
         content: String::new(),
         tool_calls: Vec::new(),
+        opaque: Vec::new(),
     };
     let c = chat.choices.first().unwrap_or(&EMPTY);
     let mut content = Vec::new();

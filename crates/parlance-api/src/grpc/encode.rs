@@ -91,6 +91,7 @@ mod tests {
             finish_reason: "stop".into(),
             content: format!("c{i}"),
             tool_calls: vec![],
+            opaque: vec![],
         };
         ChatResponse {
             choices: vec![choice(0), choice(1)],

@@ -294,6 +294,7 @@ mod tests {
                 finish_reason: "stop".into(),
                 content: "x".into(),
                 tool_calls: vec![],
+                opaque: vec![],
             }],
             usage: Some(Usage {
                 completion_tokens: 8,

@@ -194,6 +194,7 @@ fn message_size(m: &Message) -> usize {
         }
         Message::Legacy { content, .. } => content.len(),
         Message::Unset => 0,
+        Message::Opaque(o) => o.json.len(),
     }
 }
 

@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use parlance_core::{
-    ChatMessage, ChatRequest, GenerationParams, Part, ResponseFormat, Role, ToolCall, ToolChoice,
-    ToolDef, ToolResult,
+    ChatMessage, ChatRequest, GenerationParams, Opaque, Part, ResponseFormat, Role, ToolCall,
+    ToolChoice, ToolDef, ToolResult,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -147,6 +147,11 @@ impl Encoder {
                 self.str(id);
                 self.str(name);
                 self.str(content);
+            }
+            Part::Opaque(Opaque { wire, json }) => {
+                self.tag(4);
+                self.str(wire);
+                self.str(json);
             }
         }
     }

@@ -271,6 +271,7 @@ pub(crate) fn estimate(chat: &ChatRequest) -> u64 {
                 Part::Text(t) => t.len(),
                 Part::ToolCall(c) => c.name.len() + c.arguments.len(),
                 Part::ToolResult(r) => r.content.len(),
+                Part::Opaque(o) => o.json.len(),
             };
         }
     }

@@ -58,8 +58,12 @@ pub fn to_wire_stream<'a>(
     }
 }
 
-/// One domain message becomes one wire message, except tool results: one each.
+/// One domain message becomes one wire message, except tool results: one each. A message
+/// of nothing but provider items (Responses reasoning) has no counterpart here: none.
 fn messages(flavor: Flavor, m: &parlance_core::ChatMessage) -> Vec<WireMessage<'_>> {
+    if m.parts.iter().all(|p| matches!(p, Part::Opaque(_))) && !m.parts.is_empty() {
+        return Vec::new();
+    }
     let results: Vec<WireMessage<'_>> = m
         .parts
         .iter()
@@ -177,6 +181,7 @@ fn choice(c: super::wire::WireChoice) -> Choice {
         finish_reason,
         content: c.message.content.unwrap_or_default(),
         tool_calls,
+        opaque: Vec::new(),
     }
 }
 
@@ -216,6 +221,7 @@ mod tests {
             flavor,
             model: "m".into(),
             url: "http://x/chat/completions".into(),
+            wire: crate::openai::config::WireApi::Chat,
             url_template: None,
             auth: Auth::Bearer("k".into()),
             default_max_tokens: None,

@@ -46,7 +46,7 @@ impl ReplyFold {
         let structured = self.structured.is_some();
         let finish_reason = finish_reason(stop_reason, structured, !self.tool_calls.is_empty());
         let content = self.structured.unwrap_or(self.content);
-        Choice { index: 0, finish_reason, content, tool_calls: self.tool_calls }
+        Choice { index: 0, finish_reason, content, tool_calls: self.tool_calls, opaque: Vec::new() }
     }
 }
 
