@@ -890,15 +890,13 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
         let w = &b[j..e];
         // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
         let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
-        // "Caldwell insurance has been": a trade word in lower case right after the name.
-        let trade = |k: crate::text::Key| {
-            ORG_WORDS.binary_search(&k).is_ok() || SHOP_WORDS.binary_search(&k).is_ok()
-        };
+        // "Caldwell insurance has been": a trade word in lower case right after the name (only
+        // trades no sentence puts after a person: not "company", "press", "market").
         let lower_trade = j == we + 1
             && b[we] == b' '
             && w.len() >= 4
             && w[0].is_ascii_lowercase()
-            && k.is_some_and(trade);
+            && k.is_some_and(|k| LOWER_TRADES.binary_search(&k).is_ok());
         if lower_trade
             || !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
@@ -997,6 +995,27 @@ static SHOP_WORDS: &[crate::text::Key] = &crate::text::keys([
     "tavern",
     "tire",
     "tires",
+    "towing",
+]);
+
+/// Trades that, in lower case right after a capitalised word, make it a business's name
+/// ("Caldwell insurance", "Hanson plumbing"; case-folded keys, sorted).
+static LOWER_TRADES: &[crate::text::Key] = &crate::text::keys([
+    "automotive",
+    "bakery",
+    "catering",
+    "cleaners",
+    "collision",
+    "construction",
+    "dental",
+    "florist",
+    "insurance",
+    "jewelers",
+    "landscaping",
+    "pharmacy",
+    "plumbing",
+    "realty",
+    "roofing",
     "towing",
 ]);
 
