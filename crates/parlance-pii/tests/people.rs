@@ -27,6 +27,10 @@ fn names_without_a_cue_are_found() {
         ("i think shanna and i are going", "i think <PERSON> and i are going"),
         ("but do n't tell val. the weekend after", "but do n't tell <PERSON>. the weekend after"),
         ("We hired Moreau as a data engineer.", "We hired <PERSON> as a data engineer."),
+        (
+            "of human lives, properties, etc. V K Choudhry",
+            "of human lives, properties, etc. <PERSON>",
+        ),
         // Only trades make a business of the name before them, not "company" or "press".
         (
             "It began as a spinoff from Sakichi Toyoda company.",

@@ -202,8 +202,13 @@ pub(crate) fn detect(
         }
         e = ke;
     }
-    let lone_unknown =
-        e == end && !first.is_first() && first.surname_rank().is_none() && first.given_class() == 0;
+    // Initials before it ("V K Choudhry", "A. Noel") make a name of two parts, not a lone word.
+    let initials = initials_before(b, i);
+    let lone_unknown = e == end
+        && initials == i
+        && !first.is_first()
+        && first.surname_rank().is_none()
+        && first.given_class() == 0;
     let mut folded = [0u8; 8];
     let place = e > end && end - i <= 8 && {
         for (d, c) in folded.iter_mut().zip(&b[i..end]) {
@@ -218,7 +223,7 @@ pub(crate) fn detect(
     {
         return None;
     }
-    let s = initials_before(b, i);
+    let s = initials;
     Some((if s == i { given_before(b, i, names) } else { s }, past_mail_domain(b, e)))
 }
 
