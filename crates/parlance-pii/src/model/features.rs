@@ -13,7 +13,8 @@ use crate::text::is_word;
 /// log2 of the number of weights.
 pub(crate) const BITS: u32 = 20;
 
-/// The most features one word produces.
+/// The most features one word produces (it has 46 at most).
+#[cfg(any(test, feature = "train"))]
 pub(crate) const MAX: usize = 64;
 
 /// The table entries of the last few words looked up while scoring the words of one name
@@ -50,6 +51,7 @@ impl Seen {
 }
 
 /// The features of one word: hashed weight indices.
+#[cfg(any(test, feature = "train"))]
 pub(crate) struct Feats {
     /// Weight indices; the first `n` are set.
     pub(crate) idx: [u32; MAX],
@@ -57,17 +59,35 @@ pub(crate) struct Feats {
     pub(crate) n: usize,
 }
 
+#[cfg(any(test, feature = "train"))]
 impl Feats {
     fn new() -> Feats {
         Feats { idx: [0; MAX], n: 0 }
     }
+}
 
-    /// Adds template `t` with value `v`.
-    fn add(&mut self, t: u64, v: u64) {
+#[cfg(any(test, feature = "train"))]
+impl Sink for Feats {
+    fn take(&mut self, k: u32) {
         if self.n < MAX {
-            self.idx[self.n] = index(t, v);
+            self.idx[self.n] = k;
             self.n += 1;
         }
+    }
+}
+
+/// Where the features of one word go, as [`extract_into`] computes them: collected as weight
+/// indices ([`Feats`]: training, tests) or summed straight into a logit (scoring: nothing is
+/// stored per feature). A word has at most 46 features, fewer than `Feats` holds, so both see
+/// the same ones.
+pub(crate) trait Sink {
+    /// Takes the weight index of one feature.
+    fn take(&mut self, k: u32);
+
+    /// Takes template `t` with value `v`.
+    #[inline(always)]
+    fn add(&mut self, t: u64, v: u64) {
+        self.take(index(t, v));
     }
 }
 
@@ -306,7 +326,7 @@ const AFTER: Side = Side {
 /// table entry `info`), with the classified word's table bits, shape and the pair's hash
 /// `(tab, sh, pair)`.
 fn neighbour(
-    f: &mut Feats,
+    f: &mut impl Sink,
     side: &Side,
     sep: u8,
     (h, nshape): (u64, u64),
@@ -326,14 +346,28 @@ fn neighbour(
 }
 
 /// The features of the capitalised word `b[i..end]`, whose table entry is `info`.
+#[cfg(any(test, feature = "train"))]
 pub(crate) fn extract(
+    b: &[u8],
+    i: usize,
+    end: usize,
+    lookups: (&Names, &mut Seen),
+    info: Info,
+) -> Feats {
+    let mut f = Feats::new();
+    extract_into(b, i, end, lookups, info, &mut f);
+    f
+}
+
+/// [`extract`] into any [`Sink`].
+pub(crate) fn extract_into(
     b: &[u8],
     i: usize,
     end: usize,
     (names, seen): (&Names, &mut Seen),
     info: Info,
-) -> Feats {
-    let mut f = Feats::new();
+    f: &mut impl Sink,
+) {
     let w = &b[i..end];
     let wh = word_hash(w);
     let tab = table(info);
@@ -376,7 +410,7 @@ pub(crate) fn extract(
         (Some(p), Some(ph), Some(pshape)) => {
             let pair = ph ^ wh.rotate_left(17);
             neighbour(
-                &mut f,
+                f,
                 &BEFORE,
                 p.sep,
                 (ph, pshape),
@@ -397,7 +431,7 @@ pub(crate) fn extract(
         (Some(n), Some(nh), Some(nshape)) => {
             let pair = wh ^ nh.rotate_left(29);
             neighbour(
-                &mut f,
+                f,
                 &AFTER,
                 n.sep,
                 (nh, nshape),
@@ -417,7 +451,6 @@ pub(crate) fn extract(
             f.add(t::N1N2, h1 ^ h2.rotate_left(23));
         }
     }
-    f
 }
 
 #[cfg(test)]
