@@ -180,7 +180,45 @@ fn next(b: &[u8], e: usize, this_initial: bool) -> Option<Tok> {
     Some(Tok { start: s, end, sep: gap_class(&b[e..s], this_initial) })
 }
 
+/// [`word_hash`] and [`shape`] of `w` in one pass over its bytes (what scoring computes for
+/// each of the five words it reads).
+#[inline]
+fn hash_shape(w: &[u8]) -> (u64, u64) {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    let (mut upper, mut non_ascii, mut digit) = (0usize, 0u8, false);
+    for (k, &c) in w.iter().enumerate() {
+        let up = c.is_ascii_uppercase();
+        if k < 24 {
+            h = (h ^ u64::from(c | u8::from(up) << 5)).wrapping_mul(0x0100_0000_01B3);
+        }
+        upper += usize::from(up);
+        non_ascii |= c;
+        digit |= c.is_ascii_digit();
+    }
+    let caps = match upper {
+        0 => 0,
+        1 => 1,
+        n if n == w.len() => 2,
+        _ => 3,
+    };
+    (h, caps | len_class(w.len()) << 2 | u64::from(non_ascii >> 7) << 5 | u64::from(digit) << 6)
+}
+
+/// The length class of [`shape`].
+#[inline]
+fn len_class(n: usize) -> u64 {
+    match n {
+        0..=1 => 0,
+        2 => 1,
+        3 => 2,
+        4..=5 => 3,
+        6..=8 => 4,
+        _ => 5,
+    }
+}
+
 /// A hash of the word folded to lower case (ASCII; other bytes as they are).
+#[cfg(test)]
 fn word_hash(w: &[u8]) -> u64 {
     let mut h: u64 = 0xCBF2_9CE4_8422_2325;
     for &c in w.iter().take(24) {
@@ -191,6 +229,7 @@ fn word_hash(w: &[u8]) -> u64 {
 
 /// The word's shape in one number: capitalised or all capitals, length class, non-ASCII,
 /// digits, inner apostrophe or hyphen.
+#[cfg(test)]
 fn shape(w: &[u8]) -> u64 {
     let (mut upper, mut non_ascii, mut digit) = (0, false, false);
     for &c in w {
@@ -369,9 +408,8 @@ pub(crate) fn extract_into(
     f: &mut impl Sink,
 ) {
     let w = &b[i..end];
-    let wh = word_hash(w);
+    let (wh, sh) = hash_shape(w);
     let tab = table(info);
-    let sh = shape(w);
     let common = u64::from(info.is_common());
     f.add(t::BIAS, 0);
     f.add(t::WORD, wh);
@@ -380,9 +418,15 @@ pub(crate) fn extract_into(
     f.add(t::SUF3, tail(w, 3));
     f.add(t::SUF4, tail(w, 4));
     f.add(t::PRE3, w.iter().take(3).fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
-    // Letter trigrams inside the word (at most 8): names of one tradition share them.
-    for g in w.windows(3).take(8) {
-        f.add(t::TRI, g.iter().fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
+    // Letter trigrams inside the word (at most 8): names of one tradition share them (each
+    // the three bytes folded to lower case as one number, rolled on from the last).
+    if w.len() >= 3 {
+        let low = |k: usize| u64::from(w[k].to_ascii_lowercase());
+        let mut g = low(0) << 8 | low(1);
+        for k in 2..w.len().min(10) {
+            g = (g << 8 | low(k)) & 0xFF_FFFF;
+            f.add(t::TRI, g);
+        }
     }
     f.add(t::TABLE, tab);
     f.add(t::COMMON, common << 16 | tab);
@@ -397,10 +441,10 @@ pub(crate) fn extract_into(
     f.add(t::SEP_TAB, u64::from(psep) << 16 | tab << 1 | common);
     f.add(t::W_SEP, wh ^ u64::from(psep) << 56);
     // Each neighbour's hash and shape, computed once (several templates combine them).
-    let hash_of = |k: Option<Tok>| k.map(|k| word_hash(&b[k.start..k.end]));
-    let shape_of = |k: Option<Tok>| k.map(|k| shape(&b[k.start..k.end]));
-    let (ph1, nh1, ph2, nh2) = (hash_of(p1), hash_of(n1), hash_of(p2), hash_of(n2));
-    let (ps1, ns1) = (shape_of(p1), shape_of(n1));
+    let of = |k: Option<Tok>| k.map(|k| hash_shape(&b[k.start..k.end]));
+    let (p1s, n1s, p2s, n2s) = (of(p1), of(n1), of(p2), of(n2));
+    let (ph1, nh1) = (p1s.map(|x| x.0), n1s.map(|x| x.0));
+    let (ps1, ns1) = (p1s.map(|x| x.1), n1s.map(|x| x.1));
     f.add(t::P1_N1, ph1.unwrap_or(0) ^ nh1.unwrap_or(0).rotate_left(31));
     f.add(
         t::SHAPES3,
@@ -420,9 +464,9 @@ pub(crate) fn extract_into(
         }
         _ => f.add(t::P1, 0),
     }
-    if let (Some(p), Some(h2)) = (p2, ph2) {
+    if let (Some(p), Some((h2, s2))) = (p2, p2s) {
         f.add(t::P2, h2);
-        f.add(t::P2SHAPE, shape(&b[p.start..p.end]) << 8 | u64::from(p.sep));
+        f.add(t::P2SHAPE, s2 << 8 | u64::from(p.sep));
         if let Some(h1) = ph1 {
             f.add(t::P1P2, h1 ^ h2.rotate_left(23));
         }
@@ -444,9 +488,9 @@ pub(crate) fn extract_into(
         }
         _ => f.add(t::N1, 0),
     }
-    if let (Some(n), Some(h2)) = (n2, nh2) {
+    if let (Some(n), Some((h2, s2))) = (n2, n2s) {
         f.add(t::N2, h2);
-        f.add(t::N2SHAPE, shape(&b[n.start..n.end]) << 8 | u64::from(n.sep));
+        f.add(t::N2SHAPE, s2 << 8 | u64::from(n.sep));
         if let Some(h1) = nh1 {
             f.add(t::N1N2, h1 ^ h2.rotate_left(23));
         }
@@ -456,6 +500,15 @@ pub(crate) fn extract_into(
 #[cfg(test)]
 mod tests {
     use super::{BITS, Seen, extract, gap_class, sep};
+
+    #[test]
+    fn one_pass_gives_the_hash_and_the_shape() {
+        let long = "Abcdefghijklmnopqrstuvwxyz0123";
+        for w in ["", "A", "ab", "ABC", "Jean-Luc", "O'Brien", "Wójcik", "ÉRIC", "R2D2", long] {
+            let w = w.as_bytes();
+            assert_eq!(super::hash_shape(w), (super::word_hash(w), super::shape(w)), "{w:?}");
+        }
+    }
 
     #[test]
     fn gaps_are_classed() {
