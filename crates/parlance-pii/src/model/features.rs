@@ -181,28 +181,60 @@ fn next(b: &[u8], e: usize, this_initial: bool) -> Option<Tok> {
 }
 
 /// [`word_hash`] and [`shape`] of `w` in one pass over its bytes (what scoring computes for
-/// each of the five words it reads).
+/// each of the five words it reads), one table load per byte ([`FOLD`]).
 #[inline]
 fn hash_shape(w: &[u8]) -> (u64, u64) {
     let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    let (mut upper, mut non_ascii, mut digit) = (0usize, 0u8, false);
-    for (k, &c) in w.iter().enumerate() {
-        let up = c.is_ascii_uppercase();
-        if k < 24 {
-            h = (h ^ u64::from(c | u8::from(up) << 5)).wrapping_mul(0x0100_0000_01B3);
-        }
-        upper += usize::from(up);
-        non_ascii |= c;
-        digit |= c.is_ascii_digit();
+    let (mut upper, mut seen) = (0u32, 0u16);
+    let hashed = w.len().min(24);
+    for &c in &w[..hashed] {
+        let e = FOLD[usize::from(c)];
+        h = (h ^ u64::from(e & 0xFF)).wrapping_mul(0x0100_0000_01B3);
+        seen |= e;
+        upper += u32::from(e >> 15);
     }
-    let caps = match upper {
+    for &c in &w[hashed..] {
+        let e = FOLD[usize::from(c)];
+        seen |= e;
+        upper += u32::from(e >> 15);
+    }
+    let caps = match upper as usize {
         0 => 0,
         1 => 1,
         n if n == w.len() => 2,
         _ => 3,
     };
-    (h, caps | len_class(w.len()) << 2 | u64::from(non_ascii >> 7) << 5 | u64::from(digit) << 6)
+    let (non_ascii, digit) = (seen & NON_ASCII != 0, seen & DIGIT != 0);
+    (h, caps | len_class(w.len()) << 2 | u64::from(non_ascii) << 5 | u64::from(digit) << 6)
 }
+
+/// [`FOLD`]'s bits beside the folded byte (bits 0–7).
+const DIGIT: u16 = 1 << 8;
+const NON_ASCII: u16 = 1 << 9;
+const CAPITAL: u16 = 1 << 15;
+
+/// For each byte: itself folded to lower case (ASCII) and whether it is a digit, non-ASCII or
+/// an ASCII capital ([`DIGIT`], [`NON_ASCII`], [`CAPITAL`]).
+static FOLD: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut e = b.to_ascii_lowercase() as u16;
+        if b.is_ascii_digit() {
+            e |= DIGIT;
+        }
+        if b >= 0x80 {
+            e |= NON_ASCII;
+        }
+        if b.is_ascii_uppercase() {
+            e |= CAPITAL;
+        }
+        t[c] = e;
+        c += 1;
+    }
+    t
+};
 
 /// The length class of [`shape`].
 #[inline]
