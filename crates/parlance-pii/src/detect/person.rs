@@ -93,20 +93,20 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
 /// (within the clause: a naming word among the three words before, an animal or thing noun
 /// among the three before that).
 pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
-    let (mut k, mut naming, mut thing) = (0, false, false);
-    let storm = any_word_in_clause_before(b, i, 6, |w| {
+    let (mut k, mut naming, mut found) = (0, false, false);
+    any_word_in_clause_before(b, i, 6, |w| {
         k += 1;
         if k == 1 && matches!(w, b"hurricane" | b"typhoon" | b"cyclone" | b"storm") {
-            return true;
-        }
-        if k <= 3 && matches!(w, b"named" | b"called" | b"name" | b"names" | b"nicknamed") {
+            found = true;
+        } else if k <= 3 && matches!(w, b"named" | b"called" | b"name" | b"names" | b"nicknamed") {
             naming = true;
         } else if naming && THINGS.contains(&w) {
-            thing = true;
+            found = true;
         }
-        false
+        // No naming word among the first three: nothing further can count.
+        found || k >= 3 && !naming
     });
-    storm || thing
+    found
 }
 
 /// Animals and things people name.
