@@ -6,6 +6,7 @@
 //! and the census tables back it. Known non-names (calendar, places, products, organisations,
 //! function words) never start a name.
 
+use crate::detect::address::KeySet;
 use crate::names::{Info, Names};
 use crate::text::{any_word_before, any_word_in_clause_before, at, before, is_word};
 
@@ -671,7 +672,7 @@ impl Around {
 fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
     let head = |w: &[u8]| {
         crate::detect::address::is_street_type(w)
-            || crate::text::key(w).is_some_and(|k| ORG_HEADS.binary_search(&k).is_ok())
+            || crate::text::key(w).is_some_and(|k| ORG_HEADS.contains(k))
     };
     let prev = i >= 2 && b[i - 1] == b' ' && {
         let mut s = i - 1;
@@ -815,7 +816,7 @@ const ORG_FORMS: &[&[u8]] = &[
 ];
 
 /// Capitalised words that start an organisation's name ("Corporación Echeverría y Muñoz").
-static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
+static ORG_HEADS: KeySet<128> = KeySet::new(&crate::text::keys([
     "corporacion",
     "corporation",
     "holding",
@@ -857,7 +858,7 @@ static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
     "team",
     "escuela",
     "colegio",
-]);
+]));
 
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
@@ -890,7 +891,7 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
         let w = &b[j..e];
         // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
         let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
-        if !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
+        if !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.contains(k))
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
             // next part of the line, not the name's.
             // ("al-Sadr" is an article, not the Polish "al." of a street).
@@ -927,9 +928,7 @@ fn possessive_shop(b: &[u8], we: usize) -> bool {
             return false;
         }
         let k = crate::text::key(&b[j..e]);
-        let shop = |k: crate::text::Key| {
-            ORG_WORDS.binary_search(&k).is_ok() || SHOP_WORDS.binary_search(&k).is_ok()
-        };
+        let shop = |k: crate::text::Key| ORG_WORDS.contains(k) || SHOP_WORDS.contains(k);
         if k.is_some_and(shop) {
             return true;
         }
@@ -943,7 +942,7 @@ fn possessive_shop(b: &[u8], we: usize) -> bool {
 
 /// Words of shops and trades that follow an owner's name in a business's name ("Ray's Pizza",
 /// "Barry's Auto"); read only after a possessive (case-folded keys, sorted).
-static SHOP_WORDS: &[crate::text::Key] = &crate::text::keys([
+static SHOP_WORDS: KeySet<128> = KeySet::new(&crate::text::keys([
     "auto",
     "automotive",
     "bagels",
@@ -988,10 +987,10 @@ static SHOP_WORDS: &[crate::text::Key] = &crate::text::keys([
     "tire",
     "tires",
     "towing",
-]);
+]));
 
 /// Company words that end an organisation's name (case-folded keys, sorted).
-static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
+static ORG_WORDS: KeySet<512> = KeySet::new(&crate::text::keys([
     "tech",
     "offices",
     "office",
@@ -1127,7 +1126,7 @@ static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
     "ky",
     "hf",
     "ehf",
-]);
+]));
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
 /// English words ("Will Power", "Major Component") and no cue says so; pairs of unknown words
