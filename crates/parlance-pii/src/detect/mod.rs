@@ -383,7 +383,13 @@ impl<'a> Pass<'a> {
             let settled = learned.is_some_and(|(s, e)| s <= i && !person::could_go_on(b, e, names));
             // An e-mail display name (`"Lee, Ann" <ann@…>`) stands as written.
             let display = person::quoted_display_name(b, i, names).map(|e| (i, e));
-            let rule = (!unread_alone && !settled && display.is_none())
+            // Inside a name just found, a name of the rules that would only repeat its tail
+            // changes nothing (`rules_change_nothing`): the rules are not run.
+            let repeat = !reads
+                && display.is_none()
+                && !unread_alone
+                && self.rules_change_nothing(b, (i, end), first, listed);
+            let rule = (!unread_alone && !settled && !repeat && display.is_none())
                 .then(|| person::detect(b, i, names, listed, first, &around))
                 .flatten()
                 .filter(|&(s, e)| {
@@ -463,6 +469,58 @@ impl<'a> Pass<'a> {
                 self.push(Entity::StreetAddress, Some((s, e)));
             }
             _ => {}
+        }
+    }
+
+    /// Whether running the rules at the capitalised word `b[i..end]` (table entry `first`, the
+    /// model's word end; `listed` as for the rules), inside the last candidate, a name, would
+    /// change nothing the pass finds. The rules' name here would start at `i`; it changes
+    /// nothing when it cannot be anything but that name's tail, up to the same end (`reach`:
+    /// what the rules read, before deciding), and when pushing it, or not, leaves the pass in
+    /// the same state for what follows:
+    /// - the resolved findings: a candidate inside another one of the same entity is absorbed;
+    /// - the last candidate (`inside`, `inside_person`, `listed`): it and the name start before
+    ///   any later position and end at the same place;
+    /// - the last [`STATE_DEPTH`] candidates (`contact_near`): with one candidate fewer, up to
+    ///   three older ones come into view; none of them may be a phone or an e-mail within 48
+    ///   bytes of here, where `contact_near` would count it later (a name there cannot be
+    ///   joined to a later position by " - " or " left ": this name lies between);
+    /// - the memory of names (its words are remembered already), the names of things (the
+    ///   word is not one, nor named as one here), and the given name before " and " (none).
+    fn rules_change_nothing(
+        &self,
+        b: &[u8],
+        (i, end): (usize, usize),
+        first: (usize, crate::names::Info),
+        listed: bool,
+    ) -> bool {
+        let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person) else {
+            return false;
+        };
+        let pos = self.full_pos(i);
+        if self.escaped || !(last.start < pos && pos < last.end) || last.end > self.base + b.len() {
+            return false;
+        }
+        let last_end = last.end - self.base;
+        let n = self.out.len();
+        let older = &self.out[n.saturating_sub(STATE_DEPTH)..n - 1];
+        let contact = |f: &Finding| {
+            matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress) && pos - f.end <= 48
+        };
+        if older.iter().any(contact)
+            || b[..i].ends_with(b" and ")
+            || b[..i].ends_with(b" & ")
+            || self.memory.is_thing(&b[i..end])
+            || person::named_thing(b, i)
+        {
+            return false;
+        }
+        match person::reach(b, i, self.names, listed, first) {
+            None => true,
+            Some((s, e)) => {
+                let e = crate::model::past_mail_domain(b, crate::model::past_articles(b, e));
+                s == i && e == last_end && self.memory.holds(b, s, e)
+            }
         }
     }
 

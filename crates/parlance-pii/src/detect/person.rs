@@ -50,6 +50,48 @@ pub(crate) fn detect(
     known: (usize, Info),
     around: &Around,
 ) -> Option<(usize, usize)> {
+    match read_at(b, i, names, listed, known)? {
+        Reading::Titled(found) => found,
+        Reading::Words(we, seq, mut direct) => {
+            // The street and organisation guard runs only for an accepted name (it reads words
+            // around).
+            let ok = decide(b, i, &seq, names, &mut direct) && !around.get(b, i, we);
+            ok.then_some((i, suffix(b, seq.end, names)))
+        }
+    }
+}
+
+/// The span [`detect`] finds at `i` when it accepts the words it reads there, without deciding
+/// whether they are a name (no cues, no table verdict, no street or organisation guard);
+/// `None` when it reads no name there. The pass asks it inside a name just found, where a name
+/// of the rules matters only if it would end elsewhere.
+pub(crate) fn reach(
+    b: &[u8],
+    i: usize,
+    names: &Names,
+    listed: bool,
+    known: (usize, Info),
+) -> Option<(usize, usize)> {
+    match read_at(b, i, names, listed, known)? {
+        Reading::Titled(found) => found,
+        Reading::Words(_, seq, _) => Some((i, suffix(b, seq.end, names))),
+    }
+}
+
+/// What [`detect`] reads at `i`, before deciding: after a title, the titled name (decided);
+/// otherwise the first word's end, the name words and the direct cue (computed on first use).
+enum Reading<'a> {
+    Titled(Option<(usize, usize)>),
+    Words(usize, Seq, Direct<'a>),
+}
+
+fn read_at<'a>(
+    b: &'a [u8],
+    i: usize,
+    names: &'a Names,
+    listed: bool,
+    known: (usize, Info),
+) -> Option<Reading<'a>> {
     if is_word(before(b, i)) || matches!(before(b, i), b'\'' | b'-' | b'.' | b'@' | b'/') {
         return None;
     }
@@ -57,14 +99,13 @@ pub(crate) fn detect(
     let info = if known.0 == we { known.1 } else { names.word(&b[i..we]) };
     if info.is_title() {
         // "Prince Albert Road", "King Edward Street": a street named after the titled person.
-        return after_title(b, we, names, info.is_word_title())
+        let found = after_title(b, we, names, info.is_word_title())
             .filter(|&(_, e)| !org_or_street_after(b, e));
+        return Some(Reading::Titled(found));
     }
     let mut direct = Direct { b, i, names, listed, value: None };
     let seq = read(b, i, names, &mut direct, Some((we, info)))?;
-    // The street and organisation guard runs only for an accepted name (it reads words around).
-    let ok = decide(b, i, &seq, names, &mut direct) && !around.get(b, i, we);
-    ok.then_some((i, suffix(b, seq.end, names)))
+    Some(Reading::Words(we, seq, direct))
 }
 
 /// Whether the rules' name at `i` could only be the capitalised word `b[i..we]` (table entry
