@@ -487,6 +487,7 @@ impl<'a> Pass<'a> {
     ///   joined to a later position by " - " or " left ": this name lies between);
     /// - the memory of names (its words are remembered already), the names of things (the
     ///   word is not one, nor named as one here), and the given name before " and " (none).
+    #[inline(never)]
     fn rules_change_nothing(
         &self,
         b: &[u8],
