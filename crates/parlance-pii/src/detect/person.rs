@@ -136,13 +136,14 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
 /// among the three before that).
 pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     let (mut k, mut naming, mut found) = (0, false, false);
-    any_word_in_clause_before(b, i, 6, |w| {
+    let one_of = |w: &[u8], list: &[&[u8]]| list.iter().any(|t| w.eq_ignore_ascii_case(t));
+    crate::text::any_word_as_written_in_clause_before(b, i, 6, |w| {
         k += 1;
-        if k == 1 && matches!(w, b"hurricane" | b"typhoon" | b"cyclone" | b"storm") {
+        if k == 1 && one_of(w, &[b"hurricane", b"typhoon", b"cyclone", b"storm"]) {
             found = true;
-        } else if k <= 3 && matches!(w, b"named" | b"called" | b"name" | b"names" | b"nicknamed") {
+        } else if k <= 3 && one_of(w, &[b"named", b"called", b"name", b"names", b"nicknamed"]) {
             naming = true;
-        } else if naming && THINGS.contains(&w) {
+        } else if naming && one_of(w, THINGS) {
             found = true;
         }
         // No naming word among the first three: nothing further can count.
