@@ -194,9 +194,12 @@ impl<'a> Pass<'a> {
                             });
                         }
                     }
-                    i = end;
+                    i = past_blank(b, end);
                 }
-                Class::Word => i = self.dispatch_word(i),
+                Class::Word => {
+                    let end = self.dispatch_word(i);
+                    i = past_blank(full, end);
+                }
                 Class::Escape => {
                     // "Name:\nMarta": the escape is read as the blank it stands for, so the
                     // word after it starts there; a letter (`\u00c9ric`) starts a word.
@@ -603,6 +606,13 @@ impl<'a> Pass<'a> {
             p.push(e, span);
         });
     }
+}
+
+/// `end`, the end of a word, moved past the blank that usually follows it: a blank starts no
+/// detector, so the pass need not stop there.
+#[inline(always)]
+fn past_blank(b: &[u8], end: usize) -> usize {
+    end + usize::from(at(b, end) == b' ')
 }
 
 /// The first backslash of `b` at or after `from` (`b.len()` if none).
