@@ -408,10 +408,7 @@ impl<'a> Pass<'a> {
                             || crate::model::confirms(b, s, e, names)
                     }
                 })
-                .map(|(s, e)| {
-                    let e = crate::model::past_articles(b, e);
-                    (s, crate::model::past_mail_domain(b, e))
-                })
+                .map(|(s, e)| (s, rule_end(b, e)))
                 .or(display);
             // "a cat named Achilles", "Hurricane Rita": a name given to an animal or a storm.
             // A storm named earlier ("Hurricane Rita … Rita packed winds") stays one.
@@ -522,7 +519,7 @@ impl<'a> Pass<'a> {
         match person::reach(b, i, self.names, listed, first) {
             None => true,
             Some((s, e)) => {
-                let e = crate::model::past_mail_domain(b, crate::model::past_articles(b, e));
+                let e = rule_end(b, e);
                 s == i && e == last_end && self.memory.holds(b, s, e)
             }
         }
@@ -606,6 +603,14 @@ impl<'a> Pass<'a> {
             p.push(e, span);
         });
     }
+}
+
+/// Where a name of the rules ending at `e` ends once what belongs to it is added: the Arabic
+/// articles and surnames after it, a mail system's domain (one function for the pass and for
+/// `Pass::rules_change_nothing`, which must compute the same end).
+fn rule_end(b: &[u8], e: usize) -> usize {
+    let e = crate::model::past_articles(b, e);
+    crate::model::past_mail_domain(b, e)
 }
 
 /// `end`, the end of a word, moved past the blank that usually follows it: a blank starts no
