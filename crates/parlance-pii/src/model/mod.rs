@@ -6,7 +6,7 @@
 //!
 //! The weights ship in the crate (`data/person_model.bin`, 2 MiB of 16-bit integers), decoded
 //! into a table once per process on first use (about a millisecond). Scoring a word reads at most
-//! [`features::MAX`] weights; the model only runs on capitalised words that the rule detector
+//! 46 weights, summed as its features are computed; the model only runs on capitalised words that the rule detector
 //! did not already settle.
 
 pub(crate) mod features;
@@ -122,9 +122,23 @@ fn any_logit(b: &[u8], i: usize, end: usize, lookups: (&Names, &mut Seen), info:
     let Some(w) = &t.weights else {
         return f32::NEG_INFINITY;
     };
-    let f = features::extract(b, i, end, lookups, info);
-    let sum: i32 = f.idx[..f.n].iter().map(|&k| i32::from(w[k as usize & (SIZE - 1)])).sum();
-    sum as f32 * t.scale
+    let mut sum = Sum { w, sum: 0 };
+    features::extract_into(b, i, end, lookups, info, &mut sum);
+    sum.sum as f32 * t.scale
+}
+
+/// The weights of a word's features summed as they are computed (the same integers in
+/// another order: the same logit as summing [`features::extract`]'s indices).
+struct Sum<'a> {
+    w: &'a [i16; SIZE],
+    sum: i32,
+}
+
+impl features::Sink for Sum<'_> {
+    #[inline(always)]
+    fn take(&mut self, k: u32) {
+        self.sum += i32::from(self.w[k as usize & (SIZE - 1)]);
+    }
 }
 
 /// The end of the word at `i` as the model reads it: word bytes, and an inner `-` before a
