@@ -58,6 +58,8 @@ pub struct Sidecar {
     /// let everything through then): a reload about to add the first keys swaps such an app
     /// in before the keys go live, so no request slips between the two.
     pub gates: bool,
+    /// The Responses door's shared store (`--responses-store`); `None`: in memory.
+    pub responses_store: Option<Arc<crate::responses::shared::Shared>>,
 }
 
 impl Sidecar {
@@ -73,6 +75,7 @@ impl Sidecar {
             max_body: 4 << 20,
             admission: None,
             gates: false,
+            responses_store: None,
         }
     }
 

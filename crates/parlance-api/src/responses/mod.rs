@@ -14,6 +14,7 @@
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod shared;
 pub mod store;
 pub mod stream;
 
@@ -36,7 +37,7 @@ use crate::door::{self, SCRUB_HEADER, body, request_id};
 use crate::sidecar::Sidecar;
 use encode::{Head, Reply, Status, response};
 use error::ResponsesError;
-use store::{Limits, Pending, Store};
+use store::{Backend, Limits, Pending, Store};
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -48,12 +49,16 @@ pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
     routes_with(sidecar, Limits::default())
 }
 
-/// [`routes`] with a store of these limits.
+/// [`routes`] with a store of these limits (unused when the sidecar has a shared store).
 pub fn routes_with(sidecar: &Sidecar, limits: Limits) -> Router<Sidecar> {
+    let backend = match &sidecar.responses_store {
+        Some(shared) => Backend::Redis(shared.clone()),
+        None => Backend::Memory(Arc::new(Store::new(limits))),
+    };
     let routes = Router::new()
         .route("/v1/responses", post(create))
         .route("/v1/responses/{id}", axum::routing::get(retrieve).delete(delete))
-        .layer(Extension(Arc::new(Store::new(limits))));
+        .layer(Extension(backend));
     match door::auth::checks(sidecar) {
         true => routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), gate)),
         false => routes,
@@ -80,7 +85,7 @@ fn owner(key: Option<&Principal>) -> Option<String> {
 
 async fn create(
     State(s): State<Sidecar>,
-    Extension(store): Extension<Arc<Store>>,
+    Extension(store): Extension<Backend>,
     req: Request,
 ) -> Response {
     let (head, body) = req.into_parts();
@@ -96,7 +101,7 @@ async fn create(
 /// soon as the body names one.
 async fn answer(
     s: &Sidecar,
-    store: Arc<Store>,
+    store: Backend,
     head: Parts,
     body: Body,
     hex: String,
@@ -113,9 +118,13 @@ async fn answer(
     let owner = owner(principal.as_ref());
     let history = match &d.previous {
         None => Vec::new(),
-        Some(id) => match store.get(id, owner.as_deref()) {
-            Some(stored) => stored.conversation.clone(),
-            None => return Err(ResponsesError::previous_not_found(id)),
+        Some(id) => match store.get(id, owner.as_deref()).await {
+            Ok(Some(stored)) => stored.conversation.clone(),
+            Ok(None) => return Err(ResponsesError::previous_not_found(id)),
+            Err(_) => {
+                s.service.telemetry().responses_store_error("get");
+                return Err(ResponsesError::store_unavailable());
+            }
         },
     };
     let route = match door::model::resolve(&s.service, &d.model) {
@@ -129,7 +138,8 @@ async fn answer(
     *component = Some(route.component.clone());
     let keeps =
         s.service.live().component(&route.component).is_some_and(|c| c.keeps_responses_items);
-    if d.reasoning_items > 0 && !keeps {
+    let earlier = history.iter().filter(|m| matches!(m, parlance_core::request::Message::Opaque(_)));
+    if (d.reasoning_items > 0 || earlier.count() > 0) && !keeps {
         s.service.telemetry().dropped(ApiVersion::Responses, "input.reasoning");
     }
     let mut opts = door::call_options(ApiVersion::Responses, &head.headers);
@@ -152,7 +162,7 @@ async fn answer(
     let pending = keep.then(|| {
         let mut history = history;
         history.extend(input);
-        Pending { store, owner, history }
+        Pending { store, owner, history, telemetry: s.service.telemetry().clone() }
     });
     let permit = s.admit()?;
     let name = route.component;
@@ -173,7 +183,9 @@ async fn answer(
     let json = serde_json::to_vec(&response(&h, &reply, Status::Done, None)).unwrap_or_default();
     let json = Bytes::from(json);
     if let Some(p) = pending {
-        p.save(&h.id, json.clone(), reply.as_message());
+        if let Some(write) = p.save(&h.id, json.clone(), reply.as_messages()) {
+            write.await;
+        }
     }
     let mut resp = json_response(json);
     door::cache_header(resp.headers_mut(), done.cache);
@@ -191,33 +203,43 @@ fn json_response(json: Bytes) -> Response {
 
 /// `GET /v1/responses/{id}`: a stored response of the caller's, else 404.
 async fn retrieve(
-    Extension(store): Extension<Arc<Store>>,
+    State(s): State<Sidecar>,
+    Extension(store): Extension<Backend>,
     Path(id): Path<String>,
     key: Option<Extension<Principal>>,
     headers: HeaderMap,
 ) -> Response {
     let owner = owner(key.as_ref().map(|k| &k.0));
-    let resp = match store.get(&id, owner.as_deref()) {
-        Some(stored) => json_response(stored.body.clone()),
-        None => ResponsesError::response_not_found(&id).into_response(),
+    let resp = match store.get(&id, owner.as_deref()).await {
+        Ok(Some(stored)) => json_response(stored.body.clone()),
+        Ok(None) => ResponsesError::response_not_found(&id).into_response(),
+        Err(_) => {
+            s.service.telemetry().responses_store_error("get");
+            ResponsesError::store_unavailable().into_response()
+        }
     };
     request_id::stamp(resp, &headers, REQUEST_ID_HEADER)
 }
 
 /// `DELETE /v1/responses/{id}`: deletes a stored response of the caller's, else 404.
 async fn delete(
-    Extension(store): Extension<Arc<Store>>,
+    State(s): State<Sidecar>,
+    Extension(store): Extension<Backend>,
     Path(id): Path<String>,
     key: Option<Extension<Principal>>,
     headers: HeaderMap,
 ) -> Response {
     let owner = owner(key.as_ref().map(|k| &k.0));
-    let resp = match store.delete(&id, owner.as_deref()) {
-        true => {
+    let resp = match store.delete(&id, owner.as_deref()).await {
+        Ok(true) => {
             let v = serde_json::json!({"id": id, "object": "response", "deleted": true});
             body::json(StatusCode::OK, &v)
         }
-        false => ResponsesError::response_not_found(&id).into_response(),
+        Ok(false) => ResponsesError::response_not_found(&id).into_response(),
+        Err(_) => {
+            s.service.telemetry().responses_store_error("delete");
+            ResponsesError::store_unavailable().into_response()
+        }
     };
     request_id::stamp(resp, &headers, REQUEST_ID_HEADER)
 }
