@@ -266,6 +266,46 @@ async fn the_responses_door_round_trips_reasoning_items() {
     );
 }
 
+/// Issue 21 item 2: a stored response keeps the reasoning items the model returned, so a
+/// `previous_response_id` continuation (Codex with `store: true`) sends them back upstream,
+/// where the fake verifies their `encrypted_content`.
+#[tokio::test]
+async fn previous_response_id_sends_the_stored_reasoning_items_back_upstream() {
+    let fake = fake().await;
+    let (p, _d) = setup(&fake).await;
+    for stream in [false, true] {
+        let first = json!({"model": "gpt-5-codex", "stream": stream,
+            "include": ["reasoning.encrypted_content"], "tools": [shell_tool()],
+            "input": "Run `echo hi` with exec_command"});
+        let a = post(&p, "/v1/responses", &first, false).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        let done = match stream {
+            false => a.json(),
+            true => a.events().last().unwrap().1["response"].clone(),
+        };
+        let reasoning = done["output"][0].clone();
+        assert_eq!(reasoning["type"], "reasoning", "{done}");
+        assert!(reasoning["encrypted_content"].as_str().unwrap().starts_with("fake-enc:v1:"));
+        let call = done["output"][1].clone();
+        assert_eq!(call["type"], "function_call", "{done}");
+        // The stream's entry is written as its last event goes out: give it a moment.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let second = json!({"model": "gpt-5-codex", "previous_response_id": done["id"],
+            "include": ["reasoning.encrypted_content"], "tools": [shell_tool()],
+            "input": [{"type": "function_call_output", "call_id": call["call_id"], "output": "hi"}]});
+        let b = post(&p, "/v1/responses", &second, false).await;
+        assert_eq!(b.status, 200, "stream {stream}: {}", b.text);
+        let sent = upstream(&fake);
+        let input = sent["input"].as_array().unwrap();
+        assert_eq!(input[0]["role"], "user", "{sent}");
+        assert_eq!(input[1], reasoning, "the stored reasoning item goes back unchanged: {sent}");
+        assert_eq!(input[2]["type"], "function_call");
+        assert_eq!(input[2]["call_id"], call["call_id"]);
+        assert_eq!(input[3]["type"], "function_call_output");
+        assert_eq!(b.json()["output"][1]["content"][0]["text"], "echo: hi");
+    }
+}
+
 #[tokio::test]
 async fn upstream_faults_map_to_each_doors_error_as_on_the_chat_wire() {
     let fake = fake().await;
