@@ -306,6 +306,57 @@ async fn previous_response_id_sends_the_stored_reasoning_items_back_upstream() {
     }
 }
 
+/// Issue 21 item 3: the `reasoning` parameter reaches a Responses-wire component whole (the
+/// fake validates it), a chat-wire OpenAI component as `reasoning_effort` (its summary counted
+/// as dropped), and the Response object repeats it.
+#[tokio::test]
+async fn the_reasoning_parameter_is_forwarded() {
+    let fake = fake().await;
+    let (p, _d) = setup(&fake).await;
+    let ask = |model: &str, reasoning: Value| {
+        json!({"model": model, "input": "think about it", "reasoning": reasoning})
+    };
+    let a = post(&p, "/v1/responses", &ask("resp", json!({"effort": "low", "summary": "auto"})), false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "low", "summary": "auto"}));
+    assert_eq!(a.json()["reasoning"], json!({"effort": "low", "summary": "auto"}));
+    // Streamed too, and the older `generate_summary` name.
+    let mut body = ask("resp", json!({"effort": "high", "generate_summary": "concise"}));
+    body["stream"] = json!(true);
+    let a = post(&p, "/v1/responses", &body, false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "high", "summary": "concise"}));
+    // A value the API does not list is the upstream's 400, passed on.
+    let a = post(&p, "/v1/responses", &ask("resp", json!({"effort": "extreme"})), false).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert!(a.text.contains("Invalid value: 'extreme'"), "{}", a.text);
+    // Malformed at the door: a 400 before any upstream call.
+    let a = post(&p, "/v1/responses", &ask("resp", json!("low")), false).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    // The chat wire: `reasoning_effort`; the summary has no field there.
+    let a = post(&p, "/v1/responses", &ask("chat", json!({"effort": "minimal", "summary": "auto"})), false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sent = fake.last_request().unwrap();
+    assert_eq!(sent.path, "/v1/chat/completions");
+    let sent = sent.json.unwrap();
+    assert_eq!(sent["reasoning_effort"], "minimal", "{sent}");
+    assert!(sent.get("reasoning").is_none(), "{sent}");
+    let metrics = p.running.metrics_addr.unwrap();
+    let text =
+        reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains(r#"parlance_dropped_fields_total{api="responses",field="reasoning.summary"} 1"#),
+        "{text}"
+    );
+    assert!(!text.contains(r#"field="reasoning"}"#), "nothing dropped whole: {text}");
+    // Alpha2 `parameters` carry it too.
+    let mut req = alpha2("hi");
+    req["parameters"] = json!({"reasoning_effort": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "medium"}});
+    let a = post(&p, "/v1.0-alpha2/conversation/resp/converse", &req, false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "medium"}));
+}
+
 #[tokio::test]
 async fn upstream_faults_map_to_each_doors_error_as_on_the_chat_wire() {
     let fake = fake().await;

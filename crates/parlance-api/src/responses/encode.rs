@@ -228,7 +228,7 @@ pub struct ResponseOut<'a> {
     output: Vec<ItemOut<'a>>,
     parallel_tool_calls: bool,
     previous_response_id: Option<&'a str>,
-    reasoning: Reasoning,
+    reasoning: Reasoning<'a>,
     store: bool,
     temperature: Option<f64>,
     text: &'a Value,
@@ -247,9 +247,9 @@ struct Incomplete {
 }
 
 #[derive(Serialize, Default)]
-struct Reasoning {
-    effort: Option<()>,
-    summary: Option<()>,
+struct Reasoning<'a> {
+    effort: Option<&'a str>,
+    summary: Option<&'a str>,
 }
 
 /// The Response object for `reply` in `status` (`error` for a failed one).
@@ -282,7 +282,10 @@ pub fn response<'a>(
         output: reply.items.iter().map(|i| ItemOut::of(i, item_status)).collect(),
         parallel_tool_calls: e.parallel_tool_calls,
         previous_response_id: head.previous.as_deref(),
-        reasoning: Reasoning::default(),
+        reasoning: Reasoning {
+            effort: e.reasoning_effort.as_deref(),
+            summary: e.reasoning_summary.as_deref(),
+        },
         store: head.store,
         temperature: e.temperature,
         text: &e.text,

@@ -142,6 +142,10 @@ async fn answer(
     if (d.reasoning_items > 0 || earlier.count() > 0) && !keeps {
         s.service.telemetry().dropped(ApiVersion::Responses, "input.reasoning");
     }
+    let takes = s.service.live().component(&route.component).map(|c| c.takes_reasoning);
+    if let Some(field) = reasoning_dropped(d.reasoning, takes.unwrap_or_default()) {
+        s.service.telemetry().dropped(ApiVersion::Responses, field);
+    }
     let mut opts = door::call_options(ApiVersion::Responses, &head.headers);
     opts.principal = principal;
     body::release(head, bytes);
@@ -193,6 +197,20 @@ async fn answer(
     crate::keys::quota_headers(resp.headers_mut(), done.quota);
     crate::keys::cost_header(resp.headers_mut(), done.cost_usd);
     Ok(resp)
+}
+
+/// The part of the `reasoning` parameter (`given`: `[effort, summary]`) a component that
+/// `takes` these parts leaves out, as a dropped-field label: `reasoning` when nothing of it
+/// goes upstream.
+fn reasoning_dropped(given: [bool; 2], takes: [bool; 2]) -> Option<&'static str> {
+    let lost = [given[0] && !takes[0], given[1] && !takes[1]];
+    let kept = (given[0] && takes[0]) || (given[1] && takes[1]);
+    match lost {
+        [false, false] => None,
+        _ if !kept => Some("reasoning"),
+        [true, _] => Some("reasoning.effort"),
+        [false, true] => Some("reasoning.summary"),
+    }
 }
 
 fn json_response(json: Bytes) -> Response {

@@ -38,6 +38,11 @@ pub fn to_wire<'a>(cfg: &'a OpenAiConfig, req: &'a ChatRequest) -> ChatCompletio
         presence_penalty: req.params.presence_penalty,
         metadata: (flavor.accepts_metadata() && !req.metadata.is_empty()).then_some(&req.metadata),
         prompt_cache_retention: prompt_cache_retention(flavor, req),
+        reasoning_effort: req
+            .params
+            .reasoning_effort
+            .as_deref()
+            .filter(|_| flavor.accepts_reasoning_effort()),
         stream: false,
         stream_options: None,
     }
