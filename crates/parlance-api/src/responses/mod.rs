@@ -261,3 +261,19 @@ async fn delete(
     };
     request_id::stamp(resp, &headers, REQUEST_ID_HEADER)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reasoning_dropped;
+
+    #[test]
+    fn the_part_of_reasoning_left_out_is_named() {
+        assert_eq!(reasoning_dropped([false, false], [false, false]), None);
+        assert_eq!(reasoning_dropped([true, true], [true, true]), None);
+        assert_eq!(reasoning_dropped([true, true], [false, false]), Some("reasoning"));
+        assert_eq!(reasoning_dropped([true, false], [false, true]), Some("reasoning"));
+        assert_eq!(reasoning_dropped([true, true], [true, false]), Some("reasoning.summary"));
+        assert_eq!(reasoning_dropped([true, true], [false, true]), Some("reasoning.effort"));
+        assert_eq!(reasoning_dropped([true, false], [true, false]), None);
+    }
+}

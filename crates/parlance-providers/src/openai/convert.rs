@@ -289,11 +289,15 @@ mod tests {
                 top_p: Some(0.9),
                 stop: vec!["END".into()],
                 seed: Some(7),
+                reasoning_effort: Some("low".into()),
+                reasoning_summary: Some("auto".into()),
                 ..Default::default()
             },
             ..ChatRequest::default()
         };
         let b = body(Flavor::OpenAi, &req);
+        assert_eq!(b["reasoning_effort"], "low", "no summary on this wire: {b}");
+        assert!(b.get("reasoning").is_none() && b.get("reasoning_summary").is_none());
         assert_eq!(b["tool_choice"], json!({"type": "function", "function": {"name": "get"}}));
         assert_eq!(b["max_completion_tokens"], json!(10));
         assert_eq!(
@@ -302,6 +306,7 @@ mod tests {
         );
         let b = body(Flavor::Mistral, &req);
         assert_eq!((b["max_tokens"].clone(), b["random_seed"].clone()), (json!(10), json!(7)));
+        assert!(b.get("reasoning_effort").is_none(), "only OpenAI and Azure take it");
     }
 
     #[test]
