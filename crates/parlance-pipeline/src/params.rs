@@ -97,7 +97,9 @@ mod tests {
         );
         p.insert(
             "reasoning_effort".to_string(),
-            any(json!({"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "low"})),
+            any(
+                json!({"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "low"}),
+            ),
         );
         let g = generation(&p).unwrap();
         assert_eq!(g.reasoning_effort.as_deref(), Some("low"));

@@ -211,17 +211,24 @@ pub fn responses_store(
     folder: &std::path::Path,
 ) -> Result<RedisConfig, Vec<ConfigProblem>> {
     match resources.component(name) {
-        Some(spec) if spec.type_name == STATE_REDIS => redis_store::validate(&spec.name, &spec.metadata)
-            .map_err(|p| p.iter().map(|m| metadata_problem(spec, m)).collect()),
+        Some(spec) if spec.type_name == STATE_REDIS => {
+            redis_store::validate(&spec.name, &spec.metadata)
+                .map_err(|p| p.iter().map(|m| metadata_problem(spec, m)).collect())
+        }
         Some(spec) => Err(vec![problem(
             spec,
             "spec.type",
-            format!("--responses-store names {name:?}, a {}; it must be a {STATE_REDIS}", spec.type_display),
+            format!(
+                "--responses-store names {name:?}, a {}; it must be a {STATE_REDIS}",
+                spec.type_display
+            ),
         )]),
         None => Err(vec![ConfigProblem::new(
             folder,
             "",
-            format!("--responses-store: no {STATE_REDIS} component named {name:?} in the resources"),
+            format!(
+                "--responses-store: no {STATE_REDIS} component named {name:?} in the resources"
+            ),
         )]),
     }
 }

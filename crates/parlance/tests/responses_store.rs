@@ -90,7 +90,10 @@ fn text(v: &Value) -> &str {
 #[tokio::test]
 async fn two_processes_share_stored_responses_through_redis() {
     let dir = folder("127.0.0.1:6379");
-    let (a, b) = tokio::join!(spawn(&dir, &["--responses-ttl", "4s"]), spawn(&dir, &["--responses-ttl", "4s"]));
+    let (a, b) = tokio::join!(
+        spawn(&dir, &["--responses-ttl", "4s"]),
+        spawn(&dir, &["--responses-ttl", "4s"])
+    );
     let c = reqwest::Client::new();
     let post = |p: &Proc, key: &str, body: Value| {
         c.post(format!("{}/v1/responses", p.base)).bearer_auth(key).json(&body)
@@ -113,7 +116,10 @@ async fn two_processes_share_stored_responses_through_redis() {
         let (status, e) = call(c.get(url(p, &id)).bearer_auth(TEAM.0)).await;
         assert_eq!(status, 404, "{e}");
         let (status, e) = call(post(p, TEAM.0, follow.clone())).await;
-        assert_eq!((status, e["error"]["code"].clone()), (400, json!("previous_response_not_found")));
+        assert_eq!(
+            (status, e["error"]["code"].clone()),
+            (400, json!("previous_response_not_found"))
+        );
         let (status, _) = call(c.delete(url(p, &id)).bearer_auth(TEAM.0)).await;
         assert_eq!(status, 404);
     }

@@ -313,10 +313,10 @@ async fn previous_response_id_sends_the_stored_reasoning_items_back_upstream() {
 async fn the_reasoning_parameter_is_forwarded() {
     let fake = fake().await;
     let (p, _d) = setup(&fake).await;
-    let ask = |model: &str, reasoning: Value| {
-        json!({"model": model, "input": "think about it", "reasoning": reasoning})
-    };
-    let a = post(&p, "/v1/responses", &ask("resp", json!({"effort": "low", "summary": "auto"})), false).await;
+    let ask = |model: &str, reasoning: Value| json!({"model": model, "input": "think about it", "reasoning": reasoning});
+    let a =
+        post(&p, "/v1/responses", &ask("resp", json!({"effort": "low", "summary": "auto"})), false)
+            .await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "low", "summary": "auto"}));
     assert_eq!(a.json()["reasoning"], json!({"effort": "low", "summary": "auto"}));
@@ -334,7 +334,13 @@ async fn the_reasoning_parameter_is_forwarded() {
     let a = post(&p, "/v1/responses", &ask("resp", json!("low")), false).await;
     assert_eq!(a.status, 400, "{}", a.text);
     // The chat wire: `reasoning_effort`; the summary has no field there.
-    let a = post(&p, "/v1/responses", &ask("chat", json!({"effort": "minimal", "summary": "auto"})), false).await;
+    let a = post(
+        &p,
+        "/v1/responses",
+        &ask("chat", json!({"effort": "minimal", "summary": "auto"})),
+        false,
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let sent = fake.last_request().unwrap();
     assert_eq!(sent.path, "/v1/chat/completions");
@@ -345,7 +351,9 @@ async fn the_reasoning_parameter_is_forwarded() {
     let text =
         reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
     assert!(
-        text.contains(r#"parlance_dropped_fields_total{api="responses",field="reasoning.summary"} 1"#),
+        text.contains(
+            r#"parlance_dropped_fields_total{api="responses",field="reasoning.summary"} 1"#
+        ),
         "{text}"
     );
     assert!(!text.contains(r#"field="reasoning"}"#), "nothing dropped whole: {text}");

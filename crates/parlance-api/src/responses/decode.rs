@@ -242,7 +242,9 @@ fn reasoning(v: Option<&Value>) -> Result<(Option<String>, Option<String>), Resp
     let part = |key: &str| match o.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 32 => Ok(Some(s.clone())),
-        Some(_) => Err(bad(format!("reasoning.{key} must be a short string"), &format!("reasoning.{key}"))),
+        Some(_) => {
+            Err(bad(format!("reasoning.{key} must be a short string"), &format!("reasoning.{key}")))
+        }
     };
     let effort = part("effort")?;
     let summary = match part("summary")? {

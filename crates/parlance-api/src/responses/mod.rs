@@ -138,7 +138,8 @@ async fn answer(
     *component = Some(route.component.clone());
     let keeps =
         s.service.live().component(&route.component).is_some_and(|c| c.keeps_responses_items);
-    let earlier = history.iter().filter(|m| matches!(m, parlance_core::request::Message::Opaque(_)));
+    let earlier =
+        history.iter().filter(|m| matches!(m, parlance_core::request::Message::Opaque(_)));
     if (d.reasoning_items > 0 || earlier.count() > 0) && !keeps {
         s.service.telemetry().dropped(ApiVersion::Responses, "input.reasoning");
     }
@@ -186,10 +187,8 @@ async fn answer(
     let reply = Reply::of(&h, &done.chat);
     let json = serde_json::to_vec(&response(&h, &reply, Status::Done, None)).unwrap_or_default();
     let json = Bytes::from(json);
-    if let Some(p) = pending {
-        if let Some(write) = p.save(&h.id, json.clone(), reply.as_messages()) {
-            write.await;
-        }
+    if let Some(write) = pending.and_then(|p| p.save(&h.id, json.clone(), reply.as_messages())) {
+        write.await;
     }
     let mut resp = json_response(json);
     door::cache_header(resp.headers_mut(), done.cache);

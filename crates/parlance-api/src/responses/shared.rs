@@ -12,9 +12,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use parlance_core::Opaque;
 use parlance_core::chat::Role;
 use parlance_core::request::{FunctionCallIn, Message, ToolCallIn};
-use parlance_core::Opaque;
 use parlance_pipeline::cache::RedisConfig;
 use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
@@ -134,7 +134,8 @@ fn encode(s: &Stored) -> Vec<u8> {
 fn decode(bytes: &[u8], owner: Option<&str>) -> Option<Stored> {
     let v: Value = serde_json::from_slice(bytes).ok()?;
     let body = Bytes::from(v.get("body")?.as_str()?.to_string());
-    let conversation = v.get("conversation")?.as_array()?.iter().map(message_of).collect::<Option<_>>()?;
+    let conversation =
+        v.get("conversation")?.as_array()?.iter().map(message_of).collect::<Option<_>>()?;
     Some(Stored { owner: owner.map(str::to_string), body, conversation })
 }
 
@@ -156,7 +157,9 @@ fn message_json(m: &Message) -> Value {
         Message::Tool { tool_id, name, content } => {
             json!({"r": "tool", "id": tool_id, "name": name, "t": content})
         }
-        Message::Legacy { role, content } => json!({"r": "legacy", "role": role_name(*role), "t": content}),
+        Message::Legacy { role, content } => {
+            json!({"r": "legacy", "role": role_name(*role), "t": content})
+        }
         Message::Opaque(o) => json!({"r": "opaque", "wire": o.wire, "json": o.json}),
         Message::Unset => json!({"r": "unset"}),
     }
@@ -199,10 +202,9 @@ fn message_of(v: &Value) -> Option<Message> {
             Message::Assistant { content: t()?, tool_calls: calls.collect() }
         }
         "tool" => Message::Tool { tool_id: text(v, "id"), name: text(v, "name")?, content: t()? },
-        "legacy" => Message::Legacy {
-            role: Role::from_alpha1(&text(v, "role")?),
-            content: text(v, "t")?,
-        },
+        "legacy" => {
+            Message::Legacy { role: Role::from_alpha1(&text(v, "role")?), content: text(v, "t")? }
+        }
         "opaque" => Message::Opaque(Opaque { wire: text(v, "wire")?, json: text(v, "json")? }),
         "unset" => Message::Unset,
         _ => return None,
@@ -219,7 +221,9 @@ mod tests {
             Message::System(vec!["sys".into()]),
             Message::Developer(vec!["dev".into()]),
             Message::User(vec!["a".into(), "b".into()]),
-            Message::Opaque(Opaque::responses(r#"{"type":"reasoning","encrypted_content":"x"}"#.into())),
+            Message::Opaque(Opaque::responses(
+                r#"{"type":"reasoning","encrypted_content":"x"}"#.into(),
+            )),
             Message::Assistant {
                 content: vec!["t".into()],
                 tool_calls: vec![
@@ -230,10 +234,18 @@ mod tests {
                     ToolCallIn { id: None, function: None },
                 ],
             },
-            Message::Tool { tool_id: Some("call_1".into()), name: "f".into(), content: vec!["r".into()] },
+            Message::Tool {
+                tool_id: Some("call_1".into()),
+                name: "f".into(),
+                content: vec!["r".into()],
+            },
             Message::Unset,
         ];
-        let s = Stored { owner: Some("k".into()), body: Bytes::from_static(b"{\"id\":1}"), conversation };
+        let s = Stored {
+            owner: Some("k".into()),
+            body: Bytes::from_static(b"{\"id\":1}"),
+            conversation,
+        };
         let back = decode(&encode(&s), Some("k")).unwrap();
         assert_eq!(back.conversation, s.conversation);
         assert_eq!(back.body, s.body);

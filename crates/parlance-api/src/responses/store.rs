@@ -159,7 +159,11 @@ pub enum Backend {
 
 impl Backend {
     /// The response `id` of `owner`; [`Unreachable`] when Redis did not answer.
-    pub async fn get(&self, id: &str, owner: Option<&str>) -> Result<Option<Arc<Stored>>, Unreachable> {
+    pub async fn get(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<Option<Arc<Stored>>, Unreachable> {
         match self {
             Backend::Memory(m) => Ok(m.get(id, owner)),
             Backend::Redis(r) => Ok(r.get(id, owner).await?.map(Arc::new)),
@@ -193,7 +197,12 @@ impl Pending {
     /// conversation: its reasoning items, then the assistant turn). In memory it is stored
     /// at once; for Redis the returned write is to be awaited (or spawned by a stream). A
     /// write that fails is logged and counted; the answer itself is not affected.
-    pub fn save(self, id: &str, body: Bytes, reply: Vec<Message>) -> Option<BoxFuture<'static, ()>> {
+    pub fn save(
+        self,
+        id: &str,
+        body: Bytes,
+        reply: Vec<Message>,
+    ) -> Option<BoxFuture<'static, ()>> {
         let mut conversation = self.history;
         conversation.extend(reply);
         let stored = Stored { owner: self.owner, body, conversation };
@@ -210,7 +219,9 @@ impl Pending {
         Some(Box::pin(async move {
             match redis.insert(&id, &stored).await {
                 Ok(true) => {}
-                Ok(false) => tracing::debug!("a response larger than the entry bound was not stored"),
+                Ok(false) => {
+                    tracing::debug!("a response larger than the entry bound was not stored")
+                }
                 Err(Unreachable) => {
                     telemetry.responses_store_error("save");
                     tracing::debug!(response = %id, "the responses store is unreachable; not stored");

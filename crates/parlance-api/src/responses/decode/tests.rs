@@ -187,12 +187,15 @@ fn item_errors_name_the_item() {
 
 #[test]
 fn the_reasoning_parameter_becomes_generation_parameters() {
-    let d = decode(json!({"model": "m", "input": "hi", "reasoning": {"effort": "low", "summary": null}}));
+    let d = decode(
+        json!({"model": "m", "input": "hi", "reasoning": {"effort": "low", "summary": null}}),
+    );
     assert_eq!(d.reasoning, [true, false]);
     assert_eq!(d.echo.reasoning_effort.as_deref(), Some("low"));
     assert!(d.request.parameters.contains_key("reasoning_effort"));
     assert!(!d.request.parameters.contains_key("reasoning_summary"));
-    let d = decode(json!({"model": "m", "input": "hi", "reasoning": {"generate_summary": "detailed"}}));
+    let d =
+        decode(json!({"model": "m", "input": "hi", "reasoning": {"generate_summary": "detailed"}}));
     assert_eq!(d.echo.reasoning_summary.as_deref(), Some("detailed"));
     for bad in [json!("low"), json!({"effort": 3}), json!({"summary": "x".repeat(100)})] {
         let e = refused(json!({"model": "m", "input": "hi", "reasoning": bad}));
