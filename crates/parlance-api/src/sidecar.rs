@@ -58,8 +58,12 @@ pub struct Sidecar {
     /// let everything through then): a reload about to add the first keys swaps such an app
     /// in before the keys go live, so no request slips between the two.
     pub gates: bool,
-    /// The Responses door's shared store (`--responses-store`); `None`: in memory.
-    pub responses_store: Option<Arc<crate::responses::shared::Shared>>,
+    /// Where the Responses door keeps stored responses: in memory (default [`Limits`]), or
+    /// Redis with `--responses-store`. Held here so that a reload, which rebuilds the HTTP
+    /// app, keeps them.
+    ///
+    /// [`Limits`]: crate::responses::store::Limits
+    pub responses: crate::responses::store::Backend,
 }
 
 impl Sidecar {
@@ -75,7 +79,7 @@ impl Sidecar {
             max_body: 4 << 20,
             admission: None,
             gates: false,
-            responses_store: None,
+            responses: crate::responses::store::Backend::memory(Default::default()),
         }
     }
 

@@ -137,14 +137,15 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
     sidecar.max_body = args.max_body_size;
-    sidecar.responses_store = responses_store.map(|redis| {
-        let settings = parlance_api::responses::shared::Settings {
+    if let Some(redis) = responses_store {
+        use parlance_api::responses::{shared, store::Backend};
+        let settings = shared::Settings {
             redis,
             ttl: args.responses_ttl,
             max_entry: args.responses_max_entry_size,
         };
-        Arc::new(parlance_api::responses::shared::Shared::connect(&settings))
-    });
+        sidecar.responses = Backend::Redis(Arc::new(shared::Shared::connect(&settings)));
+    }
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
     sidecar.health.set_ready(false);

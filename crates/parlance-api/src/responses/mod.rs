@@ -18,7 +18,6 @@ pub mod shared;
 pub mod store;
 pub mod stream;
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -37,24 +36,24 @@ use crate::door::{self, SCRUB_HEADER, body, request_id};
 use crate::sidecar::Sidecar;
 use encode::{Head, Reply, Status, response};
 use error::ResponsesError;
-use store::{Backend, Limits, Pending, Store};
+use store::{Backend, Limits, Pending};
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The door's routes with a store of the default [`Limits`], to merge into the HTTP app;
-/// with API keys or a token, they check the caller themselves and answer 401 in OpenAI's
-/// shape.
+/// The door's routes over the sidecar's store ([`Sidecar::responses`]), to merge into the
+/// HTTP app; with API keys or a token, they check the caller themselves and answer 401 in
+/// OpenAI's shape.
 pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
-    routes_with(sidecar, Limits::default())
+    with_store(sidecar, sidecar.responses.clone())
 }
 
-/// [`routes`] with a store of these limits (unused when the sidecar has a shared store).
+/// [`routes`] over a fresh in-memory store of these limits.
 pub fn routes_with(sidecar: &Sidecar, limits: Limits) -> Router<Sidecar> {
-    let backend = match &sidecar.responses_store {
-        Some(shared) => Backend::Redis(shared.clone()),
-        None => Backend::Memory(Arc::new(Store::new(limits))),
-    };
+    with_store(sidecar, Backend::memory(limits))
+}
+
+fn with_store(sidecar: &Sidecar, backend: Backend) -> Router<Sidecar> {
     let routes = Router::new()
         .route("/v1/responses", post(create))
         .route("/v1/responses/{id}", axum::routing::get(retrieve).delete(delete))

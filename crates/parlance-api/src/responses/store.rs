@@ -158,6 +158,11 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// A fresh in-memory store with these limits.
+    pub fn memory(limits: Limits) -> Backend {
+        Backend::Memory(Arc::new(Store::new(limits)))
+    }
+
     /// The response `id` of `owner`; [`Unreachable`] when Redis did not answer.
     pub async fn get(
         &self,
