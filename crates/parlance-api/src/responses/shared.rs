@@ -7,9 +7,12 @@
 //! another's responses (as in memory). Every call is bounded by the state component's
 //! `cacheTimeout` (and a connection timeout as long); a failure is an [`Unreachable`] the door
 //! turns into a degraded save (the answer still goes out) or a 503 for a look-up — never a
-//! hang. The connection manager connects lazily and reconnects by itself.
+//! hang. After a failure Redis is left out for half a second (calls meanwhile fail at once)
+//! and a warning is logged at most every 10 s. The connection manager connects lazily and
+//! reconnects by itself.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parlance_core::Opaque;
@@ -25,6 +28,11 @@ use super::store::Stored;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The default bound on one stored entry (its body and its conversation, as JSON).
 pub const DEFAULT_MAX_ENTRY: usize = 8 << 20;
+/// How long Redis is left out after a failure (calls meanwhile are [`Unreachable`] at once,
+/// so a slow Redis costs one timeout per back-off, not one per request).
+const BACKOFF: Duration = Duration::from_millis(500);
+/// The least time between two "store unreachable" warnings.
+const WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// What the operator configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +56,9 @@ pub struct Shared {
     timeout: Duration,
     ttl: Duration,
     max_entry: usize,
+    epoch: Instant,
+    down_until_ms: AtomicU64,
+    last_warn_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for Shared {
@@ -69,6 +80,9 @@ impl Shared {
             timeout: settings.redis.timeout,
             ttl: settings.ttl,
             max_entry: settings.max_entry,
+            epoch: Instant::now(),
+            down_until_ms: AtomicU64::new(0),
+            last_warn_ms: AtomicU64::new(0),
         }
     }
 
@@ -111,6 +125,9 @@ impl Shared {
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, Unreachable> {
         let mut conn = self.conn.clone().ok_or(Unreachable)?;
+        if self.now_ms() < self.down_until_ms.load(Ordering::Relaxed) {
+            return Err(Unreachable);
+        }
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => self.failed(&e.to_string()),
@@ -118,8 +135,23 @@ impl Shared {
         }
     }
 
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Leaves Redis out for [`BACKOFF`]; warns at most every [`WARN_EVERY`].
     fn failed<T>(&self, why: &str) -> Result<T, Unreachable> {
-        tracing::debug!(store = %self.name, "responses store call failed: {why}");
+        let now = self.now_ms();
+        self.down_until_ms.store(now + BACKOFF.as_millis() as u64, Ordering::Relaxed);
+        let last = self.last_warn_ms.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= WARN_EVERY.as_millis() as u64;
+        let swapped = || {
+            let new = now.max(1);
+            self.last_warn_ms.compare_exchange(last, new, Ordering::Relaxed, Ordering::Relaxed)
+        };
+        if due && swapped().is_ok() {
+            tracing::warn!(store = %self.name, "responses store unreachable (saves skipped, look-ups answered 503): {why}");
+        }
         Err(Unreachable)
     }
 }
@@ -250,6 +282,55 @@ mod tests {
         assert_eq!(back.conversation, s.conversation);
         assert_eq!(back.body, s.body);
         assert!(decode(b"{\"body\":\"x\",\"conversation\":[{\"r\":\"?\"}]}", None).is_none());
+    }
+
+    fn settings(port: u16) -> Settings {
+        let redis = RedisConfig {
+            name: "s".into(),
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            db: 0,
+            timeout: Duration::from_millis(150),
+        };
+        Settings { redis, ttl: Duration::from_secs(60), max_entry: 1024 }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_fails_fast_and_backs_off() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let store = Shared::connect(&settings(port));
+        let started = Instant::now();
+        assert_eq!(store.get("resp_1", None).await.unwrap_err(), Unreachable);
+        let first = started.elapsed();
+        assert_eq!(store.delete("resp_1", None).await.unwrap_err(), Unreachable);
+        assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+        assert!(store.down_until_ms.load(Ordering::Relaxed) > 0, "backing off after {first:?}");
+    }
+
+    #[tokio::test]
+    async fn the_entry_bound_and_the_ttl_apply_on_a_real_redis() {
+        let store = Shared::connect(&settings(6379));
+        let id = format!("resp_unit_{}", std::process::id());
+        let small_body = || Bytes::from_static(b"{}");
+        let small = Stored { owner: Some("k".into()), body: small_body(), conversation: vec![] };
+        assert_eq!(store.insert(&id, &small).await, Ok(true));
+        let big = Stored {
+            owner: Some("k".into()),
+            body: Bytes::from("x".repeat(2048)),
+            conversation: vec![],
+        };
+        assert_eq!(store.insert(&format!("{id}_big"), &big).await, Ok(false), "over max_entry");
+        assert!(store.get(&format!("{id}_big"), Some("k")).await.unwrap().is_none());
+        let back = store.get(&id, Some("k")).await.unwrap().unwrap();
+        assert_eq!(back.body, small_body());
+        assert!(store.get(&id, Some("j")).await.unwrap().is_none(), "another owner");
+        let mut cmd = redis::cmd("PTTL");
+        cmd.arg(Shared::key(&id, Some("k")));
+        let ttl: i64 = store.run(cmd).await.unwrap();
+        assert!((59_000..=60_000).contains(&ttl), "{ttl}");
+        assert_eq!(store.delete(&id, Some("k")).await, Ok(true));
     }
 
     #[test]
