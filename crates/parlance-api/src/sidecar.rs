@@ -58,6 +58,12 @@ pub struct Sidecar {
     /// let everything through then): a reload about to add the first keys swaps such an app
     /// in before the keys go live, so no request slips between the two.
     pub gates: bool,
+    /// Where the Responses door keeps stored responses: in memory (default [`Limits`]), or
+    /// Redis with `--responses-store`. Held here so that a reload, which rebuilds the HTTP
+    /// app, keeps them.
+    ///
+    /// [`Limits`]: crate::responses::store::Limits
+    pub responses: crate::responses::store::Backend,
 }
 
 impl Sidecar {
@@ -73,6 +79,7 @@ impl Sidecar {
             max_body: 4 << 20,
             admission: None,
             gates: false,
+            responses: crate::responses::store::Backend::memory(Default::default()),
         }
     }
 

@@ -187,6 +187,14 @@ pub struct GenerationParams {
     pub frequency_penalty: Option<f64>,
     /// Presence penalty.
     pub presence_penalty: Option<f64>,
+    /// How hard a reasoning model thinks (`reasoning.effort` of OpenAI's Responses API,
+    /// `reasoning_effort` of its Chat Completions: `none`, `minimal`, `low`, `medium`, `high`,
+    /// `xhigh`), passed as given; only providers with
+    /// [`crate::Provider::takes_reasoning`] send it.
+    pub reasoning_effort: Option<String>,
+    /// The reasoning summary asked for (`reasoning.summary`: `auto`, `concise`, `detailed`);
+    /// only the Responses API takes it.
+    pub reasoning_summary: Option<String>,
 }
 
 /// Everything a provider needs for one model call.

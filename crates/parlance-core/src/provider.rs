@@ -78,4 +78,12 @@ pub trait Provider: Send + Sync + 'static {
         let _ = wire;
         false
     }
+
+    /// Whether a part of the reasoning parameter (`"effort"`, `"summary"`:
+    /// [`crate::GenerationParams::reasoning_effort`], `reasoning_summary`) reaches the
+    /// upstream (else it is left out, and a door may count it as dropped). None by default.
+    fn takes_reasoning(&self, part: &str) -> bool {
+        let _ = part;
+        false
+    }
 }

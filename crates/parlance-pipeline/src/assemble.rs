@@ -258,6 +258,7 @@ fn listed(name: String, type_name: String, version: String) -> Component {
         meters: None,
         pricing: Default::default(),
         keeps_responses_items: false,
+        takes_reasoning: [false, false],
     }
 }
 
@@ -352,6 +353,7 @@ fn build_pool(
         model_aliases: p.settings.model_aliases,
         pricing: Default::default(),
         keeps_responses_items: false,
+        takes_reasoning: [false, false],
     };
     Kept { source, component: Arc::new(component), pool_stats: Some(stats) }
 }
@@ -367,6 +369,7 @@ fn build_one(
     let gen_ai_provider = c.provider.gen_ai_provider();
     let provider = registry::build(c.provider, client);
     let keeps_responses_items = provider.keeps_opaque(parlance_core::Opaque::RESPONSES);
+    let takes_reasoning = ["effort", "summary"].map(|part| provider.takes_reasoning(part));
     let meters = telemetry.provider_meters(&ProviderCall {
         component: &c.name,
         provider: gen_ai_provider,
@@ -400,6 +403,7 @@ fn build_one(
         meters: Some(meters),
         pricing: Pricing::new(gen_ai_provider, c.settings.prices),
         keeps_responses_items,
+        takes_reasoning,
     }
 }
 

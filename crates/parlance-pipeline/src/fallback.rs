@@ -124,6 +124,7 @@ mod tests {
             meters: None,
             pricing: Default::default(),
             keeps_responses_items: false,
+            takes_reasoning: [false, false],
         }
     }
 

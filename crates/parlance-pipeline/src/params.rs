@@ -1,6 +1,8 @@
 //! Alpha2 `parameters` → [`GenerationParams`]. Dapr drops these (dapr#10317); we forward the
-//! ones every OpenAI-style API understands. Unknown keys are ignored, as Dapr ignores them all;
-//! a known key with a value of the wrong type is a client error.
+//! ones every OpenAI-style API understands, and `reasoning_effort` / `reasoning_summary`
+//! (what the Responses door's `reasoning` becomes) for the providers that take them. Unknown
+//! keys are ignored, as Dapr ignores them all; a known key with a value of the wrong type is
+//! a client error.
 
 use std::collections::BTreeMap;
 
@@ -27,10 +29,20 @@ pub fn generation(params: &BTreeMap<String, prost_types::Any>) -> Result<Generat
                 out.presence_penalty = Some(lenient_f64(&value).map_err(bad)?)
             }
             "stop" => out.stop = stop(&value).map_err(bad)?,
+            "reasoning_effort" | "reasoningEffort" => {
+                out.reasoning_effort = Some(text(&value).map_err(bad)?)
+            }
+            "reasoning_summary" | "reasoningSummary" => {
+                out.reasoning_summary = Some(text(&value).map_err(bad)?)
+            }
             _ => {}
         }
     }
     Ok(out)
+}
+
+fn text(v: &Value) -> Result<String, String> {
+    v.as_str().map(str::to_string).ok_or_else(|| "expected a string".into())
 }
 
 fn signed(v: &Value) -> Result<i64, String> {
@@ -83,7 +95,15 @@ mod tests {
             "model".to_string(),
             any(json!({"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "x"})),
         );
+        p.insert(
+            "reasoning_effort".to_string(),
+            any(
+                json!({"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "low"}),
+            ),
+        );
         let g = generation(&p).unwrap();
+        assert_eq!(g.reasoning_effort.as_deref(), Some("low"));
+        assert_eq!(g.reasoning_summary, None);
         assert_eq!(g.max_tokens, Some(100));
         assert_eq!(g.top_p, Some(0.5));
         assert_eq!(g.stop, vec!["a", "b"]);

@@ -202,6 +202,37 @@ fn plan_stores(
     stores
 }
 
+/// The `state.redis` component named by `--responses-store` (the Responses door's shared
+/// store), validated like a cache store; problems name its file, or the resources folder
+/// when no such component exists.
+pub fn responses_store(
+    resources: &Resources,
+    name: &str,
+    folder: &std::path::Path,
+) -> Result<RedisConfig, Vec<ConfigProblem>> {
+    match resources.component(name) {
+        Some(spec) if spec.type_name == STATE_REDIS => {
+            redis_store::validate(&spec.name, &spec.metadata)
+                .map_err(|p| p.iter().map(|m| metadata_problem(spec, m)).collect())
+        }
+        Some(spec) => Err(vec![problem(
+            spec,
+            "spec.type",
+            format!(
+                "--responses-store names {name:?}, a {}; it must be a {STATE_REDIS}",
+                spec.type_display
+            ),
+        )]),
+        None => Err(vec![ConfigProblem::new(
+            folder,
+            "",
+            format!(
+                "--responses-store: no {STATE_REDIS} component named {name:?} in the resources"
+            ),
+        )]),
+    }
+}
+
 /// `responseCacheStore` must name a `state.redis` component of the resources.
 fn check_store(resources: &Resources, store: &str) -> Result<(), String> {
     let found = resources.component(store);

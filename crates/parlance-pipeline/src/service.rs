@@ -55,6 +55,11 @@ pub struct Component {
     /// `wireApi: responses`. False for pools and listed components; the Responses door counts
     /// the items it passes to a component without it as dropped.
     pub keeps_responses_items: bool,
+    /// Whether its provider sends the reasoning effort and summary upstream
+    /// (`Provider::takes_reasoning`, `[effort, summary]`); false for pools and listed
+    /// components. The Responses door counts what it passes to a component without it as
+    /// dropped.
+    pub takes_reasoning: [bool; 2],
 }
 
 /// Per-request options that do not come from the body.

@@ -96,6 +96,12 @@ struct DroppedLabels {
     field: &'static str,
 }
 
+/// Labels of a failed call to the Responses door's store.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreOpLabels {
+    op: &'static str,
+}
+
 /// Component-only labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OnlyComponent {
@@ -340,6 +346,7 @@ pub struct Telemetry {
     tokens: Family<TokenLabels, Counter>,
     pii: Family<EntityLabels, Counter>,
     dropped: Family<DroppedLabels, Counter>,
+    responses_store_errors: Family<StoreOpLabels, Counter>,
     in_flight: Gauge<i64, AtomicI64>,
     shed: Counter,
     spend: Family<SpendLabels, Usd>,
@@ -381,6 +388,7 @@ impl Telemetry {
             tokens: Family::default(),
             pii: Family::default(),
             dropped: Family::default(),
+            responses_store_errors: Family::default(),
             in_flight: Gauge::default(),
             shed: Counter::default(),
             spend: Family::default(),
@@ -447,6 +455,11 @@ impl Telemetry {
             "parlance_dropped_fields",
             "Request fields a door dropped because the provider has no counterpart, by API and field",
             self.dropped.clone(),
+        );
+        r.register(
+            "parlance_responses_store_errors",
+            "Calls to the Responses door's Redis store that failed or timed out, by op (save, get, delete)",
+            self.responses_store_errors.clone(),
         );
         r.register(
             "parlance_requests_in_flight",
@@ -709,6 +722,12 @@ impl Telemetry {
     /// A request came through `api` with `field`, which was dropped on its way upstream.
     pub fn dropped(&self, api: ApiVersion, field: &'static str) {
         self.dropped.get_or_create(&DroppedLabels { api: api.label(), field }).inc();
+    }
+
+    /// A call to the Responses door's shared store (`save`, `get`, `delete`) failed or timed
+    /// out: the response was not stored, or the look-up was answered 503.
+    pub fn responses_store_error(&self, op: &'static str) {
+        self.responses_store_errors.get_or_create(&StoreOpLabels { op }).inc();
     }
 
     /// A request was refused by the concurrency limit.

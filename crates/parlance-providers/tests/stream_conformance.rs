@@ -389,6 +389,7 @@ async fn parameters(spec: Spec) {
             seed: Some(7),
             frequency_penalty: Some(0.1),
             presence_penalty: Some(0.2),
+            ..GenerationParams::default()
         },
         ..request(vec![user("one two three four five six seven")])
     };

@@ -97,6 +97,18 @@ pub struct RunArgs {
     /// syntax as `--max-body-size`. Least recently used entries are evicted beyond it.
     #[arg(long, default_value = "256Mi", value_parser = parse_size, value_name = "SIZE")]
     pub cache_max_bytes: usize,
+    /// A `state.redis` component of the resources that holds the Responses door's stored
+    /// responses, shared by every replica (read at start; a reload does not change it).
+    /// Absent: they are kept in this process's memory.
+    #[arg(long, value_name = "NAME")]
+    pub responses_store: Option<String>,
+    /// How long a response stays in `--responses-store` (OpenAI keeps them 30 days).
+    #[arg(long, default_value = "720h", value_parser = parse_duration, value_name = "DURATION")]
+    pub responses_ttl: Duration,
+    /// The largest response (its body and conversation) `--responses-store` takes; a larger
+    /// one is answered but not stored.
+    #[arg(long, default_value = "8Mi", value_parser = parse_size, value_name = "SIZE")]
+    pub responses_max_entry_size: usize,
     /// Serve Prometheus metrics on `--metrics-port`.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = true, value_name = "BOOL")]
     pub enable_metrics: bool,

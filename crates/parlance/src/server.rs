@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use parlance_api::conn::{App, Bounds, Transport};
 use parlance_api::{Sidecar, SidecarInfo};
 use parlance_config::{ConfigProblem, env_lookup};
+use parlance_pipeline::cache::RedisConfig;
 use parlance_pipeline::{Builder, Plan};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -37,12 +38,37 @@ impl std::fmt::Display for StartError {
 
 /// Loads and validates the resources; no resources path means the built-in echo.
 pub fn load_plan(paths: &[PathBuf]) -> Result<Plan, Vec<ConfigProblem>> {
-    if paths.is_empty() {
-        return Ok(parlance_pipeline::builtin_echo());
-    }
-    let (resources, mut errors) = parlance_config::load_partial(paths, &env_lookup);
-    match parlance_pipeline::plan(&resources, &env_lookup) {
-        Ok(plan) if errors.is_empty() => return Ok(plan),
+    load_plan_with(paths, None).map(|(plan, _)| plan)
+}
+
+/// [`load_plan`], and the `state.redis` component `responses_store` names, validated with
+/// the rest (`--responses-store`).
+pub fn load_plan_with(
+    paths: &[PathBuf],
+    responses_store: Option<&str>,
+) -> Result<(Plan, Option<RedisConfig>), Vec<ConfigProblem>> {
+    let (resources, mut errors) = match paths.is_empty() {
+        true if responses_store.is_none() => return Ok((parlance_pipeline::builtin_echo(), None)),
+        true => (Default::default(), Vec::new()),
+        false => parlance_config::load_partial(paths, &env_lookup),
+    };
+    let store = responses_store.map(|name| {
+        let folder = paths.first().cloned().unwrap_or_default();
+        parlance_pipeline::plan::responses_store(&resources, name, &folder)
+    });
+    let store = match store.transpose() {
+        Ok(s) => s,
+        Err(more) => {
+            errors.extend(more);
+            None
+        }
+    };
+    let plan = match paths.is_empty() {
+        true => Ok(parlance_pipeline::builtin_echo()),
+        false => parlance_pipeline::plan(&resources, &env_lookup),
+    };
+    match plan {
+        Ok(plan) if errors.is_empty() => return Ok((plan, store)),
         Ok(_) => {}
         Err(more) => errors.extend(more),
     }
@@ -93,7 +119,9 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     let watch = !args.no_watch && !args.resources_path.is_empty();
     // Read before loading: a change made while loading is seen by the first poll.
     let loaded = watch.then(|| crate::reload::fingerprint(&args.resources_path));
-    let plan = load_plan(&args.resources_path).map_err(StartError::Config)?;
+    let (plan, responses_store) =
+        load_plan_with(&args.resources_path, args.responses_store.as_deref())
+            .map_err(StartError::Config)?;
     for w in &plan.warnings {
         tracing::warn!("{w}");
     }
@@ -109,6 +137,15 @@ pub async fn start(args: &RunArgs, api_token: Option<String>) -> Result<Running,
     sidecar.info = Arc::new(SidecarInfo { app_id: args.app_id.clone(), ..SidecarInfo::default() });
     sidecar.api_token = api_token.map(Arc::from);
     sidecar.max_body = args.max_body_size;
+    if let Some(redis) = responses_store {
+        use parlance_api::responses::{shared, store::Backend};
+        let settings = shared::Settings {
+            redis,
+            ttl: args.responses_ttl,
+            max_entry: args.responses_max_entry_size,
+        };
+        sidecar.responses = Backend::Redis(Arc::new(shared::Shared::connect(&settings)));
+    }
     sidecar.admission = (args.max_concurrent_requests > 0)
         .then(|| Arc::new(tokio::sync::Semaphore::new(args.max_concurrent_requests)));
     sidecar.health.set_ready(false);

@@ -117,7 +117,8 @@ async fn the_request_reaches_the_openai_upstream_mapped() {
         "tools": [{"type": "function", "function": {"name": "get_weather", "description": "w",
             "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}],
         "tool_choice": "required",
-        "temperature": 0.4, "top_p": 0.9, "max_tokens": 50, "stop": "END", "seed": 7
+        "temperature": 0.4, "top_p": 0.9, "max_tokens": 50, "stop": "END", "seed": 7,
+        "reasoning_effort": "high"
     });
     let a = chat(&p, body).await;
     assert_eq!(a.status, 200, "{}", a.text);
@@ -136,6 +137,7 @@ async fn the_request_reaches_the_openai_upstream_mapped() {
         (json!(0.9), json!(7), json!(["END"]))
     );
     assert_eq!(sent["tool_choice"], "required");
+    assert_eq!(sent["reasoning_effort"], "high");
     let v = a.json();
     assert_eq!(v["model"], "gpt-4o-mini", "the resolved upstream model");
     let c = &v["choices"][0];

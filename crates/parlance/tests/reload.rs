@@ -310,6 +310,34 @@ async fn an_unchanged_component_keeps_its_cache_and_a_changed_one_is_rebuilt() {
     p.running.shutdown().await;
 }
 
+/// Stored Responses survive a reload (the HTTP app is rebuilt, the store is the sidecar's):
+/// `previous_response_id` and `GET` still find a response stored before it.
+#[tokio::test]
+async fn stored_responses_survive_a_reload() {
+    let dir = resources(&[("echo.yaml", ECHO_COMPONENTS)]);
+    let p = start(&[path(&dir)]).await;
+    let url = format!("{}/v1/responses", p.base);
+    let first: Value = p
+        .client
+        .post(&url)
+        .json(&json!({"model": "echo", "input": "alpha"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = first["id"].as_str().unwrap().to_string();
+    let at = write(&dir, "b.yaml", &component("other", "conversation.echo", &[]));
+    within(at, "the reload", || async { series(&metrics(&p), OK) == Some(1.0) }).await;
+    let got = p.client.get(format!("{url}/{id}")).send().await.unwrap();
+    assert_eq!(got.status(), 200, "the stored response is still there after the reload");
+    let follow = json!({"model": "echo", "input": "beta", "previous_response_id": id});
+    let resp = p.client.post(&url).json(&follow).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    p.running.shutdown().await;
+}
+
 /// The binary, with its log in a file: SIGHUP reloads at once (the poll is made too slow to),
 /// a refused reload is logged with the file at fault, and no secret reaches the log.
 #[cfg(unix)]

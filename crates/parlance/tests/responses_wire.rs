@@ -266,6 +266,105 @@ async fn the_responses_door_round_trips_reasoning_items() {
     );
 }
 
+/// Issue 21 item 2: a stored response keeps the reasoning items the model returned, so a
+/// `previous_response_id` continuation (Codex with `store: true`) sends them back upstream,
+/// where the fake verifies their `encrypted_content`.
+#[tokio::test]
+async fn previous_response_id_sends_the_stored_reasoning_items_back_upstream() {
+    let fake = fake().await;
+    let (p, _d) = setup(&fake).await;
+    for stream in [false, true] {
+        let first = json!({"model": "gpt-5-codex", "stream": stream,
+            "include": ["reasoning.encrypted_content"], "tools": [shell_tool()],
+            "input": "Run `echo hi` with exec_command"});
+        let a = post(&p, "/v1/responses", &first, false).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        let done = match stream {
+            false => a.json(),
+            true => a.events().last().unwrap().1["response"].clone(),
+        };
+        let reasoning = done["output"][0].clone();
+        assert_eq!(reasoning["type"], "reasoning", "{done}");
+        assert!(reasoning["encrypted_content"].as_str().unwrap().starts_with("fake-enc:v1:"));
+        let call = done["output"][1].clone();
+        assert_eq!(call["type"], "function_call", "{done}");
+        // The stream's entry is written as its last event goes out: give it a moment.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let second = json!({"model": "gpt-5-codex", "previous_response_id": done["id"],
+            "include": ["reasoning.encrypted_content"], "tools": [shell_tool()],
+            "input": [{"type": "function_call_output", "call_id": call["call_id"], "output": "hi"}]});
+        let b = post(&p, "/v1/responses", &second, false).await;
+        assert_eq!(b.status, 200, "stream {stream}: {}", b.text);
+        let sent = upstream(&fake);
+        let input = sent["input"].as_array().unwrap();
+        assert_eq!(input[0]["role"], "user", "{sent}");
+        assert_eq!(input[1], reasoning, "the stored reasoning item goes back unchanged: {sent}");
+        assert_eq!(input[2]["type"], "function_call");
+        assert_eq!(input[2]["call_id"], call["call_id"]);
+        assert_eq!(input[3]["type"], "function_call_output");
+        assert_eq!(b.json()["output"][1]["content"][0]["text"], "echo: hi");
+    }
+}
+
+/// Issue 21 item 3: the `reasoning` parameter reaches a Responses-wire component whole (the
+/// fake validates it), a chat-wire OpenAI component as `reasoning_effort` (its summary counted
+/// as dropped), and the Response object repeats it.
+#[tokio::test]
+async fn the_reasoning_parameter_is_forwarded() {
+    let fake = fake().await;
+    let (p, _d) = setup(&fake).await;
+    let ask = |model: &str, reasoning: Value| json!({"model": model, "input": "think about it", "reasoning": reasoning});
+    let a =
+        post(&p, "/v1/responses", &ask("resp", json!({"effort": "low", "summary": "auto"})), false)
+            .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "low", "summary": "auto"}));
+    assert_eq!(a.json()["reasoning"], json!({"effort": "low", "summary": "auto"}));
+    // Streamed too, and the older `generate_summary` name.
+    let mut body = ask("resp", json!({"effort": "high", "generate_summary": "concise"}));
+    body["stream"] = json!(true);
+    let a = post(&p, "/v1/responses", &body, false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "high", "summary": "concise"}));
+    // A value the API does not list is the upstream's 400, passed on.
+    let a = post(&p, "/v1/responses", &ask("resp", json!({"effort": "extreme"})), false).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    assert!(a.text.contains("Invalid value: 'extreme'"), "{}", a.text);
+    // Malformed at the door: a 400 before any upstream call.
+    let a = post(&p, "/v1/responses", &ask("resp", json!("low")), false).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+    // The chat wire: `reasoning_effort`; the summary has no field there.
+    let a = post(
+        &p,
+        "/v1/responses",
+        &ask("chat", json!({"effort": "minimal", "summary": "auto"})),
+        false,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let sent = fake.last_request().unwrap();
+    assert_eq!(sent.path, "/v1/chat/completions");
+    let sent = sent.json.unwrap();
+    assert_eq!(sent["reasoning_effort"], "minimal", "{sent}");
+    assert!(sent.get("reasoning").is_none(), "{sent}");
+    let metrics = p.running.metrics_addr.unwrap();
+    let text =
+        reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"parlance_dropped_fields_total{api="responses",field="reasoning.summary"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(r#"field="reasoning"}"#), "nothing dropped whole: {text}");
+    // Alpha2 `parameters` carry it too.
+    let mut req = alpha2("hi");
+    req["parameters"] = json!({"reasoning_effort": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "medium"}});
+    let a = post(&p, "/v1.0-alpha2/conversation/resp/converse", &req, false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(upstream(&fake)["reasoning"], json!({"effort": "medium"}));
+}
+
 #[tokio::test]
 async fn upstream_faults_map_to_each_doors_error_as_on_the_chat_wire() {
     let fake = fake().await;

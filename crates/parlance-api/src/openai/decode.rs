@@ -48,6 +48,7 @@ struct Body {
     seed: Option<i64>,
     frequency_penalty: Option<f64>,
     presence_penalty: Option<f64>,
+    reasoning_effort: Option<String>,
     n: Option<u64>,
     stream: Option<bool>,
     stream_options: Option<StreamOptions>,
@@ -335,6 +336,9 @@ fn parameters(b: &Body) -> Result<BTreeMap<String, prost_types::Any>, OpenAiErro
     }
     if let Some(any) = b.stop.as_ref().map(stop_any).transpose()?.flatten() {
         p.insert("stop".to_string(), any);
+    }
+    if let Some(e) = &b.reasoning_effort {
+        p.insert("reasoning_effort".to_string(), params::string(e.clone()));
     }
     Ok(p)
 }

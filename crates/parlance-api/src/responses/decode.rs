@@ -6,11 +6,13 @@
 //!   so they go as system messages —, `function_call`, `function_call_output`), function
 //!   `tools`, `tool_choice` (`auto` / `none` / `required` / a function; `allowed_tools` by its
 //!   `mode`), `text.format` (`json_schema`, `json_object`), `max_output_tokens`,
-//!   `temperature`, `top_p`, `stream`, `store`, `previous_response_id`;
+//!   `temperature`, `top_p`, `stream`, `store`, `previous_response_id`, the `reasoning`
+//!   parameter (`effort`, `summary`: to the providers that take them — the door counts the
+//!   part a component leaves out as dropped, `reasoning` when it takes neither);
 //! - passed through: `reasoning` items, whole, as [`parlance_core::Opaque`] items in an
 //!   assistant turn of their own (a component on the Responses wire sends them upstream
 //!   unchanged; to any other they are dropped, and counted by the door as `input.reasoning`);
-//! - dropped (counted): the `reasoning` parameter, `web_search_call`
+//! - dropped (counted): `web_search_call`
 //!   items, built-in and hosted tools (`web_search`, `namespace`, `local_shell`, `custom`, …),
 //!   `parallel_tool_calls: false`, `allowed_tools`' list, `text.verbosity`, `user`;
 //! - kept only in the reply: `metadata`, `user`, `parallel_tool_calls`;
@@ -54,6 +56,8 @@ pub struct Decoded {
     pub echo: Echo,
     /// The fields present that were dropped, for `parlance_dropped_fields_total`.
     pub dropped: Vec<&'static str>,
+    /// Which parts of the `reasoning` parameter were given (`[effort, summary]`).
+    pub reasoning: [bool; 2],
     /// How many `reasoning` items `input` carried (passed on; dropped by components that
     /// do not speak the Responses wire).
     pub reasoning_items: usize,
@@ -82,6 +86,10 @@ pub struct Echo {
     pub metadata: Obj,
     /// `user`.
     pub user: Option<String>,
+    /// `reasoning.effort`.
+    pub reasoning_effort: Option<String>,
+    /// `reasoning.summary`.
+    pub reasoning_summary: Option<String>,
 }
 
 impl Decoded {
@@ -167,10 +175,14 @@ pub fn request(body: &[u8], scrub: (bool, bool)) -> Result<Decoded, ResponsesErr
     if user.is_some() {
         dropped.push("user");
     }
-    if set(&b.reasoning).is_some() {
-        dropped.push("reasoning");
-    }
+    let (effort, summary) = reasoning(set(&b.reasoning))?;
     let mut parameters = BTreeMap::new();
+    if let Some(e) = &effort {
+        parameters.insert("reasoning_effort".to_string(), params::string(e.clone()));
+    }
+    if let Some(s) = &summary {
+        parameters.insert("reasoning_summary".to_string(), params::string(s.clone()));
+    }
     if let Some(n) = max_output_tokens {
         parameters.insert("max_tokens".to_string(), params::int64(n));
     }
@@ -198,6 +210,8 @@ pub fn request(body: &[u8], scrub: (bool, bool)) -> Result<Decoded, ResponsesErr
         text,
         metadata,
         user,
+        reasoning_effort: effort.clone(),
+        reasoning_summary: summary.clone(),
     };
     let instructions = instructions
         .filter(|s| !s.is_empty())
@@ -213,8 +227,31 @@ pub fn request(body: &[u8], scrub: (bool, bool)) -> Result<Decoded, ResponsesErr
         previous,
         echo,
         dropped,
+        reasoning: [effort.is_some(), summary.is_some()],
         reasoning_items,
     })
+}
+
+/// The `reasoning` parameter: `effort` and `summary` (or its older name
+/// `generate_summary`), each a string or null; the values go upstream as given.
+fn reasoning(v: Option<&Value>) -> Result<(Option<String>, Option<String>), ResponsesError> {
+    let Some(v) = v else { return Ok((None, None)) };
+    let Value::Object(o) = v else {
+        return Err(bad("reasoning must be an object", "reasoning"));
+    };
+    let part = |key: &str| match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 32 => Ok(Some(s.clone())),
+        Some(_) => {
+            Err(bad(format!("reasoning.{key} must be a short string"), &format!("reasoning.{key}")))
+        }
+    };
+    let effort = part("effort")?;
+    let summary = match part("summary")? {
+        Some(s) => Some(s),
+        None => part("generate_summary")?,
+    };
+    Ok((effort, summary))
 }
 
 /// Features of the Responses API that parlance does not serve, refused rather than ignored.

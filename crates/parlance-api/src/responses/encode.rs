@@ -131,14 +131,27 @@ impl Reply {
         }
     }
 
-    /// The reply as the assistant turn a follow-up's history holds (calls under the ids the
-    /// client saw).
-    /// Reasoning items are not kept: a stored conversation continues without them.
-    pub fn as_message(&self) -> Message {
-        let (mut content, mut tool_calls) = (Vec::new(), Vec::new());
+    /// The reply as a follow-up's history holds it: its reasoning items, whole, as
+    /// [`Opaque`] items of the Responses wire (so a `wireApi: responses` component sends them
+    /// back upstream, `encrypted_content` included), then the assistant turn (calls under the
+    /// ids the client saw).
+    pub fn as_messages(&self) -> Vec<Message> {
+        let (mut content, mut tool_calls, mut out) = (Vec::new(), Vec::new(), Vec::new());
         for item in &self.items {
             match item {
-                OutItem::Reasoning { .. } => {}
+                OutItem::Reasoning { id, summary, encrypted_content, content } => {
+                    let mut o = Map::new();
+                    o.insert("type".into(), Value::String("reasoning".into()));
+                    o.insert("id".into(), Value::String(id.clone()));
+                    o.insert("summary".into(), summary.clone());
+                    if let Some(c) = encrypted_content {
+                        o.insert("encrypted_content".into(), Value::String(c.clone()));
+                    }
+                    if let Some(c) = content {
+                        o.insert("content".into(), c.clone());
+                    }
+                    out.push(Message::Opaque(Opaque::responses(Value::Object(o).to_string())));
+                }
                 OutItem::Message { text, .. } => content.push(text.clone()),
                 OutItem::Call { call_id, name, arguments, .. } => tool_calls.push(ToolCallIn {
                     id: Some(call_id.clone()),
@@ -149,7 +162,8 @@ impl Reply {
                 }),
             }
         }
-        Message::Assistant { content, tool_calls }
+        out.push(Message::Assistant { content, tool_calls });
+        out
     }
 }
 
@@ -214,7 +228,7 @@ pub struct ResponseOut<'a> {
     output: Vec<ItemOut<'a>>,
     parallel_tool_calls: bool,
     previous_response_id: Option<&'a str>,
-    reasoning: Reasoning,
+    reasoning: Reasoning<'a>,
     store: bool,
     temperature: Option<f64>,
     text: &'a Value,
@@ -233,9 +247,9 @@ struct Incomplete {
 }
 
 #[derive(Serialize, Default)]
-struct Reasoning {
-    effort: Option<()>,
-    summary: Option<()>,
+struct Reasoning<'a> {
+    effort: Option<&'a str>,
+    summary: Option<&'a str>,
 }
 
 /// The Response object for `reply` in `status` (`error` for a failed one).
@@ -268,7 +282,10 @@ pub fn response<'a>(
         output: reply.items.iter().map(|i| ItemOut::of(i, item_status)).collect(),
         parallel_tool_calls: e.parallel_tool_calls,
         previous_response_id: head.previous.as_deref(),
-        reasoning: Reasoning::default(),
+        reasoning: Reasoning {
+            effort: e.reasoning_effort.as_deref(),
+            summary: e.reasoning_summary.as_deref(),
+        },
         store: head.store,
         temperature: e.temperature,
         text: &e.text,
@@ -493,7 +510,9 @@ mod tests {
         let call = ToolCall { id: None, name: "f".into(), arguments: "{\"a\":1}".into() };
         let reply = Reply::of(&h, &chat("stop", "", vec![call]));
         assert!(matches!(&reply.items[0], OutItem::Call { call_id, .. } if call_id == "call_0"));
-        let Message::Assistant { content, tool_calls } = reply.as_message() else { panic!() };
+        let [Message::Assistant { content, tool_calls }] = &reply.as_messages()[..] else {
+            panic!()
+        };
         assert!(content.is_empty());
         assert_eq!(tool_calls[0].id.as_deref(), Some("call_0"));
     }

@@ -63,6 +63,16 @@ impl ResponsesError {
         })
     }
 
+    /// 503 `api_error` (`store_unavailable`, `Retry-After: 1`): the shared responses store
+    /// did not answer within its timeout, so a stored response could not be read or deleted.
+    pub fn store_unavailable() -> ResponsesError {
+        let message = "The responses store is unavailable; retry shortly.";
+        let mut e = OpenAiError::new(StatusCode::SERVICE_UNAVAILABLE, "api_error", message);
+        e.code = Some("store_unavailable");
+        e.retry_after = Some(std::time::Duration::from_secs(1));
+        ResponsesError(e)
+    }
+
     /// The Responses form of an error the service (or the shared door code) returned.
     pub fn from_api(e: &ApiError) -> ResponsesError {
         ResponsesError(OpenAiError::from_api(e))

@@ -14,10 +14,10 @@
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod shared;
 pub mod store;
 pub mod stream;
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -36,24 +36,28 @@ use crate::door::{self, SCRUB_HEADER, body, request_id};
 use crate::sidecar::Sidecar;
 use encode::{Head, Reply, Status, response};
 use error::ResponsesError;
-use store::{Limits, Pending, Store};
+use store::{Backend, Limits, Pending};
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The door's routes with a store of the default [`Limits`], to merge into the HTTP app;
-/// with API keys or a token, they check the caller themselves and answer 401 in OpenAI's
-/// shape.
+/// The door's routes over the sidecar's store ([`Sidecar::responses`]), to merge into the
+/// HTTP app; with API keys or a token, they check the caller themselves and answer 401 in
+/// OpenAI's shape.
 pub fn routes(sidecar: &Sidecar) -> Router<Sidecar> {
-    routes_with(sidecar, Limits::default())
+    with_store(sidecar, sidecar.responses.clone())
 }
 
-/// [`routes`] with a store of these limits.
+/// [`routes`] over a fresh in-memory store of these limits.
 pub fn routes_with(sidecar: &Sidecar, limits: Limits) -> Router<Sidecar> {
+    with_store(sidecar, Backend::memory(limits))
+}
+
+fn with_store(sidecar: &Sidecar, backend: Backend) -> Router<Sidecar> {
     let routes = Router::new()
         .route("/v1/responses", post(create))
         .route("/v1/responses/{id}", axum::routing::get(retrieve).delete(delete))
-        .layer(Extension(Arc::new(Store::new(limits))));
+        .layer(Extension(backend));
     match door::auth::checks(sidecar) {
         true => routes.layer(axum::middleware::from_fn_with_state(sidecar.clone(), gate)),
         false => routes,
@@ -80,7 +84,7 @@ fn owner(key: Option<&Principal>) -> Option<String> {
 
 async fn create(
     State(s): State<Sidecar>,
-    Extension(store): Extension<Arc<Store>>,
+    Extension(store): Extension<Backend>,
     req: Request,
 ) -> Response {
     let (head, body) = req.into_parts();
@@ -96,7 +100,7 @@ async fn create(
 /// soon as the body names one.
 async fn answer(
     s: &Sidecar,
-    store: Arc<Store>,
+    store: Backend,
     head: Parts,
     body: Body,
     hex: String,
@@ -113,9 +117,13 @@ async fn answer(
     let owner = owner(principal.as_ref());
     let history = match &d.previous {
         None => Vec::new(),
-        Some(id) => match store.get(id, owner.as_deref()) {
-            Some(stored) => stored.conversation.clone(),
-            None => return Err(ResponsesError::previous_not_found(id)),
+        Some(id) => match store.get(id, owner.as_deref()).await {
+            Ok(Some(stored)) => stored.conversation.clone(),
+            Ok(None) => return Err(ResponsesError::previous_not_found(id)),
+            Err(_) => {
+                s.service.telemetry().responses_store_error("get");
+                return Err(ResponsesError::store_unavailable());
+            }
         },
     };
     let route = match door::model::resolve(&s.service, &d.model) {
@@ -129,8 +137,14 @@ async fn answer(
     *component = Some(route.component.clone());
     let keeps =
         s.service.live().component(&route.component).is_some_and(|c| c.keeps_responses_items);
-    if d.reasoning_items > 0 && !keeps {
+    let earlier =
+        history.iter().filter(|m| matches!(m, parlance_core::request::Message::Opaque(_)));
+    if (d.reasoning_items > 0 || earlier.count() > 0) && !keeps {
         s.service.telemetry().dropped(ApiVersion::Responses, "input.reasoning");
+    }
+    let takes = s.service.live().component(&route.component).map(|c| c.takes_reasoning);
+    if let Some(field) = reasoning_dropped(d.reasoning, takes.unwrap_or_default()) {
+        s.service.telemetry().dropped(ApiVersion::Responses, field);
     }
     let mut opts = door::call_options(ApiVersion::Responses, &head.headers);
     opts.principal = principal;
@@ -152,7 +166,7 @@ async fn answer(
     let pending = keep.then(|| {
         let mut history = history;
         history.extend(input);
-        Pending { store, owner, history }
+        Pending { store, owner, history, telemetry: s.service.telemetry().clone() }
     });
     let permit = s.admit()?;
     let name = route.component;
@@ -172,8 +186,8 @@ async fn answer(
     let reply = Reply::of(&h, &done.chat);
     let json = serde_json::to_vec(&response(&h, &reply, Status::Done, None)).unwrap_or_default();
     let json = Bytes::from(json);
-    if let Some(p) = pending {
-        p.save(&h.id, json.clone(), reply.as_message());
+    if let Some(write) = pending.and_then(|p| p.save(&h.id, json.clone(), reply.as_messages())) {
+        write.await;
     }
     let mut resp = json_response(json);
     door::cache_header(resp.headers_mut(), done.cache);
@@ -181,6 +195,20 @@ async fn answer(
     crate::keys::quota_headers(resp.headers_mut(), done.quota);
     crate::keys::cost_header(resp.headers_mut(), done.cost_usd);
     Ok(resp)
+}
+
+/// The part of the `reasoning` parameter (`given`: `[effort, summary]`) a component that
+/// `takes` these parts leaves out, as a dropped-field label: `reasoning` when nothing of it
+/// goes upstream.
+fn reasoning_dropped(given: [bool; 2], takes: [bool; 2]) -> Option<&'static str> {
+    let lost = [given[0] && !takes[0], given[1] && !takes[1]];
+    let kept = (given[0] && takes[0]) || (given[1] && takes[1]);
+    match lost {
+        [false, false] => None,
+        _ if !kept => Some("reasoning"),
+        [true, _] => Some("reasoning.effort"),
+        [false, true] => Some("reasoning.summary"),
+    }
 }
 
 fn json_response(json: Bytes) -> Response {
@@ -191,33 +219,59 @@ fn json_response(json: Bytes) -> Response {
 
 /// `GET /v1/responses/{id}`: a stored response of the caller's, else 404.
 async fn retrieve(
-    Extension(store): Extension<Arc<Store>>,
+    State(s): State<Sidecar>,
+    Extension(store): Extension<Backend>,
     Path(id): Path<String>,
     key: Option<Extension<Principal>>,
     headers: HeaderMap,
 ) -> Response {
     let owner = owner(key.as_ref().map(|k| &k.0));
-    let resp = match store.get(&id, owner.as_deref()) {
-        Some(stored) => json_response(stored.body.clone()),
-        None => ResponsesError::response_not_found(&id).into_response(),
+    let resp = match store.get(&id, owner.as_deref()).await {
+        Ok(Some(stored)) => json_response(stored.body.clone()),
+        Ok(None) => ResponsesError::response_not_found(&id).into_response(),
+        Err(_) => {
+            s.service.telemetry().responses_store_error("get");
+            ResponsesError::store_unavailable().into_response()
+        }
     };
     request_id::stamp(resp, &headers, REQUEST_ID_HEADER)
 }
 
 /// `DELETE /v1/responses/{id}`: deletes a stored response of the caller's, else 404.
 async fn delete(
-    Extension(store): Extension<Arc<Store>>,
+    State(s): State<Sidecar>,
+    Extension(store): Extension<Backend>,
     Path(id): Path<String>,
     key: Option<Extension<Principal>>,
     headers: HeaderMap,
 ) -> Response {
     let owner = owner(key.as_ref().map(|k| &k.0));
-    let resp = match store.delete(&id, owner.as_deref()) {
-        true => {
+    let resp = match store.delete(&id, owner.as_deref()).await {
+        Ok(true) => {
             let v = serde_json::json!({"id": id, "object": "response", "deleted": true});
             body::json(StatusCode::OK, &v)
         }
-        false => ResponsesError::response_not_found(&id).into_response(),
+        Ok(false) => ResponsesError::response_not_found(&id).into_response(),
+        Err(_) => {
+            s.service.telemetry().responses_store_error("delete");
+            ResponsesError::store_unavailable().into_response()
+        }
     };
     request_id::stamp(resp, &headers, REQUEST_ID_HEADER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reasoning_dropped;
+
+    #[test]
+    fn the_part_of_reasoning_left_out_is_named() {
+        assert_eq!(reasoning_dropped([false, false], [false, false]), None);
+        assert_eq!(reasoning_dropped([true, true], [true, true]), None);
+        assert_eq!(reasoning_dropped([true, true], [false, false]), Some("reasoning"));
+        assert_eq!(reasoning_dropped([true, false], [false, true]), Some("reasoning"));
+        assert_eq!(reasoning_dropped([true, true], [true, false]), Some("reasoning.summary"));
+        assert_eq!(reasoning_dropped([true, true], [false, true]), Some("reasoning.effort"));
+        assert_eq!(reasoning_dropped([true, false], [true, false]), None);
+    }
 }

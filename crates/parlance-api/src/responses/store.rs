@@ -3,14 +3,19 @@
 //! count, a byte total and an age ([`Limits`]); past a bound the oldest go first, so the store
 //! never holds more than its limits whatever the traffic. A response is stored for the caller
 //! that made it: with API keys configured, only the same key reads (or deletes) it; another
-//! key is told it does not exist.
+//! key is told it does not exist. With `--responses-store`, [`Backend::Redis`] holds them
+//! instead ([`super::shared`]), shared by every replica.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use parlance_core::request::Message;
+use parlance_pipeline::telemetry::Telemetry;
+
+use super::shared::{Shared, Unreachable};
 
 /// How much the store may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,26 +148,91 @@ impl Store {
     }
 }
 
+/// Where the door keeps stored responses: this process's memory, or Redis.
+#[derive(Clone)]
+pub enum Backend {
+    /// The bounded in-memory [`Store`].
+    Memory(Arc<Store>),
+    /// The shared store (`--responses-store`).
+    Redis(Arc<Shared>),
+}
+
+impl Backend {
+    /// A fresh in-memory store with these limits.
+    pub fn memory(limits: Limits) -> Backend {
+        Backend::Memory(Arc::new(Store::new(limits)))
+    }
+
+    /// The response `id` of `owner`; [`Unreachable`] when Redis did not answer.
+    pub async fn get(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<Option<Arc<Stored>>, Unreachable> {
+        match self {
+            Backend::Memory(m) => Ok(m.get(id, owner)),
+            Backend::Redis(r) => Ok(r.get(id, owner).await?.map(Arc::new)),
+        }
+    }
+
+    /// Deletes `id` of `owner`; whether it was there.
+    pub async fn delete(&self, id: &str, owner: Option<&str>) -> Result<bool, Unreachable> {
+        match self {
+            Backend::Memory(m) => Ok(m.delete(id, owner)),
+            Backend::Redis(r) => r.delete(id, owner).await,
+        }
+    }
+}
+
 /// What an answer will be stored as, once it is complete: taken by the plain path and by the
 /// stream encoder, which stores at `response.completed` (a failed answer is not stored).
 pub struct Pending {
     /// The store.
-    pub store: Arc<Store>,
+    pub store: Backend,
     /// The caller's key, when keys are configured.
     pub owner: Option<String>,
     /// The conversation up to and including this turn's input (no instructions).
     pub history: Vec<Message>,
+    /// Counts a save Redis refused (`parlance_responses_store_errors_total{op="save"}`).
+    pub telemetry: Arc<Telemetry>,
 }
 
 impl Pending {
-    /// Stores the answer `id` (its body as served, `reply` the assistant turn it adds).
-    pub fn save(self, id: &str, body: Bytes, reply: Message) {
+    /// Stores the answer `id` (its body as served, `reply` the items it adds to the
+    /// conversation: its reasoning items, then the assistant turn). In memory it is stored
+    /// at once; for Redis the returned write is to be awaited (or spawned by a stream). A
+    /// write that fails is logged and counted; the answer itself is not affected.
+    pub fn save(
+        self,
+        id: &str,
+        body: Bytes,
+        reply: Vec<Message>,
+    ) -> Option<BoxFuture<'static, ()>> {
         let mut conversation = self.history;
-        conversation.push(reply);
+        conversation.extend(reply);
         let stored = Stored { owner: self.owner, body, conversation };
-        if !self.store.insert(id.to_string(), stored) {
-            tracing::debug!("a response larger than the store's byte limit was not stored");
-        }
+        let redis = match self.store {
+            Backend::Memory(m) => {
+                if !m.insert(id.to_string(), stored) {
+                    tracing::debug!("a response larger than the store's byte limit was not stored");
+                }
+                return None;
+            }
+            Backend::Redis(r) => r,
+        };
+        let (id, telemetry) = (id.to_string(), self.telemetry);
+        Some(Box::pin(async move {
+            match redis.insert(&id, &stored).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!("a response larger than the entry bound was not stored")
+                }
+                Err(Unreachable) => {
+                    telemetry.responses_store_error("save");
+                    tracing::debug!(response = %id, "the responses store is unreachable; not stored");
+                }
+            }
+        }))
     }
 }
 

@@ -318,7 +318,13 @@ impl Encoder {
         };
         if let Some(pending) = self.pending.take() {
             match serde_json::to_vec(&body.response) {
-                Ok(json) => pending.save(&self.head.id, Bytes::from(json), self.reply.as_message()),
+                Ok(json) => {
+                    let reply = self.reply.as_messages();
+                    // Redis: written beside the stream (this encoder cannot wait); memory: now.
+                    if let Some(write) = pending.save(&self.head.id, Bytes::from(json), reply) {
+                        tokio::spawn(write);
+                    }
+                }
                 Err(e) => tracing::debug!(error = %e, "a streamed response could not be stored"),
             }
         }

@@ -4,7 +4,8 @@
 //! Strict where the real API is: an unknown top-level parameter (a Chat Completions field
 //! such as `messages`, `max_tokens` or `stop` sent here by mistake) is a 400; so are an
 //! assistant message with `input_text` parts, a `function_call_output` whose `call_id` no
-//! earlier `function_call` has, `max_output_tokens` under 16, and a `reasoning` item whose
+//! earlier `function_call` has, `max_output_tokens` under 16, a `reasoning` parameter with an
+//! unknown key or an `effort` / `summary` the API does not list, and a `reasoning` item whose
 //! `encrypted_content` this fake did not issue (or, with `store: false`, one without it).
 
 use serde_json::{Map, Value};
@@ -115,6 +116,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
     let format = format(obj)?;
     let max_tokens = max_output_tokens(obj)?;
     check_sampling(obj)?;
+    check_reasoning(obj)?;
     let mut segments = Vec::new();
     if let Some(i) = &instructions {
         segments.push(Segment::of(&Value::String(i.clone()), true));
@@ -409,6 +411,35 @@ fn max_output_tokens(obj: &Map<String, Value>) -> Result<Option<u64>, WireError>
             .code("integer_below_min_value"));
     }
     Ok(Some(n.unsigned_abs()))
+}
+
+/// `reasoning`: an object of `effort` (`none` … `xhigh`) and `summary` (or the older
+/// `generate_summary`: `auto`, `concise`, `detailed`), each optional; anything else is a 400
+/// as the real API gives.
+fn check_reasoning(obj: &Map<String, Value>) -> Result<(), WireError> {
+    const EFFORTS: [&str; 6] = ["none", "minimal", "low", "medium", "high", "xhigh"];
+    const SUMMARIES: [&str; 3] = ["auto", "concise", "detailed"];
+    let Some(v) = obj.get("reasoning").filter(|v| !v.is_null()) else { return Ok(()) };
+    let Some(r) = v.as_object() else { return Err(wrong_type("reasoning", "an object", v)) };
+    for (key, value) in r {
+        let allowed: &[&str] = match key.as_str() {
+            "effort" => &EFFORTS,
+            "summary" | "generate_summary" => &SUMMARIES,
+            _ => {
+                return Err(invalid(format!("Unknown parameter: 'reasoning.{key}'."))
+                    .param(format!("reasoning.{key}"))
+                    .code("unknown_parameter"));
+            }
+        };
+        let param = format!("reasoning.{key}");
+        match value {
+            Value::Null => {}
+            Value::String(s) if allowed.contains(&s.as_str()) => {}
+            Value::String(s) => return Err(bad_value(&param, s, &allowed.join(", "))),
+            other => return Err(wrong_type(&param, "a string", other)),
+        }
+    }
+    Ok(())
 }
 
 fn check_sampling(obj: &Map<String, Value>) -> Result<(), WireError> {

@@ -188,8 +188,16 @@ impl Encoder {
     }
 
     fn params(&mut self, params: &GenerationParams) {
-        let GenerationParams { max_tokens, top_p, stop, seed, frequency_penalty, presence_penalty } =
-            params;
+        let GenerationParams {
+            max_tokens,
+            top_p,
+            stop,
+            seed,
+            frequency_penalty,
+            presence_penalty,
+            reasoning_effort,
+            reasoning_summary,
+        } = params;
         self.opt_u64(*max_tokens);
         self.opt_f64(*top_p);
         self.len(stop.len());
@@ -197,6 +205,8 @@ impl Encoder {
         self.opt_u64(seed.map(|s| s as u64));
         self.opt_f64(*frequency_penalty);
         self.opt_f64(*presence_penalty);
+        self.opt_str(reasoning_effort.as_deref());
+        self.opt_str(reasoning_summary.as_deref());
     }
 
     /// Canonical JSON: objects with their keys sorted.

@@ -241,7 +241,9 @@ impl RedisStore {
     }
 }
 
-pub(crate) fn manager(config: &RedisConfig) -> Result<ConnectionManager, String> {
+/// A lazily connecting manager for `config` (no retries; every call bounded by its timeout);
+/// an error outside a Tokio runtime or for an unusable address.
+pub fn manager(config: &RedisConfig) -> Result<ConnectionManager, String> {
     if tokio::runtime::Handle::try_current().is_err() {
         return Err("no async runtime".into());
     }

@@ -96,6 +96,12 @@ impl Flavor {
         !matches!(self, Flavor::Mistral)
     }
 
+    /// Whether Chat Completions' `reasoning_effort` is understood (OpenAI's and Azure's
+    /// reasoning models; the compatible APIs are left without it).
+    pub fn accepts_reasoning_effort(self) -> bool {
+        matches!(self, Flavor::OpenAi | Flavor::Azure)
+    }
+
     /// Whether OpenAI's top-level `prompt_cache_retention` is understood.
     pub fn accepts_prompt_cache_retention(self) -> bool {
         matches!(self, Flavor::OpenAi | Flavor::Azure)

@@ -38,6 +38,11 @@ pub fn to_wire<'a>(cfg: &'a OpenAiConfig, req: &'a ChatRequest) -> ChatCompletio
         presence_penalty: req.params.presence_penalty,
         metadata: (flavor.accepts_metadata() && !req.metadata.is_empty()).then_some(&req.metadata),
         prompt_cache_retention: prompt_cache_retention(flavor, req),
+        reasoning_effort: req
+            .params
+            .reasoning_effort
+            .as_deref()
+            .filter(|_| flavor.accepts_reasoning_effort()),
         stream: false,
         stream_options: None,
     }
@@ -284,11 +289,15 @@ mod tests {
                 top_p: Some(0.9),
                 stop: vec!["END".into()],
                 seed: Some(7),
+                reasoning_effort: Some("low".into()),
+                reasoning_summary: Some("auto".into()),
                 ..Default::default()
             },
             ..ChatRequest::default()
         };
         let b = body(Flavor::OpenAi, &req);
+        assert_eq!(b["reasoning_effort"], "low", "no summary on this wire: {b}");
+        assert!(b.get("reasoning").is_none() && b.get("reasoning_summary").is_none());
         assert_eq!(b["tool_choice"], json!({"type": "function", "function": {"name": "get"}}));
         assert_eq!(b["max_completion_tokens"], json!(10));
         assert_eq!(
@@ -297,6 +306,7 @@ mod tests {
         );
         let b = body(Flavor::Mistral, &req);
         assert_eq!((b["max_tokens"].clone(), b["random_seed"].clone()), (json!(10), json!(7)));
+        assert!(b.get("reasoning_effort").is_none(), "only OpenAI and Azure take it");
     }
 
     #[test]

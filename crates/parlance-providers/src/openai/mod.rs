@@ -196,4 +196,12 @@ impl Provider for OpenAiProvider {
     fn keeps_opaque(&self, wire: &str) -> bool {
         self.cfg.wire == WireApi::Responses && wire == parlance_core::Opaque::RESPONSES
     }
+
+    fn takes_reasoning(&self, part: &str) -> bool {
+        match (self.cfg.wire, part) {
+            (WireApi::Responses, "effort" | "summary") => true,
+            (WireApi::Chat, "effort") => self.cfg.flavor.accepts_reasoning_effort(),
+            _ => false,
+        }
+    }
 }

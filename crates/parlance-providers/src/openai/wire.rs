@@ -39,6 +39,9 @@ pub struct ChatCompletionRequest<'a> {
     pub metadata: Option<&'a BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<&'static str>,
+    /// For reasoning models (OpenAI and Azure only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<&'a str>,
     /// `true` for a streamed call; absent otherwise.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stream: bool,

@@ -38,7 +38,7 @@ fn a_whole_question_decodes_as_the_alpha2_door_decodes_it() {
         "tool_choice": {"type": "function", "function": {"name": "weather"}},
         "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": true}},
         "temperature": 0.3, "top_p": 0.9, "max_completion_tokens": 50, "stop": ["END", "STOP"],
-        "seed": 7, "frequency_penalty": 0.1, "presence_penalty": 0.2, "n": 1,
+        "seed": 7, "frequency_penalty": 0.1, "presence_penalty": 0.2, "n": 1, "reasoning_effort": "low",
         "user": "ignored", "logit_bias": {"1": 2}
     }));
     let mut alpha2_schema = schema.as_object().unwrap().clone();
@@ -62,7 +62,8 @@ fn a_whole_question_decodes_as_the_alpha2_door_decodes_it() {
             "stop": {"@type": "type.googleapis.com/google.protobuf.ListValue", "value": ["END", "STOP"]},
             "seed": {"@type": "type.googleapis.com/google.protobuf.Int32Value", "value": 7},
             "frequency_penalty": {"@type": "type.googleapis.com/google.protobuf.DoubleValue", "value": 0.1},
-            "presence_penalty": {"@type": "type.googleapis.com/google.protobuf.DoubleValue", "value": 0.2}
+            "presence_penalty": {"@type": "type.googleapis.com/google.protobuf.DoubleValue", "value": 0.2},
+            "reasoning_effort": {"@type": "type.googleapis.com/google.protobuf.StringValue", "value": "low"}
         }
     })
     .to_string()

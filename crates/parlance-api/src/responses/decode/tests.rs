@@ -107,13 +107,13 @@ fn hosted_tools_are_left_out_and_counted() {
     assert_eq!(d.echo.tools.len(), 1);
     assert_eq!(d.request.tool_choice.as_deref(), Some("auto"));
     assert!(!d.echo.parallel_tool_calls);
+    assert_eq!(d.reasoning, [false, true], "kept for the door to count per component");
     let mut dropped = d.dropped.clone();
     dropped.sort();
     assert_eq!(
         dropped,
         vec![
             "parallel_tool_calls",
-            "reasoning",
             "tools.custom",
             "tools.hosted",
             "tools.local_shell",
@@ -183,4 +183,22 @@ fn item_errors_name_the_item() {
     assert_eq!(e.param.as_deref(), Some("input[0]"));
     let e = refused(json!({"model": "m", "input": [{"role": "user", "content": 1}]}));
     assert!(e.message.starts_with("input[0]: content"), "{}", e.message);
+}
+
+#[test]
+fn the_reasoning_parameter_becomes_generation_parameters() {
+    let d = decode(
+        json!({"model": "m", "input": "hi", "reasoning": {"effort": "low", "summary": null}}),
+    );
+    assert_eq!(d.reasoning, [true, false]);
+    assert_eq!(d.echo.reasoning_effort.as_deref(), Some("low"));
+    assert!(d.request.parameters.contains_key("reasoning_effort"));
+    assert!(!d.request.parameters.contains_key("reasoning_summary"));
+    let d =
+        decode(json!({"model": "m", "input": "hi", "reasoning": {"generate_summary": "detailed"}}));
+    assert_eq!(d.echo.reasoning_summary.as_deref(), Some("detailed"));
+    for bad in [json!("low"), json!({"effort": 3}), json!({"summary": "x".repeat(100)})] {
+        let e = refused(json!({"model": "m", "input": "hi", "reasoning": bad}));
+        assert_eq!(e.status.as_u16(), 400, "{bad}");
+    }
 }

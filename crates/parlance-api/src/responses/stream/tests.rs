@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::responses::decode::Echo;
-use crate::responses::store::{Limits, Store};
+use crate::responses::store::{Backend, Limits, Store};
 use parlance_core::request::Message;
 use parlance_core::{ApiError, ErrorCode, Usage};
 use serde_json::{Value, json};
@@ -74,9 +74,10 @@ fn complete() -> StreamEvent {
 fn text_then_a_call_in_openais_order() {
     let store = Arc::new(Store::new(Limits::default()));
     let pending = Pending {
-        store: store.clone(),
+        store: Backend::Memory(store.clone()),
         owner: None,
         history: vec![Message::User(vec!["hi".into()])],
+        telemetry: Default::default(),
     };
     let mut enc = Encoder::new(head(), Some(pending));
     let ev = run(
@@ -163,7 +164,12 @@ fn the_last_event_carries_the_cost_when_the_model_has_a_price() {
 #[test]
 fn a_failure_after_the_start_is_an_error_and_response_failed() {
     let store = Arc::new(Store::new(Limits::default()));
-    let pending = Pending { store: store.clone(), owner: None, history: vec![] };
+    let pending = Pending {
+        store: Backend::Memory(store.clone()),
+        owner: None,
+        history: vec![],
+        telemetry: Default::default(),
+    };
     let mut enc = Encoder::new(head(), Some(pending));
     let err = ApiError::new(ErrorCode::Overloaded, "busy");
     let ev = run(&mut enc, vec![text("par"), StreamEvent::Error(err)]);

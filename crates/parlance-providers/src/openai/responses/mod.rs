@@ -8,7 +8,8 @@
 //! (a `reasoning` item with its `encrypted_content`) goes back exactly as it came. Function
 //! `tools` (flat: `name`, `description`, `parameters`), `tool_choice`, `text.format`
 //! (`json_schema`), `max_output_tokens` (the request's, else the component's `maxTokens`),
-//! `temperature` (> 0, as on the chat wire), `top_p`, `prompt_cache_retention`, `store: false`
+//! `temperature` (> 0, as on the chat wire), `top_p`, `reasoning` (`effort`, `summary`, from
+//! [`parlance_core::GenerationParams`]), `prompt_cache_retention`, `store: false`
 //! (parlance keeps no upstream state) and `include: ["reasoning.encrypted_content"]` (so
 //! reasoning survives without it). Chat-only parameters the Responses API has no field for
 //! (`stop`, `seed`, `frequency_penalty`, `presence_penalty`) and the request `metadata` are
@@ -61,6 +62,13 @@ pub(crate) fn to_wire(cfg: &OpenAiConfig, req: &ChatRequest, stream: bool) -> Va
     }
     if let Some(p) = req.params.top_p {
         body.insert("top_p".into(), json!(p));
+    }
+    let effort = req.params.reasoning_effort.as_ref().map(|e| ("effort", e));
+    let summary = req.params.reasoning_summary.as_ref().map(|s| ("summary", s));
+    let reasoning: Map<String, Value> =
+        effort.into_iter().chain(summary).map(|(k, v)| (k.to_string(), json!(v))).collect();
+    if !reasoning.is_empty() {
+        body.insert("reasoning".into(), Value::Object(reasoning));
     }
     if let Some(d) = req.prompt_cache_retention {
         let r = if d.as_secs() > 3600 { "24h" } else { "in_memory" };
