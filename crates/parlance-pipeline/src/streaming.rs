@@ -180,12 +180,16 @@ struct Events {
     /// The key's hold, settled on the clean end, released when the stream ends or is dropped.
     admission: Option<(Admission, Option<CacheStatus>)>,
     biller: Option<Biller>,
+    /// Bytes of text and tool-call fragments passed on so far: what a stream that ends early
+    /// is charged for ([`Events::charge_partial`]).
+    streamed: usize,
     done: bool,
 }
 
 impl Drop for Events {
     fn drop(&mut self) {
         if !self.done {
+            self.charge_partial();
             self.record.ended(Some(CANCELLED));
         }
     }
@@ -201,7 +205,8 @@ fn events(
 ) -> BoxStream<'static, StreamEvent> {
     let copy = (!record.span.is_disabled()).then(Assembler::default);
     let summary = Summary { model, usage: None, cost_usd: None };
-    let state = Events { deltas, name, summary, copy, record, admission, biller, done: false };
+    let state =
+        Events { deltas, name, summary, copy, record, admission, biller, streamed: 0, done: false };
     Box::pin(futures::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
@@ -228,11 +233,19 @@ impl Events {
                     if let Some(copy) = &mut self.copy {
                         copy.push(&delta);
                     }
+                    self.streamed += match &delta {
+                        Delta::Text { text, .. } => text.len(),
+                        Delta::ToolCall(c) => {
+                            c.arguments.len() + c.name.as_ref().map_or(0, String::len)
+                        }
+                        _ => 0,
+                    };
                     return StreamEvent::Delta(delta);
                 }
                 Some(Err(e)) => {
                     let err = ApiError::from_provider(&self.name, &e);
                     trace::record_error(&self.record.span, &err);
+                    self.charge_partial();
                     self.finish(Some(err.code.as_str()));
                     return StreamEvent::Error(err);
                 }
@@ -253,6 +266,29 @@ impl Events {
                 }
             }
         }
+    }
+
+    /// A stream that fails or is dropped after its first delta is charged for what it used:
+    /// the usage the provider reported so far, or else the prompt as estimated at admission
+    /// and the text streamed at ~4 bytes a token (a client must not get a long answer free by
+    /// hanging up before its end). The cost goes to the key's budgets and the spend metrics;
+    /// the token reservation is corrected to the same usage.
+    fn charge_partial(&mut self) {
+        let Some((mut a, cache)) = self.admission.take() else { return };
+        let usage = self.summary.usage.clone().unwrap_or_else(|| {
+            let (prompt, completion) = (a.prompt_estimate(), (self.streamed as u64).div_ceil(4));
+            Usage {
+                prompt_tokens: prompt,
+                completion_tokens: completion,
+                total_tokens: prompt + completion,
+                ..Usage::default()
+            }
+        });
+        let partial = Summary { usage: Some(usage), ..self.summary.clone() };
+        let cost = self.biller.as_ref().and_then(|b| b.bill(&partial).usd());
+        let usage = billed_usage(cache, partial.usage.as_ref());
+        a.settle(usage.as_ref(), cost);
+        // Dropping `a` queues the settlement for the shared store and releases the lease.
     }
 
     fn finish(&mut self, code: Option<&'static str>) {

@@ -327,3 +327,56 @@ async fn usage_needs_a_key_and_counts_against_no_limit() {
     assert_eq!(nobody.status(), 401);
     p.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_stream_the_client_drops_is_charged_for_what_it_used() {
+    use parlance_fake::Fault;
+    let fake = FakeUpstream::start(FakeOptions::default()).await.unwrap();
+    let url = format!("{}/v1", fake.url());
+    let meta = [
+        ("key", "sk-test"),
+        ("model", "gpt-4o-mini"),
+        ("endpoint", url.as_str()),
+        ("priceInputPerMTok", "1000"),
+        ("priceOutputPerMTok", "1000"),
+    ];
+    let spec = "  budgets: [{usd: 5, window: week}]\n";
+    let dir = resources(&[
+        ("c.yaml", &component("paced", "conversation.openai", &meta)),
+        ("k.yaml", &key("streamer", CI_BOT.1, spec)),
+    ]);
+    let p = start_with(args(&[path(&dir)]), None).await;
+    let conv = format!("{}/v1.0-alpha2/conversation/paced/converse", p.base);
+    // A long answer, paced: the client reads its first event and hangs up.
+    fake.push_fault(Fault::Pace { deltas: 20, every: Duration::from_millis(100) });
+    let open = p.client.post(&conv).bearer_auth(CI_BOT.0).header("accept", "text/event-stream");
+    let mut stream = open.body(ask("tell me a long story")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: chunk"));
+    drop(stream);
+    // The budget was charged for the prompt and the text streamed before the drop: not
+    // nothing (a client must not get answers free by hanging up before the end).
+    let usage = format!("{}/v1/usage", p.base);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let remaining = loop {
+        let u: Value =
+            p.client.get(&usage).bearer_auth(CI_BOT.0).send().await.unwrap().json().await.unwrap();
+        let left = u["budgets"][0]["remainingUsd"].as_f64().unwrap();
+        if left < 5.0 || Instant::now() > deadline {
+            break left;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(remaining < 5.0 && remaining > 4.0, "remaining {remaining}");
+    let addr = p.running.metrics_addr.unwrap();
+    let metrics =
+        reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
+    let spent = metrics
+        .lines()
+        .find(|l| l.starts_with("parlance_spend_usd_total{key=\"streamer\""))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(spent.is_some_and(|s| s > 0.0), "no spend for the dropped stream:\n{metrics}");
+    p.running.shutdown().await;
+}

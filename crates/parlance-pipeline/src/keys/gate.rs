@@ -32,6 +32,8 @@ pub struct Admission {
     entry: Arc<Entry>,
     settlement: Settlement,
     reserved: u64,
+    /// The prompt's part of `reserved` ([`prompt_estimate`]).
+    prompt: u64,
     via: Via,
     quota: Quota,
     /// A budget applies: the settlement is awaited before the reply ([`Admission::finish`]).
@@ -78,6 +80,7 @@ impl Principal {
         };
         let mut admission = self.admission(now, checks, &used, reserved, via, lease);
         admission.budgeted = budgeted;
+        admission.prompt = prompt_estimate(chat);
         Ok(admission)
     }
 
@@ -124,7 +127,8 @@ impl Principal {
                 Kind::Budget => settlement.spend.push((c.id, 0)),
             }
         }
-        Admission { entry: self.entry.clone(), settlement, reserved, via, quota, budgeted: false }
+        let entry = self.entry.clone();
+        Admission { entry, settlement, reserved, prompt: 0, via, quota, budgeted: false }
     }
 }
 
@@ -132,6 +136,12 @@ impl Admission {
     /// The limits' state after this request was counted, for the reply's headers.
     pub fn quota(&self) -> Quota {
         self.quota
+    }
+
+    /// The prompt's tokens as estimated at admission (~4 bytes a token): what a stream that
+    /// ends before the provider reports its usage is charged for its prompt.
+    pub fn prompt_estimate(&self) -> u64 {
+        self.prompt
     }
 
     /// The reply ended with `usage` and cost `cost_usd`: token reservations are corrected to
@@ -260,9 +270,14 @@ fn refusal(key: &str, c: &Check, now: u64) -> ApiError {
     e
 }
 
-/// Tokens reserved up front: the prompt's text at ~4 bytes a token (plus 4 a message), and
-/// the request's `max_tokens` or [`DEFAULT_COMPLETION_RESERVE`].
+/// Tokens reserved up front: the prompt ([`prompt_estimate`]) and the request's `max_tokens`
+/// or [`DEFAULT_COMPLETION_RESERVE`].
 pub(crate) fn estimate(chat: &ChatRequest) -> u64 {
+    prompt_estimate(chat) + chat.params.max_tokens.unwrap_or(DEFAULT_COMPLETION_RESERVE)
+}
+
+/// The prompt's tokens: its text at ~4 bytes a token, plus 4 a message.
+pub(crate) fn prompt_estimate(chat: &ChatRequest) -> u64 {
     let mut bytes = 0usize;
     for m in &chat.messages {
         bytes += 16;
@@ -275,8 +290,7 @@ pub(crate) fn estimate(chat: &ChatRequest) -> u64 {
             };
         }
     }
-    let prompt = (bytes as u64).div_ceil(4);
-    prompt + chat.params.max_tokens.unwrap_or(DEFAULT_COMPLETION_RESERVE)
+    (bytes as u64).div_ceil(4)
 }
 
 /// A lease id unique across replicas (random per process, counted within it).
