@@ -72,6 +72,9 @@ pub enum Part {
     ToolCall(ToolCall),
     /// A tool's result.
     ToolResult(ToolResult),
+    /// What only Anthropic's wire takes (a thinking block, a `cache_control` breakpoint);
+    /// other providers leave it out.
+    Anthropic(crate::anthropic::AnthropicPart),
 }
 
 /// One message of the flattened conversation.
@@ -184,6 +187,9 @@ pub struct ChatRequest {
     /// `None`: the component's configured model. Providers send it instead of theirs and
     /// report it as the reply's model.
     pub model: Option<String>,
+    /// The Anthropic door's own options (`thinking`, `anthropic-beta`, tools' `cache_control`),
+    /// which only Anthropic's wire takes.
+    pub anthropic: crate::anthropic::AnthropicOptions,
 }
 
 impl ChatRequest {
@@ -267,6 +273,9 @@ pub struct Choice {
     pub content: String,
     /// Tool calls requested.
     pub tool_calls: Vec<ToolCall>,
+    /// Thinking blocks the model returned (Anthropic's wire), before the text and tool calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thinking: Vec<crate::anthropic::ThinkingBlock>,
 }
 
 /// A provider's reply.

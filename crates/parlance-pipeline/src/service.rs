@@ -50,6 +50,10 @@ pub struct Component {
     pub meters: Option<ComponentMeters>,
     /// How its replies are priced (the shipped table's provider, its own prices).
     pub pricing: Pricing,
+    /// Its provider, for token counts at the upstream (`Provider::count_tokens`): set only
+    /// for a single provider whose inputs the operator does not have scrubbed (a count must
+    /// not send upstream what a call would not).
+    pub counter: Option<Arc<dyn parlance_core::Provider>>,
 }
 
 /// Per-request options that do not come from the body.
@@ -304,6 +308,30 @@ impl ConversationService {
             self.telemetry.key_refusal(p.name(), p.group().unwrap_or(""), name, reason);
         }
         admitted.map(Some)
+    }
+
+    /// The input tokens of `req` as `name`'s upstream counts them, when its provider has a
+    /// count endpoint and the request asks no input scrubbing; `Ok(None)`: the caller
+    /// estimates. The request is validated and its model chosen as a call's would be.
+    pub async fn count_tokens(
+        &self,
+        name: &str,
+        mut req: ConverseRequest,
+        ctx: parlance_core::CallContext,
+    ) -> Result<Option<u64>, ApiError> {
+        let live = self.live.load_full();
+        let Some(c) = live.component(name) else { return Ok(None) };
+        let Some(counter) = c.counter.clone() else { return Ok(None) };
+        if req.inputs.iter().any(|i| i.scrub_pii) {
+            return Ok(None);
+        }
+        let mut chat = validate::to_chat(name, &mut req)?;
+        chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
+        match counter.count_tokens(&chat, &ctx).await {
+            None => Ok(None),
+            Some(Ok(n)) => Ok(Some(n)),
+            Some(Err(e)) => Err(ApiError::from_provider(name, &e)),
+        }
     }
 
     /// daprd's checks in daprd's order, the request's own model (`metadata.model`, checked

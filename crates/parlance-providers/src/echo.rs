@@ -77,6 +77,8 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
                 "Tool Response for tool ID '{}' with name '{}': {}",
                 r.id, r.name, r.content
             )),
+            // Thinking blocks and cache breakpoints are Anthropic's alone.
+            Part::Anthropic(_) => {}
         }
     }
     let mut content = texts.join("\n");
@@ -94,7 +96,8 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         (None, true) => "stop",
         (None, false) => "tool_calls",
     };
-    let choice = Choice { index: 0, finish_reason: finish_reason.into(), content, tool_calls };
+    let finish_reason = finish_reason.into();
+    let choice = Choice { index: 0, finish_reason, content, tool_calls, thinking: Vec::new() };
     let usage = Usage {
         completion_tokens: answered,
         prompt_tokens: words,

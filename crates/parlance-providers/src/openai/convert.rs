@@ -58,8 +58,12 @@ pub fn to_wire_stream<'a>(
     }
 }
 
-/// One domain message becomes one wire message, except tool results: one each.
+/// One domain message becomes one wire message, except tool results: one each. A message of
+/// Anthropic-only parts (thinking blocks, cache breakpoints) is left out.
 fn messages(flavor: Flavor, m: &parlance_core::ChatMessage) -> Vec<WireMessage<'_>> {
+    if !m.parts.is_empty() && m.parts.iter().all(|p| matches!(p, Part::Anthropic(_))) {
+        return Vec::new();
+    }
     let results: Vec<WireMessage<'_>> = m
         .parts
         .iter()
@@ -177,6 +181,7 @@ fn choice(c: super::wire::WireChoice) -> Choice {
         finish_reason,
         content: c.message.content.unwrap_or_default(),
         tool_calls,
+        thinking: Vec::new(),
     }
 }
 
