@@ -59,7 +59,7 @@ impl Route {
                 None => Route { protocol: Protocol::OpenAi, path_model: None, stream: false },
             });
         }
-        if path.ends_with("/messages") {
+        if path.ends_with("/messages") || path.ends_with("/messages/count_tokens") {
             return Some(Route { protocol: Protocol::Anthropic, path_model: None, stream: false });
         }
         None
