@@ -344,6 +344,48 @@ mod tests {
     }
 
     #[test]
+    fn what_the_anthropic_door_carries_goes_out_unchanged() {
+        use parlance_core::{AnthropicOptions, AnthropicPart, ThinkingBlock};
+        let cc = |s: &str| Part::Anthropic(AnthropicPart::CacheControl(s.into()));
+        let thinking = ThinkingBlock::Thinking { thinking: "hm".into(), signature: "sig".into() };
+        let req = ChatRequest {
+            messages: vec![
+                msg(Role::System, vec![Part::Text("a".into()), cc(r#"{"type":"ephemeral"}"#)]),
+                ChatMessage::text(Role::System, "b"),
+                ChatMessage::text(Role::User, "q"),
+                msg(Role::User, vec![cc(r#"{"type":"ephemeral","ttl":"1h"}"#)]),
+                msg(Role::Assistant, vec![Part::Anthropic(AnthropicPart::Thinking(thinking))]),
+                ChatMessage::text(Role::Assistant, "four"),
+            ],
+            tools: vec![weather()],
+            anthropic: AnthropicOptions {
+                thinking: Some(r#"{"type":"enabled","budget_tokens":1024}"#.into()),
+                betas: vec!["b1".into()],
+                tool_cache_control: vec![("get_weather".into(), r#"{"type":"ephemeral"}"#.into())],
+            },
+            prompt_cache_retention: Some(Duration::from_secs(60)),
+            ..ChatRequest::default()
+        };
+        let b = body(&req);
+        assert_eq!(
+            b["system"],
+            json!([{"type": "text", "text": "a", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}}])
+        );
+        assert_eq!(
+            b["messages"],
+            json!([
+                {"role": "user", "content": [{"type": "text", "text": "q", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "hm", "signature": "sig"},
+                    {"type": "text", "text": "four"}]}
+            ])
+        );
+        assert_eq!(b["thinking"], json!({"type": "enabled", "budget_tokens": 1024}));
+        assert_eq!(b["tools"][0]["cache_control"], json!({"type": "ephemeral"}));
+    }
+
+    #[test]
     fn tool_choice_object_forms() {
         let mut req = ChatRequest {
             messages: vec![ChatMessage::text(Role::User, "x")],

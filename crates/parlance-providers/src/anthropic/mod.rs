@@ -192,3 +192,20 @@ fn betas(request: &ChatRequest) -> Option<String> {
     }
     (!betas.is_empty()).then(|| betas.join(","))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn betas_are_the_clients_then_the_long_cache() {
+        let mut req = ChatRequest::default();
+        assert_eq!(betas(&req), None);
+        req.anthropic.betas = vec!["a".into(), "b".into()];
+        assert_eq!(betas(&req).as_deref(), Some("a,b"));
+        req.prompt_cache_retention = Some(std::time::Duration::from_secs(3600));
+        assert_eq!(betas(&req).as_deref(), Some("a,b,extended-cache-ttl-2025-04-11"));
+        req.anthropic.betas.push(LONG_CACHE_BETA.into());
+        assert_eq!(betas(&req).as_deref(), Some("a,b,extended-cache-ttl-2025-04-11"));
+    }
+}
