@@ -93,15 +93,15 @@ impl ThinkingBlock {
 pub fn fold(blocks: &mut Vec<ThinkingBlock>, delta: &ThinkingDelta) {
     let open = |blocks: &mut Vec<ThinkingBlock>| -> usize {
         if !matches!(blocks.last(), Some(ThinkingBlock::Thinking { .. })) {
-            let empty = ThinkingBlock::Thinking { thinking: String::new(), signature: String::new() };
+            let empty =
+                ThinkingBlock::Thinking { thinking: String::new(), signature: String::new() };
             blocks.push(empty);
         }
         blocks.len() - 1
     };
     match delta {
-        ThinkingDelta::Begin => {
-            blocks.push(ThinkingBlock::Thinking { thinking: String::new(), signature: String::new() })
-        }
+        ThinkingDelta::Begin => blocks
+            .push(ThinkingBlock::Thinking { thinking: String::new(), signature: String::new() }),
         ThinkingDelta::Text(t) => {
             let at = open(blocks);
             if let ThinkingBlock::Thinking { thinking, .. } = &mut blocks[at] {
@@ -128,7 +128,10 @@ mod tests {
     fn blocks_are_anthropics_json() {
         let b = ThinkingBlock::Thinking { thinking: "hm".into(), signature: "sig".into() };
         let json = serde_json::to_value(&b).unwrap();
-        assert_eq!(json, serde_json::json!({"type": "thinking", "thinking": "hm", "signature": "sig"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "thinking", "thinking": "hm", "signature": "sig"})
+        );
         let r: ThinkingBlock =
             serde_json::from_value(serde_json::json!({"type": "redacted_thinking", "data": "x"}))
                 .unwrap();
@@ -156,6 +159,9 @@ mod tests {
         ] {
             fold(&mut split, &d);
         }
-        assert_eq!(split, vec![ThinkingBlock::Thinking { thinking: "xy".into(), signature: "s".into() }]);
+        assert_eq!(
+            split,
+            vec![ThinkingBlock::Thinking { thinking: "xy".into(), signature: "s".into() }]
+        );
     }
 }

@@ -121,11 +121,14 @@ fn assemble(events: &[(String, Value)]) -> Vec<Value> {
             "content_block_delta" => {
                 let b = &mut blocks[d["index"].as_u64().unwrap() as usize];
                 let delta = &d["delta"];
-                for (kind, key) in
-                    [("thinking_delta", "thinking"), ("signature_delta", "signature"), ("text_delta", "text")]
-                {
+                for (kind, key) in [
+                    ("thinking_delta", "thinking"),
+                    ("signature_delta", "signature"),
+                    ("text_delta", "text"),
+                ] {
                     if delta["type"] == kind {
-                        let joined = format!("{}{}", b[key].as_str().unwrap(), delta[key].as_str().unwrap());
+                        let joined =
+                            format!("{}{}", b[key].as_str().unwrap(), delta[key].as_str().unwrap());
                         b[key] = json!(joined);
                     }
                 }
@@ -147,7 +150,10 @@ async fn streamed_thinking_arrives_as_thinking_and_signature_deltas() {
     let ev = events(&text);
     let kinds: Vec<&str> = ev.iter().filter_map(|(_, d)| d["delta"]["type"].as_str()).collect();
     assert!(kinds.contains(&"thinking_delta") && kinds.contains(&"signature_delta"), "{text}");
-    assert_eq!(ev[2].1["content_block"], json!({"type": "thinking", "thinking": "", "signature": ""}));
+    assert_eq!(
+        ev[2].1["content_block"],
+        json!({"type": "thinking", "thinking": "", "signature": ""})
+    );
     let content = Value::Array(assemble(&ev));
     assert_eq!(content[0]["type"], "thinking", "{content}");
     // The plain reply to the same question carries the same block.
@@ -184,7 +190,8 @@ async fn thinking_is_left_out_towards_an_openai_component_and_counted() {
     }
     assert!(sent.header("anthropic-beta").is_none());
     let messages = sent.json.unwrap()["messages"].clone();
-    let roles: Vec<&str> = messages.as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> =
+        messages.as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["system", "user", "assistant", "user"], "{messages}");
     let addr = p.running.metrics_addr.unwrap();
     let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();

@@ -356,7 +356,8 @@ fn user(
                     _ => return Err("tool_result: tool_use_id: Field required".into()),
                 };
                 let inner = o.get("content").and_then(Value::as_array);
-                let inner = inner.and_then(|c| c.iter().filter_map(Value::as_object).find_map(cache_mark));
+                let inner =
+                    inner.and_then(|c| c.iter().filter_map(Value::as_object).find_map(cache_mark));
                 let content = tool_result_content(o.remove("content"))?;
                 let name = names.get(&id).cloned().unwrap_or_default();
                 out.push(Message::Tool { tool_id: Some(id), name, content });

@@ -113,6 +113,7 @@ struct BlockDelta<'a> {
 
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // Anthropic's own names.
 enum DeltaOut<'a> {
     TextDelta { text: &'a str },
     InputJsonDelta { partial_json: &'a str },
@@ -168,8 +169,8 @@ impl Encoder {
             }
             ThinkingDelta::Redacted(data) => {
                 self.thoughts += 1;
-                self.ensure(Open::Thinking(self.thoughts), out, |_| {
-                    StartBlock::RedactedThinking { data }
+                self.ensure(Open::Thinking(self.thoughts), out, |_| StartBlock::RedactedThinking {
+                    data,
                 });
                 self.close(out);
                 return;
@@ -178,7 +179,11 @@ impl Encoder {
             ThinkingDelta::Signature(s) => DeltaOut::SignatureDelta { signature: s },
         };
         let index = self.ensure(Open::Thinking(self.thoughts), out, start);
-        push_event(out, "content_block_delta", &BlockDelta { kind: "content_block_delta", index, delta });
+        push_event(
+            out,
+            "content_block_delta",
+            &BlockDelta { kind: "content_block_delta", index, delta },
+        );
     }
 
     fn tool_call(&mut self, t: &ToolCallDelta, out: &mut Vec<u8>) {

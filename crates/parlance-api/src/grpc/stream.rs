@@ -26,9 +26,9 @@ pub type Messages =
 pub fn messages(stream: ConversedStream, permit: Option<OwnedSemaphorePermit>) -> Messages {
     let context_id = stream.context_id;
     // Anthropic's thinking has no place in Dapr's chunks.
-    let events = stream.events.filter(|e| {
-        std::future::ready(!matches!(e, StreamEvent::Delta(Delta::Thinking { .. })))
-    });
+    let events = stream
+        .events
+        .filter(|e| std::future::ready(!matches!(e, StreamEvent::Delta(Delta::Thinking { .. }))));
     let out = events.map(move |event| {
         let _held = &permit;
         message(event, &context_id)

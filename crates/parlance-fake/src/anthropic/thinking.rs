@@ -34,7 +34,8 @@ pub(super) fn enabled(obj: &Map<String, Value>, max_tokens: i64) -> Result<bool,
         Some("adaptive") => Ok(true),
         Some("enabled") => {
             let budget = t.get("budget_tokens").and_then(Value::as_i64);
-            let budget = budget.ok_or_else(|| invalid("thinking.enabled.budget_tokens: Field required"))?;
+            let budget =
+                budget.ok_or_else(|| invalid("thinking.enabled.budget_tokens: Field required"))?;
             if budget < MIN_BUDGET {
                 return Err(invalid(
                     "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
@@ -58,9 +59,12 @@ pub(super) fn check_block(at: &str, role: &str, kind: &str, b: &Value) -> Result
     }
     let string = |key: &str| b.get(key).and_then(Value::as_str);
     if kind == "redacted_thinking" {
-        return string("data").map(|_| ()).ok_or_else(|| invalid(format!("{at}.data: Field required")));
+        return string("data")
+            .map(|_| ())
+            .ok_or_else(|| invalid(format!("{at}.data: Field required")));
     }
-    let thinking = string("thinking").ok_or_else(|| invalid(format!("{at}.thinking: Field required")))?;
+    let thinking =
+        string("thinking").ok_or_else(|| invalid(format!("{at}.thinking: Field required")))?;
     let signature =
         string("signature").ok_or_else(|| invalid(format!("{at}.signature: Field required")))?;
     if signature != sign(thinking) {

@@ -9,9 +9,8 @@
 use std::time::Duration;
 
 use parlance_core::{
-    AnthropicOptions, AnthropicPart, ThinkingBlock,
-    ChatMessage, ChatRequest, GenerationParams, Part, ResponseFormat, Role, ToolCall, ToolChoice,
-    ToolDef, ToolResult,
+    AnthropicOptions, AnthropicPart, ChatMessage, ChatRequest, GenerationParams, Part,
+    ResponseFormat, Role, ThinkingBlock, ToolCall, ToolChoice, ToolDef, ToolResult,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};

@@ -272,7 +272,8 @@ pub(crate) fn estimate(chat: &ChatRequest) -> u64 {
                 Part::ToolCall(c) => c.name.len() + c.arguments.len(),
                 Part::ToolResult(r) => r.content.len(),
                 Part::Anthropic(AnthropicPart::Thinking(ThinkingBlock::Thinking {
-                    thinking, ..
+                    thinking,
+                    ..
                 })) => thinking.len(),
                 Part::Anthropic(_) => 0,
             };

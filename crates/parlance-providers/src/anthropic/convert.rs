@@ -19,8 +19,8 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use parlance_core::{
-    AnthropicPart, ChatMessage, ChatRequest, ChatResponse, Part, ProviderError, Role, ThinkingBlock,
-    ToolDef,
+    AnthropicPart, ChatMessage, ChatRequest, ChatResponse, Part, ProviderError, Role,
+    ThinkingBlock, ToolDef,
 };
 use serde_json::Value;
 

@@ -89,7 +89,9 @@ impl OnEvent for Events {
                         thought(ThinkingDelta::Signature(signature), out);
                     }
                 }
-                StartBlock::RedactedThinking { data } => thought(ThinkingDelta::Redacted(data), out),
+                StartBlock::RedactedThinking { data } => {
+                    thought(ThinkingDelta::Redacted(data), out)
+                }
                 StartBlock::Other => {}
             },
             StreamEvent::ContentBlockDelta { index, delta } => match delta {
@@ -97,7 +99,9 @@ impl OnEvent for Events {
                 BlockDelta::InputJsonDelta { partial_json } => {
                     self.blocks.tool_input(index, &partial_json)?
                 }
-                BlockDelta::ThinkingDelta { thinking } => thought(ThinkingDelta::Text(thinking), out),
+                BlockDelta::ThinkingDelta { thinking } => {
+                    thought(ThinkingDelta::Text(thinking), out)
+                }
                 BlockDelta::SignatureDelta { signature } => {
                     thought(ThinkingDelta::Signature(signature), out)
                 }

@@ -18,8 +18,8 @@ pub(crate) mod forced_tool;
 pub(crate) mod reply;
 pub(crate) mod stream;
 
-use parlance_core::{ChatMessage, FailureKind, Part, PromptDetails, ProviderError, Role};
 use parlance_core::{AnthropicPart, ChatRequest, ThinkingBlock, ToolCall, ToolChoice, Usage};
+use parlance_core::{ChatMessage, FailureKind, Part, PromptDetails, ProviderError, Role};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

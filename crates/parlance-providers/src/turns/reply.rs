@@ -53,7 +53,13 @@ impl ReplyFold {
         let structured = self.structured.is_some();
         let finish_reason = finish_reason(stop_reason, structured, !self.tool_calls.is_empty());
         let content = self.structured.unwrap_or(self.content);
-        Choice { index: 0, finish_reason, content, tool_calls: self.tool_calls, thinking: self.thinking }
+        Choice {
+            index: 0,
+            finish_reason,
+            content,
+            tool_calls: self.tool_calls,
+            thinking: self.thinking,
+        }
     }
 }
 

@@ -74,12 +74,7 @@ fn a_claude_code_turn_decodes() {
     assert_eq!(keys, ["max_tokens", "stop", "top_p"]);
     assert_eq!(
         d.dropped,
-        [
-            "top_k",
-            "metadata.user_id",
-            "tool_choice.disable_parallel_tool_use",
-            "tools.server_tool",
-        ]
+        ["top_k", "metadata.user_id", "tool_choice.disable_parallel_tool_use", "tools.server_tool",]
     );
     assert_eq!(d.native, ["thinking", "cache_control"]);
 }
