@@ -311,13 +311,15 @@ impl ConversationService {
     }
 
     /// The input tokens of `req` as `name`'s upstream counts them, when its provider has a
-    /// count endpoint and the request asks no input scrubbing; `Ok(None)`: the caller
-    /// estimates. The request is validated and its model chosen as a call's would be.
+    /// count endpoint, the request asks no input scrubbing and the caller's key (when there is
+    /// one) may use the component and model; `Ok(None)`: the caller estimates. The request is
+    /// validated and its model chosen as a call's would be.
     pub async fn count_tokens(
         &self,
         name: &str,
         mut req: ConverseRequest,
         ctx: parlance_core::CallContext,
+        principal: Option<&Principal>,
     ) -> Result<Option<u64>, ApiError> {
         let live = self.live.load_full();
         let Some(c) = live.component(name) else { return Ok(None) };
@@ -327,6 +329,10 @@ impl ConversationService {
         }
         let mut chat = validate::to_chat(name, &mut req)?;
         chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
+        let model = chat.model_or(&c.model);
+        if principal.is_some_and(|p| !p.allows_component(name) || !p.allows_model(model)) {
+            return Ok(None);
+        }
         match counter.count_tokens(&chat, &ctx).await {
             None => Ok(None),
             Some(Ok(n)) => Ok(Some(n)),

@@ -189,6 +189,9 @@ async fn counted(s: &Sidecar, head: &Parts, body: Body) -> Result<u64, Anthropic
     let (component, d) = decoded(s, head, body, true).await?;
     let opts = door::call_options(ApiVersion::Anthropic, &head.headers);
     let estimate = count::input_tokens(&d.request);
-    let upstream = s.service.count_tokens(&component, d.request, opts.ctx).await?;
+    let principal = crate::keys::principal(&head.extensions);
+    let service = &s.service;
+    let upstream =
+        service.count_tokens(&component, d.request, opts.ctx, principal.as_ref()).await?;
     Ok(upstream.unwrap_or(estimate))
 }
