@@ -63,6 +63,33 @@ pub struct ToolResult {
     pub content: String,
 }
 
+/// A provider's own item that parlance carries without understanding it: an OpenAI Responses
+/// `reasoning` item (its `encrypted_content` must go back to the model unchanged), and the like.
+///
+/// The one provider-neutral home for such data. A door that receives the item in the
+/// provider's own shape puts it in the conversation as [`Part::Opaque`] (history) and reads it
+/// back from [`Choice::opaque`] / [`crate::Delta::Opaque`] (replies); a provider whose wire is
+/// [`Opaque::wire`] sends it upstream as it is, every other provider leaves it out (and
+/// says so through [`crate::Provider::keeps_opaque`], so the door can count what is dropped).
+/// PII scrubbing does not look inside it (it is usually encrypted).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Opaque {
+    /// The wire the item belongs to, e.g. [`Opaque::RESPONSES`].
+    pub wire: String,
+    /// The item as that wire's JSON text, unchanged.
+    pub json: String,
+}
+
+impl Opaque {
+    /// The OpenAI Responses API's items (`reasoning`).
+    pub const RESPONSES: &'static str = "openai.responses";
+
+    /// An item of the Responses API.
+    pub fn responses(json: String) -> Opaque {
+        Opaque { wire: Opaque::RESPONSES.to_string(), json }
+    }
+}
+
 /// One piece of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Part {
@@ -75,6 +102,8 @@ pub enum Part {
     /// What only Anthropic's wire takes (a thinking block, a `cache_control` breakpoint);
     /// other providers leave it out.
     Anthropic(crate::anthropic::AnthropicPart),
+    /// A provider's own item, passed through to that provider only (see [`Opaque`]).
+    Opaque(Opaque),
 }
 
 /// One message of the flattened conversation.
@@ -276,6 +305,10 @@ pub struct Choice {
     /// Thinking blocks the model returned (Anthropic's wire), before the text and tool calls.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thinking: Vec<crate::anthropic::ThinkingBlock>,
+    /// The provider's own items of this answer, in order (Responses `reasoning` items):
+    /// read only by a door of the same wire ([`Opaque`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque: Vec<Opaque>,
 }
 
 /// A provider's reply.

@@ -16,8 +16,8 @@ pub mod wkt;
 
 pub use anthropic::{AnthropicOptions, AnthropicPart, ThinkingBlock, ThinkingDelta};
 pub use chat::{
-    ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, GenerationParams, Part,
-    PromptDetails, ResponseFormat, Role, ToolCall, ToolChoice, ToolDef, ToolResult, Usage,
+    ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, GenerationParams, Opaque,
+    Part, PromptDetails, ResponseFormat, Role, ToolCall, ToolChoice, ToolDef, ToolResult, Usage,
 };
 pub use error::{ApiError, ErrorCode, FailureKind, ProviderError, UpstreamFailure};
 pub use provider::{CallContext, Provider, UpstreamClock};

@@ -82,4 +82,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The resolved model name reported in responses (`None` for echo).
     fn model(&self) -> Option<&str>;
+
+    /// Whether [`crate::Opaque`] items of `wire` reach the upstream (else the provider leaves
+    /// them out, and a door may count them as dropped). None by default.
+    fn keeps_opaque(&self, wire: &str) -> bool {
+        let _ = wire;
+        false
+    }
 }

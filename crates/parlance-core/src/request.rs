@@ -108,6 +108,9 @@ pub enum Message {
         /// The text.
         content: String,
     },
+    /// A provider's own item from a door of its wire (a Responses `reasoning` item): an
+    /// assistant turn's part that only that provider reads (see [`crate::Opaque`]).
+    Opaque(crate::chat::Opaque),
     /// No oneof key was set: rejected with `message type cannot be nil`.
     Unset,
     /// An Anthropic-only part (the Anthropic door's thinking blocks and `cache_control`),

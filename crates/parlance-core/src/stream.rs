@@ -11,7 +11,7 @@ use std::pin::Pin;
 use futures::Stream;
 
 use crate::anthropic::{self, ThinkingBlock, ThinkingDelta};
-use crate::chat::{ChatResponse, Choice, ToolCall, Usage};
+use crate::chat::{ChatResponse, Choice, Opaque, ToolCall, Usage};
 use crate::error::ProviderError;
 
 /// One piece of a streamed reply, in the order the model produced it.
@@ -42,6 +42,14 @@ pub enum Delta {
         choice: u32,
         /// The piece.
         delta: ThinkingDelta,
+    },
+    /// A provider's own item of a choice, whole (see [`Opaque`]); doors of other wires skip
+    /// it.
+    Opaque {
+        /// The choice's index.
+        choice: u32,
+        /// The item.
+        item: Opaque,
     },
 }
 
@@ -78,6 +86,7 @@ struct Building {
     finish: Option<String>,
     calls: Vec<(u32, ToolCall)>,
     thinking: Vec<ThinkingBlock>,
+    opaque: Vec<Opaque>,
 }
 
 impl Assembler {
@@ -91,6 +100,7 @@ impl Assembler {
             Delta::Thinking { choice, delta } => {
                 anthropic::fold(&mut self.choice(*choice).thinking, delta)
             }
+            Delta::Opaque { choice, item } => self.choice(*choice).opaque.push(item.clone()),
         }
     }
 
@@ -144,12 +154,13 @@ impl Building {
             content: self.content,
             tool_calls: self.calls.into_iter().map(|(_, c)| c).collect(),
             thinking: self.thinking,
+            opaque: self.opaque,
         }
     }
 }
 
-/// A finished reply as deltas (per choice: its thinking, its text, its tool calls, its finish;
-/// then usage),
+/// A finished reply as deltas (per choice: its thinking, its provider items, its text, its tool
+/// calls, its finish; then usage),
 /// so that a stored answer can be replayed as a stream.
 pub fn deltas_of(reply: &ChatResponse) -> Vec<Delta> {
     let mut out = Vec::new();
@@ -158,6 +169,8 @@ pub fn deltas_of(reply: &ChatResponse) -> Vec<Delta> {
         for delta in c.thinking.iter().flat_map(ThinkingBlock::deltas) {
             out.push(Delta::Thinking { choice, delta });
         }
+        let items = c.opaque.iter().map(|item| Delta::Opaque { choice, item: item.clone() });
+        out.extend(items);
         if !c.content.is_empty() {
             out.push(Delta::Text { choice, text: c.content.clone() });
         }
@@ -202,6 +215,7 @@ mod tests {
                         thinking: "hm".into(),
                         signature: "sig".into(),
                     }],
+                    opaque: vec![Opaque::responses("{\"type\":\"reasoning\"}".into())],
                 },
                 Choice { index: 1, finish_reason: "stop".into(), ..Choice::default() },
             ],
@@ -241,6 +255,7 @@ mod tests {
         let deltas = [
             Delta::Thinking { choice: 0, delta: ThinkingDelta::Begin },
             Delta::Thinking { choice: 0, delta: ThinkingDelta::Text("h".into()) },
+            Delta::Opaque { choice: 0, item: Opaque::responses("{\"type\":\"reasoning\"}".into()) },
             Delta::Text { choice: 0, text: "Let ".into() },
             Delta::Thinking { choice: 0, delta: ThinkingDelta::Text("m".into()) },
             Delta::Thinking { choice: 0, delta: ThinkingDelta::Signature("sig".into()) },

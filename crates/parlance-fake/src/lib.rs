@@ -5,6 +5,8 @@
 //! | --- | --- | --- |
 //! | `…/chat/completions` (any prefix) | OpenAI Chat Completions | `Authorization: Bearer` |
 //! | `/openai/deployments/{d}/chat/completions?api-version=…` | Azure OpenAI | `api-key` |
+//! | `…/responses` (any prefix) | OpenAI Responses | `Authorization: Bearer` |
+//! | `/openai/v1/responses` | Azure OpenAI Responses (v1 API) | `api-key` |
 //! | `…/messages` | Anthropic Messages | `x-api-key` + `anthropic-version` |
 //! | `/model/{modelId}/converse` | Bedrock Converse | SigV4-shaped `Authorization` + `x-amz-date` |
 //! | `/model/{modelId}/converse-stream` | Bedrock ConverseStream | as Converse |
@@ -16,7 +18,12 @@
 //! `reply.rs` and `cache.rs`).
 //!
 //! ## Streams
-//! `"stream": true` (OpenAI, Anthropic) or the `converse-stream` path (Bedrock) answers the
+//! The Responses API answers with a `reasoning` item (its `encrypted_content` when `include`
+//! asks, verified when it comes back: a changed item is a 400) before the answer's `message` or
+//! `function_call` item, and refuses Chat Completions fields (`messages`, `max_tokens`, `stop`, …)
+//! as unknown parameters, as OpenAI does.
+//!
+//! `"stream": true` (OpenAI, Responses, Anthropic) or the `converse-stream` path (Bedrock) answers the
 //! same reply as a stream, cut from the finished reply so that the assembled stream equals the
 //! plain answer: OpenAI `data:` chunks then `data: [DONE]` (usage in a last `choices: []`
 //! chunk only with `stream_options.include_usage`); Anthropic's named events; Bedrock's binary
@@ -57,7 +64,8 @@
 //! | `stream-bad-crc-after=N` | ignored | Bedrock: N frames, then a frame with a bad message CRC; SSE: as malformed |
 //! | `pace=64x20ms` | ignored | text of exactly 64 words, 64 content deltas (per choice) 20 ms apart |
 //!
-//! Mid-stream errors: OpenAI `data: {"error":{…,"type":"server_error"}}` (no `[DONE]`),
+//! Mid-stream errors: OpenAI `data: {"error":{…,"type":"server_error"}}` (no `[DONE]`), the
+//! Responses API `event: response.failed` (its `error.code` `server_error`),
 //! Anthropic `event: error` with `overloaded_error`, Bedrock an exception frame
 //! (`:message-type: exception`, `:exception-type: modelStreamErrorException`); `kind=` sets the
 //! type. Keep-alives during a stall: `: keep-alive` (OpenAI family), `ping` (Anthropic), none
@@ -80,6 +88,7 @@ mod fault;
 mod openai;
 mod record;
 mod reply;
+mod responses;
 pub mod schema;
 mod server;
 mod state;

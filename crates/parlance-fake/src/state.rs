@@ -27,14 +27,14 @@ pub(crate) struct State {
     /// Prompt-caching simulation.
     pub cache: PromptCache,
     /// Fixed-mode bodies: OpenAI, Anthropic, Bedrock.
-    pub fixed: [Bytes; 3],
+    pub fixed: [Bytes; 4],
     ids: AtomicU64,
 }
 
 impl State {
     /// Fresh state for these options.
     pub(crate) fn new(opts: FakeOptions) -> State {
-        let fixed = [Protocol::OpenAi, Protocol::Anthropic, Protocol::Bedrock]
+        let fixed = [Protocol::OpenAi, Protocol::Anthropic, Protocol::Bedrock, Protocol::Responses]
             .map(|p| Bytes::from(p.fixed_body().to_string()));
         State {
             opts,
@@ -52,6 +52,7 @@ impl State {
             Protocol::OpenAi | Protocol::Azure => 0,
             Protocol::Anthropic => 1,
             Protocol::Bedrock => 2,
+            Protocol::Responses => 3,
         };
         self.fixed[i].clone()
     }

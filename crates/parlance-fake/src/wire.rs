@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::state::State;
 use crate::stream::StreamAnswer;
-use crate::{anthropic, bedrock, openai};
+use crate::{anthropic, bedrock, openai, responses};
 
 /// The wire protocols the fake speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub(crate) enum Protocol {
     OpenAi,
     /// Azure OpenAI Chat Completions: `api-key` header, deployment in the path, `api-version`.
     Azure,
+    /// The OpenAI Responses API: bearer auth (Azure's v1 path: `api-key`).
+    Responses,
     /// Anthropic Messages.
     Anthropic,
     /// AWS Bedrock Runtime Converse, SigV4 auth.
@@ -58,6 +60,9 @@ impl Route {
                 },
                 None => Route { protocol: Protocol::OpenAi, path_model: None, stream: false },
             });
+        }
+        if path.ends_with("/responses") {
+            return Some(Route { protocol: Protocol::Responses, path_model: None, stream: false });
         }
         if path.ends_with("/messages") || path.ends_with("/messages/count_tokens") {
             return Some(Route { protocol: Protocol::Anthropic, path_model: None, stream: false });
@@ -180,6 +185,7 @@ impl Protocol {
     pub(crate) fn answer(self, call: &Call<'_>) -> Outcome {
         let result = match self {
             Protocol::OpenAi | Protocol::Azure => openai::handle(self, call),
+            Protocol::Responses => responses::handle(call),
             Protocol::Anthropic => anthropic::handle(call),
             Protocol::Bedrock => bedrock::handle(call),
         };
@@ -189,7 +195,7 @@ impl Protocol {
     /// Renders an error in the protocol's shape.
     pub(crate) fn error(self, err: &WireError, state: &State) -> Answer {
         match self {
-            Protocol::OpenAi | Protocol::Azure => openai::error(err, state),
+            Protocol::OpenAi | Protocol::Azure | Protocol::Responses => openai::error(err, state),
             Protocol::Anthropic => anthropic::error(err, state),
             Protocol::Bedrock => bedrock::error(err, state),
         }
@@ -198,7 +204,9 @@ impl Protocol {
     /// The error a provider sends with this status (for `Fault::Status`).
     pub(crate) fn status_error(self, status: StatusCode) -> WireError {
         match self {
-            Protocol::OpenAi | Protocol::Azure => openai::status_error(status),
+            Protocol::OpenAi | Protocol::Azure | Protocol::Responses => {
+                openai::status_error(status)
+            }
             Protocol::Anthropic => anthropic::status_error(status),
             Protocol::Bedrock => bedrock::status_error(status),
         }
@@ -207,7 +215,7 @@ impl Protocol {
     /// The error for a request whose body is not JSON.
     pub(crate) fn invalid_json(self) -> WireError {
         match self {
-            Protocol::OpenAi | Protocol::Azure => openai::invalid_json(),
+            Protocol::OpenAi | Protocol::Azure | Protocol::Responses => openai::invalid_json(),
             Protocol::Anthropic => anthropic::invalid_json(),
             Protocol::Bedrock => bedrock::invalid_json(),
         }
@@ -216,7 +224,7 @@ impl Protocol {
     /// A request-level rejection (bad fault spec: 400; wrong method: 405) in the protocol's terms.
     pub(crate) fn reject(self, status: StatusCode, message: String) -> WireError {
         let kind = match (self, status.as_u16()) {
-            (Protocol::OpenAi | Protocol::Azure | Protocol::Anthropic, _) => {
+            (Protocol::OpenAi | Protocol::Azure | Protocol::Responses | Protocol::Anthropic, _) => {
                 "invalid_request_error"
             }
             (Protocol::Bedrock, 405) => "UnknownOperationException",
@@ -229,6 +237,7 @@ impl Protocol {
     pub(crate) fn fixed_body(self) -> Value {
         match self {
             Protocol::OpenAi | Protocol::Azure => openai::fixed_body(),
+            Protocol::Responses => responses::fixed_body(),
             Protocol::Anthropic => anthropic::fixed_body(),
             Protocol::Bedrock => bedrock::fixed_body(),
         }
@@ -297,6 +306,9 @@ mod tests {
         }
         for p in ["/v1/messages", "/messages", "/v1/messages/"] {
             assert_eq!(proto(p), Some(Protocol::Anthropic), "{p}");
+        }
+        for p in ["/v1/responses", "/openai/v1/responses"] {
+            assert_eq!(proto(p), Some(Protocol::Responses), "{p}");
         }
         assert_eq!(proto("/v1/embeddings"), None);
         assert_eq!(proto("/model/x/invoke"), None);

@@ -154,6 +154,14 @@ impl Info {
         self.has(PLACE)
     }
 
+    /// Whether a word with this entry, written in lower case, may be a given name: a census
+    /// given name or one of the most frequent class of the wide list, and nothing else that the
+    /// tables know (not an English word, a place, a title, a cue or a known non-name).
+    pub(crate) fn may_be_lower_name(self) -> bool {
+        (self.is_first() || self.given_class() >= 3)
+            && self.flags & (COMMON | NOT_NAME | PLACE | TITLE | WORD_TITLE | STRONG_CUE) == 0
+    }
+
     /// How frequent a given name of the wide list of 54 countries (`data/given_names.txt`)
     /// this word is: 3 (at least 2^-3 % of some country's people), 2, 1 (rare), or 0 (not
     /// listed). Only the person model reads it: the list holds many ordinary words ("Will",
@@ -190,6 +198,24 @@ impl Hash for Stored {
 /// The tables: one hash map from [`Key`] (case-folded word) to [`Info`].
 pub(crate) struct Names {
     words: HashMap<Stored, Info, BuildHasherDefault<KeyHasher>>,
+    /// A bit per [`lower_bit`] of every given name of up to eight letters that may be written
+    /// in lower case ([`Info::may_be_lower_name`]): a test of one bit turns away most
+    /// lower-case words before the table is probed (32 KiB).
+    lower_given: Box<[u64; LOWER_WORDS]>,
+}
+
+/// 64-bit words of [`Names::lower_given`] (2^18 bits: about 11,000 names set one bit in 24).
+const LOWER_WORDS: usize = 1 << 12;
+
+/// The bit of [`Names::lower_given`] for a lower-case word of up to eight bytes, packed into an
+/// integer (first byte lowest, as `u64::from_le_bytes` reads it).
+pub(crate) fn lower_bit(x: u64) -> usize {
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 46) as usize
+}
+
+/// `w` (at most eight bytes) packed as [`lower_bit`] reads it.
+pub(crate) fn pack8(w: &[u8]) -> u64 {
+    w.iter().take(8).enumerate().fold(0, |x, (k, c)| x | u64::from(*c) << (8 * k))
 }
 
 fn lines(data: &str) -> impl Iterator<Item = &str> {
@@ -238,7 +264,35 @@ impl Names {
             let e = words.entry(Stored::from(k)).or_insert(Info::NONE);
             e.rank = e.rank.min(INTL_RANK);
         }
-        Names { words }
+        let mut names = Names { words, lower_given: Box::new([0; LOWER_WORDS]) };
+        let given = lines(GIVEN_NAMES).filter_map(|l| l.strip_suffix(" 3"));
+        let mut lower = [0u8; 8];
+        for w in lines(FIRST_NAMES)
+            .chain(lines(INTL_FIRST_NAMES))
+            .chain(lines(WORLD_FIRST_NAMES))
+            .chain(given)
+        {
+            let w = w.as_bytes();
+            if (3..=8).contains(&w.len()) && w.iter().all(u8::is_ascii_alphabetic) {
+                for (d, c) in lower.iter_mut().zip(w) {
+                    *d = c.to_ascii_lowercase();
+                }
+                if names.word(&lower[..w.len()]).may_be_lower_name() {
+                    let bit = lower_bit(pack8(&lower[..w.len()]));
+                    names.lower_given[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether the lower-case ASCII word of up to eight bytes packed by [`pack8`] as `x` may be
+    /// a given name ([`Info::may_be_lower_name`]): false for most words, from one bit; true may
+    /// still be a word the table then turns away.
+    #[inline]
+    pub(crate) fn may_be_lower_packed(&self, x: u64) -> bool {
+        let bit = lower_bit(x);
+        self.lower_given[bit / 64] & (1 << (bit % 64)) != 0
     }
 
     /// The tables' entry for the word with key `k`.

@@ -275,6 +275,24 @@ pub(crate) fn any_word_in_clause_before(
     max: usize,
     mut f: impl FnMut(&[u8]) -> bool,
 ) -> bool {
+    any_word_as_written_in_clause_before(b, i, max, |w| {
+        let mut buf = [0u8; 24];
+        for (d, s) in buf.iter_mut().zip(w) {
+            *d = s.to_ascii_lowercase();
+        }
+        f(&buf[..w.len()])
+    })
+}
+
+/// [`any_word_in_clause_before`] with the words as written (not folded to lower case), for
+/// callers that compare them case-insensitively themselves (no copy per word). Words longer
+/// than 24 bytes are passed over all the same.
+pub(crate) fn any_word_as_written_in_clause_before(
+    b: &[u8],
+    i: usize,
+    max: usize,
+    mut f: impl FnMut(&[u8]) -> bool,
+) -> bool {
     let mut j = i;
     for k in 0..max {
         while j > 0 && !is_word(b[j - 1]) {
@@ -291,15 +309,9 @@ pub(crate) fn any_word_in_clause_before(
         if end == j {
             return false;
         }
-        let mut buf = [0u8; 24];
         let w = &b[j..end];
-        if w.len() <= buf.len() {
-            for (d, s) in buf.iter_mut().zip(w) {
-                *d = s.to_ascii_lowercase();
-            }
-            if f(&buf[..w.len()]) {
-                return true;
-            }
+        if w.len() <= 24 && f(w) {
+            return true;
         }
     }
     false

@@ -23,6 +23,21 @@ fn names_without_a_cue_are_found() {
         ("It s fab! By samantha Fox", "It s fab! By <PERSON>"),
         ("hey, it's ana from the shop", "hey, it's <PERSON> from the shop"),
         ("hi, it's timea rus, can you check", "hi, it's <PERSON>, can you check"),
+        // Given names in lower case beside a word that says a person is there.
+        ("i think shanna and i are going", "i think <PERSON> and i are going"),
+        ("but do n't tell val. the weekend after", "but do n't tell <PERSON>. the weekend after"),
+        ("We hired Moreau as a data engineer.", "We hired <PERSON> as a data engineer."),
+        (
+            "of human lives, properties, etc. V K Choudhry",
+            "of human lives, properties, etc. <PERSON>",
+        ),
+        // Only trades make a business of the name before them, not "company" or "press".
+        (
+            "It began as a spinoff from Sakichi Toyoda company.",
+            "It began as a spinoff from <PERSON> company.",
+        ),
+        // A signature keeps the name and leaves the company.
+        ("Regards, Kevin A. Boone Accenture -- Houston", "Regards, <PERSON> Accenture -- Houston"),
     ] {
         assert_eq!(s.scrub(text), want, "{text}");
     }
@@ -33,6 +48,9 @@ fn what_is_not_a_person_stays() {
     let s = people();
     for text in [
         "I am peruvian but live in Canada",
+        "Caldwell insurance has been doing our insurance for years.",
+        "salt and pepper, then my bae and my dog",
+        "a cup of joe and a snack",
         "i am mexican and proud of it",
         "The contract with Ashok Leyland Limited was renewed.",
         "She joined William Blair & Company last year.",

@@ -258,6 +258,7 @@ fn listed(name: String, type_name: String, version: String) -> Component {
         meters: None,
         pricing: Default::default(),
         counter: None,
+        keeps_responses_items: false,
     }
 }
 
@@ -352,6 +353,7 @@ fn build_pool(
         model_aliases: p.settings.model_aliases,
         pricing: Default::default(),
         counter: None,
+        keeps_responses_items: false,
     };
     Kept { source, component: Arc::new(component), pool_stats: Some(stats) }
 }
@@ -366,6 +368,7 @@ fn build_one(
     let model = c.provider.model().map(str::to_string);
     let gen_ai_provider = c.provider.gen_ai_provider();
     let provider = registry::build(c.provider, client);
+    let keeps_responses_items = provider.keeps_opaque(parlance_core::Opaque::RESPONSES);
     let meters = telemetry.provider_meters(&ProviderCall {
         component: &c.name,
         provider: gen_ai_provider,
@@ -401,6 +404,7 @@ fn build_one(
         meters: Some(meters),
         pricing: Pricing::new(gen_ai_provider, c.settings.prices),
         counter,
+        keeps_responses_items,
     }
 }
 

@@ -124,6 +124,7 @@ mod tests {
             meters: None,
             pricing: Default::default(),
             counter: None,
+            keeps_responses_items: false,
         }
     }
 

@@ -54,6 +54,11 @@ pub struct Component {
     /// for a single provider whose inputs the operator does not have scrubbed (a count must
     /// not send upstream what a call would not).
     pub counter: Option<Arc<dyn parlance_core::Provider>>,
+    /// Whether its provider sends OpenAI Responses items ([`parlance_core::Opaque`]
+    /// `reasoning` items) upstream (`Provider::keeps_opaque`): an OpenAI component with
+    /// `wireApi: responses`. False for pools and listed components; the Responses door counts
+    /// the items it passes to a component without it as dropped.
+    pub keeps_responses_items: bool,
 }
 
 /// Per-request options that do not come from the body.

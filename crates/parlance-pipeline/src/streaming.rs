@@ -221,6 +221,9 @@ impl Events {
                     }
                     self.summary.usage = Some(u);
                 }
+                // A provider's own item reaches only the door of its wire (the Responses
+                // door); every other door's stream has no place for it.
+                Some(Ok(Delta::Opaque { .. })) if self.record.api != ApiVersion::Responses => {}
                 Some(Ok(delta)) => {
                     if let Some(copy) = &mut self.copy {
                         copy.push(&delta);

@@ -76,6 +76,7 @@ fn message_to_chat(message: Message) -> Result<ChatMessage, &'static str> {
         }
         Message::Legacy { role, content } => (role, vec![Part::Text(content)]),
         Message::Anthropic { role, part } => (role, vec![Part::Anthropic(part)]),
+        Message::Opaque(item) => (Role::Assistant, vec![Part::Opaque(item)]),
         Message::Unset => return Err("message type cannot be nil"),
     };
     Ok(ChatMessage { role, parts, scrub: false })

@@ -53,7 +53,8 @@ fn message_tokens(m: &Message, count: &impl Fn(&str) -> usize) -> usize {
             AnthropicPart::Thinking(ThinkingBlock::Thinking { thinking, .. }) => count(thinking),
             _ => 0,
         },
-        Message::Unset => 0,
+        // Only the Responses door makes these; they carry no countable text.
+        Message::Unset | Message::Opaque(_) => 0,
     }
 }
 

@@ -93,6 +93,7 @@ pub fn message<'a>(id: &'a str, model: &'a str, chat: &'a ChatResponse) -> Messa
         content: String::new(),
         tool_calls: Vec::new(),
         thinking: Vec::new(),
+        opaque: Vec::new(),
     };
     let c = chat.choices.first().unwrap_or(&EMPTY);
     let mut content: Vec<Block<'_>> = c.thinking.iter().map(Block::Thinking).collect();

@@ -65,7 +65,8 @@ fn chunk(d: Delta) -> pb::ConversationStreamChunkAlpha2 {
             finish_reason: reason,
             ..Default::default()
         },
-        Delta::Usage(_) | Delta::Thinking { .. } => Default::default(),
+        // The service keeps these from this door; an empty chunk is all they could be.
+        Delta::Usage(_) | Delta::Thinking { .. } | Delta::Opaque { .. } => Default::default(),
     };
     pb::ConversationStreamChunkAlpha2 { output_index: 0, choices: vec![choice] }
 }

@@ -111,7 +111,7 @@ fn chunk(d: &Delta) -> Chunk<'_> {
             ChoiceDelta { index: (*choice).into(), finish_reason: reason, ..Default::default() }
         }
         // The service keeps usage for `complete`; an empty chunk is all it could be.
-        Delta::Usage(_) | Delta::Thinking { .. } => ChoiceDelta::default(),
+        Delta::Usage(_) | Delta::Thinking { .. } | Delta::Opaque { .. } => ChoiceDelta::default(),
     };
     Chunk { choices: [choice] }
 }

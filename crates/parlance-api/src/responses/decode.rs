@@ -7,7 +7,10 @@
 //!   `tools`, `tool_choice` (`auto` / `none` / `required` / a function; `allowed_tools` by its
 //!   `mode`), `text.format` (`json_schema`, `json_object`), `max_output_tokens`,
 //!   `temperature`, `top_p`, `stream`, `store`, `previous_response_id`;
-//! - dropped (counted): `reasoning` items and the `reasoning` parameter, `web_search_call`
+//! - passed through: `reasoning` items, whole, as [`parlance_core::Opaque`] items in an
+//!   assistant turn of their own (a component on the Responses wire sends them upstream
+//!   unchanged; to any other they are dropped, and counted by the door as `input.reasoning`);
+//! - dropped (counted): the `reasoning` parameter, `web_search_call`
 //!   items, built-in and hosted tools (`web_search`, `namespace`, `local_shell`, `custom`, …),
 //!   `parallel_tool_calls: false`, `allowed_tools`' list, `text.verbosity`, `user`;
 //! - kept only in the reply: `metadata`, `user`, `parallel_tool_calls`;
@@ -20,8 +23,8 @@
 
 use std::collections::BTreeMap;
 
-use parlance_core::ConverseRequest;
 use parlance_core::request::{FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn};
+use parlance_core::{ConverseRequest, Opaque};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -51,6 +54,9 @@ pub struct Decoded {
     pub echo: Echo,
     /// The fields present that were dropped, for `parlance_dropped_fields_total`.
     pub dropped: Vec<&'static str>,
+    /// How many `reasoning` items `input` carried (passed on; dropped by components that
+    /// do not speak the Responses wire).
+    pub reasoning_items: usize,
 }
 
 /// The request's settings a Response object repeats.
@@ -136,6 +142,7 @@ pub fn request(body: &[u8], scrub: (bool, bool)) -> Result<Decoded, ResponsesErr
     };
     let instructions = optional_string(&b.instructions, "instructions")?;
     let input = input(b.input, &mut dropped)?;
+    let reasoning_items = input.iter().filter(|m| matches!(m, Message::Opaque(_))).count();
     let (tools, tools_echo) = tools(b.tools, &mut dropped)?;
     let tool_choice = tool_choice(set(&b.tool_choice), &mut dropped)?;
     let parallel = optional_bool(&b.parallel_tool_calls, "parallel_tool_calls")?.unwrap_or(true);
@@ -196,7 +203,18 @@ pub fn request(body: &[u8], scrub: (bool, bool)) -> Result<Decoded, ResponsesErr
         .filter(|s| !s.is_empty())
         .map(|s| vec![Message::System(vec![s])])
         .unwrap_or_default();
-    Ok(Decoded { model, instructions, input, request, stream, store, previous, echo, dropped })
+    Ok(Decoded {
+        model,
+        instructions,
+        input,
+        request,
+        stream,
+        store,
+        previous,
+        echo,
+        dropped,
+        reasoning_items,
+    })
 }
 
 /// Features of the Responses API that parlance does not serve, refused rather than ignored.
@@ -306,7 +324,8 @@ fn input_item(
         Some("function_call") => function_call(o, out),
         Some("function_call_output") => function_call_output(o, out),
         Some("reasoning") => {
-            push_once(dropped, "input.reasoning");
+            o.insert("type".into(), Value::String("reasoning".into()));
+            out.push(Message::Opaque(Opaque::responses(Value::Object(o).to_string())));
             Ok(())
         }
         Some("web_search_call") => {

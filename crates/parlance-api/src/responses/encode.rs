@@ -3,11 +3,13 @@
 //! with one `output_text` part (when there is text) and one `function_call` item per call
 //! (`call_id`, `arguments` as JSON text), `status` `completed`, or `incomplete` with
 //! `incomplete_details.reason` when the output limit (or a content filter) cut the reply,
-//! `usage` with its detail objects (`null` when the provider reported none). A plain answer
+//! `usage` with its detail objects (`null` when the provider reported none). `reasoning` items
+//! a Responses-wire component returned ([`parlance_core::Opaque`]) come first, as the
+//! upstream sent them (`id`, `summary`, `encrypted_content`, `content`). A plain answer
 //! and a stream's `response.completed` are written from the same [`Reply`], so they match.
 
 use parlance_core::request::{FunctionCallIn, Message, ToolCallIn};
-use parlance_core::{ChatResponse, Usage};
+use parlance_core::{ChatResponse, Opaque, Usage};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -56,6 +58,17 @@ pub fn call_id(id: Option<&str>, position: usize) -> String {
 /// One output item of a reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutItem {
+    /// A reasoning item of a Responses-wire upstream, passed on.
+    Reasoning {
+        /// `rs_…`, the upstream's.
+        id: String,
+        /// `summary`, as the upstream sent it.
+        summary: Value,
+        /// `encrypted_content`, when the upstream sent it.
+        encrypted_content: Option<String>,
+        /// `content`, when the upstream sent it.
+        content: Option<Value>,
+    },
     /// The assistant's text.
     Message {
         /// `msg_…`.
@@ -94,6 +107,7 @@ impl Reply {
         let Some(c) = chat.choices.first() else {
             return Reply { items, finish: String::new(), usage: chat.usage.clone() };
         };
+        items.extend(c.opaque.iter().filter_map(OutItem::reasoning));
         if !c.content.is_empty() {
             items.push(OutItem::Message { id: head.message_id(), text: c.content.clone() });
         }
@@ -119,10 +133,12 @@ impl Reply {
 
     /// The reply as the assistant turn a follow-up's history holds (calls under the ids the
     /// client saw).
+    /// Reasoning items are not kept: a stored conversation continues without them.
     pub fn as_message(&self) -> Message {
         let (mut content, mut tool_calls) = (Vec::new(), Vec::new());
         for item in &self.items {
             match item {
+                OutItem::Reasoning { .. } => {}
                 OutItem::Message { text, .. } => content.push(text.clone()),
                 OutItem::Call { call_id, name, arguments, .. } => tool_calls.push(ToolCallIn {
                     id: Some(call_id.clone()),
@@ -134,6 +150,30 @@ impl Reply {
             }
         }
         Message::Assistant { content, tool_calls }
+    }
+}
+
+impl OutItem {
+    /// A provider item of the Responses wire that is a `reasoning` item (others: `None`).
+    pub fn reasoning(o: &Opaque) -> Option<OutItem> {
+        if o.wire != Opaque::RESPONSES {
+            return None;
+        }
+        let mut v: Map<String, Value> = serde_json::from_str(&o.json).ok()?;
+        if v.get("type").and_then(Value::as_str) != Some("reasoning") {
+            return None;
+        }
+        let id = match v.remove("id") {
+            Some(Value::String(id)) => id,
+            _ => String::new(),
+        };
+        let encrypted_content = match v.remove("encrypted_content") {
+            Some(Value::String(c)) => Some(c),
+            _ => None,
+        };
+        let summary = v.remove("summary").unwrap_or_else(|| Value::Array(Vec::new()));
+        let content = v.remove("content").filter(|c| !c.is_null());
+        Some(OutItem::Reasoning { id, summary, encrypted_content, content })
     }
 }
 
@@ -249,6 +289,19 @@ pub fn response<'a>(
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemOut<'a> {
+    /// `{"type":"reasoning",…}`.
+    Reasoning {
+        /// `rs_…`.
+        id: &'a str,
+        /// The summary parts.
+        summary: &'a Value,
+        /// The opaque state the model continues from.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        encrypted_content: Option<&'a str>,
+        /// Reasoning text, when the upstream sent any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        content: Option<&'a Value>,
+    },
     /// `{"type":"message",…}`.
     Message {
         /// `msg_…`.
@@ -279,6 +332,12 @@ impl<'a> ItemOut<'a> {
     /// `item` with `status`.
     pub fn of(item: &'a OutItem, status: &'static str) -> ItemOut<'a> {
         match item {
+            OutItem::Reasoning { id, summary, encrypted_content, content } => ItemOut::Reasoning {
+                id,
+                summary,
+                encrypted_content: encrypted_content.as_deref(),
+                content: content.as_ref(),
+            },
             OutItem::Message { id, text } => ItemOut::Message {
                 id,
                 status,

@@ -127,6 +127,11 @@ async fn answer(
         }
     };
     *component = Some(route.component.clone());
+    let keeps =
+        s.service.live().component(&route.component).is_some_and(|c| c.keeps_responses_items);
+    if d.reasoning_items > 0 && !keeps {
+        s.service.telemetry().dropped(ApiVersion::Responses, "input.reasoning");
+    }
     let mut opts = door::call_options(ApiVersion::Responses, &head.headers);
     opts.principal = principal;
     body::release(head, bytes);

@@ -195,6 +195,7 @@ fn message_size(m: &Message) -> usize {
         Message::Legacy { content, .. } => content.len(),
         Message::Anthropic { .. } => 0,
         Message::Unset => 0,
+        Message::Opaque(o) => o.json.len(),
     }
 }
 

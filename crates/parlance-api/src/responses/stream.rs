@@ -7,7 +7,9 @@
 //! (the arguments as they come, so the client assembles them intact) and `.done`, then
 //! `response.output_item.done`; finally `response.completed` (or `response.incomplete` when
 //! the output limit cut the reply) with the whole Response and its usage. A failure after the
-//! start is an `error` event and `response.failed`. Only choice 0 is shown.
+//! start is an `error` event and `response.failed`. A reasoning item from a Responses-wire
+//! component is an item of its own (`output_item.added`, then `.done` with the whole item).
+//! Only choice 0 is shown.
 
 use bytes::Bytes;
 use parlance_core::{Delta, ToolCallDelta};
@@ -142,8 +144,21 @@ impl Encoder {
             Delta::ToolCall(t) if t.choice == 0 => self.tool_call(t, out),
             Delta::Finish { choice: 0, reason } => self.reply.finish = reason.clone(),
             Delta::Usage(u) => self.reply.usage = Some(u.clone()),
+            Delta::Opaque { choice: 0, item } => self.reasoning(item, out),
             _ => {}
         }
+    }
+
+    /// A whole reasoning item: added and done at once.
+    fn reasoning(&mut self, item: &parlance_core::Opaque, out: &mut Vec<u8>) {
+        let Some(item) = OutItem::reasoning(item) else { return };
+        self.close(out);
+        let at = self.reply.items.len();
+        self.reply.items.push(item.clone());
+        let ev = ItemEv { output_index: at, item: ItemOut::of(&item, "in_progress") };
+        self.push(out, "response.output_item.added", ev);
+        let ev = ItemEv { output_index: at, item: ItemOut::of(&item, "completed") };
+        self.push(out, "response.output_item.done", ev);
     }
 
     fn text(&mut self, text: &str, out: &mut Vec<u8>) {
@@ -168,7 +183,11 @@ impl Encoder {
 
     fn item_id(&self, at: usize) -> String {
         match self.reply.items.get(at) {
-            Some(OutItem::Message { id, .. } | OutItem::Call { id, .. }) => id.clone(),
+            Some(
+                OutItem::Message { id, .. }
+                | OutItem::Call { id, .. }
+                | OutItem::Reasoning { id, .. },
+            ) => id.clone(),
             None => String::new(),
         }
     }
@@ -274,6 +293,7 @@ impl Encoder {
                 };
                 self.push(out, "response.function_call_arguments.done", ev);
             }
+            OutItem::Reasoning { .. } => {}
         }
         // A reply the output limit cut leaves its open item incomplete, as OpenAI marks it.
         let status = if self.reply.incomplete().is_some() { "incomplete" } else { "completed" };

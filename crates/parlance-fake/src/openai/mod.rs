@@ -4,7 +4,7 @@
 //! Errors use `{"error":{"message","type","param","code"}}`. `"stream": true` answers
 //! Server-Sent Events (`stream.rs`).
 
-mod request;
+pub(crate) mod request;
 pub(crate) mod stream;
 
 use http::StatusCode;

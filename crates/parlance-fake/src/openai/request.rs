@@ -27,7 +27,7 @@ pub(super) struct Parsed {
     pub stream: Option<StreamRequest>,
 }
 
-pub(super) fn invalid(message: impl Into<String>) -> WireError {
+pub(crate) fn invalid(message: impl Into<String>) -> WireError {
     WireError::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
 }
 
@@ -37,7 +37,7 @@ fn missing(param: &str) -> WireError {
         .code("missing_required_parameter")
 }
 
-pub(super) fn wrong_type(param: &str, expected: &str, got: &Value) -> WireError {
+pub(crate) fn wrong_type(param: &str, expected: &str, got: &Value) -> WireError {
     invalid(format!(
         "Invalid type for '{param}': expected {expected}, but got {} instead.",
         type_name(got)

@@ -13,7 +13,7 @@ use http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use crate::wire::Protocol;
-use crate::{anthropic, bedrock, openai};
+use crate::{anthropic, bedrock, openai, responses};
 
 pub(crate) use body::{Plan, body};
 pub use stats::{StreamState, StreamStats};
@@ -106,6 +106,7 @@ impl Protocol {
             Protocol::OpenAi | Protocol::Azure => {
                 openai::fixed_stream(&text, tokens, include_usage, paced)
             }
+            Protocol::Responses => responses::fixed_stream(&text, tokens, paced),
             Protocol::Anthropic => anthropic::fixed_stream(&text, tokens, paced),
             Protocol::Bedrock => bedrock::fixed_stream(&text, tokens, paced),
         };
@@ -115,7 +116,7 @@ impl Protocol {
     /// The content type of the protocol's streams.
     pub(crate) fn stream_content_type(self) -> &'static str {
         match self {
-            Protocol::OpenAi | Protocol::Azure | Protocol::Anthropic => {
+            Protocol::OpenAi | Protocol::Azure | Protocol::Responses | Protocol::Anthropic => {
                 "text/event-stream; charset=utf-8"
             }
             Protocol::Bedrock => "application/vnd.amazon.eventstream",
@@ -126,6 +127,7 @@ impl Protocol {
     pub(crate) fn stream_error(self, kind: Option<&str>) -> Bytes {
         match self {
             Protocol::OpenAi | Protocol::Azure => openai::stream::error_event(kind),
+            Protocol::Responses => responses::stream::error_event(kind),
             Protocol::Anthropic => anthropic::stream::error_event(kind),
             Protocol::Bedrock => bedrock::stream::exception_frame(kind),
         }
@@ -135,6 +137,7 @@ impl Protocol {
     pub(crate) fn malformed_event(self) -> Bytes {
         match self {
             Protocol::OpenAi | Protocol::Azure => openai::stream::malformed_event(),
+            Protocol::Responses => responses::stream::malformed_event(),
             Protocol::Anthropic => anthropic::stream::malformed_event(),
             Protocol::Bedrock => bedrock::stream::malformed_frame(),
         }
@@ -151,7 +154,9 @@ impl Protocol {
     /// The keep-alive sent during a stall, if the protocol has one.
     pub(crate) fn keepalive(self) -> Option<Bytes> {
         match self {
-            Protocol::OpenAi | Protocol::Azure => Some(Bytes::from_static(sse::KEEPALIVE)),
+            Protocol::OpenAi | Protocol::Azure | Protocol::Responses => {
+                Some(Bytes::from_static(sse::KEEPALIVE))
+            }
             Protocol::Anthropic => Some(anthropic::stream::ping()),
             Protocol::Bedrock => None,
         }

@@ -38,6 +38,7 @@ pub(crate) fn detect_bare(b: &[u8], i: usize) -> Option<(usize, usize)> {
 }
 
 pub(crate) use code::Found as PostcodeFound;
+pub(crate) use words::KeySet;
 
 /// What a lettered postcode at `i` ("London SW1A 2AA", "postcode: NW1 6XE") belongs to.
 pub(crate) fn detect_postcode(b: &[u8], i: usize) -> Option<PostcodeFound> {

@@ -18,6 +18,8 @@ pub(crate) mod iban;
 pub(crate) mod ip;
 pub(crate) mod mac;
 pub(crate) mod person;
+pub(crate) mod person_initials;
+pub(crate) mod person_lower;
 pub(crate) mod person_words;
 pub(crate) mod phone;
 pub(crate) mod phone_cue;
@@ -194,9 +196,18 @@ impl<'a> Pass<'a> {
                             });
                         }
                     }
-                    i = end;
+                    if person_lower::may_be_name(b, i, end, self.names) && self.want(Entity::Person)
+                    {
+                        // "tell val.", "shanna and i": a given name in lower case beside a cue.
+                        let l = self.window(i);
+                        self.lower_near(l, end - i);
+                    }
+                    i = past_blank(b, end);
                 }
-                Class::Word => i = self.dispatch_word(i),
+                Class::Word => {
+                    let end = self.dispatch_word(i);
+                    i = past_blank(full, end);
+                }
                 Class::Escape => {
                     // "Name:\nMarta": the escape is read as the blank it stands for, so the
                     // word after it starts there; a letter (`\u00c9ric`) starts a word.
@@ -209,6 +220,16 @@ impl<'a> Pass<'a> {
             }
         }
         i
+    }
+
+    /// The lower-case word at `l` (an offset in the window, `len` bytes long) as a given name
+    /// beside a cue: "shanna and i", "tell val" ([`person_lower`]). Kept out of the main loop.
+    #[inline(never)]
+    fn lower_near(&mut self, l: usize, len: usize) {
+        self.with_view(l, |p, v, l| {
+            let found = person_lower::detect(v, l, l + len, p.names);
+            p.push(Entity::Person, found);
+        });
     }
 
     /// Dispatches the word starting at `i`; returns its end.
@@ -383,7 +404,13 @@ impl<'a> Pass<'a> {
             let settled = learned.is_some_and(|(s, e)| s <= i && !person::could_go_on(b, e, names));
             // An e-mail display name (`"Lee, Ann" <ann@…>`) stands as written.
             let display = person::quoted_display_name(b, i, names).map(|e| (i, e));
-            let rule = (!unread_alone && !settled && display.is_none())
+            // Inside a name just found, a name of the rules that would only repeat its tail
+            // changes nothing (`rules_change_nothing`): the rules are not run.
+            let repeat = !reads
+                && display.is_none()
+                && !unread_alone
+                && self.rules_change_nothing(b, (i, end), first, listed);
+            let rule = (!unread_alone && !settled && !repeat && display.is_none())
                 .then(|| person::detect(b, i, names, listed, first, &around))
                 .flatten()
                 .filter(|&(s, e)| {
@@ -399,10 +426,7 @@ impl<'a> Pass<'a> {
                             || crate::model::confirms(b, s, e, names)
                     }
                 })
-                .map(|(s, e)| {
-                    let e = crate::model::past_articles(b, e);
-                    (s, crate::model::past_mail_domain(b, e))
-                })
+                .map(|(s, e)| (s, rule_end(b, s, e, names)))
                 .or(display);
             // "a cat named Achilles", "Hurricane Rita": a name given to an animal or a storm.
             // A storm named earlier ("Hurricane Rita … Rita packed winds") stays one.
@@ -429,6 +453,10 @@ impl<'a> Pass<'a> {
             }
             for (s, e) in rule.into_iter().chain(model) {
                 self.memory.remember(b, s, e);
+            }
+            // "Thx dp Debra Perlingiere": the initials signed before the name.
+            if let Some((s, e)) = rule.or(model) {
+                self.push(Entity::Person, person_initials::before(b, s, e, names));
             }
             // "Mercedes and Dan are very thorough": a given name joined to the name found here.
             if let Some(s) = rule.or(model).map(|f| f.0).filter(|&s| s == i) {
@@ -463,6 +491,63 @@ impl<'a> Pass<'a> {
                 self.push(Entity::StreetAddress, Some((s, e)));
             }
             _ => {}
+        }
+    }
+
+    /// Whether running the rules at the capitalised word `b[i..end]` (table entry `first`, the
+    /// model's word end; `listed` as for the rules), inside the last candidate, a name, would
+    /// change nothing the pass finds. The rules' name here would start at `i`; it changes
+    /// nothing when it cannot be anything but that name's tail, up to the same end (`reach`:
+    /// what the rules read, before deciding), and when pushing it, or not, leaves the pass in
+    /// the same state for what follows:
+    /// - the resolved findings: a candidate inside another one of the same entity is absorbed;
+    /// - the last candidate (`inside`, `inside_person`, `listed`): it and the name start before
+    ///   any later position and end at the same place;
+    /// - the last [`STATE_DEPTH`] candidates (`contact_near`): with one candidate fewer, up to
+    ///   three older ones come into view; none of them may be a phone or an e-mail within 48
+    ///   bytes of here, where `contact_near` would count it later (a name there cannot be
+    ///   joined to a later position by " - " or " left ": this name lies between);
+    /// - the memory of names (its words are remembered already), the names of things (the
+    ///   word is not one, nor named as one here), and the given name before " and " (none).
+    #[inline(never)]
+    fn rules_change_nothing(
+        &self,
+        b: &[u8],
+        (i, end): (usize, usize),
+        first: (usize, crate::names::Info),
+        listed: bool,
+    ) -> bool {
+        let Some(last) = self.out.last().filter(|f| f.entity == Entity::Person) else {
+            return false;
+        };
+        let pos = self.full_pos(i);
+        if self.escaped || !(last.start < pos && pos < last.end) || last.end > self.base + b.len() {
+            return false;
+        }
+        let last_end = last.end - self.base;
+        let n = self.out.len();
+        let older = &self.out[n.saturating_sub(STATE_DEPTH)..n - 1];
+        let contact = |f: &Finding| {
+            matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress) && pos - f.end <= 48
+        };
+        if older.iter().any(contact)
+            || b[..i].ends_with(b" and ")
+            || b[..i].ends_with(b" & ")
+            || self.memory.is_thing(&b[i..end])
+            || person::named_thing(b, i)
+        {
+            return false;
+        }
+        match person::reach(b, i, self.names, listed, first) {
+            None => true,
+            Some((s, e)) => {
+                let e = rule_end(b, s, e, self.names);
+                // Pushing the rules' name would also push initials signed before it.
+                s == i
+                    && e == last_end
+                    && self.memory.holds(b, s, e)
+                    && person_initials::before(b, s, e, self.names).is_none()
+            }
         }
     }
 
@@ -544,6 +629,23 @@ impl<'a> Pass<'a> {
             p.push(e, span);
         });
     }
+}
+
+/// Where a name of the rules `b[s..e]` ends once its tail is settled: the company words or
+/// English words of a signature given back (`model::trim_tail`), then the Arabic articles and
+/// surnames after it and a mail system's domain added (one function for the pass and for
+/// `Pass::rules_change_nothing`, which must compute the same end).
+fn rule_end(b: &[u8], s: usize, e: usize, names: &crate::names::Names) -> usize {
+    let e = crate::model::trim_tail(b, s, e, names);
+    let e = crate::model::past_articles(b, e);
+    crate::model::past_mail_domain(b, e)
+}
+
+/// `end`, the end of a word, moved past the blank that usually follows it: a blank starts no
+/// detector, so the pass need not stop there.
+#[inline(always)]
+fn past_blank(b: &[u8], end: usize) -> usize {
+    end + usize::from(at(b, end) == b' ')
 }
 
 /// The first backslash of `b` at or after `from` (`b.len()` if none).

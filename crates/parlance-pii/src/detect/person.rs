@@ -6,6 +6,7 @@
 //! and the census tables back it. Known non-names (calendar, places, products, organisations,
 //! function words) never start a name.
 
+use crate::detect::address::KeySet;
 use crate::names::{Info, Names};
 use crate::text::{any_word_before, any_word_in_clause_before, at, before, is_word};
 
@@ -49,6 +50,48 @@ pub(crate) fn detect(
     known: (usize, Info),
     around: &Around,
 ) -> Option<(usize, usize)> {
+    match read_at(b, i, names, listed, known)? {
+        Reading::Titled(found) => found,
+        Reading::Words(we, seq, mut direct) => {
+            // The street and organisation guard runs only for an accepted name (it reads words
+            // around).
+            let ok = decide(b, i, &seq, names, &mut direct) && !around.get(b, i, we);
+            ok.then_some((i, suffix(b, seq.end, names)))
+        }
+    }
+}
+
+/// The span [`detect`] finds at `i` when it accepts the words it reads there, without deciding
+/// whether they are a name (no cues, no table verdict, no street or organisation guard);
+/// `None` when it reads no name there. The pass asks it inside a name just found, where a name
+/// of the rules matters only if it would end elsewhere.
+pub(crate) fn reach(
+    b: &[u8],
+    i: usize,
+    names: &Names,
+    listed: bool,
+    known: (usize, Info),
+) -> Option<(usize, usize)> {
+    match read_at(b, i, names, listed, known)? {
+        Reading::Titled(found) => found,
+        Reading::Words(_, seq, _) => Some((i, suffix(b, seq.end, names))),
+    }
+}
+
+/// What [`detect`] reads at `i`, before deciding: after a title, the titled name (decided);
+/// otherwise the first word's end, the name words and the direct cue (computed on first use).
+enum Reading<'a> {
+    Titled(Option<(usize, usize)>),
+    Words(usize, Seq, Direct<'a>),
+}
+
+fn read_at<'a>(
+    b: &'a [u8],
+    i: usize,
+    names: &'a Names,
+    listed: bool,
+    known: (usize, Info),
+) -> Option<Reading<'a>> {
     if is_word(before(b, i)) || matches!(before(b, i), b'\'' | b'-' | b'.' | b'@' | b'/') {
         return None;
     }
@@ -56,14 +99,13 @@ pub(crate) fn detect(
     let info = if known.0 == we { known.1 } else { names.word(&b[i..we]) };
     if info.is_title() {
         // "Prince Albert Road", "King Edward Street": a street named after the titled person.
-        return after_title(b, we, names, info.is_word_title())
+        let found = after_title(b, we, names, info.is_word_title())
             .filter(|&(_, e)| !org_or_street_after(b, e));
+        return Some(Reading::Titled(found));
     }
     let mut direct = Direct { b, i, names, listed, value: None };
     let seq = read(b, i, names, &mut direct, Some((we, info)))?;
-    // The street and organisation guard runs only for an accepted name (it reads words around).
-    let ok = decide(b, i, &seq, names, &mut direct) && !around.get(b, i, we);
-    ok.then_some((i, suffix(b, seq.end, names)))
+    Some(Reading::Words(we, seq, direct))
 }
 
 /// Whether the rules' name at `i` could only be the capitalised word `b[i..we]` (table entry
@@ -93,20 +135,21 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
 /// (within the clause: a naming word among the three words before, an animal or thing noun
 /// among the three before that).
 pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
-    let (mut k, mut naming, mut thing) = (0, false, false);
-    let storm = any_word_in_clause_before(b, i, 6, |w| {
+    let (mut k, mut naming, mut found) = (0, false, false);
+    let one_of = |w: &[u8], list: &[&[u8]]| list.iter().any(|t| w.eq_ignore_ascii_case(t));
+    crate::text::any_word_as_written_in_clause_before(b, i, 6, |w| {
         k += 1;
-        if k == 1 && matches!(w, b"hurricane" | b"typhoon" | b"cyclone" | b"storm") {
-            return true;
-        }
-        if k <= 3 && matches!(w, b"named" | b"called" | b"name" | b"names" | b"nicknamed") {
+        if k == 1 && one_of(w, &[b"hurricane", b"typhoon", b"cyclone", b"storm"]) {
+            found = true;
+        } else if k <= 3 && one_of(w, &[b"named", b"called", b"name", b"names", b"nicknamed"]) {
             naming = true;
-        } else if naming && THINGS.contains(&w) {
-            thing = true;
+        } else if naming && one_of(w, THINGS) {
+            found = true;
         }
-        false
+        // No naming word among the first three: nothing further can count.
+        found || k >= 3 && !naming
     });
-    storm || thing
+    found
 }
 
 /// Animals and things people name.
@@ -671,7 +714,7 @@ impl Around {
 fn street_or_org_around(b: &[u8], i: usize, we: usize) -> bool {
     let head = |w: &[u8]| {
         crate::detect::address::is_street_type(w)
-            || crate::text::key(w).is_some_and(|k| ORG_HEADS.binary_search(&k).is_ok())
+            || crate::text::key(w).is_some_and(|k| ORG_HEADS.contains(k))
     };
     let prev = i >= 2 && b[i - 1] == b' ' && {
         let mut s = i - 1;
@@ -815,7 +858,7 @@ const ORG_FORMS: &[&[u8]] = &[
 ];
 
 /// Capitalised words that start an organisation's name ("Corporación Echeverría y Muñoz").
-static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
+static ORG_HEADS: KeySet<128> = KeySet::new(&crate::text::keys([
     "corporacion",
     "corporation",
     "holding",
@@ -857,11 +900,11 @@ static ORG_HEADS: &[crate::text::Key] = &crate::text::keys([
     "team",
     "escuela",
     "colegio",
-]);
+]));
 
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
-fn org_or_street_after(b: &[u8], we: usize) -> bool {
+pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
     if possessive_shop(b, we) {
         return true;
     }
@@ -890,7 +933,14 @@ fn org_or_street_after(b: &[u8], we: usize) -> bool {
         let w = &b[j..e];
         // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
         let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
-        if !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.binary_search(&k).is_ok())
+        // "Caldwell insurance has been": a trade word in lower case right after the name (only
+        // trades no sentence puts after a person: not "company", "press", "market").
+        let lower_trade = j == we + 1
+            && b[we] == b' '
+            && w.len() >= 4
+            && w[0].is_ascii_lowercase()
+            && k.is_some_and(|k| LOWER_TRADES.binary_search(&k).is_ok());
+        if lower_trade || !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.contains(k))
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
             // next part of the line, not the name's.
             // ("al-Sadr" is an article, not the Polish "al." of a street).
@@ -927,9 +977,7 @@ fn possessive_shop(b: &[u8], we: usize) -> bool {
             return false;
         }
         let k = crate::text::key(&b[j..e]);
-        let shop = |k: crate::text::Key| {
-            ORG_WORDS.binary_search(&k).is_ok() || SHOP_WORDS.binary_search(&k).is_ok()
-        };
+        let shop = |k: crate::text::Key| ORG_WORDS.contains(k) || SHOP_WORDS.contains(k);
         if k.is_some_and(shop) {
             return true;
         }
@@ -943,7 +991,7 @@ fn possessive_shop(b: &[u8], we: usize) -> bool {
 
 /// Words of shops and trades that follow an owner's name in a business's name ("Ray's Pizza",
 /// "Barry's Auto"); read only after a possessive (case-folded keys, sorted).
-static SHOP_WORDS: &[crate::text::Key] = &crate::text::keys([
+static SHOP_WORDS: KeySet<128> = KeySet::new(&crate::text::keys([
     "auto",
     "automotive",
     "bagels",
@@ -988,10 +1036,31 @@ static SHOP_WORDS: &[crate::text::Key] = &crate::text::keys([
     "tire",
     "tires",
     "towing",
+]));
+
+/// Trades that, in lower case right after a capitalised word, make it a business's name
+/// ("Caldwell insurance", "Hanson plumbing"; case-folded keys, sorted).
+static LOWER_TRADES: &[crate::text::Key] = &crate::text::keys([
+    "automotive",
+    "bakery",
+    "catering",
+    "cleaners",
+    "collision",
+    "construction",
+    "dental",
+    "florist",
+    "insurance",
+    "jewelers",
+    "landscaping",
+    "pharmacy",
+    "plumbing",
+    "realty",
+    "roofing",
+    "towing",
 ]);
 
 /// Company words that end an organisation's name (case-folded keys, sorted).
-static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
+static ORG_WORDS: KeySet<512> = KeySet::new(&crate::text::keys([
     "tech",
     "offices",
     "office",
@@ -1127,7 +1196,7 @@ static ORG_WORDS: &[crate::text::Key] = &crate::text::keys([
     "ky",
     "hf",
     "ehf",
-]);
+]));
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
 /// English words ("Will Power", "Major Component") and no cue says so; pairs of unknown words

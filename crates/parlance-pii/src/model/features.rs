@@ -13,7 +13,8 @@ use crate::text::is_word;
 /// log2 of the number of weights.
 pub(crate) const BITS: u32 = 20;
 
-/// The most features one word produces.
+/// The most features one word produces (it has 46 at most).
+#[cfg(any(test, feature = "train"))]
 pub(crate) const MAX: usize = 64;
 
 /// The table entries of the last few words looked up while scoring the words of one name
@@ -50,6 +51,7 @@ impl Seen {
 }
 
 /// The features of one word: hashed weight indices.
+#[cfg(any(test, feature = "train"))]
 pub(crate) struct Feats {
     /// Weight indices; the first `n` are set.
     pub(crate) idx: [u32; MAX],
@@ -57,17 +59,35 @@ pub(crate) struct Feats {
     pub(crate) n: usize,
 }
 
+#[cfg(any(test, feature = "train"))]
 impl Feats {
     fn new() -> Feats {
         Feats { idx: [0; MAX], n: 0 }
     }
+}
 
-    /// Adds template `t` with value `v`.
-    fn add(&mut self, t: u64, v: u64) {
+#[cfg(any(test, feature = "train"))]
+impl Sink for Feats {
+    fn take(&mut self, k: u32) {
         if self.n < MAX {
-            self.idx[self.n] = index(t, v);
+            self.idx[self.n] = k;
             self.n += 1;
         }
+    }
+}
+
+/// Where the features of one word go, as [`extract_into`] computes them: collected as weight
+/// indices ([`Feats`]: training, tests) or summed straight into a logit (scoring: nothing is
+/// stored per feature). A word has at most 46 features, fewer than `Feats` holds, so both see
+/// the same ones.
+pub(crate) trait Sink {
+    /// Takes the weight index of one feature.
+    fn take(&mut self, k: u32);
+
+    /// Takes template `t` with value `v`.
+    #[inline(always)]
+    fn add(&mut self, t: u64, v: u64) {
+        self.take(index(t, v));
     }
 }
 
@@ -160,7 +180,77 @@ fn next(b: &[u8], e: usize, this_initial: bool) -> Option<Tok> {
     Some(Tok { start: s, end, sep: gap_class(&b[e..s], this_initial) })
 }
 
+/// [`word_hash`] and [`shape`] of `w` in one pass over its bytes (what scoring computes for
+/// each of the five words it reads), one table load per byte ([`FOLD`]).
+#[inline]
+fn hash_shape(w: &[u8]) -> (u64, u64) {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    let (mut upper, mut seen) = (0u32, 0u16);
+    let hashed = w.len().min(24);
+    for &c in &w[..hashed] {
+        let e = FOLD[usize::from(c)];
+        h = (h ^ u64::from(e & 0xFF)).wrapping_mul(0x0100_0000_01B3);
+        seen |= e;
+        upper += u32::from(e >> 15);
+    }
+    for &c in &w[hashed..] {
+        let e = FOLD[usize::from(c)];
+        seen |= e;
+        upper += u32::from(e >> 15);
+    }
+    let caps = match upper as usize {
+        0 => 0,
+        1 => 1,
+        n if n == w.len() => 2,
+        _ => 3,
+    };
+    let (non_ascii, digit) = (seen & NON_ASCII != 0, seen & DIGIT != 0);
+    (h, caps | len_class(w.len()) << 2 | u64::from(non_ascii) << 5 | u64::from(digit) << 6)
+}
+
+/// [`FOLD`]'s bits beside the folded byte (bits 0–7).
+const DIGIT: u16 = 1 << 8;
+const NON_ASCII: u16 = 1 << 9;
+const CAPITAL: u16 = 1 << 15;
+
+/// For each byte: itself folded to lower case (ASCII) and whether it is a digit, non-ASCII or
+/// an ASCII capital ([`DIGIT`], [`NON_ASCII`], [`CAPITAL`]).
+static FOLD: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut e = b.to_ascii_lowercase() as u16;
+        if b.is_ascii_digit() {
+            e |= DIGIT;
+        }
+        if b >= 0x80 {
+            e |= NON_ASCII;
+        }
+        if b.is_ascii_uppercase() {
+            e |= CAPITAL;
+        }
+        t[c] = e;
+        c += 1;
+    }
+    t
+};
+
+/// The length class of [`shape`].
+#[inline]
+fn len_class(n: usize) -> u64 {
+    match n {
+        0..=1 => 0,
+        2 => 1,
+        3 => 2,
+        4..=5 => 3,
+        6..=8 => 4,
+        _ => 5,
+    }
+}
+
 /// A hash of the word folded to lower case (ASCII; other bytes as they are).
+#[cfg(test)]
 fn word_hash(w: &[u8]) -> u64 {
     let mut h: u64 = 0xCBF2_9CE4_8422_2325;
     for &c in w.iter().take(24) {
@@ -171,6 +261,7 @@ fn word_hash(w: &[u8]) -> u64 {
 
 /// The word's shape in one number: capitalised or all capitals, length class, non-ASCII,
 /// digits, inner apostrophe or hyphen.
+#[cfg(test)]
 fn shape(w: &[u8]) -> u64 {
     let (mut upper, mut non_ascii, mut digit) = (0, false, false);
     for &c in w {
@@ -306,7 +397,7 @@ const AFTER: Side = Side {
 /// table entry `info`), with the classified word's table bits, shape and the pair's hash
 /// `(tab, sh, pair)`.
 fn neighbour(
-    f: &mut Feats,
+    f: &mut impl Sink,
     side: &Side,
     sep: u8,
     (h, nshape): (u64, u64),
@@ -326,18 +417,31 @@ fn neighbour(
 }
 
 /// The features of the capitalised word `b[i..end]`, whose table entry is `info`.
+#[cfg(any(test, feature = "train"))]
 pub(crate) fn extract(
+    b: &[u8],
+    i: usize,
+    end: usize,
+    lookups: (&Names, &mut Seen),
+    info: Info,
+) -> Feats {
+    let mut f = Feats::new();
+    extract_into(b, i, end, lookups, info, &mut f);
+    f
+}
+
+/// [`extract`] into any [`Sink`].
+pub(crate) fn extract_into(
     b: &[u8],
     i: usize,
     end: usize,
     (names, seen): (&Names, &mut Seen),
     info: Info,
-) -> Feats {
-    let mut f = Feats::new();
+    f: &mut impl Sink,
+) {
     let w = &b[i..end];
-    let wh = word_hash(w);
+    let (wh, sh) = hash_shape(w);
     let tab = table(info);
-    let sh = shape(w);
     let common = u64::from(info.is_common());
     f.add(t::BIAS, 0);
     f.add(t::WORD, wh);
@@ -346,9 +450,15 @@ pub(crate) fn extract(
     f.add(t::SUF3, tail(w, 3));
     f.add(t::SUF4, tail(w, 4));
     f.add(t::PRE3, w.iter().take(3).fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
-    // Letter trigrams inside the word (at most 8): names of one tradition share them.
-    for g in w.windows(3).take(8) {
-        f.add(t::TRI, g.iter().fold(0u64, |a, c| a << 8 | u64::from(c.to_ascii_lowercase())));
+    // Letter trigrams inside the word (at most 8): names of one tradition share them (each
+    // the three bytes folded to lower case as one number, rolled on from the last).
+    if w.len() >= 3 {
+        let low = |k: usize| u64::from(w[k].to_ascii_lowercase());
+        let mut g = low(0) << 8 | low(1);
+        for k in 2..w.len().min(10) {
+            g = (g << 8 | low(k)) & 0xFF_FFFF;
+            f.add(t::TRI, g);
+        }
     }
     f.add(t::TABLE, tab);
     f.add(t::COMMON, common << 16 | tab);
@@ -363,10 +473,10 @@ pub(crate) fn extract(
     f.add(t::SEP_TAB, u64::from(psep) << 16 | tab << 1 | common);
     f.add(t::W_SEP, wh ^ u64::from(psep) << 56);
     // Each neighbour's hash and shape, computed once (several templates combine them).
-    let hash_of = |k: Option<Tok>| k.map(|k| word_hash(&b[k.start..k.end]));
-    let shape_of = |k: Option<Tok>| k.map(|k| shape(&b[k.start..k.end]));
-    let (ph1, nh1, ph2, nh2) = (hash_of(p1), hash_of(n1), hash_of(p2), hash_of(n2));
-    let (ps1, ns1) = (shape_of(p1), shape_of(n1));
+    let of = |k: Option<Tok>| k.map(|k| hash_shape(&b[k.start..k.end]));
+    let (p1s, n1s, p2s, n2s) = (of(p1), of(n1), of(p2), of(n2));
+    let (ph1, nh1) = (p1s.map(|x| x.0), n1s.map(|x| x.0));
+    let (ps1, ns1) = (p1s.map(|x| x.1), n1s.map(|x| x.1));
     f.add(t::P1_N1, ph1.unwrap_or(0) ^ nh1.unwrap_or(0).rotate_left(31));
     f.add(
         t::SHAPES3,
@@ -376,7 +486,7 @@ pub(crate) fn extract(
         (Some(p), Some(ph), Some(pshape)) => {
             let pair = ph ^ wh.rotate_left(17);
             neighbour(
-                &mut f,
+                f,
                 &BEFORE,
                 p.sep,
                 (ph, pshape),
@@ -386,9 +496,9 @@ pub(crate) fn extract(
         }
         _ => f.add(t::P1, 0),
     }
-    if let (Some(p), Some(h2)) = (p2, ph2) {
+    if let (Some(p), Some((h2, s2))) = (p2, p2s) {
         f.add(t::P2, h2);
-        f.add(t::P2SHAPE, shape(&b[p.start..p.end]) << 8 | u64::from(p.sep));
+        f.add(t::P2SHAPE, s2 << 8 | u64::from(p.sep));
         if let Some(h1) = ph1 {
             f.add(t::P1P2, h1 ^ h2.rotate_left(23));
         }
@@ -397,7 +507,7 @@ pub(crate) fn extract(
         (Some(n), Some(nh), Some(nshape)) => {
             let pair = wh ^ nh.rotate_left(29);
             neighbour(
-                &mut f,
+                f,
                 &AFTER,
                 n.sep,
                 (nh, nshape),
@@ -410,19 +520,27 @@ pub(crate) fn extract(
         }
         _ => f.add(t::N1, 0),
     }
-    if let (Some(n), Some(h2)) = (n2, nh2) {
+    if let (Some(n), Some((h2, s2))) = (n2, n2s) {
         f.add(t::N2, h2);
-        f.add(t::N2SHAPE, shape(&b[n.start..n.end]) << 8 | u64::from(n.sep));
+        f.add(t::N2SHAPE, s2 << 8 | u64::from(n.sep));
         if let Some(h1) = nh1 {
             f.add(t::N1N2, h1 ^ h2.rotate_left(23));
         }
     }
-    f
 }
 
 #[cfg(test)]
 mod tests {
     use super::{BITS, Seen, extract, gap_class, sep};
+
+    #[test]
+    fn one_pass_gives_the_hash_and_the_shape() {
+        let long = "Abcdefghijklmnopqrstuvwxyz0123";
+        for w in ["", "A", "ab", "ABC", "Jean-Luc", "O'Brien", "Wójcik", "ÉRIC", "R2D2", long] {
+            let w = w.as_bytes();
+            assert_eq!(super::hash_shape(w), (super::word_hash(w), super::shape(w)), "{w:?}");
+        }
+    }
 
     #[test]
     fn gaps_are_classed() {

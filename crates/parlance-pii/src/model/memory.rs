@@ -32,6 +32,21 @@ fn hash(w: &[u8]) -> u64 {
     h | 1
 }
 
+/// Calls `f` with the hash of each capitalised word of three letters or more in `b[s..e]`.
+fn words(b: &[u8], s: usize, e: usize, mut f: impl FnMut(u64)) {
+    let mut k = s;
+    while k < e {
+        let we = super::word_end(b, k).min(e);
+        if we > k + 2 && crate::detect::person::upper_len(b, k).is_some() {
+            f(hash(&b[k..we]));
+        }
+        k = we.max(k + 1);
+        while k < e && !crate::text::is_word(b[k]) {
+            k += 1;
+        }
+    }
+}
+
 impl Memory {
     /// Remembers the capitalised words of three letters or more in `b[s..e]`, a name found,
     /// when it has two words or more: a full name is a person far more surely than one word
@@ -40,22 +55,24 @@ impl Memory {
         if !b[s..e].contains(&b' ') {
             return;
         }
-        let mut k = s;
-        while k < e {
-            let we = super::word_end(b, k).min(e);
-            if we > k + 2 && crate::detect::person::upper_len(b, k).is_some() {
-                let h = hash(&b[k..we]);
-                if !self.words[..self.len].contains(&h) {
-                    self.words[self.next] = h;
-                    self.next = (self.next + 1) % SIZE;
-                    self.len = (self.len + 1).min(SIZE);
-                }
+        words(b, s, e, |h| {
+            if !self.words[..self.len].contains(&h) {
+                self.words[self.next] = h;
+                self.next = (self.next + 1) % SIZE;
+                self.len = (self.len + 1).min(SIZE);
             }
-            k = we.max(k + 1);
-            while k < e && !crate::text::is_word(b[k]) {
-                k += 1;
-            }
+        });
+    }
+
+    /// Whether [`Memory::remember`] of `b[s..e]` would change nothing: one word, or every
+    /// word it would remember is remembered already.
+    pub(crate) fn holds(&self, b: &[u8], s: usize, e: usize) -> bool {
+        if !b[s..e].contains(&b' ') {
+            return true;
         }
+        let mut all = true;
+        words(b, s, e, |h| all &= self.words[..self.len].contains(&h));
+        all
     }
 
     /// Remembers `w` as the name of a storm, an animal or a thing.
@@ -95,6 +112,16 @@ mod tests {
             m.remember(&w, 0, 7);
         }
         assert!(!m.knows(b"Nina") && m.knows(b"Ahx") && m.knows(b"Bhy"));
+    }
+
+    #[test]
+    fn knows_when_remembering_would_change_nothing() {
+        let mut m = Memory::default();
+        let t = b"Ana Beatriz Souza";
+        assert!(!m.holds(t, 4, 17) && m.holds(t, 4, 11));
+        m.remember(t, 0, 17);
+        assert!(m.holds(t, 4, 17) && m.holds(t, 0, 17));
+        assert!(!m.holds(b"Beatriz Lima", 0, 12));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!
 //! The weights ship in the crate (`data/person_model.bin`, 2 MiB of 16-bit integers), decoded
 //! into a table once per process on first use (about a millisecond). Scoring a word reads at most
-//! [`features::MAX`] weights; the model only runs on capitalised words that the rule detector
+//! 46 weights, summed as its features are computed; the model only runs on capitalised words that the rule detector
 //! did not already settle.
 
 pub(crate) mod features;
@@ -122,9 +122,23 @@ fn any_logit(b: &[u8], i: usize, end: usize, lookups: (&Names, &mut Seen), info:
     let Some(w) = &t.weights else {
         return f32::NEG_INFINITY;
     };
-    let f = features::extract(b, i, end, lookups, info);
-    let sum: i32 = f.idx[..f.n].iter().map(|&k| i32::from(w[k as usize & (SIZE - 1)])).sum();
-    sum as f32 * t.scale
+    let mut sum = Sum { w, sum: 0 };
+    features::extract_into(b, i, end, lookups, info, &mut sum);
+    sum.sum as f32 * t.scale
+}
+
+/// The weights of a word's features summed as they are computed (the same integers in
+/// another order: the same logit as summing [`features::extract`]'s indices).
+struct Sum<'a> {
+    w: &'a [i16; SIZE],
+    sum: i32,
+}
+
+impl features::Sink for Sum<'_> {
+    #[inline(always)]
+    fn take(&mut self, k: u32) {
+        self.sum += i32::from(self.w[k as usize & (SIZE - 1)]);
+    }
 }
 
 /// The end of the word at `i` as the model reads it: word bytes, and an inner `-` before a
@@ -202,8 +216,13 @@ pub(crate) fn detect(
         }
         e = ke;
     }
-    let lone_unknown =
-        e == end && !first.is_first() && first.surname_rank().is_none() && first.given_class() == 0;
+    // Initials before it ("V K Choudhry", "A. Noel") make a name of two parts, not a lone word.
+    let initials = initials_before(b, i);
+    let lone_unknown = e == end
+        && initials == i
+        && !first.is_first()
+        && first.surname_rank().is_none()
+        && first.given_class() == 0;
     let mut folded = [0u8; 8];
     let place = e > end && end - i <= 8 && {
         for (d, c) in folded.iter_mut().zip(&b[i..end]) {
@@ -218,7 +237,7 @@ pub(crate) fn detect(
     {
         return None;
     }
-    let s = initials_before(b, i);
+    let s = initials;
     Some((if s == i { given_before(b, i, names) } else { s }, past_mail_domain(b, e)))
 }
 
@@ -418,6 +437,74 @@ pub(crate) fn confirms(b: &[u8], s: usize, e: usize, names: &Names) -> bool {
     false
 }
 
+/// `e` moved back over the words that end a rules' name of three words or more but belong to
+/// what follows it, in a signature or a letterhead: an organisation ("Traci Warner Enron
+/// Broadband Services, Inc.": the words before "Services") or last words that no name table
+/// knows as names and that the model would not take as a name's next word ("Kevin A. Boone
+/// Accenture", "Debra Perlingiere Revised Article"). Two name words always stay.
+pub(crate) fn trim_tail(b: &[u8], s: usize, e: usize, names: &Names) -> usize {
+    let mut ends = [0usize; 6];
+    let mut n = 0;
+    let mut k = s;
+    while k < e && n < ends.len() {
+        if upper_len_at(b, k) {
+            let ke = word_end(b, k).min(e);
+            if ke - k > 1 {
+                ends[n] = ke;
+                n += 1;
+            }
+            k = ke;
+        } else {
+            k += 1;
+        }
+    }
+    if n < 3 {
+        return e;
+    }
+    // The first word after the second that leads to a company word is where the name ends.
+    for j in 2..n {
+        if crate::detect::person::org_or_street_after(b, ends[j - 1]) {
+            return ends[j - 1];
+        }
+    }
+    // Then, from the end, each word no name table knows ("Accenture") or an English word
+    // ("Debra Perlingiere Revised Article") that the model would not take as a name's next
+    // word. Only plain ASCII names: an Irish "Ó" or a particle makes the last word part of a
+    // surname.
+    if ends[n - 1] != e || !b[s..e].is_ascii() || has_lower_word(&b[s..e]) {
+        return e;
+    }
+    let t = thresholds();
+    let mut m = n;
+    while m > 2 {
+        let mut k = ends[m - 1];
+        while k > s && is_word(b[k - 1]) {
+            k -= 1;
+        }
+        let info = names.word(&b[k..ends[m - 1]]);
+        let no_name = !info.is_suffix()
+            && !info.is_title()
+            && !info.is_first()
+            && info.surname_rank().is_none()
+            && info.given_class() == 0;
+        if !no_name || any_logit(b, k, ends[m - 1], (names, &mut Seen::default()), info) >= t.cont {
+            break;
+        }
+        m -= 1;
+    }
+    ends[m - 1]
+}
+
+/// Whether a word of `w` starts with a lower-case letter (a particle: "van", "de").
+fn has_lower_word(w: &[u8]) -> bool {
+    w.iter().enumerate().any(|(k, c)| c.is_ascii_lowercase() && (k == 0 || w[k - 1] == b' '))
+}
+
+/// Whether a capital letter starts a word at `k`.
+fn upper_len_at(b: &[u8], k: usize) -> bool {
+    (k == 0 || !is_word(b[k - 1])) && crate::detect::person::upper_len(b, k).is_some()
+}
+
 /// Whether the word ending at `e` is a single capital letter ("J" of "J. Smith").
 fn single_letter(b: &[u8], e: usize) -> bool {
     e >= 1 && b[e - 1].is_ascii_uppercase() && (e == 1 || !is_word(b[e - 2]))
@@ -494,6 +581,32 @@ mod tests {
         assert_eq!(initials_before(b"etc. V K Choudhry", 9), 5);
         assert_eq!(initials_before(b"so I Noel", 5), 5);
         assert_eq!(initials_before(b"Noel", 0), 0);
+    }
+
+    #[test]
+    fn a_signature_keeps_the_name_and_leaves_the_company() {
+        let n = crate::names::shared();
+        let trim = |t: &str, name: &str| {
+            let s = t.find(name).unwrap();
+            let e = super::trim_tail(t.as_bytes(), s, s + name.len(), n);
+            t[s..e].to_string()
+        };
+        let t = "Sincerely, Traci Warner Enron Broadband Services, Inc.";
+        assert_eq!(trim(t, "Traci Warner Enron Broadband"), "Traci Warner");
+        assert_eq!(
+            trim("Regards, Kevin Boone Accenture -- Houston", "Kevin Boone Accenture"),
+            "Kevin Boone"
+        );
+        // Two words always stay; known names, suffixes and Irish surnames are not cut.
+        assert_eq!(trim("Regards, Kevin Accenture", "Kevin Accenture"), "Kevin Accenture");
+        let t = "Thx dp Debra Perlingiere Revised Article 4.6";
+        assert_eq!(trim(t, "Debra Perlingiere Revised Article"), "Debra Perlingiere");
+        assert_eq!(trim("by Mary Ann Smith today", "Mary Ann Smith"), "Mary Ann Smith");
+        assert_eq!(trim("Ms. Andrew Wood, PhD approved", "Andrew Wood, PhD"), "Andrew Wood, PhD");
+        assert_eq!(
+            trim("with Siobain \u{d3} Con\u{f3}il.", "Siobain \u{d3} Con\u{f3}il"),
+            "Siobain \u{d3} Con\u{f3}il"
+        );
     }
 
     #[test]

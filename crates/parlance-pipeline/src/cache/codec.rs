@@ -45,7 +45,7 @@ pub fn decode(bytes: &[u8]) -> Option<Stored> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parlance_core::{Choice, CompletionDetails, ToolCall, Usage};
+    use parlance_core::{Choice, CompletionDetails, Opaque, ToolCall, Usage};
 
     fn sample() -> ChatResponse {
         ChatResponse {
@@ -62,6 +62,7 @@ mod tests {
                     thinking: "hm".into(),
                     signature: "sig".into(),
                 }],
+                opaque: vec![Opaque::responses(r#"{"type":"reasoning","id":"rs_1"}"#.into())],
             }],
             usage: Some(Usage {
                 completion_tokens: 3,

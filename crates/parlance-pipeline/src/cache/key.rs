@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use parlance_core::{
-    AnthropicOptions, AnthropicPart, ChatMessage, ChatRequest, GenerationParams, Part,
+    AnthropicOptions, AnthropicPart, ChatMessage, ChatRequest, GenerationParams, Opaque, Part,
     ResponseFormat, Role, ThinkingBlock, ToolCall, ToolChoice, ToolDef, ToolResult,
 };
 use serde_json::{Map, Value};
@@ -164,20 +164,25 @@ impl Encoder {
                 self.str(name);
                 self.str(content);
             }
+            Part::Opaque(Opaque { wire, json }) => {
+                self.tag(4);
+                self.str(wire);
+                self.str(json);
+            }
             Part::Anthropic(AnthropicPart::Thinking(ThinkingBlock::Thinking {
                 thinking,
                 signature,
             })) => {
-                self.tag(4);
+                self.tag(5);
                 self.str(thinking);
                 self.str(signature);
             }
             Part::Anthropic(AnthropicPart::Thinking(ThinkingBlock::RedactedThinking { data })) => {
-                self.tag(5);
+                self.tag(6);
                 self.str(data);
             }
             Part::Anthropic(AnthropicPart::CacheControl(cc)) => {
-                self.tag(6);
+                self.tag(7);
                 self.str(cc);
             }
         }

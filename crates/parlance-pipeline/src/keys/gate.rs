@@ -276,6 +276,7 @@ pub(crate) fn estimate(chat: &ChatRequest) -> u64 {
                     ..
                 })) => thinking.len(),
                 Part::Anthropic(_) => 0,
+                Part::Opaque(o) => o.json.len(),
             };
         }
     }

@@ -114,6 +114,8 @@ impl PiiStage {
             Part::ToolCall(c) => self.scrub_json(&mut c.arguments, vault, counts),
             // Thinking is signed by the model: rewritten, the upstream would refuse it.
             Part::Anthropic(_) => {}
+            // A provider's own item (an encrypted reasoning item): nothing readable to scrub.
+            Part::Opaque(_) => {}
         }
     }
 

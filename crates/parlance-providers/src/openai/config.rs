@@ -102,6 +102,18 @@ impl Flavor {
     }
 }
 
+/// Which OpenAI API a component calls (metadata `wireApi`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WireApi {
+    /// `chat`: Chat Completions (`POST …/chat/completions`), Dapr's wire and the default.
+    #[default]
+    Chat,
+    /// `responses`: the Responses API (`POST {endpoint}/responses`; Azure
+    /// `POST {endpoint}/openai/v1/responses`, the deployment named in the body's `model`).
+    /// Only `conversation.openai` (OpenAI and Azure) offers it.
+    Responses,
+}
+
 /// How the key is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
@@ -118,7 +130,9 @@ pub struct OpenAiConfig {
     pub flavor: Flavor,
     /// Resolved model.
     pub model: String,
-    /// Full URL of the chat-completions call.
+    /// The API called (`wireApi`).
+    pub wire: WireApi,
+    /// Full URL of the call (chat completions, or responses with [`WireApi::Responses`]).
     pub url: String,
     /// `url` with the model left as `{model}`, when the model is part of the URL (Azure's
     /// deployment, an endpoint template); `None`: the URL does not depend on the model.
@@ -145,7 +159,11 @@ pub fn validate(
     let mut problems = Vec::new();
     let model = resolve_model(meta, &defaults, env);
     let key = resolve_key(flavor, meta, &defaults, &mut problems);
-    let url_template = resolve_url(flavor, meta, &defaults, env, &mut problems);
+    let wire = resolve_wire(flavor, meta, &mut problems);
+    let url_template = match wire {
+        WireApi::Chat => resolve_url(flavor, meta, &defaults, env, &mut problems),
+        WireApi::Responses => responses_url(flavor, meta, env, &mut problems),
+    };
     let url = fill(&url_template, &model);
     let url_template = (url != url_template).then_some(url_template);
     let default_max_tokens = meta.u64("maxTokens").unwrap_or_else(|e| {
@@ -161,7 +179,7 @@ pub fn validate(
     }
     let auth = if flavor == Flavor::Azure { Auth::ApiKey(key) } else { Auth::Bearer(key) };
     let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
-    Ok(OpenAiConfig { flavor, model, url, url_template, auth, default_max_tokens, timeout })
+    Ok(OpenAiConfig { flavor, model, wire, url, url_template, auth, default_max_tokens, timeout })
 }
 
 impl OpenAiConfig {
@@ -254,6 +272,48 @@ fn resolve_url(
         .or_else(|| (flavor == Flavor::OpenAi).then(|| openai_env_base(env)).flatten())
         .unwrap_or_else(|| defaults.endpoint.to_string());
     format!("{}/chat/completions", endpoint.trim_end_matches('/'))
+}
+
+/// `wireApi`: `chat` (default) or `responses`, the latter for `conversation.openai` only.
+fn resolve_wire(flavor: Flavor, meta: &Metadata, problems: &mut Vec<String>) -> WireApi {
+    let wire = match meta.get("wireApi").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") | Some("chat") => return WireApi::Chat,
+        Some("responses") => WireApi::Responses,
+        Some(other) => {
+            let other = other.chars().take(64).collect::<String>();
+            problems.push(format!("wireApi: unknown value {other:?} (expected chat or responses)"));
+            return WireApi::Chat;
+        }
+    };
+    if !matches!(flavor, Flavor::OpenAi | Flavor::Azure) {
+        problems.push("wireApi: responses is served by conversation.openai only".to_string());
+    }
+    wire
+}
+
+/// The Responses API's URL: `{endpoint}/responses` (OpenAI's endpoint by default, or
+/// `OPENAI_BASE_URL`); on Azure the v1 API's `{endpoint}/openai/v1/responses`, which takes
+/// the deployment as the body's `model` and needs no `api-version`.
+fn responses_url(
+    flavor: Flavor,
+    meta: &Metadata,
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> String {
+    let endpoint = meta.get("endpoint").filter(|e| !e.is_empty()).map(str::to_string);
+    let base = match flavor {
+        Flavor::Azure => {
+            let Some(e) = endpoint else {
+                problems.push("endpoint must be provided when apiType is set to 'azure'".into());
+                return String::new();
+            };
+            return format!("{}/openai/v1/responses", e.trim_end_matches('/'));
+        }
+        _ => endpoint
+            .or_else(|| openai_env_base(env))
+            .unwrap_or_else(|| flavor.defaults().endpoint.to_string()),
+    };
+    format!("{}/responses", base.trim_end_matches('/'))
 }
 
 fn openai_env_base(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
@@ -376,6 +436,32 @@ mod tests {
             validate(Flavor::Mistral, &meta(&[("key", "k"), ("endpoint", "http://h/v1")]), &no_env)
                 .unwrap();
         assert_eq!(c.url, "http://h/v1/chat/completions");
+    }
+
+    #[test]
+    fn wire_api_picks_the_responses_url_and_is_validated() {
+        let c = validate(Flavor::OpenAi, &meta(&[("key", "k")]), &no_env).unwrap();
+        assert_eq!(c.wire, WireApi::Chat);
+        let m = meta(&[("key", "k"), ("wireApi", "Responses"), ("endpoint", "http://h:1/v1/")]);
+        let c = validate(Flavor::OpenAi, &m, &no_env).unwrap();
+        assert_eq!((c.wire, c.url.as_str()), (WireApi::Responses, "http://h:1/v1/responses"));
+        let m = meta(&[
+            ("key", "k"),
+            ("apiType", "azure"),
+            ("endpoint", "https://x.openai.azure.com/"),
+            ("wireApi", "responses"),
+            ("model", "dep"),
+        ]);
+        let c = validate(Flavor::OpenAi, &m, &no_env).unwrap();
+        assert_eq!(c.url, "https://x.openai.azure.com/openai/v1/responses");
+        assert_eq!(c.url_template, None, "the deployment goes in the body");
+        let e = validate(Flavor::OpenAi, &meta(&[("key", "k"), ("wireApi", "grpc")]), &no_env)
+            .unwrap_err();
+        assert_eq!(e, vec![r#"wireApi: unknown value "grpc" (expected chat or responses)"#]);
+        let e =
+            validate(Flavor::DeepSeek, &meta(&[("key", "k"), ("wireApi", "responses")]), &no_env)
+                .unwrap_err();
+        assert!(e[0].contains("conversation.openai only"), "{e:?}");
     }
 
     #[test]

@@ -59,9 +59,11 @@ pub fn to_wire_stream<'a>(
 }
 
 /// One domain message becomes one wire message, except tool results: one each. A message of
-/// Anthropic-only parts (thinking blocks, cache breakpoints) is left out.
+/// nothing but parts of another wire (Anthropic's thinking blocks and cache breakpoints,
+/// Responses reasoning items) has no counterpart here: none.
 fn messages(flavor: Flavor, m: &parlance_core::ChatMessage) -> Vec<WireMessage<'_>> {
-    if !m.parts.is_empty() && m.parts.iter().all(|p| matches!(p, Part::Anthropic(_))) {
+    let foreign = |p: &Part| matches!(p, Part::Anthropic(_) | Part::Opaque(_));
+    if !m.parts.is_empty() && m.parts.iter().all(foreign) {
         return Vec::new();
     }
     let results: Vec<WireMessage<'_>> = m
@@ -182,6 +184,7 @@ fn choice(c: super::wire::WireChoice) -> Choice {
         content: c.message.content.unwrap_or_default(),
         tool_calls,
         thinking: Vec::new(),
+        opaque: Vec::new(),
     }
 }
 
@@ -221,6 +224,7 @@ mod tests {
             flavor,
             model: "m".into(),
             url: "http://x/chat/completions".into(),
+            wire: crate::openai::config::WireApi::Chat,
             url_template: None,
             auth: Auth::Bearer("k".into()),
             default_max_tokens: None,

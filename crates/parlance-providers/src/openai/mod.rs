@@ -1,16 +1,18 @@
 //! The OpenAI chat-completions protocol, spoken by `conversation.openai` (and Azure),
-//! `deepseek`, `huggingface`, `ollama`, `googleai` and `mistral`.
+//! `deepseek`, `huggingface`, `ollama`, `googleai` and `mistral`; and, for
+//! `conversation.openai` with `wireApi: responses`, the Responses API ([`responses`]).
 
 pub mod config;
 mod convert;
 mod error;
+mod responses;
 mod stream;
 mod wire;
 
 use async_trait::async_trait;
 use parlance_core::{CallContext, ChatRequest, ChatResponse, DeltaStream, Provider, ProviderError};
 
-pub use config::{Flavor, OpenAiConfig};
+pub use config::{Flavor, OpenAiConfig, WireApi};
 
 use crate::client::{Body, HttpClient};
 use crate::streaming::{self, Opened, Sse};
@@ -83,13 +85,19 @@ impl OpenAiProvider {
     /// The chat-completions request body for `request` (the pure half of a call, before the
     /// transport).
     pub fn request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
-        upstream::to_json(&convert::to_wire(&self.cfg, request))
+        match self.cfg.wire {
+            WireApi::Chat => upstream::to_json(&convert::to_wire(&self.cfg, request)),
+            WireApi::Responses => upstream::to_json(&responses::to_wire(&self.cfg, request, false)),
+        }
     }
 
     /// The streamed call's request body: the plain one with `stream: true` and, where the
     /// flavour accepts it, `stream_options.include_usage`.
     pub fn stream_request_body(&self, request: &ChatRequest) -> Result<Vec<u8>, ProviderError> {
-        upstream::to_json(&convert::to_wire_stream(&self.cfg, request))
+        match self.cfg.wire {
+            WireApi::Chat => upstream::to_json(&convert::to_wire_stream(&self.cfg, request)),
+            WireApi::Responses => upstream::to_json(&responses::to_wire(&self.cfg, request, true)),
+        }
     }
 
     /// A successful reply's body, mapped to the domain reply.
@@ -99,14 +107,32 @@ impl OpenAiProvider {
 
     /// A successful reply to `request`, reporting the request's own model when it chose one.
     fn reply_to(&self, request: &ChatRequest, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        let model = request.model_or(&self.cfg.model);
+        if self.cfg.wire == WireApi::Responses {
+            let reply: responses::Response = upstream::from_json(body)?;
+            if reply.status.as_deref() == Some("failed") {
+                let e = reply.error.unwrap_or_default();
+                let detail = wire::ErrorDetail { message: e.message, kind: None, code: e.code };
+                return Err(error::from_stream_error(&detail, self.key()));
+            }
+            return Ok(responses::from_wire(model, reply));
+        }
         let reply: wire::ChatCompletion = upstream::from_json(body)?;
-        Ok(convert::from_wire(request.model_or(&self.cfg.model), reply))
+        Ok(convert::from_wire(model, reply))
     }
 
     /// A whole streamed body (server-sent events), mapped to its deltas: what
     /// [`Provider::converse_stream`] yields for it, without the transport.
     pub fn parse_stream(&self, body: &[u8]) -> Result<Vec<parlance_core::Delta>, ProviderError> {
-        streaming::decode_pieces(Sse::new(stream::Chunks::new(self.key())), &[body])
+        match self.cfg.wire {
+            WireApi::Chat => {
+                streaming::decode_pieces(Sse::new(stream::Chunks::new(self.key())), &[body])
+            }
+            WireApi::Responses => streaming::decode_pieces(
+                Sse::new(responses::stream::Events::new(self.key())),
+                &[body],
+            ),
+        }
     }
 
     fn key(&self) -> &str {
@@ -147,9 +173,15 @@ impl Provider for OpenAiProvider {
         let limit = ctx.attempt_timeout_or(self.cfg.timeout);
         let call = self.request(target.as_ref(), body, ctx, Some(EVENT_STREAM))?;
         match streaming::open(&self.client, call, limit).await? {
-            Opened::Streaming(response) => {
-                Ok(streaming::deltas(response, Sse::new(stream::Chunks::new(self.key()))))
-            }
+            Opened::Streaming(response) => Ok(match self.cfg.wire {
+                WireApi::Chat => {
+                    streaming::deltas(response, Sse::new(stream::Chunks::new(self.key())))
+                }
+                WireApi::Responses => streaming::deltas(
+                    response,
+                    Sse::new(responses::stream::Events::new(self.key())),
+                ),
+            }),
             Opened::Failed { status, headers, body } => {
                 let retry_after = error::retry_after(headers.get(http::header::RETRY_AFTER));
                 Err(error::from_status(status, &body, retry_after, self.key()))
@@ -159,5 +191,9 @@ impl Provider for OpenAiProvider {
 
     fn model(&self) -> Option<&str> {
         Some(&self.cfg.model)
+    }
+
+    fn keeps_opaque(&self, wire: &str) -> bool {
+        self.cfg.wire == WireApi::Responses && wire == parlance_core::Opaque::RESPONSES
     }
 }

@@ -166,6 +166,7 @@ mod tests {
             flavor,
             model: "gpt-4o-mini".into(),
             url: "http://127.0.0.1:9/v1/chat/completions".into(),
+            wire: crate::openai::config::WireApi::Chat,
             url_template: None,
             auth: Auth::Bearer("sk-test-key".into()),
             default_max_tokens: None,

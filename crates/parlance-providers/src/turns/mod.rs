@@ -136,6 +136,8 @@ fn blocks<'m, B: TurnBlock>(
                 out.push(B::tool_use(id, c.name.clone(), arguments(c, dialect)?));
             }
             Part::ToolResult(r) => out.push(B::tool_result(r.id.clone(), r.content.clone())),
+            // Another wire's item (a Responses reasoning item): neither API can take it.
+            Part::Opaque(_) => {}
         }
     }
     Ok((out, lead))

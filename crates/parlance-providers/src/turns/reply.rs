@@ -59,6 +59,7 @@ impl ReplyFold {
             content,
             tool_calls: self.tool_calls,
             thinking: self.thinking,
+            opaque: Vec::new(),
         }
     }
 }

@@ -36,11 +36,19 @@ fn codex_items_map_to_turns() {
         {"type": "function_call_output", "id": "fco_1", "call_id": "call_1", "output": "a.txt"}
     ]}));
     assert!(d.stream && !d.store);
-    assert_eq!(d.dropped, vec!["input.reasoning"]);
+    assert!(d.dropped.is_empty(), "{:?}", d.dropped);
+    assert_eq!(d.reasoning_items, 1);
     let m = messages(d);
     assert_eq!(m[0], Message::System(vec!["You are Codex.".into()]), "developer → system");
+    let Message::Opaque(item) = &m[2] else { panic!("{:?}", m[2]) };
+    assert_eq!(item.wire, parlance_core::Opaque::RESPONSES);
     assert_eq!(
-        m[2],
+        serde_json::from_str::<serde_json::Value>(&item.json).unwrap(),
+        json!({"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "gAAA"}),
+        "the item passes whole"
+    );
+    assert_eq!(
+        m[3],
         Message::Assistant {
             content: vec!["Running ls.".into()],
             tool_calls: vec![ToolCallIn {
@@ -54,14 +62,14 @@ fn codex_items_map_to_turns() {
         "the call joins the assistant turn it follows"
     );
     assert_eq!(
-        m[3],
+        m[4],
         Message::Tool {
             tool_id: Some("call_1".into()),
             name: "exec_command".into(),
             content: vec!["a.txt".into()]
         }
     );
-    assert_eq!(m.len(), 4);
+    assert_eq!(m.len(), 5);
 }
 
 #[test]

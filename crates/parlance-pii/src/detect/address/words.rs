@@ -690,7 +690,7 @@ pub(crate) struct KeySet<const N: usize> {
 
 impl<const N: usize> KeySet<N> {
     /// The set of `keys` (none of them 0, which marks an empty slot).
-    const fn new(keys: &[Key]) -> Self {
+    pub(crate) const fn new(keys: &[Key]) -> Self {
         assert!(N.is_power_of_two() && keys.len() * 2 <= N, "the table must stay half empty");
         let mut slots = [0; N];
         let mut i = 0;
