@@ -272,6 +272,33 @@ mod tests {
     }
 
     #[test]
+    fn a_message_of_other_wires_parts_is_left_out() {
+        use parlance_core::{AnthropicPart, Opaque, ThinkingBlock};
+        let thinking = ThinkingBlock::RedactedThinking { data: "x".into() };
+        let foreign = vec![
+            Part::Anthropic(AnthropicPart::Thinking(thinking)),
+            Part::Opaque(Opaque::responses("{}".into())),
+        ];
+        let cc = Part::Anthropic(AnthropicPart::CacheControl("{}".into()));
+        let req = ChatRequest {
+            messages: vec![
+                ChatMessage {
+                    role: Role::User,
+                    parts: vec![Part::Text("hi".into()), cc],
+                    scrub: false,
+                },
+                ChatMessage { role: Role::Assistant, parts: foreign, scrub: false },
+                ChatMessage::text(Role::Assistant, "yes"),
+            ],
+            ..ChatRequest::default()
+        };
+        assert_eq!(
+            body(Flavor::OpenAi, &req)["messages"],
+            json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yes"}])
+        );
+    }
+
+    #[test]
     fn named_tool_choice_is_an_object_and_params_are_forwarded() {
         let req = ChatRequest {
             messages: vec![ChatMessage::text(Role::User, "x")],
