@@ -46,8 +46,7 @@ fn reply() -> ChatResponse {
         index: 0,
         finish_reason: "stop".into(),
         content: "Paris.".into(),
-        tool_calls: vec![],
-        opaque: vec![],
+        ..Choice::default()
     };
     let usage =
         Usage { completion_tokens: 2, prompt_tokens: 14, total_tokens: 16, ..Usage::default() };

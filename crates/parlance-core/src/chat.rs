@@ -99,6 +99,9 @@ pub enum Part {
     ToolCall(ToolCall),
     /// A tool's result.
     ToolResult(ToolResult),
+    /// What only Anthropic's wire takes (a thinking block, a `cache_control` breakpoint);
+    /// other providers leave it out.
+    Anthropic(crate::anthropic::AnthropicPart),
     /// A provider's own item, passed through to that provider only (see [`Opaque`]).
     Opaque(Opaque),
 }
@@ -221,6 +224,9 @@ pub struct ChatRequest {
     /// `None`: the component's configured model. Providers send it instead of theirs and
     /// report it as the reply's model.
     pub model: Option<String>,
+    /// The Anthropic door's own options (`thinking`, `anthropic-beta`, tools' `cache_control`),
+    /// which only Anthropic's wire takes.
+    pub anthropic: crate::anthropic::AnthropicOptions,
 }
 
 impl ChatRequest {
@@ -304,6 +310,9 @@ pub struct Choice {
     pub content: String,
     /// Tool calls requested.
     pub tool_calls: Vec<ToolCall>,
+    /// Thinking blocks the model returned (Anthropic's wire), before the text and tool calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thinking: Vec<crate::anthropic::ThinkingBlock>,
     /// The provider's own items of this answer, in order (Responses `reasoning` items):
     /// read only by a door of the same wire ([`Opaque`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

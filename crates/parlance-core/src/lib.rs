@@ -6,6 +6,7 @@
 //! Nothing here does I/O; the crate is types and pure functions.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod anthropic;
 pub mod chat;
 pub mod error;
 pub mod provider;
@@ -13,6 +14,7 @@ pub mod request;
 pub mod stream;
 pub mod wkt;
 
+pub use anthropic::{AnthropicOptions, AnthropicPart, ThinkingBlock, ThinkingDelta};
 pub use chat::{
     ChatMessage, ChatRequest, ChatResponse, Choice, CompletionDetails, GenerationParams, Opaque,
     Part, PromptDetails, ResponseFormat, Role, ToolCall, ToolChoice, ToolDef, ToolResult, Usage,

@@ -69,6 +69,17 @@ pub trait Provider: Send + Sync + 'static {
         ctx: &CallContext,
     ) -> Result<DeltaStream, ProviderError>;
 
+    /// Counts the input tokens of `request` at the upstream, for providers whose API has a
+    /// count endpoint (Anthropic's `count_tokens`); `None` (the default): the caller
+    /// estimates.
+    async fn count_tokens(
+        &self,
+        _request: &ChatRequest,
+        _ctx: &CallContext,
+    ) -> Option<Result<u64, ProviderError>> {
+        None
+    }
+
     /// The resolved model name reported in responses (`None` for echo).
     fn model(&self) -> Option<&str>;
 

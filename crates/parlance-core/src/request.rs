@@ -63,6 +63,8 @@ pub struct ConverseRequest {
     pub response_format: Option<Map<String, Value>>,
     /// Alpha2 `promptCacheRetention`.
     pub prompt_cache_retention: Option<Duration>,
+    /// The Anthropic door's own options, passed to [`crate::ChatRequest::anthropic`].
+    pub anthropic: crate::anthropic::AnthropicOptions,
 }
 
 /// One input: a list of messages that share a `scrubPii` flag.
@@ -111,6 +113,14 @@ pub enum Message {
     Opaque(crate::chat::Opaque),
     /// No oneof key was set: rejected with `message type cannot be nil`.
     Unset,
+    /// An Anthropic-only part (the Anthropic door's thinking blocks and `cache_control`),
+    /// merged by providers into the turn of `role`.
+    Anthropic {
+        /// The role of the turn it belongs to.
+        role: Role,
+        /// The part.
+        part: crate::anthropic::AnthropicPart,
+    },
 }
 
 /// A tool call in the history; `function` is the oneof and may be missing.

@@ -10,6 +10,7 @@ use std::pin::Pin;
 
 use futures::Stream;
 
+use crate::anthropic::{self, ThinkingBlock, ThinkingDelta};
 use crate::chat::{ChatResponse, Choice, Opaque, ToolCall, Usage};
 use crate::error::ProviderError;
 
@@ -35,6 +36,13 @@ pub enum Delta {
     },
     /// Token usage so far; a later `Usage` replaces an earlier one.
     Usage(Usage),
+    /// A piece of a thinking block (Anthropic's wire); doors that cannot show it skip it.
+    Thinking {
+        /// The choice's index.
+        choice: u32,
+        /// The piece.
+        delta: ThinkingDelta,
+    },
     /// A provider's own item of a choice, whole (see [`Opaque`]); doors of other wires skip
     /// it.
     Opaque {
@@ -77,6 +85,7 @@ struct Building {
     content: String,
     finish: Option<String>,
     calls: Vec<(u32, ToolCall)>,
+    thinking: Vec<ThinkingBlock>,
     opaque: Vec<Opaque>,
 }
 
@@ -88,6 +97,9 @@ impl Assembler {
             Delta::ToolCall(d) => self.tool_call(d),
             Delta::Finish { choice, reason } => self.choice(*choice).finish = Some(reason.clone()),
             Delta::Usage(u) => self.usage = Some(u.clone()),
+            Delta::Thinking { choice, delta } => {
+                anthropic::fold(&mut self.choice(*choice).thinking, delta)
+            }
             Delta::Opaque { choice, item } => self.choice(*choice).opaque.push(item.clone()),
         }
     }
@@ -141,17 +153,22 @@ impl Building {
             finish_reason: self.finish.unwrap_or_else(|| "unknown".to_string()),
             content: self.content,
             tool_calls: self.calls.into_iter().map(|(_, c)| c).collect(),
+            thinking: self.thinking,
             opaque: self.opaque,
         }
     }
 }
 
-/// A finished reply as deltas (per choice: its provider items, its text, its tool calls, its finish; then usage),
+/// A finished reply as deltas (per choice: its thinking, its provider items, its text, its tool
+/// calls, its finish; then usage),
 /// so that a stored answer can be replayed as a stream.
 pub fn deltas_of(reply: &ChatResponse) -> Vec<Delta> {
     let mut out = Vec::new();
     for (i, c) in reply.choices.iter().enumerate() {
         let choice = i as u32;
+        for delta in c.thinking.iter().flat_map(ThinkingBlock::deltas) {
+            out.push(Delta::Thinking { choice, delta });
+        }
         let items = c.opaque.iter().map(|item| Delta::Opaque { choice, item: item.clone() });
         out.extend(items);
         if !c.content.is_empty() {
@@ -194,6 +211,10 @@ mod tests {
                     finish_reason: "tool_calls".into(),
                     content: "Let me look.".into(),
                     tool_calls: vec![call("a", "get", "{\"x\":1}"), call("b", "put", "{}")],
+                    thinking: vec![ThinkingBlock::Thinking {
+                        thinking: "hm".into(),
+                        signature: "sig".into(),
+                    }],
                     opaque: vec![Opaque::responses("{\"type\":\"reasoning\"}".into())],
                 },
                 Choice { index: 1, finish_reason: "stop".into(), ..Choice::default() },
@@ -232,8 +253,12 @@ mod tests {
             })
         };
         let deltas = [
+            Delta::Thinking { choice: 0, delta: ThinkingDelta::Begin },
+            Delta::Thinking { choice: 0, delta: ThinkingDelta::Text("h".into()) },
             Delta::Opaque { choice: 0, item: Opaque::responses("{\"type\":\"reasoning\"}".into()) },
             Delta::Text { choice: 0, text: "Let ".into() },
+            Delta::Thinking { choice: 0, delta: ThinkingDelta::Text("m".into()) },
+            Delta::Thinking { choice: 0, delta: ThinkingDelta::Signature("sig".into()) },
             frag(1, Some("b"), Some("put"), ""),
             Delta::Text { choice: 0, text: "me look.".into() },
             frag(0, Some("a"), Some("get"), "{\"x\""),

@@ -64,7 +64,7 @@ impl Route {
         if path.ends_with("/responses") {
             return Some(Route { protocol: Protocol::Responses, path_model: None, stream: false });
         }
-        if path.ends_with("/messages") {
+        if path.ends_with("/messages") || path.ends_with("/messages/count_tokens") {
             return Some(Route { protocol: Protocol::Anthropic, path_model: None, stream: false });
         }
         None

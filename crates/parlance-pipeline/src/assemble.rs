@@ -257,6 +257,7 @@ fn listed(name: String, type_name: String, version: String) -> Component {
         model_aliases: Default::default(),
         meters: None,
         pricing: Default::default(),
+        counter: None,
         keeps_responses_items: false,
         takes_reasoning: [false, false],
     }
@@ -352,6 +353,7 @@ fn build_pool(
         allowed_models: p.settings.allowed_models,
         model_aliases: p.settings.model_aliases,
         pricing: Default::default(),
+        counter: None,
         keeps_responses_items: false,
         takes_reasoning: [false, false],
     };
@@ -377,6 +379,8 @@ fn build_one(
     });
     // The provider call itself (timed for the overhead metric, usage counted), plus the
     // "required tools but empty reply" check.
+    // Token counts go to the provider directly, unless its inputs are scrubbed.
+    let counter = (!c.settings.scrub_pii.inputs).then(|| provider.clone());
     let mut chain: DynStage =
         Arc::new(ProviderStage::new(provider, meters, c.settings.stream_idle));
     // Right above the provider: retry ∘ breaker ∘ per-attempt timeout wraps only the upstream
@@ -402,6 +406,7 @@ fn build_one(
         model_aliases: c.settings.model_aliases,
         meters: Some(meters),
         pricing: Pricing::new(gen_ai_provider, c.settings.prices),
+        counter,
         keeps_responses_items,
         takes_reasoning,
     }

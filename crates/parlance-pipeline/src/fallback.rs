@@ -123,6 +123,7 @@ mod tests {
             model_aliases: Default::default(),
             meters: None,
             pricing: Default::default(),
+            counter: None,
             keeps_responses_items: false,
             takes_reasoning: [false, false],
         }

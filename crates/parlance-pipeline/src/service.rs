@@ -50,6 +50,10 @@ pub struct Component {
     pub meters: Option<ComponentMeters>,
     /// How its replies are priced (the shipped table's provider, its own prices).
     pub pricing: Pricing,
+    /// Its provider, for token counts at the upstream (`Provider::count_tokens`): set only
+    /// for a single provider whose inputs the operator does not have scrubbed (a count must
+    /// not send upstream what a call would not).
+    pub counter: Option<Arc<dyn parlance_core::Provider>>,
     /// Whether its provider sends OpenAI Responses items ([`parlance_core::Opaque`]
     /// `reasoning` items) upstream (`Provider::keeps_opaque`): an OpenAI component with
     /// `wireApi: responses`. False for pools and listed components; the Responses door counts
@@ -314,6 +318,36 @@ impl ConversationService {
             self.telemetry.key_refusal(p.name(), p.group().unwrap_or(""), name, reason);
         }
         admitted.map(Some)
+    }
+
+    /// The input tokens of `req` as `name`'s upstream counts them, when its provider has a
+    /// count endpoint, the request asks no input scrubbing and the caller's key (when there is
+    /// one) may use the component and model; `Ok(None)`: the caller estimates. The request is
+    /// validated and its model chosen as a call's would be.
+    pub async fn count_tokens(
+        &self,
+        name: &str,
+        mut req: ConverseRequest,
+        ctx: parlance_core::CallContext,
+        principal: Option<&Principal>,
+    ) -> Result<Option<u64>, ApiError> {
+        let live = self.live.load_full();
+        let Some(c) = live.component(name) else { return Ok(None) };
+        let Some(counter) = c.counter.clone() else { return Ok(None) };
+        if req.inputs.iter().any(|i| i.scrub_pii) {
+            return Ok(None);
+        }
+        let mut chat = validate::to_chat(name, &mut req)?;
+        chat.model = models::choose(name, &c.model, &c.allowed_models, &mut chat.metadata)?;
+        let model = chat.model_or(&c.model);
+        if principal.is_some_and(|p| !p.allows_component(name) || !p.allows_model(model)) {
+            return Ok(None);
+        }
+        match counter.count_tokens(&chat, &ctx).await {
+            None => Ok(None),
+            Some(Ok(n)) => Ok(Some(n)),
+            Some(Err(e)) => Err(ApiError::from_provider(name, &e)),
+        }
     }
 
     /// daprd's checks in daprd's order, the request's own model (`metadata.model`, checked

@@ -30,6 +30,7 @@ pub fn to_chat(component: &str, req: &mut ConverseRequest) -> Result<ChatRequest
         params,
         metadata: std::mem::take(&mut req.metadata),
         prompt_cache_retention: req.prompt_cache_retention,
+        anthropic: std::mem::take(&mut req.anthropic),
         // Chosen by the service from `metadata.model` against the component's allow-list.
         model: None,
     })
@@ -74,6 +75,7 @@ fn message_to_chat(message: Message) -> Result<ChatMessage, &'static str> {
             (Role::Tool, content.into_iter().map(result).collect())
         }
         Message::Legacy { role, content } => (role, vec![Part::Text(content)]),
+        Message::Anthropic { role, part } => (role, vec![Part::Anthropic(part)]),
         Message::Opaque(item) => (Role::Assistant, vec![Part::Opaque(item)]),
         Message::Unset => return Err("message type cannot be nil"),
     };

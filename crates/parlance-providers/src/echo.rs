@@ -77,7 +77,9 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
                 "Tool Response for tool ID '{}' with name '{}': {}",
                 r.id, r.name, r.content
             )),
-            Part::Opaque(_) => {}
+            // Thinking blocks and cache breakpoints are Anthropic's alone; provider items
+            // (Responses reasoning) are their wire's alone.
+            Part::Anthropic(_) | Part::Opaque(_) => {}
         }
     }
     let mut content = texts.join("\n");
@@ -95,13 +97,8 @@ pub fn echo(request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         (None, true) => "stop",
         (None, false) => "tool_calls",
     };
-    let choice = Choice {
-        index: 0,
-        finish_reason: finish_reason.into(),
-        content,
-        tool_calls,
-        opaque: Vec::new(),
-    };
+    let finish_reason = finish_reason.into();
+    let choice = Choice { index: 0, finish_reason, content, tool_calls, ..Choice::default() };
     let usage = Usage {
         completion_tokens: answered,
         prompt_tokens: words,

@@ -184,3 +184,24 @@ def test_authentication(token_url, token):
         assert text_of(good.messages.create(**message)) == 'hi'
     with anthropic.Anthropic(base_url=token_url, auth_token=token, max_retries=0) as bearer:
         assert text_of(bearer.messages.create(**message)) == 'hi'
+
+
+def test_thinking_round_trips_with_its_signature(client):
+    """Through the Anthropic component: the signed thinking block comes back (plain and
+    streamed, the same block), is accepted when sent back, and a changed one is refused."""
+    kwargs = dict(model='claude', max_tokens=2048, thinking={'type': 'enabled', 'budget_tokens': 1024})
+    question = {'role': 'user', 'content': 'two and two'}
+    first = client.beta.messages.create(messages=[question], betas=['interleaved-thinking-2025-05-14'], **kwargs)
+    thought = first.content[0]
+    assert thought.type == 'thinking' and thought.signature.startswith('fakesig_'), first
+    with client.messages.stream(messages=[question], **kwargs) as s:
+        streamed = s.get_final_message()
+    assert streamed.content[0].thinking == thought.thinking
+    assert streamed.content[0].signature == thought.signature
+    history = [question, {'role': 'assistant', 'content': first.content}, {'role': 'user', 'content': 'and three'}]
+    again = client.messages.create(messages=history, **kwargs)
+    assert again.content[0].type == 'thinking'
+    changed = {'type': 'thinking', 'thinking': 'something else', 'signature': thought.signature}
+    history[1] = {'role': 'assistant', 'content': [changed, *first.content[1:]]}
+    with pytest.raises(anthropic.BadRequestError):
+        client.messages.create(messages=history, **kwargs)

@@ -9,6 +9,7 @@
 
 use parlance_core::ConverseRequest;
 use parlance_core::request::Message;
+use parlance_core::{AnthropicPart, ThinkingBlock};
 
 /// Tokens of framing around each message (role and separators), as OpenAI counts chat turns.
 const PER_MESSAGE: usize = 4;
@@ -48,6 +49,10 @@ fn message_tokens(m: &Message, count: &impl Fn(&str) -> usize) -> usize {
         }
         Message::Tool { name, content, .. } => count(name) + texts(content),
         Message::Legacy { content, .. } => count(content),
+        Message::Anthropic { part, .. } => match part {
+            AnthropicPart::Thinking(ThinkingBlock::Thinking { thinking, .. }) => count(thinking),
+            _ => 0,
+        },
         // Only the Responses door makes these; they carry no countable text.
         Message::Unset | Message::Opaque(_) => 0,
     }

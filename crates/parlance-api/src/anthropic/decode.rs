@@ -6,17 +6,21 @@
 //!   `tool_result` blocks (its `content` a string or text blocks), `tools` (`input_schema`),
 //!   `tool_choice` (`auto` / `any` / `tool` / `none`), `max_tokens`, `temperature`, `top_p`,
 //!   `stop_sequences`, `stream`;
-//! - dropped: `thinking` / `redacted_thinking` blocks, `cache_control`, `top_k`,
-//!   `metadata.user_id`, `disable_parallel_tool_use`, server tools (a `type` other than
-//!   `custom`), and the Claude Code extras (`thinking`, `context_management`,
-//!   `output_config`, …: unknown fields are ignored);
+//! - carried for Anthropic (`parlance_core::anthropic`: passed on unchanged to an Anthropic
+//!   component, dropped and counted towards any other): `thinking` / `redacted_thinking`
+//!   blocks of assistant turns (in their place), `cache_control` on system, text,
+//!   `tool_use` and `tool_result` blocks (a nested block's on its `tool_result`) and on tools,
+//!   the `thinking` option, and the `anthropic-beta` header (read by the door's `mod.rs`);
+//! - dropped: `top_k`, `metadata.user_id`, `disable_parallel_tool_use`, server tools (a
+//!   `type` other than `custom`), thinking blocks in user turns, and the Claude Code extras
+//!   (`context_management`, `output_config`, …: unknown fields are ignored);
 //! - 400: what has no counterpart and would change the answer's meaning if dropped — image,
 //!   document and other content blocks — and every malformed field.
 
 use std::collections::BTreeMap;
 
-use parlance_core::ConverseRequest;
 use parlance_core::request::{FunctionCallIn, FunctionIn, Input, Message, ToolCallIn, ToolIn};
+use parlance_core::{AnthropicOptions, AnthropicPart, ConverseRequest, Role, ThinkingBlock};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -37,6 +41,9 @@ pub struct Decoded {
     /// The fields present that were dropped (each named once), for
     /// `parlance_dropped_fields_total`.
     pub dropped: Vec<&'static str>,
+    /// The fields present that only an Anthropic component takes (`thinking`,
+    /// `cache_control`): dropped, and counted, towards any other.
+    pub native: Vec<&'static str>,
 }
 
 /// The fields read; everything else is ignored.
@@ -54,6 +61,7 @@ struct Body {
     stream: Option<Value>,
     top_k: Option<Value>,
     metadata: Option<Value>,
+    thinking: Option<Value>,
 }
 
 fn bad(message: impl Into<String>) -> AnthropicError {
@@ -69,7 +77,7 @@ pub fn request(
 ) -> Result<Decoded, AnthropicError> {
     let b: Body =
         serde_json::from_slice(body).map_err(|e| bad(format!("invalid request body: {e}")))?;
-    let dropped = dropped_fields(&b);
+    let (dropped, native) = dropped_fields(&b);
     let model = match b.model {
         Some(m) if !m.is_empty() => m,
         _ => return Err(bad("model: Field required")),
@@ -93,6 +101,12 @@ pub fn request(
     if let Some(stop) = stop_sequences(b.stop_sequences)? {
         parameters.insert("stop".to_string(), stop);
     }
+    let thinking = match b.thinking {
+        None | Some(Value::Null) => None,
+        Some(t @ Value::Object(_)) => Some(t.to_string()),
+        Some(_) => return Err(bad("thinking: must be an object")),
+    };
+    let tool_cache_control = tool_cache_control(b.tools.as_deref().unwrap_or_default());
     let mut messages = system(b.system)?;
     let raw = b.messages.ok_or_else(|| bad("messages: Field required"))?;
     let names = tool_names(&raw);
@@ -111,15 +125,17 @@ pub fn request(
         temperature: number(b.temperature, "temperature")?,
         tools: tools(b.tools.unwrap_or_default())?,
         tool_choice: b.tool_choice.map(tool_choice).transpose()?.flatten(),
+        anthropic: AnthropicOptions { thinking, betas: Vec::new(), tool_cache_control },
         ..ConverseRequest::default()
     };
-    Ok(Decoded { model, request, stream, dropped })
+    Ok(Decoded { model, request, stream, dropped, native })
 }
 
-/// The dropped fields `b` has: `top_k`, `metadata.user_id`, `thinking` blocks,
-/// `cache_control`, `disable_parallel_tool_use`, `is_error` and server tools.
-fn dropped_fields(b: &Body) -> Vec<&'static str> {
-    let mut out = Vec::new();
+/// The dropped fields `b` has (`top_k`, `metadata.user_id`, `disable_parallel_tool_use`,
+/// `is_error` and server tools), and those only Anthropic takes (`thinking` blocks and
+/// option, `cache_control`).
+fn dropped_fields(b: &Body) -> (Vec<&'static str>, Vec<&'static str>) {
+    let (mut out, mut native) = (Vec::new(), Vec::new());
     let present = |v: &Option<Value>| v.as_ref().is_some_and(|v| !v.is_null());
     if present(&b.top_k) {
         out.push("top_k");
@@ -136,16 +152,42 @@ fn dropped_fields(b: &Body) -> Vec<&'static str> {
     }
     let blocks = blocks(b);
     let typed = |k: &str| blocks.iter().any(|x| x.get("type").and_then(Value::as_str) == Some(k));
-    if typed("thinking") || typed("redacted_thinking") {
-        out.push("thinking");
+    if typed("thinking") || typed("redacted_thinking") || present(&b.thinking) {
+        native.push("thinking");
     }
     if blocks.iter().copied().chain(tools).any(|x| x.get("cache_control").is_some()) {
-        out.push("cache_control");
+        native.push("cache_control");
     }
     if blocks.iter().any(|x| x.get("is_error").is_some_and(|e| e != &Value::Bool(false))) {
         out.push("tool_result.is_error");
     }
-    out
+    (out, native)
+}
+
+/// A block's `cache_control` as compact JSON, when it has one.
+fn cache_mark(o: &Obj) -> Option<String> {
+    o.get("cache_control").filter(|c| !c.is_null()).map(Value::to_string)
+}
+
+/// The `cache_control` breakpoint of the block just pushed, as its own message.
+fn mark(role: Role, cc: String) -> Message {
+    Message::Anthropic { role, part: AnthropicPart::CacheControl(cc) }
+}
+
+/// Tools' `cache_control`, by name.
+fn tool_cache_control(tools: &[Value]) -> Vec<(String, String)> {
+    let named = tools.iter().filter_map(|t| {
+        let o = t.as_object()?;
+        Some((o.get("name")?.as_str()?.to_string(), cache_mark(o)?))
+    });
+    named.collect()
+}
+
+/// A `thinking` (with `thinking` and `signature`) or `redacted_thinking` (with `data`)
+/// block, as it came.
+fn thinking_block(o: Obj) -> Result<ThinkingBlock, String> {
+    serde_json::from_value(Value::Object(o))
+        .map_err(|e| format!("a thinking block needs string fields ({e})"))
 }
 
 /// Every content block of `system` and `messages`, and those inside `tool_result`s.
@@ -188,18 +230,27 @@ fn stop_sequences(v: Option<Value>) -> Result<Option<prost_types::Any>, Anthropi
     }
 }
 
-/// `system`: a string or a list of text blocks (their `cache_control` dropped).
+/// `system`: a string or a list of text blocks (each `cache_control` a breakpoint after
+/// its block).
 fn system(v: Option<Value>) -> Result<Vec<Message>, AnthropicError> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) if s.is_empty() => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(vec![Message::System(vec![s])]),
         Some(Value::Array(blocks)) => {
-            let texts = blocks
-                .into_iter()
-                .map(|b| text_block(b).map_err(|e| bad(format!("system: {e}"))))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(if texts.is_empty() { Vec::new() } else { vec![Message::System(texts)] })
+            let (mut out, mut texts) = (Vec::new(), Vec::new());
+            for b in blocks {
+                let cc = b.as_object().and_then(cache_mark);
+                texts.push(text_block(b).map_err(|e| bad(format!("system: {e}")))?);
+                if let Some(cc) = cc {
+                    out.push(Message::System(std::mem::take(&mut texts)));
+                    out.push(mark(Role::System, cc));
+                }
+            }
+            if !texts.is_empty() {
+                out.push(Message::System(texts));
+            }
+            Ok(out)
         }
         Some(_) => Err(bad("system: must be a string or a list of text blocks")),
     }
@@ -294,6 +345,7 @@ fn user(
         let Value::Object(mut o) = b else {
             return Err("a content block must be an object".into());
         };
+        let cc = cache_mark(&o);
         match o.get("type").and_then(Value::as_str) {
             Some("tool_result") => {
                 if !texts.is_empty() {
@@ -303,12 +355,22 @@ fn user(
                     Some(Value::String(id)) => id,
                     _ => return Err("tool_result: tool_use_id: Field required".into()),
                 };
+                let inner = o.get("content").and_then(Value::as_array);
+                let inner =
+                    inner.and_then(|c| c.iter().filter_map(Value::as_object).find_map(cache_mark));
                 let content = tool_result_content(o.remove("content"))?;
                 let name = names.get(&id).cloned().unwrap_or_default();
                 out.push(Message::Tool { tool_id: Some(id), name, content });
+                out.extend(cc.or(inner).map(|cc| mark(Role::Tool, cc)));
             }
             Some("thinking" | "redacted_thinking") => {}
-            _ => texts.push(text_block(Value::Object(o))?),
+            _ => {
+                texts.push(text_block(Value::Object(o))?);
+                if let Some(cc) = cc {
+                    out.push(Message::User(std::mem::take(&mut texts)));
+                    out.push(mark(Role::User, cc));
+                }
+            }
         }
     }
     if !texts.is_empty() {
@@ -331,14 +393,30 @@ fn tool_result_content(v: Option<Value>) -> Result<Vec<String>, String> {
     }
 }
 
-/// An assistant turn: its text and its tool calls (thinking blocks dropped).
+/// An assistant turn: runs of text and tool calls, each thinking block and breakpoint in
+/// its place between them (providers merge the run back into one turn).
 fn assistant(blocks: Vec<Value>, out: &mut Vec<Message>) -> Result<(), String> {
     let (mut content, mut tool_calls) = (Vec::new(), Vec::new());
+    let at_start = out.len();
+    let flush = |content: &mut Vec<String>, calls: &mut Vec<ToolCallIn>, out: &mut Vec<Message>| {
+        if !content.is_empty() || !calls.is_empty() {
+            let (content, tool_calls) = (std::mem::take(content), std::mem::take(calls));
+            out.push(Message::Assistant { content, tool_calls });
+        }
+    };
     for b in blocks {
         let Value::Object(mut o) = b else {
             return Err("a content block must be an object".into());
         };
-        match o.get("type").and_then(Value::as_str) {
+        let cc = cache_mark(&o);
+        let kind = o.get("type").and_then(Value::as_str);
+        if matches!(kind, Some("thinking" | "redacted_thinking")) {
+            flush(&mut content, &mut tool_calls, out);
+            let part = AnthropicPart::Thinking(thinking_block(o)?);
+            out.push(Message::Anthropic { role: Role::Assistant, part });
+            continue;
+        }
+        match kind {
             Some("tool_use") => {
                 let id = o.remove("id").and_then(|v| v.as_str().map(str::to_string));
                 let name = match o.remove("name") {
@@ -355,11 +433,17 @@ fn assistant(blocks: Vec<Value>, out: &mut Vec<Message>) -> Result<(), String> {
                     function: Some(FunctionCallIn { name, arguments: input }),
                 });
             }
-            Some("thinking" | "redacted_thinking") => {}
             _ => content.push(text_block(Value::Object(o))?),
         }
+        if let Some(cc) = cc {
+            flush(&mut content, &mut tool_calls, out);
+            out.push(mark(Role::Assistant, cc));
+        }
     }
-    out.push(Message::Assistant { content, tool_calls });
+    flush(&mut content, &mut tool_calls, out);
+    if out.len() == at_start {
+        out.push(Message::Assistant { content, tool_calls });
+    }
     Ok(())
 }
 

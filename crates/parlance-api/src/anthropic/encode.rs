@@ -1,11 +1,11 @@
 //! The Messages reply (`{"type":"message", …}`), serialised from the service's answer:
-//! `content` as a text block (when there is text) then one `tool_use` block per call (its
+//! `content` as the thinking blocks an Anthropic upstream returned (as they came), a text block (when there is text) then one `tool_use` block per call (its
 //! `input` the call's JSON arguments as an object), `stop_reason` in Anthropic's vocabulary
 //! whatever the provider said, `usage` split Anthropic's way (`input_tokens` without the
 //! cached ones, which are `cache_read_input_tokens`); all zero when the provider gave none.
 
 use crate::door::finish::Finish;
-use parlance_core::{ChatResponse, Choice, ToolCall, Usage};
+use parlance_core::{ChatResponse, Choice, ThinkingBlock, ToolCall, Usage};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -57,8 +57,18 @@ pub struct Message<'a> {
 
 /// One content block of a reply.
 #[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(untagged)]
 pub enum Block<'a> {
+    /// A thinking or redacted thinking block, as the upstream returned it.
+    Thinking(&'a ThinkingBlock),
+    /// Text or a tool call.
+    Plain(PlainBlock<'a>),
+}
+
+/// A text or tool-use block of a reply.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PlainBlock<'a> {
     /// Text.
     Text {
         /// The text.
@@ -82,12 +92,13 @@ pub fn message<'a>(id: &'a str, model: &'a str, chat: &'a ChatResponse) -> Messa
         finish_reason: String::new(),
         content: String::new(),
         tool_calls: Vec::new(),
+        thinking: Vec::new(),
         opaque: Vec::new(),
     };
     let c = chat.choices.first().unwrap_or(&EMPTY);
-    let mut content = Vec::new();
+    let mut content: Vec<Block<'_>> = c.thinking.iter().map(Block::Thinking).collect();
     if !c.content.is_empty() {
-        content.push(Block::Text { text: &c.content });
+        content.push(Block::Plain(PlainBlock::Text { text: &c.content }));
     }
     content.extend(c.tool_calls.iter().enumerate().map(|(i, t)| tool_use(i, t)));
     Message {
@@ -103,7 +114,8 @@ pub fn message<'a>(id: &'a str, model: &'a str, chat: &'a ChatResponse) -> Messa
 }
 
 fn tool_use(i: usize, t: &ToolCall) -> Block<'_> {
-    Block::ToolUse { id: call_id(t.id.as_deref(), i), name: &t.name, input: input(&t.arguments) }
+    let id = call_id(t.id.as_deref(), i);
+    Block::Plain(PlainBlock::ToolUse { id, name: &t.name, input: input(&t.arguments) })
 }
 
 /// Anthropic's usage object, every key present.

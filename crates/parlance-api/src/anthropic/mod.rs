@@ -5,8 +5,13 @@
 //! `<component>/<model>`, or a component's `modelAliases`), call `converse` or
 //! `converse_stream`, encode Anthropic's reply ([`encode`]) or event stream ([`stream`]);
 //! errors in Anthropic's shape and status table ([`error`]); token counts estimated with a
-//! real tokenizer ([`count`]). A query string (Claude Code's `?beta=true`) is ignored, as are
-//! `anthropic-version` and `anthropic-beta`. The caller's key comes as `x-api-key` or
+//! real tokenizer ([`count`]) unless the component's upstream counts them itself (an
+//! Anthropic component: `count_tokens` passed on). A query string (Claude Code's
+//! `?beta=true`) and `anthropic-version` are ignored. Towards an Anthropic component
+//! (`conversation.anthropic`) the door is faithful: thinking blocks with their signatures,
+//! `cache_control`, the `thinking` option and the `anthropic-beta` header travel on
+//! unchanged, and the thinking the upstream returns comes back as it came; towards any
+//! other they are left out here and counted in `parlance_dropped_fields_total`. The caller's key comes as `x-api-key` or
 //! `Authorization: Bearer` ([`crate::door::auth`]); every reply has a `request-id`. Metrics
 //! count its requests under `api="anthropic"`; the reply's `model` is the name the client
 //! sent.
@@ -83,17 +88,51 @@ async fn decoded(
     let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
     let scrub = door::scrub_flags(scrub).map_err(AnthropicError::invalid)?;
     let mut d = decode::request(&bytes, scrub, count_only)?;
-    // Counted for requests that go upstream (not for token counts).
-    let dropped = std::mem::take(&mut d.dropped);
-    for field in dropped.into_iter().filter(|_| !count_only) {
-        s.service.telemetry().dropped(ApiVersion::Anthropic, field);
-    }
+    d.request.anthropic.betas = betas(&head.headers);
     let route = door::model::resolve(&s.service, &d.model).ok().flatten();
     let route = route.ok_or_else(AnthropicError::model_not_found)?;
     if let Some(m) = route.chosen {
         d.request.metadata.insert(door::model::MODEL_KEY.to_string(), m);
     }
+    let mut dropped = std::mem::take(&mut d.dropped);
+    if !speaks_anthropic(s, &route.component) {
+        dropped.extend(strip_native(&mut d));
+    }
+    // Counted for requests that go upstream (not for token counts).
+    for field in dropped.into_iter().filter(|_| !count_only) {
+        s.service.telemetry().dropped(ApiVersion::Anthropic, field);
+    }
     Ok((route.component, d))
+}
+
+/// The component types that take Anthropic's own fields unchanged.
+const ANTHROPIC_TYPES: &[&str] = &["conversation.anthropic"];
+
+/// Whether `component` is an Anthropic one (a pool or another provider is not).
+fn speaks_anthropic(s: &Sidecar, component: &str) -> bool {
+    let live = s.service.live();
+    live.component(component).is_some_and(|c| ANTHROPIC_TYPES.contains(&c.type_name.as_str()))
+}
+
+/// `anthropic-beta` values (the header may repeat; each is a comma list), in order.
+fn betas(headers: &axum::http::HeaderMap) -> Vec<String> {
+    let values = headers.get_all("anthropic-beta").into_iter().filter_map(|v| v.to_str().ok());
+    let items = values.flat_map(|v| v.split(',')).map(str::trim).filter(|b| !b.is_empty());
+    items.map(str::to_string).collect()
+}
+
+/// Leaves out what only Anthropic takes (for any other component: one question, one cache
+/// entry, whichever door asked it); the names of the fields left out.
+fn strip_native(d: &mut decode::Decoded) -> Vec<&'static str> {
+    let mut out = std::mem::take(&mut d.native);
+    if !d.request.anthropic.betas.is_empty() {
+        out.push("anthropic-beta");
+    }
+    d.request.anthropic = Default::default();
+    for input in &mut d.request.inputs {
+        input.messages.retain(|m| !matches!(m, parlance_core::request::Message::Anthropic { .. }));
+    }
+    out
 }
 
 /// decode → service → encode.
@@ -131,15 +170,28 @@ async fn answer(
 
 async fn count_tokens(State(s): State<Sidecar>, req: Request) -> Response {
     let (head, body) = req.into_parts();
-    let resp = match decoded(&s, &head, body, true).await {
-        Ok((_, d)) => {
+    let resp = match counted(&s, &head, body).await {
+        Ok(input_tokens) => {
             #[derive(Serialize)]
             struct Count {
                 input_tokens: u64,
             }
-            body::json(StatusCode::OK, &Count { input_tokens: count::input_tokens(&d.request) })
+            body::json(StatusCode::OK, &Count { input_tokens })
         }
         Err(e) => e.into_response(),
     };
     with_request_id(resp)
+}
+
+/// The upstream's count when the component has a count endpoint (Anthropic), else the
+/// local estimate ([`count`]).
+async fn counted(s: &Sidecar, head: &Parts, body: Body) -> Result<u64, AnthropicError> {
+    let (component, d) = decoded(s, head, body, true).await?;
+    let opts = door::call_options(ApiVersion::Anthropic, &head.headers);
+    let estimate = count::input_tokens(&d.request);
+    let principal = crate::keys::principal(&head.extensions);
+    let service = &s.service;
+    let upstream =
+        service.count_tokens(&component, d.request, opts.ctx, principal.as_ref()).await?;
+    Ok(upstream.unwrap_or(estimate))
 }

@@ -3,12 +3,13 @@
 //! at the end, in `message_delta`) and a `ping` first, then per content block
 //! `content_block_start`, its deltas (`text_delta`, or `input_json_delta` carrying a tool
 //! call's arguments as they come, so the client assembles them intact) and
-//! `content_block_stop`, then `message_delta` with `stop_reason` and `usage`, then
+//! `content_block_stop` (thinking blocks an Anthropic upstream streamed go out as they came:
+//! `thinking_delta`, `signature_delta`, `redacted_thinking`), then `message_delta` with `stop_reason` and `usage`, then
 //! `message_stop`. A failure after the start is an `error` event in the error body's shape;
 //! the keep-alive after a silence is a `ping`. Only choice 0 is shown (the door asks for one).
 
 use bytes::Bytes;
-use parlance_core::{Delta, ToolCallDelta, Usage};
+use parlance_core::{Delta, ThinkingDelta, ToolCallDelta, Usage};
 use parlance_pipeline::{StreamEvent, Summary};
 use serde::Serialize;
 use serde_json::Value;
@@ -22,6 +23,8 @@ use crate::door::sse::{Encode, event_frame, push_event};
 enum Open {
     Text,
     Tool(u32),
+    /// The n-th thinking block.
+    Thinking(u32),
 }
 
 /// Turns events into Anthropic's frames; keeps the open block and the stop reason.
@@ -31,6 +34,8 @@ pub struct Encoder {
     stop: Option<String>,
     usage: Option<Usage>,
     calls: bool,
+    /// Thinking blocks begun so far.
+    thoughts: u32,
 }
 
 /// `message_start` and a `ping`: the frames before any event.
@@ -94,6 +99,8 @@ struct BlockStart<'a> {
 enum StartBlock<'a> {
     Text { text: &'static str },
     ToolUse { id: String, name: &'a str, input: Value },
+    Thinking { thinking: &'static str, signature: &'static str },
+    RedactedThinking { data: &'a str },
 }
 
 #[derive(Serialize)]
@@ -106,9 +113,12 @@ struct BlockDelta<'a> {
 
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // Anthropic's own names.
 enum DeltaOut<'a> {
     TextDelta { text: &'a str },
     InputJsonDelta { partial_json: &'a str },
+    ThinkingDelta { thinking: &'a str },
+    SignatureDelta { signature: &'a str },
 }
 
 #[derive(Serialize)]
@@ -127,7 +137,7 @@ impl Default for Encoder {
 impl Encoder {
     /// An encoder for one answer.
     pub fn new() -> Encoder {
-        Encoder { open: None, next_block: 0, stop: None, usage: None, calls: false }
+        Encoder { open: None, next_block: 0, stop: None, usage: None, calls: false, thoughts: 0 }
     }
 
     fn delta(&mut self, d: &Delta, out: &mut Vec<u8>) {
@@ -144,8 +154,36 @@ impl Encoder {
             Delta::ToolCall(t) if t.choice == 0 => self.tool_call(t, out),
             Delta::Finish { choice: 0, reason } => self.stop = Some(reason.clone()),
             Delta::Usage(u) => self.usage = Some(u.clone()),
+            Delta::Thinking { choice: 0, delta } => self.thinking(delta, out),
             _ => {}
         }
+    }
+
+    fn thinking(&mut self, d: &ThinkingDelta, out: &mut Vec<u8>) {
+        let start = |_| StartBlock::Thinking { thinking: "", signature: "" };
+        let delta = match d {
+            ThinkingDelta::Begin => {
+                self.thoughts += 1;
+                self.ensure(Open::Thinking(self.thoughts), out, start);
+                return;
+            }
+            ThinkingDelta::Redacted(data) => {
+                self.thoughts += 1;
+                self.ensure(Open::Thinking(self.thoughts), out, |_| StartBlock::RedactedThinking {
+                    data,
+                });
+                self.close(out);
+                return;
+            }
+            ThinkingDelta::Text(t) => DeltaOut::ThinkingDelta { thinking: t },
+            ThinkingDelta::Signature(s) => DeltaOut::SignatureDelta { signature: s },
+        };
+        let index = self.ensure(Open::Thinking(self.thoughts), out, start);
+        push_event(
+            out,
+            "content_block_delta",
+            &BlockDelta { kind: "content_block_delta", index, delta },
+        );
     }
 
     fn tool_call(&mut self, t: &ToolCallDelta, out: &mut Vec<u8>) {
@@ -186,7 +224,7 @@ impl Encoder {
         self.open = Some((kind, index));
         let call = match kind {
             Open::Tool(i) => i,
-            Open::Text => 0,
+            Open::Text | Open::Thinking(_) => 0,
         };
         let block = BlockStart { kind: "content_block_start", index, content_block: start(call) };
         push_event(out, "content_block_start", &block);

@@ -52,6 +52,7 @@ pub fn alpha2(r: pb::ConversationRequestAlpha2) -> Result<ConverseRequest, ApiEr
         tool_choice: r.tool_choice,
         response_format: r.response_format.as_ref().map(struct_to_json),
         prompt_cache_retention: r.prompt_cache_retention.map(retention).transpose()?,
+        anthropic: Default::default(),
     })
 }
 

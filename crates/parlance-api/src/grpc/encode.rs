@@ -90,8 +90,7 @@ mod tests {
             index: i,
             finish_reason: "stop".into(),
             content: format!("c{i}"),
-            tool_calls: vec![],
-            opaque: vec![],
+            ..Choice::default()
         };
         ChatResponse {
             choices: vec![choice(0), choice(1)],

@@ -25,7 +25,11 @@ pub type Messages =
 /// The stream's messages; `permit` (the admission slot) is held until it ends.
 pub fn messages(stream: ConversedStream, permit: Option<OwnedSemaphorePermit>) -> Messages {
     let context_id = stream.context_id;
-    let out = stream.events.map(move |event| {
+    // Anthropic's thinking has no place in Dapr's chunks.
+    let events = stream
+        .events
+        .filter(|e| std::future::ready(!matches!(e, StreamEvent::Delta(Delta::Thinking { .. }))));
+    let out = events.map(move |event| {
         let _held = &permit;
         message(event, &context_id)
     });
@@ -62,7 +66,7 @@ fn chunk(d: Delta) -> pb::ConversationStreamChunkAlpha2 {
             ..Default::default()
         },
         // The service keeps these from this door; an empty chunk is all they could be.
-        Delta::Usage(_) | Delta::Opaque { .. } => Default::default(),
+        Delta::Usage(_) | Delta::Thinking { .. } | Delta::Opaque { .. } => Default::default(),
     };
     pb::ConversationStreamChunkAlpha2 { output_index: 0, choices: vec![choice] }
 }

@@ -193,6 +193,7 @@ pub fn alpha2(body: &[u8]) -> Result<ConverseRequest, ApiError> {
         tool_choice: raw.tool_choice,
         response_format: raw.response_format,
         prompt_cache_retention: retention(raw.prompt_cache_retention)?,
+        anthropic: Default::default(),
     })
 }
 

@@ -293,8 +293,7 @@ mod tests {
                 index: 1,
                 finish_reason: "stop".into(),
                 content: "x".into(),
-                tool_calls: vec![],
-                opaque: vec![],
+                ..Choice::default()
             }],
             usage: Some(Usage {
                 completion_tokens: 8,

@@ -58,6 +58,8 @@ impl Encode for Dapr {
 /// One event as an SSE frame.
 pub fn encode(event: &StreamEvent, context_id: Option<&str>) -> Bytes {
     match event {
+        // Anthropic's thinking has no place in Dapr's chunks.
+        StreamEvent::Delta(Delta::Thinking { .. }) => Bytes::new(),
         StreamEvent::Delta(d) => frame("chunk", &chunk(d)),
         StreamEvent::Complete(summary) => frame("complete", &complete(summary, context_id)),
         StreamEvent::Error(e) => frame("error", &error(e)),
@@ -109,7 +111,7 @@ fn chunk(d: &Delta) -> Chunk<'_> {
             ChoiceDelta { index: (*choice).into(), finish_reason: reason, ..Default::default() }
         }
         // The service keeps usage for `complete`; an empty chunk is all it could be.
-        Delta::Usage(_) | Delta::Opaque { .. } => ChoiceDelta::default(),
+        Delta::Usage(_) | Delta::Thinking { .. } | Delta::Opaque { .. } => ChoiceDelta::default(),
     };
     Chunk { choices: [choice] }
 }

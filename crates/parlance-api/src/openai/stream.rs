@@ -112,8 +112,8 @@ impl Encoder {
             Delta::Text { choice, .. } | Delta::Finish { choice, .. } => *choice,
             Delta::ToolCall(t) => t.choice,
             // The service keeps usage for `Complete` (and provider items from this door);
-            // nothing to send.
-            Delta::Usage(_) | Delta::Opaque { .. } => return Bytes::new(),
+            // nothing to send. Anthropic's thinking has no place in Chat Completions.
+            Delta::Usage(_) | Delta::Thinking { .. } | Delta::Opaque { .. } => return Bytes::new(),
         };
         let first = self.first(choice);
         let role = first.then_some("assistant");
@@ -125,7 +125,7 @@ impl Encoder {
                 c.finish_reason = Some(finish_reason(reason));
                 c
             }
-            Delta::Usage(_) | Delta::Opaque { .. } => return Bytes::new(),
+            Delta::Usage(_) | Delta::Thinking { .. } | Delta::Opaque { .. } => return Bytes::new(),
         };
         self.frame(&[out], None)
     }

@@ -263,6 +263,7 @@ fn message_size(m: &Message) -> usize {
             tool_id.as_ref().map_or(0, String::len) + name.len() + texts(content)
         }
         Message::Legacy { content, .. } => content.len(),
+        Message::Anthropic { .. } => 0,
         Message::Unset => 0,
         Message::Opaque(o) => o.json.len(),
     }

@@ -1,10 +1,14 @@
-//! Anthropic Messages (`POST …/messages`): `x-api-key` and `anthropic-version` headers.
+//! Anthropic Messages (`POST …/messages`, and `POST …/messages/count_tokens`, validated the
+//! same way, answering `{"input_tokens"}`): `x-api-key` and `anthropic-version` headers.
+//! Extended thinking (`thinking.rs`): the reply opens with a signed thinking block when the
+//! request turns it on, and thinking blocks sent back must carry a signature the fake issued.
 //!
 //! Errors use `{"type":"error","error":{"type","message"},"request_id"}` and every answer
 //! carries a `request-id` header. `"stream": true` answers named SSE events (`stream.rs`).
 
 mod request;
 pub(crate) mod stream;
+mod thinking;
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -24,11 +28,21 @@ const VERSIONS: [&str; 2] = ["2023-06-01", "2023-01-01"];
 pub(crate) fn handle(call: &Call<'_>) -> Result<Outcome, WireError> {
     check_headers(call)?;
     let body = call.json.ok_or_else(invalid_json)?;
+    if call.path.trim_end_matches('/').ends_with("/count_tokens") {
+        let parsed = request::parse_as(body, true)?;
+        let answer = Answer::ok(&json!({"input_tokens": parsed.conv.prompt_tokens}));
+        return Ok(answer.header("request-id", &call.state.next_id("req_01", 22)).into());
+    }
     let parsed = request::parse(body)?;
     let pace = call.pace.filter(|_| parsed.stream);
     let reply = reply::generate_paced(&parsed.conv, pace);
     let cache = call.state.cache.observe(&parsed.segments);
-    let body = encode(call.state, &parsed.model, &reply, parsed.conv.prompt_tokens, cache);
+    let mut body = encode(call.state, &parsed.model, &reply, parsed.conv.prompt_tokens, cache);
+    if parsed.thinking {
+        if let Some(content) = body["content"].as_array_mut() {
+            content.insert(0, thinking::block(&parsed.conv.last_text));
+        }
+    }
     let answer = Answer::ok(&body).header("request-id", &call.state.next_id("req_01", 22));
     if !parsed.stream {
         return Ok(answer.into());

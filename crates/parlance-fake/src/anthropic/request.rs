@@ -23,9 +23,11 @@ pub(super) struct Parsed {
     pub segments: Vec<Segment>,
     /// Whether the request streams (`"stream": true`).
     pub stream: bool,
+    /// Whether the `thinking` option is on (the reply opens with a signed thinking block).
+    pub thinking: bool,
 }
 
-pub(super) fn invalid(message: impl Into<String>) -> WireError {
+pub(crate) fn invalid(message: impl Into<String>) -> WireError {
     WireError::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
 }
 
@@ -33,8 +35,14 @@ fn required(path: &str) -> WireError {
     invalid(format!("{path}: Field required"))
 }
 
-/// Validates the whole body.
+/// Validates the whole body of `POST …/messages`.
 pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
+    parse_as(body, false)
+}
+
+/// Validates a body: `count` is `POST …/messages/count_tokens`, where `max_tokens` is not
+/// needed.
+pub(super) fn parse_as(body: &Value, count: bool) -> Result<Parsed, WireError> {
     let Some(obj) = body.as_object() else {
         return Err(invalid("Input should be a valid dictionary or object to extract fields from"));
     };
@@ -44,6 +52,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         Some(_) => return Err(invalid("model: Input should be a valid string")),
     };
     let max_tokens = match obj.get("max_tokens") {
+        None if count => i64::MAX,
         None => return Err(required("max_tokens")),
         Some(v) => {
             v.as_i64().ok_or_else(|| invalid("max_tokens: Input should be a valid integer"))?
@@ -57,6 +66,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(invalid("stream: Input should be a valid boolean")),
     };
+    let thinking = super::thinking::enabled(obj, max_tokens)?;
     let messages = messages(obj)?;
     let tools = tools(obj)?;
     let choice = tool_choice(obj, &tools)?;
@@ -86,7 +96,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         stop: stop_sequences(obj)?,
         format: Default::default(),
     };
-    Ok(Parsed { conv, model, segments, stream })
+    Ok(Parsed { conv, model, segments, stream, thinking })
 }
 
 fn cached_segment(block: &Value) -> Segment {
@@ -191,6 +201,9 @@ fn check_content(
             "text" => non_empty_text(&at, b)?,
             "tool_use" => uses.push(tool_use(&at, role, b)?),
             "tool_result" => results.push(tool_result(&at, role, b)?),
+            kind @ ("thinking" | "redacted_thinking") => {
+                super::thinking::check_block(&at, role, kind, b)?
+            }
             _ => {}
         }
     }

@@ -4,7 +4,8 @@
 //! Order: `message_start` (the message with empty `content`, null stop fields, the full input
 //! and cache usage and `output_tokens` at most 1), then per block `content_block_start` (a
 //! `text` block with empty text, or a `tool_use` block with `id`, `name` and `input: {}`),
-//! `ping` (after the first block start, or after `message_start` when there is no block),
+//! a `thinking` block with empty `thinking` and `signature` whose `thinking_delta`s are
+//! followed by one `signature_delta`), `ping` (after the first block start, or after `message_start` when there is no block),
 //! `content_block_delta`s (`text_delta`, or `input_json_delta` whose `partial_json` pieces
 //! join to the input; the first is empty), `content_block_stop`; then `message_delta`
 //! (`stop_reason`, `stop_sequence`, `usage.output_tokens`, the final count) and
@@ -46,6 +47,16 @@ fn block(i: usize, block: Value, paced: bool) -> Box<dyn Iterator<Item = Piece> 
     let (start, deltas): (Value, Box<dyn Iterator<Item = Value> + Send>) = match block["type"]
         .as_str()
     {
+        Some("thinking") => {
+            let text = block["thinking"].as_str().unwrap_or_default().to_owned();
+            let signature = json!({"type": "signature_delta", "signature": block["signature"]});
+            let pieces = Words::of(text, paced);
+            let deltas = pieces.map(|p| json!({"type": "thinking_delta", "thinking": p}));
+            (
+                json!({"type": "thinking", "thinking": "", "signature": ""}),
+                Box::new(deltas.chain(std::iter::once(signature))),
+            )
+        }
         Some("tool_use") => {
             let input = block["input"].to_string();
             let start =

@@ -58,6 +58,10 @@ mod tests {
                     name: "f".into(),
                     arguments: "{\"a\":1}".into(),
                 }],
+                thinking: vec![parlance_core::ThinkingBlock::Thinking {
+                    thinking: "hm".into(),
+                    signature: "sig".into(),
+                }],
                 opaque: vec![Opaque::responses(r#"{"type":"reasoning","id":"rs_1"}"#.into())],
             }],
             usage: Some(Usage {

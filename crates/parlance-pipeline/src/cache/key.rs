@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use parlance_core::{
-    ChatMessage, ChatRequest, GenerationParams, Opaque, Part, ResponseFormat, Role, ToolCall,
-    ToolChoice, ToolDef, ToolResult,
+    AnthropicOptions, AnthropicPart, ChatMessage, ChatRequest, GenerationParams, Opaque, Part,
+    ResponseFormat, Role, ThinkingBlock, ToolCall, ToolChoice, ToolDef, ToolResult,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -101,6 +101,7 @@ impl Encoder {
             metadata,
             prompt_cache_retention,
             model,
+            anthropic,
         } = req;
         self.len(messages.len());
         messages.iter().for_each(|m| self.message(m));
@@ -120,6 +121,21 @@ impl Encoder {
         // `CacheKey::of` already has) stays apart from choosing that same model by name only
         // because the service normalises the latter to `None`.
         self.opt_str(model.as_deref());
+        self.anthropic(anthropic);
+    }
+
+    /// The Anthropic door's options: the `thinking` option and the betas change the answer;
+    /// tools' breakpoints are hashed too, so a key never joins two different upstream bodies.
+    fn anthropic(&mut self, o: &AnthropicOptions) {
+        let AnthropicOptions { thinking, betas, tool_cache_control } = o;
+        self.opt_str(thinking.as_deref());
+        self.len(betas.len());
+        betas.iter().for_each(|b| self.str(b));
+        self.len(tool_cache_control.len());
+        for (name, cc) in tool_cache_control {
+            self.str(name);
+            self.str(cc);
+        }
     }
 
     fn message(&mut self, m: &ChatMessage) {
@@ -152,6 +168,22 @@ impl Encoder {
                 self.tag(4);
                 self.str(wire);
                 self.str(json);
+            }
+            Part::Anthropic(AnthropicPart::Thinking(ThinkingBlock::Thinking {
+                thinking,
+                signature,
+            })) => {
+                self.tag(5);
+                self.str(thinking);
+                self.str(signature);
+            }
+            Part::Anthropic(AnthropicPart::Thinking(ThinkingBlock::RedactedThinking { data })) => {
+                self.tag(6);
+                self.str(data);
+            }
+            Part::Anthropic(AnthropicPart::CacheControl(cc)) => {
+                self.tag(7);
+                self.str(cc);
             }
         }
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use std::collections::BTreeMap;
 
 use parlance_config::keys::{Budget, BudgetWindow, Limits};
-use parlance_core::{ApiError, ChatRequest, ErrorCode, Part, Usage};
+use parlance_core::{AnthropicPart, ApiError, ChatRequest, ErrorCode, Part, ThinkingBlock, Usage};
 
 use super::budget::{NEVER, calendar, nanos};
 use super::clock::window;
@@ -286,6 +286,11 @@ pub(crate) fn prompt_estimate(chat: &ChatRequest) -> u64 {
                 Part::Text(t) => t.len(),
                 Part::ToolCall(c) => c.name.len() + c.arguments.len(),
                 Part::ToolResult(r) => r.content.len(),
+                Part::Anthropic(AnthropicPart::Thinking(ThinkingBlock::Thinking {
+                    thinking,
+                    ..
+                })) => thinking.len(),
+                Part::Anthropic(_) => 0,
                 Part::Opaque(o) => o.json.len(),
             };
         }

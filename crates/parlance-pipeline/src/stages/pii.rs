@@ -112,6 +112,8 @@ impl PiiStage {
             Part::Text(t) => self.scrub_text(t, vault, counts),
             Part::ToolResult(r) => self.scrub_text(&mut r.content, vault, counts),
             Part::ToolCall(c) => self.scrub_json(&mut c.arguments, vault, counts),
+            // Thinking is signed by the model: rewritten, the upstream would refuse it.
+            Part::Anthropic(_) => {}
             // A provider's own item (an encrypted reasoning item): nothing readable to scrub.
             Part::Opaque(_) => {}
         }

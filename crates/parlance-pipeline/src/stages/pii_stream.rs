@@ -90,6 +90,8 @@ impl Rewrite {
                 self.ready.push_back(Ok(Delta::Finish { choice, reason }));
             }
             Delta::Usage(u) => self.ready.push_back(Ok(Delta::Usage(u))),
+            // Signed by the model: passed as it came (see `parlance_core::anthropic`).
+            d @ Delta::Thinking { .. } => self.ready.push_back(Ok(d)),
             // Opaque (encrypted) provider items: nothing to scrub.
             d @ Delta::Opaque { .. } => self.ready.push_back(Ok(d)),
         }

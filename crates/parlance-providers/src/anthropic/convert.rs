@@ -8,13 +8,21 @@
 //! Anthropic's own:
 //! - `promptCacheRetention` puts `cache_control` on the last system block and the last tool:
 //!   the default five-minute cache up to 5 minutes, the one-hour cache beyond.
+//! - What the Anthropic door carries through (`parlance_core::anthropic`) goes out as the
+//!   client sent it: thinking blocks in their place, the client's `cache_control` on its
+//!   blocks, system blocks and tools (a `promptCacheRetention` breakpoint only where the
+//!   client put none), the `thinking` option. Each system text is its own block.
 //! - Usage: `input_tokens` excludes cached tokens, which come as `cache_read_input_tokens` and
 //!   `cache_creation_input_tokens`.
 
 use std::borrow::Cow;
 use std::time::Duration;
 
-use parlance_core::{ChatMessage, ChatRequest, ChatResponse, ProviderError, ToolDef};
+use parlance_core::{
+    AnthropicPart, ChatMessage, ChatRequest, ChatResponse, Part, ProviderError, Role,
+    ThinkingBlock, ToolDef,
+};
+use serde_json::Value;
 
 use super::config::AnthropicConfig;
 use super::wire::{
@@ -54,6 +62,7 @@ pub fn to_wire<'a>(
             Forced::None => WireToolChoice::None,
             Forced::Tool(name) => WireToolChoice::Tool { name },
         }),
+        thinking: req.anthropic.thinking.as_deref().and_then(|t| serde_json::from_str(t).ok()),
         stream: false,
     })
 }
@@ -68,12 +77,34 @@ fn cache_control(retention: Option<Duration>) -> Option<CacheControl> {
     Some(CacheControl { kind: "ephemeral", ttl: (d > SHORT_CACHE).then_some("1h") })
 }
 
+/// The client's `cache_control` (compact JSON) as the value to send.
+fn client_cache(json: &str) -> Option<Value> {
+    serde_json::from_str(json).ok()
+}
+
+fn ours(cache: Option<CacheControl>) -> Option<Value> {
+    cache.and_then(|c| serde_json::to_value(c).ok())
+}
+
+/// One block per system text (blank ones dropped), each client breakpoint on the block
+/// before it, the retention's breakpoint on the last block when the client put none there.
 fn system(messages: &[ChatMessage], cache: Option<CacheControl>) -> Vec<SystemBlock> {
-    let mut blocks: Vec<SystemBlock> = turns::system_texts(messages)
-        .map(|text| SystemBlock { kind: "text", text, cache_control: None })
-        .collect();
-    if let Some(last) = blocks.last_mut() {
-        last.cache_control = cache;
+    let mut blocks: Vec<SystemBlock> = Vec::new();
+    for part in messages.iter().filter(|m| m.role == Role::System).flat_map(|m| &m.parts) {
+        match part {
+            Part::Text(t) if !t.trim().is_empty() => {
+                blocks.push(SystemBlock { kind: "text", text: t.clone(), cache_control: None })
+            }
+            Part::Anthropic(AnthropicPart::CacheControl(cc)) => {
+                if let Some(last) = blocks.last_mut() {
+                    last.cache_control = client_cache(cc);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(last) = blocks.last_mut().filter(|b| b.cache_control.is_none()) {
+        last.cache_control = ours(cache);
     }
     blocks
 }
@@ -84,6 +115,12 @@ fn tools<'a>(
     cache: Option<CacheControl>,
 ) -> Vec<WireTool<'a>> {
     let mut out: Vec<WireTool<'a>> = req.tools.iter().map(tool).collect();
+    for (t, (_, cc)) in out.iter_mut().filter_map(|t| {
+        let cc = req.anthropic.tool_cache_control.iter().find(|(n, _)| *n == t.name)?;
+        Some((t, cc))
+    }) {
+        t.cache_control = client_cache(cc);
+    }
     if let (Some(f), Some(name)) = (&req.response_format, format) {
         out.push(WireTool {
             name: Cow::Owned(name.to_string()),
@@ -92,8 +129,8 @@ fn tools<'a>(
             cache_control: None,
         });
     }
-    if let Some(last) = out.last_mut() {
-        last.cache_control = cache;
+    if let Some(last) = out.last_mut().filter(|t| t.cache_control.is_none()) {
+        last.cache_control = ours(cache);
     }
     out
 }
@@ -119,6 +156,12 @@ pub fn from_wire(
         match block {
             ReplyBlock::Text { text } => fold.text(&text),
             ReplyBlock::ToolUse { id, name, input } => fold.tool_use(id, name, &input),
+            ReplyBlock::Thinking { thinking, signature } => {
+                fold.thinking(ThinkingBlock::Thinking { thinking, signature })
+            }
+            ReplyBlock::RedactedThinking { data } => {
+                fold.thinking(ThinkingBlock::RedactedThinking { data })
+            }
             ReplyBlock::Other => {}
         }
     }
@@ -298,6 +341,48 @@ mod tests {
             body(&req)["messages"][1]["content"][0],
             json!({"type": "tool_use", "id": "toolu_1_0", "name": "f", "input": {}})
         );
+    }
+
+    #[test]
+    fn what_the_anthropic_door_carries_goes_out_unchanged() {
+        use parlance_core::{AnthropicOptions, AnthropicPart, ThinkingBlock};
+        let cc = |s: &str| Part::Anthropic(AnthropicPart::CacheControl(s.into()));
+        let thinking = ThinkingBlock::Thinking { thinking: "hm".into(), signature: "sig".into() };
+        let req = ChatRequest {
+            messages: vec![
+                msg(Role::System, vec![Part::Text("a".into()), cc(r#"{"type":"ephemeral"}"#)]),
+                ChatMessage::text(Role::System, "b"),
+                ChatMessage::text(Role::User, "q"),
+                msg(Role::User, vec![cc(r#"{"type":"ephemeral","ttl":"1h"}"#)]),
+                msg(Role::Assistant, vec![Part::Anthropic(AnthropicPart::Thinking(thinking))]),
+                ChatMessage::text(Role::Assistant, "four"),
+            ],
+            tools: vec![weather()],
+            anthropic: AnthropicOptions {
+                thinking: Some(r#"{"type":"enabled","budget_tokens":1024}"#.into()),
+                betas: vec!["b1".into()],
+                tool_cache_control: vec![("get_weather".into(), r#"{"type":"ephemeral"}"#.into())],
+            },
+            prompt_cache_retention: Some(Duration::from_secs(60)),
+            ..ChatRequest::default()
+        };
+        let b = body(&req);
+        assert_eq!(
+            b["system"],
+            json!([{"type": "text", "text": "a", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}}])
+        );
+        assert_eq!(
+            b["messages"],
+            json!([
+                {"role": "user", "content": [{"type": "text", "text": "q", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]},
+                {"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "hm", "signature": "sig"},
+                    {"type": "text", "text": "four"}]}
+            ])
+        );
+        assert_eq!(b["thinking"], json!({"type": "enabled", "budget_tokens": 1024}));
+        assert_eq!(b["tools"][0]["cache_control"], json!({"type": "ephemeral"}));
     }
 
     #[test]

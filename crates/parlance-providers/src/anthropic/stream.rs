@@ -1,7 +1,8 @@
 //! A streamed Messages reply → deltas. The named events map onto the shared
 //! [`BlockStream`] (see `crate::turns::stream` for how it stays equal to the plain reply):
 //! `content_block_start` (text, or `tool_use` with id and name), `content_block_delta`
-//! (`text_delta`, `input_json_delta`), `content_block_stop`; `message_delta` brings the stop
+//! (`text_delta`, `input_json_delta`), `content_block_stop`; thinking blocks
+//! (`thinking_delta`, `signature_delta`, `redacted_thinking`) pass as `Delta::Thinking`; `message_delta` brings the stop
 //! reason and the cumulative usage; `message_stop` ends the stream (finish, then usage: the
 //! input and cache counts of `message_start` with the latest counts of `message_delta`,
 //! summed as the plain path sums them). `ping` and unknown events are skipped; an `error`
@@ -10,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use parlance_core::{ChatRequest, Delta, ProviderError};
+use parlance_core::{ChatRequest, Delta, ProviderError, ThinkingDelta};
 
 use super::error;
 use super::wire::{BlockDelta, StartBlock, StreamEvent, StreamUsage};
@@ -65,6 +66,11 @@ impl Events {
     }
 }
 
+/// A piece of a thinking block, passed on as it came (choice 0: Messages has one).
+fn thought(delta: ThinkingDelta, out: &mut VecDeque<Delta>) {
+    out.push_back(Delta::Thinking { choice: 0, delta });
+}
+
 impl OnEvent for Events {
     fn event(&mut self, ev: sse::Event, out: &mut VecDeque<Delta>) -> Result<bool, ProviderError> {
         let event: StreamEvent =
@@ -74,12 +80,30 @@ impl OnEvent for Events {
             StreamEvent::ContentBlockStart { index, content_block } => match content_block {
                 StartBlock::Text { text } => self.blocks.text(text, out)?,
                 StartBlock::ToolUse { id, name } => self.blocks.tool_start(index, id, name, out),
+                StartBlock::Thinking { thinking, signature } => {
+                    thought(ThinkingDelta::Begin, out);
+                    if !thinking.is_empty() {
+                        thought(ThinkingDelta::Text(thinking), out);
+                    }
+                    if !signature.is_empty() {
+                        thought(ThinkingDelta::Signature(signature), out);
+                    }
+                }
+                StartBlock::RedactedThinking { data } => {
+                    thought(ThinkingDelta::Redacted(data), out)
+                }
                 StartBlock::Other => {}
             },
             StreamEvent::ContentBlockDelta { index, delta } => match delta {
                 BlockDelta::TextDelta { text } => self.blocks.text(text, out)?,
                 BlockDelta::InputJsonDelta { partial_json } => {
                     self.blocks.tool_input(index, &partial_json)?
+                }
+                BlockDelta::ThinkingDelta { thinking } => {
+                    thought(ThinkingDelta::Text(thinking), out)
+                }
+                BlockDelta::SignatureDelta { signature } => {
+                    thought(ThinkingDelta::Signature(signature), out)
                 }
                 BlockDelta::Other => {}
             },
@@ -138,8 +162,8 @@ mod tests {
         }
     }
 
-    /// Text, then a tool call whose input streams with the model's own spacing; thinking
-    /// blocks skipped; cache usage on `message_start`, output on `message_delta`.
+    /// A signed thinking block (passed on as it came), text, then a tool call whose input
+    /// streams with the model's own spacing; cache usage on `message_start`, output on `message_delta`.
     const TOOLS: &str = concat!(
         "event: message_start\n",
         "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":20,\"cache_creation_input_tokens\":100,\"cache_read_input_tokens\":1000,\"output_tokens\":1}}}\n\n",
@@ -148,7 +172,12 @@ mod tests {
         "event: ping\ndata: {\"type\": \"ping\"}\n\n",
         "event: content_block_delta\n",
         "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hmm\"}}\n\n",
+        "event: content_block_delta\n",
+        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"EqQB\"}}\n\n",
         "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+        "event: content_block_start\n",
+        "data: {\"type\":\"content_block_start\",\"index\":9,\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"Zm9v\"}}\n\n",
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":9}\n\n",
         "event: content_block_start\n",
         "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
         "event: content_block_delta\n",
@@ -170,7 +199,7 @@ mod tests {
         "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
     );
 
-    const TOOLS_PLAIN: &str = r#"{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-20250514","content":[{"type":"thinking","thinking":"hmm","signature":""},{"type":"text","text":"I'll check."},{"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"Paris","days":2}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":20,"cache_creation_input_tokens":100,"cache_read_input_tokens":1000,"output_tokens":30}}"#;
+    const TOOLS_PLAIN: &str = r#"{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-20250514","content":[{"type":"thinking","thinking":"hmm","signature":"EqQB"},{"type":"redacted_thinking","data":"Zm9v"},{"type":"text","text":"I'll check."},{"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"Paris","days":2}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":20,"cache_creation_input_tokens":100,"cache_read_input_tokens":1000,"output_tokens":30}}"#;
 
     #[test]
     fn text_tool_use_and_cache_usage() {

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use parlance_core::ThinkingBlock;
+
 use crate::turns::{Turn, TurnBlock};
 
 /// `POST /messages` body.
@@ -27,9 +29,47 @@ pub struct MessagesRequest<'a> {
     pub tools: Vec<WireTool<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<WireToolChoice>,
+    /// The client's `thinking` option, as it sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<Value>,
     /// `true` for a streamed call (server-sent events); absent otherwise.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stream: bool,
+}
+
+/// `POST /messages/count_tokens` body: the Messages body without what does not count.
+#[derive(Debug, Serialize)]
+pub struct CountRequest<'a> {
+    pub model: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub system: &'a [SystemBlock],
+    pub messages: &'a [WireMessage],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tools: &'a [WireTool<'a>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<&'a WireToolChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<&'a Value>,
+}
+
+impl<'a> CountRequest<'a> {
+    /// The count body of a Messages body.
+    pub fn of(m: &'a MessagesRequest<'a>) -> CountRequest<'a> {
+        CountRequest {
+            model: m.model,
+            system: &m.system,
+            messages: &m.messages,
+            tools: &m.tools,
+            tool_choice: m.tool_choice.as_ref(),
+            thinking: m.thinking.as_ref(),
+        }
+    }
+}
+
+/// `count_tokens`' reply.
+#[derive(Debug, Deserialize)]
+pub struct CountResponse {
+    pub input_tokens: u64,
 }
 
 /// A `system` text block.
@@ -38,8 +78,9 @@ pub struct SystemBlock {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub text: String,
+    /// Ours ([`CacheControl`]) or the client's, as it sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_control: Option<CacheControl>,
+    pub cache_control: Option<Value>,
 }
 
 /// `{"type":"ephemeral"}`, with `ttl` only for the extended one-hour cache.
@@ -54,30 +95,60 @@ pub struct CacheControl {
 /// One turn: `user` or `assistant`, content always as blocks.
 pub type WireMessage = Turn<Block>;
 
-/// A request content block.
+/// A request content block, with the client's `cache_control` when it gave one.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Block {
+    #[serde(flatten)]
+    pub kind: BlockKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<Value>,
+}
+
+/// What a request content block is.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Block {
+pub enum BlockKind {
     /// Plain text (never empty: the API rejects empty text blocks).
     Text { text: String },
     /// An assistant's earlier tool call.
     ToolUse { id: String, name: String, input: Value },
     /// A tool's answer, in the user turn after the call.
     ToolResult { tool_use_id: String, content: String },
+    /// An assistant's earlier thinking, with the signature the API checks.
+    Thinking { thinking: String, signature: String },
+    /// An assistant's earlier encrypted thinking.
+    RedactedThinking { data: String },
+}
+
+impl From<BlockKind> for Block {
+    fn from(kind: BlockKind) -> Block {
+        Block { kind, cache_control: None }
+    }
 }
 
 impl TurnBlock for Block {
     fn text(text: String) -> Block {
-        Block::Text { text }
+        BlockKind::Text { text }.into()
     }
     fn tool_use(id: String, name: String, input: Value) -> Block {
-        Block::ToolUse { id, name, input }
+        BlockKind::ToolUse { id, name, input }.into()
     }
     fn tool_result(tool_use_id: String, content: String) -> Block {
-        Block::ToolResult { tool_use_id, content }
+        BlockKind::ToolResult { tool_use_id, content }.into()
     }
     fn is_tool_result(&self) -> bool {
-        matches!(self, Block::ToolResult { .. })
+        matches!(self.kind, BlockKind::ToolResult { .. })
+    }
+    fn thinking(block: &ThinkingBlock) -> Option<Block> {
+        Some(match block.clone() {
+            ThinkingBlock::Thinking { thinking, signature } => {
+                BlockKind::Thinking { thinking, signature }.into()
+            }
+            ThinkingBlock::RedactedThinking { data } => BlockKind::RedactedThinking { data }.into(),
+        })
+    }
+    fn cache_control(&mut self, json: &str) {
+        self.cache_control = serde_json::from_str(json).ok();
     }
 }
 
@@ -88,8 +159,9 @@ pub struct WireTool<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<&'a str>,
     pub input_schema: Value,
+    /// Ours ([`CacheControl`]) or the client's, as it sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_control: Option<CacheControl>,
+    pub cache_control: Option<Value>,
 }
 
 /// `tool_choice` in Anthropic's object form (`auto` is never sent: it is the default).
@@ -114,7 +186,7 @@ pub struct MessagesResponse {
     pub usage: Option<WireUsage>,
 }
 
-/// A reply content block; thinking and server-tool blocks are skipped.
+/// A reply content block; server-tool blocks are skipped.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReplyBlock {
@@ -127,6 +199,14 @@ pub enum ReplyBlock {
         #[serde(default)]
         input: Value,
     },
+    /// The model's thinking, signed.
+    Thinking {
+        thinking: String,
+        #[serde(default)]
+        signature: String,
+    },
+    /// Encrypted thinking.
+    RedactedThinking { data: String },
     /// Anything else.
     #[serde(other)]
     Other,
@@ -192,7 +272,16 @@ pub enum StartBlock {
     },
     /// A tool call; its input follows as `input_json_delta`s.
     ToolUse { id: String, name: String },
-    /// Thinking, server tools and anything newer: skipped, as the plain reply skips them.
+    /// A thinking block; its text and signature follow as deltas (normally empty here).
+    Thinking {
+        #[serde(default)]
+        thinking: String,
+        #[serde(default)]
+        signature: String,
+    },
+    /// A whole redacted thinking block.
+    RedactedThinking { data: String },
+    /// Server tools and anything newer: skipped, as the plain reply skips them.
     #[serde(other)]
     Other,
 }
@@ -205,7 +294,11 @@ pub enum BlockDelta {
     TextDelta { text: String },
     /// A fragment of a tool call's input JSON.
     InputJsonDelta { partial_json: String },
-    /// Thinking, signatures, citations: skipped.
+    /// Thinking text to append.
+    ThinkingDelta { thinking: String },
+    /// Signature text to append.
+    SignatureDelta { signature: String },
+    /// Citations and anything newer: skipped.
     #[serde(other)]
     Other,
 }

@@ -63,10 +63,12 @@ pub fn to_wire_stream<'a>(
     }
 }
 
-/// One domain message becomes one wire message, except tool results: one each. A message
-/// of nothing but provider items (Responses reasoning) has no counterpart here: none.
+/// One domain message becomes one wire message, except tool results: one each. A message of
+/// nothing but parts of another wire (Anthropic's thinking blocks and cache breakpoints,
+/// Responses reasoning items) has no counterpart here: none.
 fn messages(flavor: Flavor, m: &parlance_core::ChatMessage) -> Vec<WireMessage<'_>> {
-    if m.parts.iter().all(|p| matches!(p, Part::Opaque(_))) && !m.parts.is_empty() {
+    let foreign = |p: &Part| matches!(p, Part::Anthropic(_) | Part::Opaque(_));
+    if !m.parts.is_empty() && m.parts.iter().all(foreign) {
         return Vec::new();
     }
     let results: Vec<WireMessage<'_>> = m
@@ -186,6 +188,7 @@ fn choice(c: super::wire::WireChoice) -> Choice {
         finish_reason,
         content: c.message.content.unwrap_or_default(),
         tool_calls,
+        thinking: Vec::new(),
         opaque: Vec::new(),
     }
 }
@@ -271,6 +274,33 @@ mod tests {
             ])
         );
         assert!(b.get("temperature").is_none());
+    }
+
+    #[test]
+    fn a_message_of_other_wires_parts_is_left_out() {
+        use parlance_core::{AnthropicPart, Opaque, ThinkingBlock};
+        let thinking = ThinkingBlock::RedactedThinking { data: "x".into() };
+        let foreign = vec![
+            Part::Anthropic(AnthropicPart::Thinking(thinking)),
+            Part::Opaque(Opaque::responses("{}".into())),
+        ];
+        let cc = Part::Anthropic(AnthropicPart::CacheControl("{}".into()));
+        let req = ChatRequest {
+            messages: vec![
+                ChatMessage {
+                    role: Role::User,
+                    parts: vec![Part::Text("hi".into()), cc],
+                    scrub: false,
+                },
+                ChatMessage { role: Role::Assistant, parts: foreign, scrub: false },
+                ChatMessage::text(Role::Assistant, "yes"),
+            ],
+            ..ChatRequest::default()
+        };
+        assert_eq!(
+            body(Flavor::OpenAi, &req)["messages"],
+            json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yes"}])
+        );
     }
 
     #[test]

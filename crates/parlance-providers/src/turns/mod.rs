@@ -18,8 +18,8 @@ pub(crate) mod forced_tool;
 pub(crate) mod reply;
 pub(crate) mod stream;
 
+use parlance_core::{AnthropicPart, ChatRequest, ThinkingBlock, ToolCall, ToolChoice, Usage};
 use parlance_core::{ChatMessage, FailureKind, Part, PromptDetails, ProviderError, Role};
-use parlance_core::{ChatRequest, ToolCall, ToolChoice, Usage};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -40,6 +40,13 @@ pub(crate) trait TurnBlock: Sized {
     fn tool_result(id: String, content: String) -> Self;
     /// Whether this is a tool result (they lead their user turn).
     fn is_tool_result(&self) -> bool;
+    /// A thinking block of an assistant turn, where the protocol can carry it (else dropped).
+    fn thinking(_block: &ThinkingBlock) -> Option<Self> {
+        None
+    }
+    /// Puts a client's `cache_control` (compact JSON) on this block, where the protocol can
+    /// carry it (else dropped).
+    fn cache_control(&mut self, _json: &str) {}
 }
 
 /// One turn: `user` or `assistant`, content always as blocks.
@@ -76,7 +83,12 @@ pub(crate) fn turns<B: TurnBlock>(
     let mut out: Vec<Turn<B>> = Vec::new();
     for (i, m) in messages.iter().enumerate() {
         let Some(role) = wire_role(m.role) else { continue };
-        let blocks = blocks(i, m, dialect)?;
+        let (blocks, lead) = blocks(i, m, dialect)?;
+        // A cache breakpoint that opens a message marks the conversation's last block.
+        let last = out.last_mut().and_then(|t| t.content.last_mut());
+        if let (Some(last), Some(cc)) = (last, lead) {
+            last.cache_control(cc);
+        }
         match out.last_mut() {
             _ if blocks.is_empty() => {}
             Some(prev) if prev.role == role => prev.content.extend(blocks),
@@ -100,15 +112,22 @@ fn wire_role(role: Role) -> Option<&'static str> {
     }
 }
 
-/// The blocks of one message; blank text is dropped (both APIs reject it).
-fn blocks<B: TurnBlock>(
+/// The blocks of one message (blank text is dropped: both APIs reject it), and a cache
+/// breakpoint that comes before any of them (it belongs to the block before the message).
+fn blocks<'m, B: TurnBlock>(
     i: usize,
-    m: &ChatMessage,
+    m: &'m ChatMessage,
     dialect: &Dialect,
-) -> Result<Vec<B>, ProviderError> {
-    let mut out = Vec::with_capacity(m.parts.len());
+) -> Result<(Vec<B>, Option<&'m str>), ProviderError> {
+    let mut out: Vec<B> = Vec::with_capacity(m.parts.len());
+    let mut lead = None;
     for (j, part) in m.parts.iter().enumerate() {
         match part {
+            Part::Anthropic(AnthropicPart::Thinking(t)) => out.extend(B::thinking(t)),
+            Part::Anthropic(AnthropicPart::CacheControl(cc)) => match out.last_mut() {
+                Some(last) => last.cache_control(cc),
+                None => lead = Some(cc.as_str()),
+            },
             Part::Text(t) if t.trim().is_empty() => {}
             Part::Text(t) => out.push(B::text(t.clone())),
             Part::ToolCall(c) => {
@@ -121,7 +140,7 @@ fn blocks<B: TurnBlock>(
             Part::Opaque(_) => {}
         }
     }
-    Ok(out)
+    Ok((out, lead))
 }
 
 /// Tool-call arguments are JSON text; both APIs want the object itself.

@@ -2,7 +2,7 @@
 //! blocks become tool calls — except the structured-output tool's, whose input *is* the
 //! content — and the finish reason follows one rule ([`finish_reason`]).
 
-use parlance_core::{ChatRequest, Choice, ToolCall};
+use parlance_core::{ChatRequest, Choice, ThinkingBlock, ToolCall};
 use serde_json::Value;
 
 use super::forced_tool::format_tool_name;
@@ -13,6 +13,7 @@ pub(crate) struct ReplyFold {
     content: String,
     structured: Option<String>,
     tool_calls: Vec<ToolCall>,
+    thinking: Vec<ThinkingBlock>,
 }
 
 impl ReplyFold {
@@ -23,12 +24,18 @@ impl ReplyFold {
             content: String::new(),
             structured: None,
             tool_calls: Vec::new(),
+            thinking: Vec::new(),
         }
     }
 
     /// A text block.
     pub(crate) fn text(&mut self, text: &str) {
         self.content.push_str(text);
+    }
+
+    /// A thinking or redacted thinking block, kept as it came.
+    pub(crate) fn thinking(&mut self, block: ThinkingBlock) {
+        self.thinking.push(block);
     }
 
     /// A tool-use block; its input becomes compact JSON text.
@@ -46,7 +53,14 @@ impl ReplyFold {
         let structured = self.structured.is_some();
         let finish_reason = finish_reason(stop_reason, structured, !self.tool_calls.is_empty());
         let content = self.structured.unwrap_or(self.content);
-        Choice { index: 0, finish_reason, content, tool_calls: self.tool_calls, opaque: Vec::new() }
+        Choice {
+            index: 0,
+            finish_reason,
+            content,
+            tool_calls: self.tool_calls,
+            thinking: self.thinking,
+            opaque: Vec::new(),
+        }
     }
 }
 

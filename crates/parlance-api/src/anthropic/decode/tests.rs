@@ -43,21 +43,30 @@ fn a_claude_code_turn_decodes() {
             arguments: r#"{"command":"ls"}"#.into(),
         }),
     };
+    let ephemeral = |role| Message::Anthropic {
+        role,
+        part: AnthropicPart::CacheControl(r#"{"type":"ephemeral"}"#.into()),
+    };
+    let thinking = ThinkingBlock::Thinking { thinking: "hmm".into(), signature: "sig".into() };
     assert_eq!(
         messages(&d),
         &[
             Message::System(vec!["You are Claude Code.".into()]),
+            ephemeral(Role::System),
             Message::User(vec!["list files".into()]),
             Message::System(vec!["env notes".into()]),
+            Message::Anthropic { role: Role::Assistant, part: AnthropicPart::Thinking(thinking) },
             Message::Assistant { content: vec!["Running ls.".into()], tool_calls: vec![call] },
             Message::Tool {
                 tool_id: Some("toolu_1".into()),
                 name: "Bash".into(),
                 content: vec!["a.txt\n<system-reminder>x</system-reminder>".into()],
             },
+            ephemeral(Role::Tool),
             Message::User(vec!["go on".into()]),
         ]
     );
+    assert_eq!(d.request.anthropic.thinking.as_deref(), Some(r#"{"type":"adaptive"}"#));
     assert_eq!(d.request.tools.len(), 1, "the server tool is left out");
     assert_eq!(d.request.tool_choice.as_deref(), Some("required"));
     assert_eq!(d.request.temperature, Some(0.5));
@@ -65,15 +74,22 @@ fn a_claude_code_turn_decodes() {
     assert_eq!(keys, ["max_tokens", "stop", "top_p"]);
     assert_eq!(
         d.dropped,
-        [
-            "top_k",
-            "metadata.user_id",
-            "tool_choice.disable_parallel_tool_use",
-            "tools.server_tool",
-            "thinking",
-            "cache_control"
-        ]
+        ["top_k", "metadata.user_id", "tool_choice.disable_parallel_tool_use", "tools.server_tool",]
     );
+    assert_eq!(d.native, ["thinking", "cache_control"]);
+}
+
+#[test]
+fn a_thinking_block_needs_its_fields() {
+    let body = |block: Value| {
+        json!({"model": "m", "max_tokens": 5, "messages": [
+            {"role": "user", "content": "q"}, {"role": "assistant", "content": [block]}]})
+    };
+    let e = decode(body(json!({"type": "thinking", "thinking": "x"}))).unwrap_err();
+    assert!(e.message.contains("thinking block"), "{}", e.message);
+    let ok = decode(body(json!({"type": "redacted_thinking", "data": "d"}))).unwrap();
+    let part = AnthropicPart::Thinking(ThinkingBlock::RedactedThinking { data: "d".into() });
+    assert_eq!(messages(&ok)[1], Message::Anthropic { role: Role::Assistant, part });
 }
 
 #[test]

@@ -129,7 +129,9 @@ fn items_of(m: &ChatMessage, out: &mut Vec<Value>) {
                     out.push(item);
                 }
             }
-            Part::Opaque(_) => {}
+            // Another wire's items, and Anthropic's thinking blocks and cache breakpoints,
+            // have no counterpart here.
+            Part::Opaque(_) | Part::Anthropic(_) => {}
         }
     }
 }

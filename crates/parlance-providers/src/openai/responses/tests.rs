@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use parlance_core::{
-    ChatMessage, ChatRequest, Delta, FailureKind, Opaque, Part, ResponseFormat, Role, ToolCall,
-    ToolChoice, ToolDef, ToolResult,
+    AnthropicPart, ChatMessage, ChatRequest, Delta, FailureKind, Opaque, Part, ResponseFormat,
+    Role, ToolCall, ToolChoice, ToolDef, ToolResult,
 };
 use serde_json::{Value, json};
 
@@ -95,6 +95,34 @@ fn the_request_has_instructions_items_and_passes_reasoning_back_unchanged() {
     let body: Value =
         serde_json::from_slice(&provider().stream_request_body(&req).unwrap()).unwrap();
     assert_eq!(body["stream"], true);
+}
+
+#[test]
+fn anthropic_thinking_and_breakpoints_are_left_out() {
+    let thinking =
+        parlance_core::ThinkingBlock::Thinking { thinking: "hm".into(), signature: "sig".into() };
+    let req = ChatRequest {
+        messages: vec![
+            msg(
+                Role::User,
+                vec![
+                    Part::Text("hi".into()),
+                    Part::Anthropic(AnthropicPart::CacheControl(r#"{"type":"ephemeral"}"#.into())),
+                ],
+            ),
+            msg(Role::Assistant, vec![Part::Anthropic(AnthropicPart::Thinking(thinking))]),
+            ChatMessage::text(Role::Assistant, "hello"),
+        ],
+        ..ChatRequest::default()
+    };
+    let body: Value = serde_json::from_slice(&provider().request_body(&req).unwrap()).unwrap();
+    assert_eq!(
+        body["input"],
+        json!([
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "hello"}]},
+        ])
+    );
 }
 
 const PLAIN: &str = r#"{"id":"resp_1","object":"response","status":"completed","model":"gpt-5-mini",
