@@ -193,7 +193,8 @@ fn message_json(m: &Message) -> Value {
             json!({"r": "legacy", "role": role_name(*role), "t": content})
         }
         Message::Opaque(o) => json!({"r": "opaque", "wire": o.wire, "json": o.json}),
-        Message::Unset => json!({"r": "unset"}),
+        // Only the Anthropic door makes these; a stored Responses conversation has none.
+        Message::Anthropic { .. } | Message::Unset => json!({"r": "unset"}),
     }
 }
 
