@@ -10,7 +10,7 @@
 mod common;
 mod mutate;
 
-use common::{ECHO_COMPONENTS, Parlance, args, path, resources, start, start_with};
+use common::{Answer, ECHO_COMPONENTS, Parlance, args, path, resources, send, start, start_with};
 use mutate::Rng;
 use parlance_fake::{FakeOptions, FakeUpstream};
 use serde_json::{Value, json};
@@ -21,21 +21,7 @@ async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
     (start(&[path(&dir)]).await, dir)
 }
 
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
 impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
     /// `(event, data)` of a stream; every `data.type` names its event.
     fn events(&self) -> Vec<(String, Value)> {
         assert_eq!(self.header("content-type"), Some("text/event-stream"), "{}", self.text);
@@ -61,13 +47,6 @@ impl Answer {
         assert_eq!(e.len(), 2, "{v}");
         v["error"].clone()
     }
-}
-
-async fn send(req: reqwest::RequestBuilder) -> Answer {
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    Answer { status, headers, text: resp.text().await.unwrap() }
 }
 
 async fn messages(p: &Parlance, body: &Value) -> Answer {

@@ -230,3 +230,31 @@ pub async fn failing(code: u16, retry_after: Option<u64>) -> FakeUpstream {
     fake.set_default_fault(Some(parlance_fake::Fault::Status { code, retry_after }));
     fake
 }
+
+/// A door's HTTP answer read whole: status, headers and body (each door's test adds how its
+/// stream and error bodies read).
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    /// The body as JSON (the test fails with the body when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+/// Sends `req` and reads the whole answer.
+pub async fn send(req: reqwest::RequestBuilder) -> Answer {
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    Answer { status, headers, text: resp.text().await.unwrap() }
+}

@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{ECHO_COMPONENTS, Parlance, args, openai, path, resources, start, start_with};
+use common::{
+    Answer, ECHO_COMPONENTS, Parlance, args, openai, path, resources, send, start, start_with,
+};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
 
@@ -25,22 +27,7 @@ async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
     (start(&[path(&dir)]).await, dir)
 }
 
-/// A whole answer: status, headers, body (JSON, or the text of a stream).
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
 impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
     /// The `data:` events of a stream (`[DONE]` as a string), comments skipped.
     fn events(&self) -> Vec<Value> {
         assert_eq!(self.header("content-type"), Some("text/event-stream"));
@@ -52,16 +39,8 @@ impl Answer {
     }
 }
 
-async fn send(p: &Parlance, req: reqwest::RequestBuilder) -> Answer {
-    let _ = p;
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    Answer { status, headers, text: resp.text().await.unwrap() }
-}
-
 async fn chat(p: &Parlance, body: Value) -> Answer {
-    send(p, p.client.post(format!("{}/v1/chat/completions", p.base)).json(&body)).await
+    send(p.client.post(format!("{}/v1/chat/completions", p.base)).json(&body)).await
 }
 
 fn user(model: &str, text: &str) -> Value {
@@ -101,7 +80,7 @@ async fn a_plain_answer_has_every_key_and_the_headers() {
         .post(format!("{}/v1/chat/completions", p.base))
         .header("x-request-id", "req-42")
         .json(&user("echo", "x"));
-    assert_eq!(send(&p, mine).await.header("x-request-id"), Some("req-42"));
+    assert_eq!(send(mine).await.header("x-request-id"), Some("req-42"));
 }
 
 #[tokio::test]
@@ -224,7 +203,7 @@ async fn errors_have_openais_form_and_statuses_that_mean_what_they_say() {
         (404, json!("model_not_found"), json!("model"))
     );
     let raw =
-        send(&p, p.client.post(format!("{}/v1/chat/completions", p.base)).body("{not json")).await;
+        send(p.client.post(format!("{}/v1/chat/completions", p.base)).body("{not json")).await;
     assert_eq!((raw.status, error_of(&raw)["type"].clone()), (400, json!("invalid_request_error")));
     let mut two = user("gpt", "x");
     two["n"] = json!(2);
@@ -397,7 +376,7 @@ async fn the_same_question_through_any_door_is_one_cache_entry() {
         .post(format!("{}/v1/chat/completions", p.base))
         .header("cache-control", "no-store")
         .json(&user("gpt", "cache me"));
-    assert_eq!(send(&p, bypass).await.header("x-parlance-cache"), Some("bypass"));
+    assert_eq!(send(bypass).await.header("x-parlance-cache"), Some("bypass"));
 }
 
 #[tokio::test]
@@ -409,7 +388,7 @@ async fn models_are_listed_and_found() {
         ("a.yaml", anthropic("claude", &fake)),
     ];
     let (p, _d) = setup(&files).await;
-    let list = send(&p, p.client.get(format!("{}/v1/models", p.base))).await;
+    let list = send(p.client.get(format!("{}/v1/models", p.base))).await;
     assert_eq!(list.status, 200);
     assert!(list.header("x-request-id").is_some());
     let v = list.json();
@@ -427,10 +406,10 @@ async fn models_are_listed_and_found() {
         (json!("model"), json!("conversation.openai"))
     );
     assert_eq!(gpt["created"], v["data"][0]["created"]);
-    let one = send(&p, p.client.get(format!("{}/v1/models/gpt/meta/llama-3", p.base))).await;
+    let one = send(p.client.get(format!("{}/v1/models/gpt/meta/llama-3", p.base))).await;
     assert_eq!((one.status, one.json()["id"].clone()), (200, json!("gpt/meta/llama-3")));
     for missing in ["nope", "gpt/gpt-5", "claude/other"] {
-        let a = send(&p, p.client.get(format!("{}/v1/models/{missing}", p.base))).await;
+        let a = send(p.client.get(format!("{}/v1/models/{missing}", p.base))).await;
         assert_eq!(
             (a.status, error_of(&a)["code"].clone()),
             (404, json!("model_not_found")),
@@ -463,17 +442,17 @@ async fn the_api_token_is_a_bearer_key_or_dapr_api_token() {
     let p = start_with(args(&[path(&dir)]), Some("s3cret")).await;
     let url = format!("{}/v1/chat/completions", p.base);
     let body = user("echo", "hi");
-    let a = send(&p, p.client.post(&url).json(&body)).await;
+    let a = send(p.client.post(&url).json(&body)).await;
     let e = error_of(&a);
     assert_eq!((a.status, e["type"].clone()), (401, json!("authentication_error")));
     assert!(a.header("x-request-id").is_some());
-    let a = send(&p, p.client.post(&url).bearer_auth("wrong").json(&body)).await;
+    let a = send(p.client.post(&url).bearer_auth("wrong").json(&body)).await;
     assert_eq!(a.status, 401);
-    let a = send(&p, p.client.post(&url).bearer_auth("s3cret").json(&body)).await;
+    let a = send(p.client.post(&url).bearer_auth("s3cret").json(&body)).await;
     assert_eq!(a.status, 200, "{}", a.text);
-    let a = send(&p, p.client.post(&url).header("dapr-api-token", "s3cret").json(&body)).await;
+    let a = send(p.client.post(&url).header("dapr-api-token", "s3cret").json(&body)).await;
     assert_eq!(a.status, 200, "{}", a.text);
-    let a = send(&p, p.client.get(format!("{}/v1/models", p.base))).await;
+    let a = send(p.client.get(format!("{}/v1/models", p.base))).await;
     assert_eq!(a.status, 401);
     // The Dapr routes keep daprd's own answer.
     let (status, text) = p.alpha2("echo", "{}").await;
@@ -519,7 +498,7 @@ async fn pii_is_scrubbed_by_the_header_and_by_the_components_policy() {
         .post(format!("{}/v1/chat/completions", p.base))
         .header("x-parlance-scrub-pii", "both")
         .json(&user("open", text));
-    let a = send(&p, asked).await;
+    let a = send(asked).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert!(!sent(&fake).contains("jane.doe"), "{}", sent(&fake));
     assert!(!a.json()["choices"][0]["message"]["content"].as_str().unwrap().contains("jane.doe"));

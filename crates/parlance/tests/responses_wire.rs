@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Parlance, openai, path, resources, start, validate};
+use common::{Answer, Parlance, openai, path, resources, start, validate};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
 
@@ -27,18 +27,7 @@ async fn fake() -> FakeUpstream {
     FakeUpstream::start(FakeOptions::default()).await.unwrap()
 }
 
-/// Status, headers and body of one call.
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
 impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
-    }
-
     /// `(event name, data)` of an SSE body; unnamed `data:` events get the name `""`;
     /// comments are skipped.
     fn events(&self) -> Vec<(String, Value)> {
