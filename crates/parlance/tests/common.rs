@@ -258,3 +258,11 @@ pub async fn send(req: reqwest::RequestBuilder) -> Answer {
     let headers = resp.headers().clone();
     Answer { status, headers, text: resp.text().await.unwrap() }
 }
+
+/// Starts parlance on a resources folder of these `(file name, YAML)` files; the folder lives
+/// as long as the returned guard.
+pub async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    let dir = resources(&refs);
+    (start(&[path(&dir)]).await, dir)
+}

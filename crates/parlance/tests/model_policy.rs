@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Parlance, component, openai, path, resources, start};
+use common::{Parlance, component, openai, resources, setup};
 use parlance_fake::{FakeOptions, FakeUpstream, RecordedRequest};
 use parlance_proto::runtime as pb;
 use parlance_proto::runtime::dapr_client::DaprClient;
@@ -19,12 +19,6 @@ fn anthropic(name: &str, fake: &FakeUpstream, allowed: &str) -> String {
 
 fn bedrock(name: &str, fake: &FakeUpstream, allowed: &str) -> String {
     common::bedrock(name, fake, &[("allowedModels", allowed)])
-}
-
-async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
-    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
-    let dir = resources(&refs);
-    (start(&[path(&dir)]).await, dir)
 }
 
 async fn fake() -> FakeUpstream {

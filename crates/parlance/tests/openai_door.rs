@@ -8,7 +8,7 @@
 mod common;
 
 use common::{
-    Answer, ECHO_COMPONENTS, Parlance, args, openai, path, resources, send, start, start_with,
+    Answer, ECHO_COMPONENTS, Parlance, args, openai, path, resources, send, setup, start_with,
 };
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
@@ -19,12 +19,6 @@ fn anthropic(name: &str, fake: &FakeUpstream) -> String {
 
 fn bedrock(name: &str, fake: &FakeUpstream) -> String {
     common::bedrock(name, fake, &[])
-}
-
-async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
-    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
-    let dir = resources(&refs);
-    (start(&[path(&dir)]).await, dir)
 }
 
 impl Answer {

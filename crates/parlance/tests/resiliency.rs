@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Parlance, path, resources, start};
+use common::{Parlance, resources, setup};
 use parlance_fake::{FakeOptions, FakeUpstream, Fault};
 use serde_json::{Value, json};
 
@@ -51,12 +51,6 @@ fn retry_policy(wait: &str, max: i32) -> String {
 
 async fn fake() -> FakeUpstream {
     FakeUpstream::start(FakeOptions::default()).await.unwrap()
-}
-
-async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
-    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
-    let dir = resources(&refs);
-    (start(&[path(&dir)]).await, dir)
 }
 
 fn hello() -> String {

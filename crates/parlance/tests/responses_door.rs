@@ -12,16 +12,10 @@ mod common;
 mod mutate;
 mod replicas;
 
-use common::{Answer, ECHO_COMPONENTS, Parlance, args, path, resources, send, start, start_with};
+use common::{Answer, ECHO_COMPONENTS, Parlance, args, path, resources, send, setup, start_with};
 use mutate::Rng;
 use parlance_fake::{FakeOptions, FakeUpstream};
 use serde_json::{Value, json};
-
-async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
-    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
-    let dir = resources(&refs);
-    (start(&[path(&dir)]).await, dir)
-}
 
 impl Answer {
     /// `(event, data)` of a stream; every `data.type` names its event, and the sequence

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ECHO_COMPONENTS, Parlance, path, resources, start};
+use common::{ECHO_COMPONENTS, Parlance, setup};
 use futures::StreamExt;
 use parlance_fake::{FakeOptions, FakeUpstream, Fault, StreamState};
 use parlance_proto::runtime as pb;
@@ -24,12 +24,6 @@ fn openai(name: &str, fake: &FakeUpstream, extra: &str) -> String {
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: conversation.openai\n  version: v1\n  metadata:\n  - name: key\n    value: test-key\n  - name: model\n    value: gpt-4o-mini\n  - name: endpoint\n    value: {}/v1\n{extra}",
         fake.url()
     )
-}
-
-async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
-    let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
-    let dir = resources(&refs);
-    (start(&[path(&dir)]).await, dir)
 }
 
 fn ask(text: &str, scrub_output: bool) -> String {
