@@ -28,10 +28,60 @@ pub(crate) const fn is_word_const(c: u8) -> bool {
 #[inline]
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
-    while j < b.len() && is_word(b[j]) {
-        j += 1;
+    // Eight bytes at a time ([`not_word8`]) while eight remain, then byte by byte.
+    loop {
+        let Some(w) = b.get(j..).and_then(|t| t.first_chunk::<8>()) else {
+            while j < b.len() && is_word(b[j]) {
+                j += 1;
+            }
+            break;
+        };
+        let stop = not_word8(u64::from_le_bytes(*w));
+        if stop != 0 {
+            j += (stop.trailing_zeros() / 8) as usize;
+            break;
+        }
+        j += 8;
     }
     if at(b, j) == b'\\' { word_end_escaped(b, j) } else { j }
+}
+
+/// The start of the word (a run of [`is_word`] bytes) that ends at `j`: `j` itself if the byte
+/// before it is no word byte.
+#[inline]
+pub(crate) fn word_start(b: &[u8], mut j: usize) -> usize {
+    let b = &b[..j];
+    // Eight bytes at a time ([`not_word8`]) while eight remain, then byte by byte.
+    loop {
+        let Some(w) = b[..j].last_chunk::<8>() else {
+            while j > 0 && is_word(b[j - 1]) {
+                j -= 1;
+            }
+            return j;
+        };
+        let stop = not_word8(u64::from_le_bytes(*w));
+        if stop != 0 {
+            return j - (stop.leading_zeros() / 8) as usize;
+        }
+        j -= 8;
+    }
+}
+
+/// The high bit of every byte of `x` (eight bytes of text, first byte lowest) that is not a
+/// word byte ([`is_word`]), the others 0: the word bytes are those of 0x80 or more, ASCII
+/// letters and digits and `_`, tested as ranges on all eight bytes at once.
+#[inline(always)]
+pub(crate) fn not_word8(x: u64) -> u64 {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // Every byte with its high bit set, so that subtracting at most 0x7F per byte never
+    // borrows from the next: the high bit of `(y | H) - c * L` says "low seven bits >= c".
+    let y = x | H;
+    let z = y | 0x20 * L; // letters folded to lower case
+    let letter = (z - 0x61 * L) & !(z - 0x7B * L);
+    let digit = (y - 0x30 * L) & !(y - 0x3A * L);
+    let under = (y - 0x5F * L) & !(y - 0x60 * L);
+    !(x | letter | digit | under) & H
 }
 
 /// [`word_end`] from a backslash at `j`: on across letter escapes (rare, kept off the hot path).
@@ -249,9 +299,7 @@ pub(crate) fn any_word_before(
             return false;
         }
         let end = j;
-        while j > 0 && is_word(b[j - 1]) {
-            j -= 1;
-        }
+        j = word_start(b, j);
         let mut buf = [0u8; 24];
         let w = &b[j..end];
         if w.len() > buf.len() {
@@ -303,9 +351,7 @@ pub(crate) fn any_word_as_written_in_clause_before(
             j -= 1;
         }
         let end = j;
-        while j > 0 && is_word(b[j - 1]) {
-            j -= 1;
-        }
+        j = word_start(b, j);
         if end == j {
             return false;
         }
@@ -330,18 +376,62 @@ pub(crate) fn key(w: &[u8]) -> Option<Key> {
 
 /// The key of a plain word, the usual case: at most 16 ASCII bytes, none of them an apostrophe
 /// or NUL (which [`key`] drops). Then the key is simply the upper-cased bytes read as one
-/// big-endian number, computed in one branch-free pass; `None` for any other word.
+/// big-endian number, computed on eight bytes at a time (one or two loads, [`fold8`]); `None`
+/// for any other word.
+#[inline]
 pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
-    if w.len() > 16 {
+    const H: u64 = 0x8080_8080_8080_8080;
+    let n = w.len();
+    if n <= 8 {
+        if n == 0 {
+            return Some(0);
+        }
+        let (x, special) = fold8(load8(w));
+        let valid = if n == 8 { H } else { H & ((1 << (8 * n)) - 1) };
+        return (special & valid == 0).then(|| Key::from(x.swap_bytes() >> (8 * (8 - n))));
+    }
+    if n > 16 {
         return None;
     }
-    let mut k: Key = 0;
-    let mut special = false;
-    for &c in w {
-        special |= c >= 0x80 || c == b'\'' || c == 0;
-        k = (k << 8) | Key::from(c.to_ascii_uppercase());
+    // The first eight bytes and the last eight (overlapping when fewer than 16).
+    let (lo, lo_special) = fold8(u64::from_le_bytes(*w.first_chunk::<8>()?));
+    let (hi, hi_special) = fold8(u64::from_le_bytes(*w.last_chunk::<8>()?));
+    let tail = 8 * (n - 8);
+    let tail_mask = if n == 16 { u64::MAX } else { (1 << tail) - 1 };
+    ((lo_special | hi_special) == 0).then(|| {
+        (Key::from(lo.swap_bytes()) << tail) | Key::from(hi.swap_bytes() & tail_mask)
+    })
+}
+
+/// The one to eight bytes of `w` as an integer (first byte lowest, the rest 0), read with at
+/// most three loads.
+#[inline(always)]
+fn load8(w: &[u8]) -> u64 {
+    let n = w.len();
+    if n >= 4 {
+        let lo = u64::from(u32::from_le_bytes(*w.first_chunk::<4>().unwrap_or(&[0; 4])));
+        let hi = u64::from(u32::from_le_bytes(*w.last_chunk::<4>().unwrap_or(&[0; 4])));
+        lo | hi << (8 * (n - 4))
+    } else if n > 0 {
+        u64::from(w[0]) | u64::from(w[n / 2]) << (8 * (n / 2)) | u64::from(w[n - 1]) << (8 * (n - 1))
+    } else {
+        0
     }
-    (!special).then_some(k)
+}
+
+/// Eight bytes (first lowest) with the ASCII lower-case letters upper-cased, and the high bit
+/// of every byte that [`ascii_key`] refuses (0x80 or more, `'`, NUL) in the second value.
+#[inline(always)]
+fn fold8(x: u64) -> (u64, u64) {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // As in `not_word8`: with every high bit set, `(y - c * L)` has a byte's high bit set
+    // when its low seven bits are >= c.
+    let y = x | H;
+    let lower = (y - 0x61 * L) & !(y - 0x7B * L) & !x & H;
+    let nul = !(y - L);
+    let apostrophe = !(((x ^ 0x27 * L) | H) - L);
+    (x - (lower >> 2), (x | nul | apostrophe) & H)
 }
 
 /// [`key`] byte by byte: folds Latin-1 letters, drops apostrophes, handles long words.
@@ -425,9 +515,7 @@ pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[Key]) -> bool {
             j -= 1;
         }
         let end = j;
-        while j > 0 && is_word(b[j - 1]) {
-            j -= 1;
-        }
+        j = word_start(b, j);
         if end == j {
             return false;
         }
@@ -509,6 +597,78 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`ascii_key`] byte by byte, as it was first written: the definition the word-at-a-time
+    /// version must match.
+    fn ascii_key_bytewise(w: &[u8]) -> Option<Key> {
+        if w.len() > 16 {
+            return None;
+        }
+        let mut k: Key = 0;
+        let mut special = false;
+        for &c in w {
+            special |= c >= 0x80 || c == b'\'' || c == 0;
+            k = (k << 8) | Key::from(c.to_ascii_uppercase());
+        }
+        (!special).then_some(k)
+    }
+
+    /// Byte strings of every length to 20 over an alphabet of every kind of byte the tests
+    /// care about (letters at the range edges, digits, `_`, `'`, NUL, blanks, UTF-8 bytes),
+    /// from a fixed pseudo-random sequence; plus every single byte and the words of the data.
+    fn samples() -> Vec<Vec<u8>> {
+        const ALPHABET: &[u8] = b"aAzZ`@[{09/:_'\0 -.\n\\\x7f\x80\xbf\xc3\xa9\xffmQ";
+        let mut out: Vec<Vec<u8>> = (0..=255u8).map(|c| vec![c]).collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..=20 {
+            for _ in 0..400 {
+                let w = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        ALPHABET[(x % ALPHABET.len() as u64) as usize]
+                    })
+                    .collect();
+                out.push(w);
+            }
+        }
+        let data = include_str!("../data/english_words.txt").lines();
+        out.extend(data.chain(include_str!("../data/intl_surnames.txt").lines()).map(|w| {
+            let mut v = w.as_bytes().to_vec();
+            v.extend_from_slice(b" tail");
+            v
+        }));
+        out
+    }
+
+    #[test]
+    fn ascii_key_matches_its_definition() {
+        for w in samples() {
+            for n in 0..=w.len() {
+                assert_eq!(ascii_key(&w[..n]), ascii_key_bytewise(&w[..n]), "{:?}", &w[..n]);
+            }
+        }
+    }
+
+    #[test]
+    fn word_bounds_match_the_byte_loops() {
+        for w in samples() {
+            for i in 0..=w.len() {
+                let mut j = i;
+                while j < w.len() && is_word(w[j]) {
+                    j += 1;
+                }
+                let expected = if at(&w, j) == b'\\' { word_end_escaped(&w, j) } else { j };
+                assert_eq!(word_end(&w, i), expected, "{w:?} {i}");
+                let mut s = i;
+                while s > 0 && is_word(w[s - 1]) {
+                    s -= 1;
+                }
+                assert_eq!(word_start(&w, i), s, "{w:?} {i}");
+            }
+        }
+    }
 
     #[test]
     fn luhn_known_values() {
