@@ -28,60 +28,10 @@ pub(crate) const fn is_word_const(c: u8) -> bool {
 #[inline]
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
-    // Eight bytes at a time ([`not_word8`]) while eight remain, then byte by byte.
-    loop {
-        let Some(w) = b.get(j..).and_then(|t| t.first_chunk::<8>()) else {
-            while j < b.len() && is_word(b[j]) {
-                j += 1;
-            }
-            break;
-        };
-        let stop = not_word8(u64::from_le_bytes(*w));
-        if stop != 0 {
-            j += (stop.trailing_zeros() / 8) as usize;
-            break;
-        }
-        j += 8;
+    while j < b.len() && is_word(b[j]) {
+        j += 1;
     }
     if at(b, j) == b'\\' { word_end_escaped(b, j) } else { j }
-}
-
-/// The start of the word (a run of [`is_word`] bytes) that ends at `j`: `j` itself if the byte
-/// before it is no word byte.
-#[inline]
-pub(crate) fn word_start(b: &[u8], mut j: usize) -> usize {
-    let b = &b[..j];
-    // Eight bytes at a time ([`not_word8`]) while eight remain, then byte by byte.
-    loop {
-        let Some(w) = b[..j].last_chunk::<8>() else {
-            while j > 0 && is_word(b[j - 1]) {
-                j -= 1;
-            }
-            return j;
-        };
-        let stop = not_word8(u64::from_le_bytes(*w));
-        if stop != 0 {
-            return j - (stop.leading_zeros() / 8) as usize;
-        }
-        j -= 8;
-    }
-}
-
-/// The high bit of every byte of `x` (eight bytes of text, first byte lowest) that is not a
-/// word byte ([`is_word`]), the others 0: the word bytes are those of 0x80 or more, ASCII
-/// letters and digits and `_`, tested as ranges on all eight bytes at once.
-#[inline(always)]
-pub(crate) fn not_word8(x: u64) -> u64 {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    // Every byte with its high bit set, so that subtracting at most 0x7F per byte never
-    // borrows from the next: the high bit of `(y | H) - c * L` says "low seven bits >= c".
-    let y = x | H;
-    let z = y | 0x20 * L; // letters folded to lower case
-    let letter = (z - 0x61 * L) & !(z - 0x7B * L);
-    let digit = (y - 0x30 * L) & !(y - 0x3A * L);
-    let under = (y - 0x5F * L) & !(y - 0x60 * L);
-    !(x | letter | digit | under) & H
 }
 
 /// [`word_end`] from a backslash at `j`: on across letter escapes (rare, kept off the hot path).
@@ -299,7 +249,9 @@ pub(crate) fn any_word_before(
             return false;
         }
         let end = j;
-        j = word_start(b, j);
+        while j > 0 && is_word(b[j - 1]) {
+            j -= 1;
+        }
         let mut buf = [0u8; 24];
         let w = &b[j..end];
         if w.len() > buf.len() {
@@ -351,7 +303,9 @@ pub(crate) fn any_word_as_written_in_clause_before(
             j -= 1;
         }
         let end = j;
-        j = word_start(b, j);
+        while j > 0 && is_word(b[j - 1]) {
+            j -= 1;
+        }
         if end == j {
             return false;
         }
@@ -425,8 +379,8 @@ fn load8(w: &[u8]) -> u64 {
 fn fold8(x: u64) -> (u64, u64) {
     const L: u64 = 0x0101_0101_0101_0101;
     const H: u64 = 0x8080_8080_8080_8080;
-    // As in `not_word8`: with every high bit set, `(y - c * L)` has a byte's high bit set
-    // when its low seven bits are >= c.
+    // With every high bit set, subtracting at most 0x7F per byte never borrows from the next:
+    // the high bit of `(y - c * L)` says "low seven bits >= c".
     let y = x | H;
     let lower = (y - 0x61 * L) & !(y - 0x7B * L) & !x & H;
     let nul = !(y - L);
@@ -515,7 +469,9 @@ pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[Key]) -> bool {
             j -= 1;
         }
         let end = j;
-        j = word_start(b, j);
+        while j > 0 && is_word(b[j - 1]) {
+            j -= 1;
+        }
         if end == j {
             return false;
         }
@@ -647,25 +603,6 @@ mod tests {
         for w in samples() {
             for n in 0..=w.len() {
                 assert_eq!(ascii_key(&w[..n]), ascii_key_bytewise(&w[..n]), "{:?}", &w[..n]);
-            }
-        }
-    }
-
-    #[test]
-    fn word_bounds_match_the_byte_loops() {
-        for w in samples() {
-            for i in 0..=w.len() {
-                let mut j = i;
-                while j < w.len() && is_word(w[j]) {
-                    j += 1;
-                }
-                let expected = if at(&w, j) == b'\\' { word_end_escaped(&w, j) } else { j };
-                assert_eq!(word_end(&w, i), expected, "{w:?} {i}");
-                let mut s = i;
-                while s > 0 && is_word(w[s - 1]) {
-                    s -= 1;
-                }
-                assert_eq!(word_start(&w, i), s, "{w:?} {i}");
             }
         }
     }

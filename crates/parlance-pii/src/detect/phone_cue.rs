@@ -279,7 +279,10 @@ pub(crate) fn label_before(b: &[u8], i: usize) -> bool {
     if !matches!(before(b, i), b'.' | b'-' | b'/' | b':') || i < 2 || !is_word(b[i - 2]) {
         return false;
     }
-    let s = crate::text::word_start(b, i - 1);
+    let mut s = i - 1;
+    while s > 0 && is_word(b[s - 1]) {
+        s -= 1;
+    }
     listed(LABELS, &b[s..i - 1])
 }
 

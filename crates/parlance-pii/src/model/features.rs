@@ -159,7 +159,10 @@ fn prev(b: &[u8], i: usize) -> Option<Tok> {
     if e == 0 || !is_word(b[e - 1]) {
         return None;
     }
-    let s = crate::text::word_start(b, e);
+    let mut s = e;
+    while s > 0 && is_word(b[s - 1]) {
+        s -= 1;
+    }
     let initial = e - s == 1;
     Some(Tok { start: s, end: e, sep: gap_class(&b[e..i], initial) })
 }

@@ -29,7 +29,10 @@ pub(crate) fn detect(b: &[u8], i: usize) -> Option<(usize, usize)> {
     // "1600 Pennsylvania Avenue", "Amani Rua Kiprono": after a capitalised word, a type word
     // ends a street or sits inside a name.
     let after_capital = before(b, i) == b' ' && i >= 2 && {
-        let s = crate::text::word_start(b, i - 1);
+        let mut s = i - 1;
+        while s > 0 && is_word(b[s - 1]) {
+            s -= 1;
+        }
         s < i - 1 && capital(b, s)
     };
     if after_capital || !listed(&TYPES, &b[i..we]) {
