@@ -169,6 +169,12 @@ impl<'a> Pass<'a> {
                     i += 1;
                 }
                 Class::Plain => {
+                    // Runs of plain words that no detector wants, passed in one tight loop.
+                    let next = plain_run(full, self.names, i, until);
+                    if next != i {
+                        i = next;
+                        continue;
+                    }
                     // Most words: only what follows them can make them interesting, so the
                     // window is set up only then (finding the word's end needs only its end).
                     let b = &full[..self.window_end(i)];
@@ -639,6 +645,44 @@ fn rule_end(b: &[u8], s: usize, e: usize, names: &crate::names::Names) -> usize 
     let e = crate::model::trim_tail(b, s, e, names);
     let e = crate::model::past_articles(b, e);
     crate::model::past_mail_domain(b, e)
+}
+
+/// Passes the blanks and plain words (class [`Class::Plain`]) from `i` (a word start or a byte
+/// between words) that [`Pass::run_range`] would pass without running a detector, while they
+/// start before `until`; returns where it stopped: `until` or past it, or the start of a word
+/// or a byte the pass must look at (`i` itself if that is the first).
+///
+/// A plain word is passed when none of the tests of the pass's `Class::Plain` arm could
+/// hold: it is not followed by `:`, `.`, `@`, `-` or a backslash, nor by a blank and a byte
+/// that may start a street name ([`STREET_NEXT`]); it is not "is"/"am"/"'s"/"'m" before a
+/// lower-case word ([`person::lower_cue`]) nor a possible given name
+/// ([`person_lower::may_be_name`]). The word's end is found in the whole text, not in the
+/// window: for words of fewer than 200 bytes every byte read here lies inside the window, so
+/// the two read the same bytes; a longer word is left to the pass.
+#[inline(never)]
+fn plain_run(full: &[u8], names: &Names, mut i: usize, until: usize) -> usize {
+    while i < until {
+        match CLASS[usize::from(full[i])] {
+            Class::Blank => i += 1,
+            Class::Plain => {
+                let mut end = i + 1;
+                while end < full.len() && crate::text::is_word(full[end]) {
+                    end += 1;
+                }
+                let next = at(full, end);
+                let wanted = matches!(next, b':' | b'.' | b'@' | b'-' | b'\\')
+                    || next == b' ' && STREET_NEXT[usize::from(at(full, end + 1))]
+                    || end <= i + 2 && person::lower_cue(full, i, end)
+                    || person_lower::may_be_name(full, i, end, names);
+                if wanted || end - i >= 200 {
+                    return i;
+                }
+                i = end + usize::from(next == b' ');
+            }
+            _ => return i,
+        }
+    }
+    i
 }
 
 /// `end`, the end of a word, moved past the blank that usually follows it: a blank starts no
