@@ -328,6 +328,19 @@ pub(crate) fn key(w: &[u8]) -> Option<Key> {
     ascii_key(w).or_else(|| key_folded(w))
 }
 
+/// How many of the eight bytes of `x` (first byte lowest) are ASCII lower-case letters before
+/// the first that is not.
+#[inline(always)]
+pub(crate) fn lower_letters8(x: u64) -> usize {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // With every high bit set, subtracting at most 0x7F per byte never borrows from the next:
+    // the high bit of `(y - c * L)` says "low seven bits >= c".
+    let y = x | H;
+    let lower = (y - 0x61 * L) & !(y - 0x7B * L) & !x & H;
+    ((lower ^ H).trailing_zeros() / 8) as usize
+}
+
 /// The key of a plain word, the usual case: at most 16 ASCII bytes, none of them an apostrophe
 /// or NUL (which [`key`] drops). Then the key is simply the upper-cased bytes read as one
 /// big-endian number, computed on eight bytes at a time (one or two loads, [`fold8`]); `None`
@@ -596,6 +609,14 @@ mod tests {
             v
         }));
         out
+    }
+
+    #[test]
+    fn lower_letters8_counts_the_leading_letters() {
+        for w in samples().iter().filter_map(|w| w.first_chunk::<8>()) {
+            let expected = w.iter().take_while(|c| c.is_ascii_lowercase()).count();
+            assert_eq!(lower_letters8(u64::from_le_bytes(*w)), expected, "{w:?}");
+        }
     }
 
     #[test]

@@ -666,6 +666,10 @@ fn plain_run(full: &[u8], names: &Names, mut i: usize, until: usize) -> usize {
             Class::Blank => i += 1,
             Class::Plain => {
                 let mut end = i + 1;
+                // Lower-case letters eight at a time, then byte by byte.
+                if let Some(w) = full.get(end..).and_then(|t| t.first_chunk::<8>()) {
+                    end += crate::text::lower_letters8(u64::from_le_bytes(*w));
+                }
                 while end < full.len() && crate::text::is_word(full[end]) {
                     end += 1;
                 }
