@@ -345,7 +345,7 @@ pub(crate) fn lower_letters8(x: u64) -> usize {
 /// or NUL (which [`key`] drops). Then the key is simply the upper-cased bytes read as one
 /// big-endian number, computed on eight bytes at a time (one or two loads, [`fold8`]); `None`
 /// for any other word.
-#[inline]
+#[inline(always)]
 pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
     const H: u64 = 0x8080_8080_8080_8080;
     let n = w.len();
