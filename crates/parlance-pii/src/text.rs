@@ -365,9 +365,8 @@ pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
     let (hi, hi_special) = fold8(u64::from_le_bytes(*w.last_chunk::<8>()?));
     let tail = 8 * (n - 8);
     let tail_mask = if n == 16 { u64::MAX } else { (1 << tail) - 1 };
-    ((lo_special | hi_special) == 0).then(|| {
-        (Key::from(lo.swap_bytes()) << tail) | Key::from(hi.swap_bytes() & tail_mask)
-    })
+    ((lo_special | hi_special) == 0)
+        .then(|| (Key::from(lo.swap_bytes()) << tail) | Key::from(hi.swap_bytes() & tail_mask))
 }
 
 /// The one to eight bytes of `w` as an integer (first byte lowest, the rest 0), read with at
@@ -380,7 +379,9 @@ fn load8(w: &[u8]) -> u64 {
         let hi = u64::from(u32::from_le_bytes(*w.last_chunk::<4>().unwrap_or(&[0; 4])));
         lo | hi << (8 * (n - 4))
     } else if n > 0 {
-        u64::from(w[0]) | u64::from(w[n / 2]) << (8 * (n / 2)) | u64::from(w[n - 1]) << (8 * (n - 1))
+        u64::from(w[0])
+            | u64::from(w[n / 2]) << (8 * (n / 2))
+            | u64::from(w[n - 1]) << (8 * (n - 1))
     } else {
         0
     }
