@@ -46,6 +46,32 @@ fn word_end_escaped(b: &[u8], mut j: usize) -> usize {
     j
 }
 
+/// The start of the word (a run of [`is_word`] bytes) that ends at `j`; `j` if none does.
+/// The eight bytes before `j` are tested at once for ASCII letters, the rest byte by byte.
+#[inline]
+pub(crate) fn word_start(b: &[u8], mut j: usize) -> usize {
+    if let Some(w) = b[..j].last_chunk::<8>() {
+        j -= trailing_letters8(u64::from_le_bytes(*w));
+    }
+    while j > 0 && is_word(b[j - 1]) {
+        j -= 1;
+    }
+    j
+}
+
+/// How many of the eight bytes of `x` (first byte lowest) are ASCII letters after the last
+/// that is not.
+#[inline(always)]
+fn trailing_letters8(x: u64) -> usize {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // With every high bit set, subtracting at most 0x7F per byte never borrows from the next:
+    // the high bit of `(y - c * L)` says "low seven bits >= c"; `| 0x20` folds the capitals.
+    let y = x | H | 0x20 * L;
+    let letter = (y - 0x61 * L) & !(y - 0x7B * L) & !x & H;
+    ((letter ^ H).leading_zeros() / 8) as usize
+}
+
 /// What a backslash in the text stands for when the text carries JSON- or code-escaped text
 /// written out as characters (`Name:\nMarta`, `Ren\u00e9`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,9 +275,7 @@ pub(crate) fn any_word_before(
             return false;
         }
         let end = j;
-        while j > 0 && is_word(b[j - 1]) {
-            j -= 1;
-        }
+        j = word_start(b, j);
         let mut buf = [0u8; 24];
         let w = &b[j..end];
         if w.len() > buf.len() {
@@ -303,9 +327,7 @@ pub(crate) fn any_word_as_written_in_clause_before(
             j -= 1;
         }
         let end = j;
-        while j > 0 && is_word(b[j - 1]) {
-            j -= 1;
-        }
+        j = word_start(b, j);
         if end == j {
             return false;
         }
@@ -483,9 +505,7 @@ pub(crate) fn cue_before(b: &[u8], i: usize, max: usize, cues: &[Key]) -> bool {
             j -= 1;
         }
         let end = j;
-        while j > 0 && is_word(b[j - 1]) {
-            j -= 1;
-        }
+        j = word_start(b, j);
         if end == j {
             return false;
         }
@@ -617,6 +637,19 @@ mod tests {
         for w in samples().iter().filter_map(|w| w.first_chunk::<8>()) {
             let expected = w.iter().take_while(|c| c.is_ascii_lowercase()).count();
             assert_eq!(lower_letters8(u64::from_le_bytes(*w)), expected, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn word_start_matches_the_byte_loop() {
+        for w in samples() {
+            for j in 0..=w.len() {
+                let mut s = j;
+                while s > 0 && is_word(w[s - 1]) {
+                    s -= 1;
+                }
+                assert_eq!(word_start(&w, j), s, "{w:?} {j}");
+            }
         }
     }
 
