@@ -376,7 +376,7 @@ pub(crate) fn ascii_key(w: &[u8]) -> Option<Key> {
             return Some(0);
         }
         let (x, special) = fold8(load8(w));
-        let valid = if n == 8 { H } else { H & ((1 << (8 * n)) - 1) };
+        let valid = H >> (8 * (8 - n)); // the high bits of the first `n` bytes
         return (special & valid == 0).then(|| Key::from(x.swap_bytes() >> (8 * (8 - n))));
     }
     if n > 16 {
