@@ -67,7 +67,7 @@ fn trailing_letters8(x: u64) -> usize {
     const H: u64 = 0x8080_8080_8080_8080;
     // With every high bit set, subtracting at most 0x7F per byte never borrows from the next:
     // the high bit of `(y - c * L)` says "low seven bits >= c"; `| 0x20` folds the capitals.
-    let y = x | H | 0x20 * L;
+    let y = x | H | (0x20 * L);
     let letter = (y - 0x61 * L) & !(y - 0x7B * L) & !x & H;
     ((letter ^ H).leading_zeros() / 8) as usize
 }
@@ -420,7 +420,7 @@ fn fold8(x: u64) -> (u64, u64) {
     let y = x | H;
     let lower = (y - 0x61 * L) & !(y - 0x7B * L) & !x & H;
     let nul = !(y - L);
-    let apostrophe = !(((x ^ 0x27 * L) | H) - L);
+    let apostrophe = !(((x ^ (0x27 * L)) | H) - L);
     (x - (lower >> 2), (x | nul | apostrophe) & H)
 }
 
