@@ -426,7 +426,7 @@ impl<'a> Pass<'a> {
                             || crate::model::confirms(b, s, e, names)
                     }
                 })
-                .map(|(s, e)| (s, rule_end(b, s, e, names)))
+                .map(|(s, e)| (rule_start(b, s, names), rule_end(b, s, e, names)))
                 .or(display);
             // "a cat named Achilles", "Hurricane Rita": a name given to an animal or a storm.
             // A storm named earlier ("Hurricane Rita … Rita packed winds") stays one.
@@ -629,6 +629,12 @@ impl<'a> Pass<'a> {
             p.push(e, span);
         });
     }
+}
+
+/// Where a name of the rules starting at `s` starts once what belongs before it is added: an
+/// Arabic article set apart ("al - Maati") and an honorific ("Sheikh", "Mullah").
+fn rule_start(b: &[u8], s: usize, names: &crate::names::Names) -> usize {
+    crate::model::honorific_before(b, crate::model::article_before(b, s, names))
 }
 
 /// Where a name of the rules `b[s..e]` ends once its tail is settled: the company words or

@@ -931,6 +931,10 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
             return false;
         }
         let w = &b[j..e];
+        // "Jack Welch, CEO, General Motors": a role after the comma belongs to a person.
+        if comma && role_word(w) {
+            return false;
+        }
         // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
         let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
         // "Caldwell insurance has been": a trade word in lower case right after the name (only
@@ -940,7 +944,10 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
             && w.len() >= 4
             && w[0].is_ascii_lowercase()
             && k.is_some_and(|k| LOWER_TRADES.binary_search(&k).is_ok());
-        if lower_trade || !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.contains(k))
+        if lower_trade
+            || !w[0].is_ascii_lowercase()
+                && k.is_some_and(|k| ORG_WORDS.contains(k))
+                && !role_follows(b, e)
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
             // next part of the line, not the name's.
             // ("al-Sadr" is an article, not the Polish "al." of a street).
@@ -957,6 +964,67 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
             return false;
         }
         j = e;
+    }
+    false
+}
+
+/// A person's role or job title ("Engineer", "CEO", "Legal Counsel"), as written.
+fn role_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"Engineer"
+            | b"Manager"
+            | b"Director"
+            | b"Counsel"
+            | b"Secretary"
+            | b"Assistant"
+            | b"Analyst"
+            | b"Consultant"
+            | b"Specialist"
+            | b"Coordinator"
+            | b"Representative"
+            | b"Officer"
+            | b"President"
+            | b"VP"
+            | b"CEO"
+            | b"CFO"
+            | b"COO"
+            | b"CTO"
+            | b"Chairman"
+            | b"Administrator"
+            | b"Supervisor"
+            | b"Attorney"
+            | b"Advisor"
+            | b"Adviser"
+            | b"Accountant"
+            | b"Trader"
+            | b"Scheduler"
+            | b"Clerk"
+    )
+}
+
+/// Whether a role ("Technical Solutions Engineer") or a contact label ("Transportation
+/// Services Work: 832…") follows within three words of `e`: the company words before it are a
+/// signature's department, and the name before them a person's.
+fn role_follows(b: &[u8], mut e: usize) -> bool {
+    for _ in 0..3 {
+        while matches!(at(b, e), b' ' | b',' | b'-' | b'/' | b'&') {
+            e += 1;
+        }
+        let we = crate::text::word_end(b, e);
+        if we == e {
+            return false;
+        }
+        let w = &b[e..we];
+        let label = at(b, we) == b':'
+            && matches!(
+                w,
+                b"Work" | b"Phone" | b"Tel" | b"Fax" | b"Cell" | b"Mobile" | b"Office" | b"Direct"
+            );
+        if role_word(w) || label {
+            return true;
+        }
+        e = we;
     }
     false
 }
@@ -1370,6 +1438,16 @@ fn suffix(b: &[u8], e: usize, names: &Names) -> usize {
 mod tests {
     use super::detect;
     use crate::names::Names;
+
+    #[test]
+    fn a_role_after_company_words_makes_them_a_department() {
+        let after = |t: &str, w: &str| super::org_or_street_after(t.as_bytes(), t.find(w).unwrap());
+        assert!(!after("Kyle Jones Technical Solutions Engineer", " Technical"));
+        assert!(!after("Cindy Franklin Transportation Services Work: 832", " Transportation"));
+        assert!(!after("Jack Welch, CEO, General Motors", ", CEO"));
+        assert!(after("Franklin Templeton Services said", " Services"));
+        assert!(after("Jack Welch, General Motors", ", General"));
+    }
 
     #[test]
     fn names_of_animals_and_storms_are_not_people() {
