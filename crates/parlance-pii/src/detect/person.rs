@@ -136,11 +136,20 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
 /// among the three before that).
 pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     let (mut k, mut naming, mut found) = (0, false, false);
+    let (mut like, mut such) = (false, false);
     let one_of = |w: &[u8], list: &[&[u8]]| list.iter().any(|t| w.eq_ignore_ascii_case(t));
     crate::text::any_word_as_written_in_clause_before(b, i, 6, |w| {
         k += 1;
         if k == 1 && one_of(w, &[b"hurricane", b"typhoon", b"cyclone", b"storm"]) {
             found = true;
+        } else if k == 1 && one_of(w, &[b"like", b"including", b"as"]) {
+            // "companies like Scharffen Berger", "brands such as Wendy".
+            like = true;
+            such = w.eq_ignore_ascii_case(b"as");
+        } else if like && (k == 2 && !such || k == 3 && such) && one_of(w, BUSINESSES) {
+            found = true;
+        } else if like && such && k == 2 && !w.eq_ignore_ascii_case(b"such") {
+            like = false;
         } else if k <= 3 && one_of(w, &[b"named", b"called", b"name", b"names", b"nicknamed"]) {
             naming = true;
         } else if naming && one_of(w, THINGS) {
@@ -151,6 +160,28 @@ pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     });
     found
 }
+
+/// Kinds of business a list of names may follow ("companies like …").
+const BUSINESSES: &[&[u8]] = &[
+    b"companies",
+    b"brands",
+    b"firms",
+    b"stores",
+    b"shops",
+    b"restaurants",
+    b"chains",
+    b"retailers",
+    b"makers",
+    b"manufacturers",
+    b"banks",
+    b"airlines",
+    b"hotels",
+    b"labels",
+    b"outlets",
+    b"vendors",
+    b"suppliers",
+    b"corporations",
+];
 
 /// Animals and things people name.
 const THINGS: &[&[u8]] = &[
@@ -1264,6 +1295,19 @@ static ORG_WORDS: KeySet<512> = KeySet::new(&crate::text::keys([
     "ky",
     "hf",
     "ehf",
+    "corporation",
+    "incorporated",
+    "technologies",
+    "investments",
+    "securities",
+    "financial",
+    "communications",
+    "laboratories",
+    "pharmaceuticals",
+    "association",
+    "telecom",
+    "networks",
+    "software",
 ]));
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
@@ -1458,6 +1502,10 @@ mod tests {
         assert!(named("My cat s Called Frank because", "Frank"));
         assert!(!named("My son is named Frank", "Frank"));
         assert!(!named("I called Frank yesterday", "Frank"));
+        assert!(named("with companies like Scharffen Berger, TCHO", "Scharffen"));
+        assert!(named("brands such as Wendy", "Wendy"));
+        assert!(!named("people like Wendy", "Wendy"));
+        assert!(!named("shops as Wendy", "Wendy"));
         assert!(!named("The cat sat. Named after Frank", "Frank"));
     }
 
