@@ -316,6 +316,20 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// [`push`](Self::push) for a span that starts before the name just pushed ("Mercedes" of
+    /// "Mercedes and Dan"): it goes before that name, which stays the last finding
+    /// ([`inside_person`](Self::inside_person) and [`listed`](Self::listed) read the last).
+    fn push_earlier(&mut self, e: Entity, span: Option<(usize, usize)>) {
+        let Some((start, end)) = span.filter(|(s, e)| e > s) else {
+            return;
+        };
+        let f = Finding { entity: e, start: self.full_pos(start), end: self.full_pos(end) };
+        match self.out.last() {
+            Some(last) if last.start >= f.end => self.out.insert(self.out.len() - 1, f),
+            _ => self.out.push(f),
+        }
+    }
+
     fn want(&self, e: Entity) -> bool {
         self.set.contains(e)
     }
@@ -459,10 +473,11 @@ impl<'a> Pass<'a> {
                 self.push(Entity::Person, person_initials::before(b, s, e, names));
             }
             // "Mercedes and Dan are very thorough": a given name joined to the name found here.
-            if let Some(s) = rule.or(model).map(|f| f.0).filter(|&s| s == i) {
+            if let Some((s, e)) = rule.or(model).filter(|f| f.0 == i) {
                 let pair = person::given_name_before_pair(b, s, names)
+                    .or_else(|| person::first_of_list_before(b, s, e, names))
                     .filter(|&(ps, _)| !self.inside_person(self.full_pos(ps) + 1));
-                self.push(Entity::Person, pair);
+                self.push_earlier(Entity::Person, pair);
             }
         }
         if self.want(Entity::StreetAddress) {

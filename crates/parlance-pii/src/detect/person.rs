@@ -815,7 +815,21 @@ pub(crate) fn given_name_before_pair(b: &[u8], s: usize, names: &Names) -> Optio
     }
     let info = names.word(&b[ws..we]);
     let given = info.is_first() || info.given_class() >= 2;
-    let opens = ws == 0 || {
+    (we - ws >= 3
+        && upper_len(b, ws).is_some()
+        && given
+        && opens_clause(b, ws)
+        && !info.is_common()
+        && !info.is_not_name()
+        && !info.is_place()
+        && !names.is_common_word(&b[ws..we]))
+    .then_some((ws, we))
+}
+
+/// Whether the word at `ws` opens its clause: the text's start, or after a sentence's end, a
+/// comma, a colon or a line break (quotes and brackets between).
+fn opens_clause(b: &[u8], ws: usize) -> bool {
+    ws == 0 || {
         let p = before(b, ws);
         matches!(p, b' ' | b'\n' | b',' | b'"' | b'(') && {
             let mut k = ws;
@@ -824,14 +838,40 @@ pub(crate) fn given_name_before_pair(b: &[u8], s: usize, names: &Names) -> Optio
             }
             k == 0 || matches!(b[k - 1], b'.' | b'!' | b'?' | b',' | b'\n' | b':')
         }
-    };
+    }
+}
+
+/// The span of the first name of a list of people the pass met before it knew a person was
+/// listed ("Rumsfeld, Wolfowitz and Feith staffed the CPA"): the name `b[s..e]` follows
+/// ", " and the list goes on after it (", " or " and " and a capitalised word); the word
+/// before the comma is one capitalised word opening its clause, not an English word, a title,
+/// a place or a known non-name.
+pub(crate) fn first_of_list_before(
+    b: &[u8],
+    s: usize,
+    e: usize,
+    names: &Names,
+) -> Option<(usize, usize)> {
+    if s < 5 || !b[..s].ends_with(b", ") {
+        return None;
+    }
+    let next =
+        [&b" and "[..], b", "].iter().find(|j| b[e..].starts_with(j)).map(|j| e + j.len())?;
+    upper_len(b, next)?;
+    let we = s - 2;
+    let mut ws = we;
+    while ws > 0 && (b[ws - 1].is_ascii_alphabetic() || b[ws - 1] >= 0x80) {
+        ws -= 1;
+    }
+    let info = names.word(&b[ws..we]);
     (we - ws >= 3
         && upper_len(b, ws).is_some()
-        && given
-        && opens
+        && b[ws + 1..we].iter().all(|c| !c.is_ascii_uppercase())
+        && opens_clause(b, ws)
         && !info.is_common()
         && !info.is_not_name()
         && !info.is_place()
+        && !info.is_title()
         && !names.is_common_word(&b[ws..we]))
     .then_some((ws, we))
 }
@@ -1482,6 +1522,22 @@ fn suffix(b: &[u8], e: usize, names: &Names) -> usize {
 mod tests {
     use super::detect;
     use crate::names::Names;
+
+    #[test]
+    fn the_first_of_a_list_of_people() {
+        let n = crate::names::shared();
+        let first = |t: &str, name: &str| {
+            let s = t.find(name).unwrap();
+            super::first_of_list_before(t.as_bytes(), s, s + name.len(), n)
+                .map(|(a, z)| t[a..z].to_string())
+        };
+        let t = "blow things up. Rumsfeld, Wolfowitz and Feith staffed the CPA";
+        assert_eq!(first(t, "Wolfowitz").as_deref(), Some("Rumsfeld"));
+        assert_eq!(first("up. Rumsfeld, Wolfowitz staffed it", "Wolfowitz"), None);
+        assert_eq!(first("went to Paris, Wolfowitz and Feith", "Wolfowitz"), None);
+        assert_eq!(first("up. Texas, Wolfowitz and Feith", "Wolfowitz"), None);
+        assert_eq!(first("up. NASA, Wolfowitz and Feith", "Wolfowitz"), None);
+    }
 
     #[test]
     fn a_role_after_company_words_makes_them_a_department() {
