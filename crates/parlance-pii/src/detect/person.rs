@@ -142,6 +142,9 @@ pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
         k += 1;
         if k == 1 && one_of(w, &[b"hurricane", b"typhoon", b"cyclone", b"storm"]) {
             found = true;
+        } else if k == 1 && one_of(w, ORGANISATIONS) {
+            // "the militant organisation Hamas", "the band Oasis".
+            found = true;
         } else if k == 1 && one_of(w, &[b"like", b"including", b"as"]) {
             // "companies like Scharffen Berger", "brands such as Wendy".
             like = true;
@@ -160,6 +163,23 @@ pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     });
     found
 }
+
+/// Nouns a name of an organisation follows as its apposition ("organisation Hamas").
+const ORGANISATIONS: &[&[u8]] = &[
+    b"organisation",
+    b"organization",
+    b"movement",
+    b"militia",
+    b"faction",
+    b"band",
+    b"newspaper",
+    b"magazine",
+    b"website",
+    b"brand",
+    b"airline",
+    b"hotel",
+    b"restaurant",
+];
 
 /// Kinds of business a list of names may follow ("companies like …").
 const BUSINESSES: &[&[u8]] = &[
@@ -976,7 +996,7 @@ static ORG_HEADS: KeySet<128> = KeySet::new(&crate::text::keys([
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
 pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
-    if possessive_shop(b, we) {
+    if possessive_shop(b, we) || and_other_things(b, we) {
         return true;
     }
     let mut j = we;
@@ -1012,7 +1032,7 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
         // trades no sentence puts after a person: not "company", "press", "market").
         let lower_trade = j == we + 1
             && b[we] == b' '
-            && w.len() >= 4
+            && w.len() >= 3
             && w[0].is_ascii_lowercase()
             && k.is_some_and(|k| LOWER_TRADES.binary_search(&k).is_ok());
         if lower_trade
@@ -1037,6 +1057,34 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
         j = e;
     }
     false
+}
+
+/// "If Samarra and other cities are any guide": the word before " and other …" is one of
+/// those places or organisations.
+fn and_other_things(b: &[u8], we: usize) -> bool {
+    const KINDS: &[&[u8]] = &[
+        b"cities",
+        b"towns",
+        b"countries",
+        b"states",
+        b"places",
+        b"villages",
+        b"provinces",
+        b"regions",
+        b"areas",
+        b"companies",
+        b"firms",
+        b"groups",
+        b"banks",
+        b"stores",
+        b"brands",
+        b"organisations",
+        b"organizations",
+    ];
+    let Some(rest) = b[we..].strip_prefix(b" and other ") else {
+        return false;
+    };
+    KINDS.iter().any(|k| rest.starts_with(k) && !is_word(at(rest, k.len())))
 }
 
 /// A person's role or job title ("Engineer", "CEO", "Legal Counsel"), as written.
@@ -1196,6 +1244,8 @@ static LOWER_TRADES: &[crate::text::Key] = &crate::text::keys([
     "realty",
     "roofing",
     "towing",
+    "web",
+    "website",
 ]);
 
 /// Company words that end an organisation's name (case-folded keys, sorted).
@@ -1545,6 +1595,10 @@ mod tests {
         assert!(!after("Kyle Jones Technical Solutions Engineer", " Technical"));
         assert!(!after("Cindy Franklin Transportation Services Work: 832", " Transportation"));
         assert!(!after("Jack Welch, CEO, General Motors", ", CEO"));
+        assert!(after("If Samarra and other cities are", " and"));
+        assert!(!after("If Samarra and other people are", " and"));
+        assert!(after("Hyatt website improved", " website"));
+        assert!(after("Hyatt web site improved", " web"));
         assert!(after("Franklin Templeton Services said", " Services"));
         assert!(after("Jack Welch, General Motors", ", General"));
     }
@@ -1560,6 +1614,8 @@ mod tests {
         assert!(!named("I called Frank yesterday", "Frank"));
         assert!(named("with companies like Scharffen Berger, TCHO", "Scharffen"));
         assert!(named("brands such as Wendy", "Wendy"));
+        assert!(named("The militant organisation Hamas has", "Hamas"));
+        assert!(!named("my friend Hamas has", "Hamas"));
         assert!(!named("people like Wendy", "Wendy"));
         assert!(!named("shops as Wendy", "Wendy"));
         assert!(!named("The cat sat. Named after Frank", "Frank"));
