@@ -658,7 +658,7 @@ fn rule_start(b: &[u8], s: usize, names: &crate::names::Names) -> usize {
 /// `Pass::rules_change_nothing`, which must compute the same end).
 fn rule_end(b: &[u8], s: usize, e: usize, names: &crate::names::Names) -> usize {
     let e = crate::model::trim_tail(b, s, e, names);
-    let e = crate::model::past_articles(b, e);
+    let e = crate::model::past_articles(b, crate::model::past_inner_apostrophe(b, e));
     crate::model::past_mail_domain(b, e)
 }
 

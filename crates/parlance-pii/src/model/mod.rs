@@ -146,21 +146,27 @@ impl features::Sink for Sum<'_> {
 pub(crate) fn word_end(b: &[u8], i: usize) -> usize {
     let mut j = crate::text::word_end(b, i);
     while at(b, j) == b'-' && at(b, j + 1).is_ascii_alphabetic()
-        || at(b, j) == b'\'' && (at(b, j + 1).is_ascii_uppercase() || inner_apostrophe(b, j))
+        || at(b, j) == b'\'' && at(b, j + 1).is_ascii_uppercase()
     {
         j = crate::text::word_end(b, j + 1);
     }
     j
 }
 
-/// Whether the `'` at `j` joins two halves of one name ("Sha'lan", "Gu'ud"): two or more
-/// lower-case letters follow that are no English contraction ("'s", "'ll", "'re", "'ve").
-fn inner_apostrophe(b: &[u8], j: usize) -> bool {
-    let e = crate::text::word_end(b, j + 1);
-    let tail = &b[j + 1..e];
-    tail.len() >= 2
+/// `e`, the end of a name, moved past the second half of a word an apostrophe splits
+/// ("Sha'lan", "Gu'ud"): two or more lower-case letters that are no English contraction
+/// ("'ll", "'re", "'ve"; "'s" is one letter). The model reads the word before the apostrophe
+/// (its features are those it was trained on); the name takes the whole word.
+pub(crate) fn past_inner_apostrophe(b: &[u8], e: usize) -> usize {
+    if at(b, e) != b'\'' || e == 0 || !is_word(b[e - 1]) {
+        return e;
+    }
+    let end = crate::text::word_end(b, e + 1);
+    let tail = &b[e + 1..end];
+    let inner = tail.len() >= 2
         && tail.iter().all(u8::is_ascii_lowercase)
-        && !matches!(tail, b"ll" | b"re" | b"ve" | b"em" | b"nt")
+        && !matches!(tail, b"ll" | b"re" | b"ve" | b"em" | b"nt");
+    if inner { end } else { e }
 }
 
 /// Whether the model reads the word at `i` at all: it starts with a capital and is not the
@@ -261,7 +267,8 @@ pub(crate) fn detect(
         None if initials == i => given_before(b, i, names),
         None => given_before_initials(b, initials, names),
     };
-    Some((honorific_before(b, article_before(b, s, names)), past_mail_domain(b, e)))
+    let e = past_mail_domain(b, past_inner_apostrophe(b, e));
+    Some((honorific_before(b, article_before(b, s, names)), e))
 }
 
 /// The start of a given name written in lower case right before the name at `i` ("By
@@ -690,9 +697,9 @@ mod tests {
         assert_eq!(super::past_saint_particle(b"St. and", 0), 0);
         assert_eq!(super::given_before_initials(b"again, Tori L. Wells", 12, n), 7);
         assert_eq!(super::given_before_initials(b"again, the L. Wells", 11, n), 11);
-        assert_eq!(super::word_end(b"Sha'lan as", 0), 7);
-        assert_eq!(super::word_end(b"Chalabi's view", 0), 7);
-        assert_eq!(super::word_end(b"Mark'll go", 0), 4);
+        assert_eq!(super::past_inner_apostrophe(b"Sha'lan as", 3), 7);
+        assert_eq!(super::past_inner_apostrophe(b"Chalabi's view", 7), 7);
+        assert_eq!(super::past_inner_apostrophe(b"Mark'll go", 4), 4);
         assert_eq!(past_mail_domain(b"Do@ENRON_DEVELOPMENT 08/07", 2), 20);
     }
 
