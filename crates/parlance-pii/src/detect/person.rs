@@ -137,15 +137,18 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
 pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     let (mut k, mut naming, mut found) = (0, false, false);
     let (mut like, mut such) = (false, false);
+    // The apposition and list cues stand right before the word ("organisation Hamas"), not
+    // across a comma ("Scientific American magazine , Hofstadter succeeded him").
+    let direct = i >= 2 && b[i - 1] == b' ' && b[i - 2].is_ascii_alphabetic();
     let one_of = |w: &[u8], list: &[&[u8]]| list.iter().any(|t| w.eq_ignore_ascii_case(t));
     crate::text::any_word_as_written_in_clause_before(b, i, 6, |w| {
         k += 1;
         if k == 1 && one_of(w, &[b"hurricane", b"typhoon", b"cyclone", b"storm"]) {
             found = true;
-        } else if k == 1 && one_of(w, ORGANISATIONS) {
+        } else if k == 1 && direct && one_of(w, ORGANISATIONS) {
             // "the militant organisation Hamas", "the band Oasis".
             found = true;
-        } else if k == 1 && one_of(w, &[b"like", b"including", b"as"]) {
+        } else if k == 1 && direct && one_of(w, &[b"like", b"including", b"as"]) {
             // "companies like Scharffen Berger", "brands such as Wendy".
             like = true;
             such = w.eq_ignore_ascii_case(b"as");
@@ -1045,6 +1048,7 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
             || !comma
                 && w[0].is_ascii_lowercase()
                 && at(b, e) != b'-'
+                && !b[e..].starts_with(b" - ")
                 && crate::detect::address::is_street_type(w)
         {
             return true;
@@ -1616,6 +1620,7 @@ mod tests {
         assert!(named("brands such as Wendy", "Wendy"));
         assert!(named("The militant organisation Hamas has", "Hamas"));
         assert!(!named("my friend Hamas has", "Hamas"));
+        assert!(!named("for Scientific American magazine , Hofstadter succeeded", "Hofstadter"));
         assert!(!named("people like Wendy", "Wendy"));
         assert!(!named("shops as Wendy", "Wendy"));
         assert!(!named("The cat sat. Named after Frank", "Frank"));
