@@ -52,6 +52,15 @@ fn names_without_a_cue_are_found() {
         ("Kyle Jones Technical Solutions Engineer", "<PERSON> Technical Solutions Engineer"),
         ("10. Jack Welch, CEO, General Motors", "10. <PERSON>, CEO, General Motors"),
         ("Sara Daniel R Castagnola@ENRON_DEVELOPMENT 05/17/99", "<PERSON> 05/17/99"),
+        // A word no table knows, addressed or with a possessive before a noun.
+        (
+            "Thanks for the link. Malach, What you say makes sense.",
+            "Thanks for the link. <PERSON>, What you say makes sense.",
+        ),
+        (
+            "the file you created for Lavo 's spread analysis?",
+            "the file you created for <PERSON> 's spread analysis?",
+        ),
         // The first of a list of people, met before the list was known.
         (
             "things up. Rumsfeld, Wolfowitz and Feith staffed the CPA",
@@ -88,6 +97,8 @@ fn what_is_not_a_person_stays() {
         "The militant organisation Hamas has announced an end to the attacks.",
         "If Samarra and other cities are any guide, it will hold.",
         "Good sports bar. Hyatt web site improved.",
+        "Paris, I love it.",
+        "Hello, How are you?",
     ] {
         assert_eq!(s.scrub(text), text, "{text}");
     }

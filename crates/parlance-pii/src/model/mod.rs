@@ -204,10 +204,8 @@ pub(crate) fn detect(
     let mut seen = Seen::default();
     seen.put(i, end, first);
     let score = any_logit(b, i, end, (names, &mut seen), first);
-    if score < t.start
-        && bin.is_none()
-        && !vocative(b, i, end, first)
-        && !sign_off(b, i, end, first)
+    let addressed = vocative(b, i, end, first);
+    if score < t.start && bin.is_none() && !addressed && !sign_off(b, i, end, first)
         || after_saint(b, i)
     {
         return None;
@@ -245,6 +243,7 @@ pub(crate) fn detect(
     let lone_unknown = e == end
         && initials == i
         && bin.is_none()
+        && !addressed
         && !first.is_first()
         && first.surname_rank().is_none()
         && first.given_class() == 0;
@@ -257,7 +256,7 @@ pub(crate) fn detect(
     };
     if e - i == 1
         || place
-        || lone_unknown && score < t.single
+        || lone_unknown && score < t.single && !(possessive_after(b, e) && score >= t.start)
         || crate::detect::person::organisation_or_street(b, i, end, e, around)
     {
         return None;
@@ -311,8 +310,19 @@ pub(crate) fn past_mail_domain(b: &[u8], e: usize) -> usize {
 
 /// "John, sorry for the delay", "Constance,\nI was away": a given name (not an English word)
 /// opening the text, a line or a sentence, followed by a comma: someone addressed.
+///
+/// A word no table knows is addressed too when the message goes on with an opening word
+/// ("Thanks for the link. Malach, What you say makes sense.", "Sungjoo, Thanks for …").
 fn vocative(b: &[u8], i: usize, end: usize, info: Info) -> bool {
-    if !info.is_first() || info.is_common() || info.is_not_name() || at(b, end) != b',' {
+    if info.is_common() || info.is_not_name() || at(b, end) != b',' {
+        return false;
+    }
+    if !info.is_first()
+        && (info.is_place()
+            || info.is_title()
+            || info.surname_rank().is_some()
+            || !opener_after(b, end))
+    {
         return false;
     }
     let mut j = i;
@@ -320,6 +330,51 @@ fn vocative(b: &[u8], i: usize, end: usize, info: Info) -> bool {
         j -= 1;
     }
     j == 0 || matches!(b[j - 1], b'\n' | b'\r' | b'.' | b'!' | b'?')
+}
+
+/// Whether "'s" or " 's" and a word in lower case follow `e` ("Picasso 's cubism").
+fn possessive_after(b: &[u8], e: usize) -> bool {
+    let k = e + usize::from(at(b, e) == b' ');
+    at(b, k) == b'\''
+        && at(b, k + 1) == b's'
+        && at(b, k + 2) == b' '
+        && at(b, k + 3).is_ascii_lowercase()
+}
+
+/// Whether the comma at `c` is followed by a word that opens a message ("What", "Thanks",
+/// "I", "Please", …) written with its capital.
+fn opener_after(b: &[u8], c: usize) -> bool {
+    let k = c + 1 + usize::from(at(b, c + 1) == b' ');
+    let e = crate::text::word_end(b, k);
+    matches!(
+        &b[k..e],
+        b"What"
+            | b"Thanks"
+            | b"Thank"
+            | b"Please"
+            | b"I"
+            | b"We"
+            | b"Here"
+            | b"Attached"
+            | b"Can"
+            | b"Could"
+            | b"Would"
+            | b"Do"
+            | b"Did"
+            | b"Hope"
+            | b"Just"
+            | b"Let"
+            | b"Sorry"
+            | b"Good"
+            | b"Yes"
+            | b"No"
+            | b"How"
+            | b"Are"
+            | b"Is"
+            | b"As"
+            | b"FYI"
+            | b"Congratulations"
+    )
 }
 
 /// "Will come again! Sophie.", "questions. Vladi.": a lone capitalised word after a sentence's
@@ -701,6 +756,11 @@ mod tests {
         assert_eq!(super::past_inner_apostrophe(b"Chalabi's view", 7), 7);
         assert_eq!(super::past_inner_apostrophe(b"Mark'll go", 4), 4);
         assert_eq!(past_mail_domain(b"Do@ENRON_DEVELOPMENT 08/07", 2), 20);
+        assert!(super::possessive_after(b"Picasso 's cubism", 7));
+        assert!(super::possessive_after(b"Lavo's spread", 4));
+        assert!(!super::possessive_after(b"Lavo's Spread", 4));
+        assert!(super::opener_after(b"Malach, What you", 6));
+        assert!(!super::opener_after(b"Paris, France", 5));
     }
 
     #[test]
