@@ -226,6 +226,25 @@ const PIECES: &[&str] = &[
     "T08:14:55Z",
     "v2.14.3",
     "1999-2004",
+    // names as web text writes them (issue 20, session 11)
+    " al - ",
+    "Al - ",
+    " bin ",
+    "Bin ",
+    "Sheikh ",
+    "St. ",
+    "Sha'lan",
+    "@ENRON_DEVELOPMENT",
+    ", CEO",
+    " Engineer",
+    " Services Work: ",
+    "Corporation",
+    "companies like ",
+    "organisation ",
+    " and other cities",
+    " web site",
+    ", ",
+    " and ",
 ];
 
 fn random_text(rng: &mut Rng) -> String {
@@ -313,6 +332,8 @@ fn long_runs_of_digits_and_escapes_stay_linear() {
     let s = Scrubber::default();
     for unit in
         ["7", "\\", r"\n", r"\u00e9", "12 34 ", "Tel. ", r"ring me\n", "2019-06-21 08:14:55.3 "]
+            .into_iter()
+            .chain(["Ayman al - ", "Bin Laden, ", "Sheikh St. Clair ", "Amir, Omar and "])
     {
         let small = unit.repeat((1 << 18) / unit.len());
         let big = unit.repeat((1 << 20) / unit.len());

@@ -264,6 +264,14 @@ const PIECES: &[&str] = &[
     "Ann Lee",
     "https://example.com/a?b=c",
     "www.example.org",
+    // names whose span reaches back before the word the pass is at (issue 20, session 11)
+    "Ayman al - Zawahiri",
+    " bin Laden",
+    "Sheikh Abdel Rahman",
+    "Tori L. Wells",
+    "Rumsfeld, Wolfowitz and Feith",
+    "Malach, What",
+    "Lavo 's spread",
 ];
 
 /// A random text of corpus sentences, [`PIECES`] and runs longer than the windows.

@@ -322,6 +322,20 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// [`push`](Self::push) for a span that starts before the name just pushed ("Mercedes" of
+    /// "Mercedes and Dan"): it goes before that name, which stays the last finding
+    /// ([`inside_person`](Self::inside_person) and [`listed`](Self::listed) read the last).
+    fn push_earlier(&mut self, e: Entity, span: Option<(usize, usize)>) {
+        let Some((start, end)) = span.filter(|(s, e)| e > s) else {
+            return;
+        };
+        let f = Finding { entity: e, start: self.full_pos(start), end: self.full_pos(end) };
+        match self.out.last() {
+            Some(last) if last.start >= f.end => self.out.insert(self.out.len() - 1, f),
+            _ => self.out.push(f),
+        }
+    }
+
     fn want(&self, e: Entity) -> bool {
         self.set.contains(e)
     }
@@ -432,7 +446,7 @@ impl<'a> Pass<'a> {
                             || crate::model::confirms(b, s, e, names)
                     }
                 })
-                .map(|(s, e)| (s, rule_end(b, s, e, names)))
+                .map(|(s, e)| (rule_start(b, s, names), rule_end(b, s, e, names)))
                 .or(display);
             // "a cat named Achilles", "Hurricane Rita": a name given to an animal or a storm.
             // A storm named earlier ("Hurricane Rita … Rita packed winds") stays one.
@@ -465,10 +479,11 @@ impl<'a> Pass<'a> {
                 self.push(Entity::Person, person_initials::before(b, s, e, names));
             }
             // "Mercedes and Dan are very thorough": a given name joined to the name found here.
-            if let Some(s) = rule.or(model).map(|f| f.0).filter(|&s| s == i) {
+            if let Some((s, e)) = rule.or(model).filter(|f| f.0 == i) {
                 let pair = person::given_name_before_pair(b, s, names)
+                    .or_else(|| person::first_of_list_before(b, s, e, names))
                     .filter(|&(ps, _)| !self.inside_person(self.full_pos(ps) + 1));
-                self.push(Entity::Person, pair);
+                self.push_earlier(Entity::Person, pair);
             }
         }
         if self.want(Entity::StreetAddress) {
@@ -637,13 +652,19 @@ impl<'a> Pass<'a> {
     }
 }
 
+/// Where a name of the rules starting at `s` starts once what belongs before it is added: an
+/// Arabic article set apart ("al - Maati") and an honorific ("Sheikh", "Mullah").
+fn rule_start(b: &[u8], s: usize, names: &crate::names::Names) -> usize {
+    crate::model::honorific_before(b, crate::model::article_before(b, s, names))
+}
+
 /// Where a name of the rules `b[s..e]` ends once its tail is settled: the company words or
 /// English words of a signature given back (`model::trim_tail`), then the Arabic articles and
 /// surnames after it and a mail system's domain added (one function for the pass and for
 /// `Pass::rules_change_nothing`, which must compute the same end).
 fn rule_end(b: &[u8], s: usize, e: usize, names: &crate::names::Names) -> usize {
     let e = crate::model::trim_tail(b, s, e, names);
-    let e = crate::model::past_articles(b, e);
+    let e = crate::model::past_articles(b, crate::model::past_inner_apostrophe(b, e));
     crate::model::past_mail_domain(b, e)
 }
 

@@ -136,11 +136,26 @@ pub(crate) fn could_go_on(b: &[u8], e: usize, names: &Names) -> bool {
 /// among the three before that).
 pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     let (mut k, mut naming, mut found) = (0, false, false);
+    let (mut like, mut such) = (false, false);
+    // The apposition and list cues stand right before the word ("organisation Hamas"), not
+    // across a comma ("Scientific American magazine , Hofstadter succeeded him").
+    let direct = i >= 2 && b[i - 1] == b' ' && b[i - 2].is_ascii_alphabetic();
     let one_of = |w: &[u8], list: &[&[u8]]| list.iter().any(|t| w.eq_ignore_ascii_case(t));
     crate::text::any_word_as_written_in_clause_before(b, i, 6, |w| {
         k += 1;
         if k == 1 && one_of(w, &[b"hurricane", b"typhoon", b"cyclone", b"storm"]) {
             found = true;
+        } else if k == 1 && direct && one_of(w, ORGANISATIONS) {
+            // "the militant organisation Hamas", "the band Oasis".
+            found = true;
+        } else if k == 1 && direct && one_of(w, &[b"like", b"including", b"as"]) {
+            // "companies like Scharffen Berger", "brands such as Wendy".
+            like = true;
+            such = w.eq_ignore_ascii_case(b"as");
+        } else if like && (k == 2 && !such || k == 3 && such) && one_of(w, BUSINESSES) {
+            found = true;
+        } else if like && such && k == 2 && !w.eq_ignore_ascii_case(b"such") {
+            like = false;
         } else if k <= 3 && one_of(w, &[b"named", b"called", b"name", b"names", b"nicknamed"]) {
             naming = true;
         } else if naming && one_of(w, THINGS) {
@@ -151,6 +166,45 @@ pub(crate) fn named_thing(b: &[u8], i: usize) -> bool {
     });
     found
 }
+
+/// Nouns a name of an organisation follows as its apposition ("organisation Hamas").
+const ORGANISATIONS: &[&[u8]] = &[
+    b"organisation",
+    b"organization",
+    b"movement",
+    b"militia",
+    b"faction",
+    b"band",
+    b"newspaper",
+    b"magazine",
+    b"website",
+    b"brand",
+    b"airline",
+    b"hotel",
+    b"restaurant",
+];
+
+/// Kinds of business a list of names may follow ("companies like …").
+const BUSINESSES: &[&[u8]] = &[
+    b"companies",
+    b"brands",
+    b"firms",
+    b"stores",
+    b"shops",
+    b"restaurants",
+    b"chains",
+    b"retailers",
+    b"makers",
+    b"manufacturers",
+    b"banks",
+    b"airlines",
+    b"hotels",
+    b"labels",
+    b"outlets",
+    b"vendors",
+    b"suppliers",
+    b"corporations",
+];
 
 /// Animals and things people name.
 const THINGS: &[&[u8]] = &[
@@ -784,7 +838,21 @@ pub(crate) fn given_name_before_pair(b: &[u8], s: usize, names: &Names) -> Optio
     }
     let info = names.word(&b[ws..we]);
     let given = info.is_first() || info.given_class() >= 2;
-    let opens = ws == 0 || {
+    (we - ws >= 3
+        && upper_len(b, ws).is_some()
+        && given
+        && opens_clause(b, ws)
+        && !info.is_common()
+        && !info.is_not_name()
+        && !info.is_place()
+        && !names.is_common_word(&b[ws..we]))
+    .then_some((ws, we))
+}
+
+/// Whether the word at `ws` opens its clause: the text's start, or after a sentence's end, a
+/// comma, a colon or a line break (quotes and brackets between).
+fn opens_clause(b: &[u8], ws: usize) -> bool {
+    ws == 0 || {
         let p = before(b, ws);
         matches!(p, b' ' | b'\n' | b',' | b'"' | b'(') && {
             let mut k = ws;
@@ -793,14 +861,40 @@ pub(crate) fn given_name_before_pair(b: &[u8], s: usize, names: &Names) -> Optio
             }
             k == 0 || matches!(b[k - 1], b'.' | b'!' | b'?' | b',' | b'\n' | b':')
         }
-    };
+    }
+}
+
+/// The span of the first name of a list of people the pass met before it knew a person was
+/// listed ("Rumsfeld, Wolfowitz and Feith staffed the CPA"): the name `b[s..e]` follows
+/// ", " and the list goes on after it (", " or " and " and a capitalised word); the word
+/// before the comma is one capitalised word opening its clause, not an English word, a title,
+/// a place or a known non-name.
+pub(crate) fn first_of_list_before(
+    b: &[u8],
+    s: usize,
+    e: usize,
+    names: &Names,
+) -> Option<(usize, usize)> {
+    if s < 5 || !b[..s].ends_with(b", ") {
+        return None;
+    }
+    let next =
+        [&b" and "[..], b", "].iter().find(|j| b[e..].starts_with(j)).map(|j| e + j.len())?;
+    upper_len(b, next)?;
+    let we = s - 2;
+    let mut ws = we;
+    while ws > 0 && (b[ws - 1].is_ascii_alphabetic() || b[ws - 1] >= 0x80) {
+        ws -= 1;
+    }
+    let info = names.word(&b[ws..we]);
     (we - ws >= 3
         && upper_len(b, ws).is_some()
-        && given
-        && opens
+        && b[ws + 1..we].iter().all(|c| !c.is_ascii_uppercase())
+        && opens_clause(b, ws)
         && !info.is_common()
         && !info.is_not_name()
         && !info.is_place()
+        && !info.is_title()
         && !names.is_common_word(&b[ws..we]))
     .then_some((ws, we))
 }
@@ -905,7 +999,7 @@ static ORG_HEADS: KeySet<128> = KeySet::new(&crate::text::keys([
 /// Whether one of the next three words (within the line) is a company suffix or a lower-case
 /// street-type word.
 pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
-    if possessive_shop(b, we) {
+    if possessive_shop(b, we) || and_other_things(b, we) {
         return true;
     }
     let mut j = we;
@@ -931,22 +1025,30 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
             return false;
         }
         let w = &b[j..e];
+        // "Jack Welch, CEO, General Motors": a role after the comma belongs to a person.
+        if comma && role_word(w) {
+            return false;
+        }
         // "Sá" (a surname) is not "SA": a short word matches a company word only as written.
         let k = if w.len() <= 3 { crate::text::ascii_key(w) } else { crate::text::key(w) };
         // "Caldwell insurance has been": a trade word in lower case right after the name (only
         // trades no sentence puts after a person: not "company", "press", "market").
         let lower_trade = j == we + 1
             && b[we] == b' '
-            && w.len() >= 4
+            && w.len() >= 3
             && w[0].is_ascii_lowercase()
             && k.is_some_and(|k| LOWER_TRADES.binary_search(&k).is_ok());
-        if lower_trade || !w[0].is_ascii_lowercase() && k.is_some_and(|k| ORG_WORDS.contains(k))
+        if lower_trade
+            || !w[0].is_ascii_lowercase()
+                && k.is_some_and(|k| ORG_WORDS.contains(k))
+                && !role_follows(b, e)
             // "Customer Claire Moulin, Prijateljeva ulica 725": a street after a comma is the
             // next part of the line, not the name's.
             // ("al-Sadr" is an article, not the Polish "al." of a street).
             || !comma
                 && w[0].is_ascii_lowercase()
                 && at(b, e) != b'-'
+                && !b[e..].starts_with(b" - ")
                 && crate::detect::address::is_street_type(w)
         {
             return true;
@@ -957,6 +1059,95 @@ pub(crate) fn org_or_street_after(b: &[u8], we: usize) -> bool {
             return false;
         }
         j = e;
+    }
+    false
+}
+
+/// "If Samarra and other cities are any guide": the word before " and other …" is one of
+/// those places or organisations.
+fn and_other_things(b: &[u8], we: usize) -> bool {
+    const KINDS: &[&[u8]] = &[
+        b"cities",
+        b"towns",
+        b"countries",
+        b"states",
+        b"places",
+        b"villages",
+        b"provinces",
+        b"regions",
+        b"areas",
+        b"companies",
+        b"firms",
+        b"groups",
+        b"banks",
+        b"stores",
+        b"brands",
+        b"organisations",
+        b"organizations",
+    ];
+    let Some(rest) = b[we..].strip_prefix(b" and other ") else {
+        return false;
+    };
+    KINDS.iter().any(|k| rest.starts_with(k) && !is_word(at(rest, k.len())))
+}
+
+/// A person's role or job title ("Engineer", "CEO", "Legal Counsel"), as written.
+fn role_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"Engineer"
+            | b"Manager"
+            | b"Director"
+            | b"Counsel"
+            | b"Secretary"
+            | b"Assistant"
+            | b"Analyst"
+            | b"Consultant"
+            | b"Specialist"
+            | b"Coordinator"
+            | b"Representative"
+            | b"Officer"
+            | b"President"
+            | b"VP"
+            | b"CEO"
+            | b"CFO"
+            | b"COO"
+            | b"CTO"
+            | b"Chairman"
+            | b"Administrator"
+            | b"Supervisor"
+            | b"Attorney"
+            | b"Advisor"
+            | b"Adviser"
+            | b"Accountant"
+            | b"Trader"
+            | b"Scheduler"
+            | b"Clerk"
+    )
+}
+
+/// Whether a role ("Technical Solutions Engineer") or a contact label ("Transportation
+/// Services Work: 832…") follows within three words of `e`: the company words before it are a
+/// signature's department, and the name before them a person's.
+fn role_follows(b: &[u8], mut e: usize) -> bool {
+    for _ in 0..3 {
+        while matches!(at(b, e), b' ' | b',' | b'-' | b'/' | b'&') {
+            e += 1;
+        }
+        let we = crate::text::word_end(b, e);
+        if we == e {
+            return false;
+        }
+        let w = &b[e..we];
+        let label = at(b, we) == b':'
+            && matches!(
+                w,
+                b"Work" | b"Phone" | b"Tel" | b"Fax" | b"Cell" | b"Mobile" | b"Office" | b"Direct"
+            );
+        if role_word(w) || label {
+            return true;
+        }
+        e = we;
     }
     false
 }
@@ -1057,6 +1248,8 @@ static LOWER_TRADES: &[crate::text::Key] = &crate::text::keys([
     "realty",
     "roofing",
     "towing",
+    "web",
+    "website",
 ]);
 
 /// Company words that end an organisation's name (case-folded keys, sorted).
@@ -1196,6 +1389,19 @@ static ORG_WORDS: KeySet<512> = KeySet::new(&crate::text::keys([
     "ky",
     "hf",
     "ehf",
+    "corporation",
+    "incorporated",
+    "technologies",
+    "investments",
+    "securities",
+    "financial",
+    "communications",
+    "laboratories",
+    "pharmaceuticals",
+    "association",
+    "telecom",
+    "networks",
+    "software",
 ]));
 
 /// Two or more name words. Census-backed pairs are names unless both words are also common
@@ -1372,6 +1578,36 @@ mod tests {
     use crate::names::Names;
 
     #[test]
+    fn the_first_of_a_list_of_people() {
+        let n = crate::names::shared();
+        let first = |t: &str, name: &str| {
+            let s = t.find(name).unwrap();
+            super::first_of_list_before(t.as_bytes(), s, s + name.len(), n)
+                .map(|(a, z)| t[a..z].to_string())
+        };
+        let t = "blow things up. Rumsfeld, Wolfowitz and Feith staffed the CPA";
+        assert_eq!(first(t, "Wolfowitz").as_deref(), Some("Rumsfeld"));
+        assert_eq!(first("up. Rumsfeld, Wolfowitz staffed it", "Wolfowitz"), None);
+        assert_eq!(first("went to Paris, Wolfowitz and Feith", "Wolfowitz"), None);
+        assert_eq!(first("up. Texas, Wolfowitz and Feith", "Wolfowitz"), None);
+        assert_eq!(first("up. NASA, Wolfowitz and Feith", "Wolfowitz"), None);
+    }
+
+    #[test]
+    fn a_role_after_company_words_makes_them_a_department() {
+        let after = |t: &str, w: &str| super::org_or_street_after(t.as_bytes(), t.find(w).unwrap());
+        assert!(!after("Kyle Jones Technical Solutions Engineer", " Technical"));
+        assert!(!after("Cindy Franklin Transportation Services Work: 832", " Transportation"));
+        assert!(!after("Jack Welch, CEO, General Motors", ", CEO"));
+        assert!(after("If Samarra and other cities are", " and"));
+        assert!(!after("If Samarra and other people are", " and"));
+        assert!(after("Hyatt website improved", " website"));
+        assert!(after("Hyatt web site improved", " web"));
+        assert!(after("Franklin Templeton Services said", " Services"));
+        assert!(after("Jack Welch, General Motors", ", General"));
+    }
+
+    #[test]
     fn names_of_animals_and_storms_are_not_people() {
         let named = |t: &str, w: &str| super::named_thing(t.as_bytes(), t.find(w).unwrap());
         assert!(named("Hurricane Rita threatened", "Rita"));
@@ -1380,6 +1616,13 @@ mod tests {
         assert!(named("My cat s Called Frank because", "Frank"));
         assert!(!named("My son is named Frank", "Frank"));
         assert!(!named("I called Frank yesterday", "Frank"));
+        assert!(named("with companies like Scharffen Berger, TCHO", "Scharffen"));
+        assert!(named("brands such as Wendy", "Wendy"));
+        assert!(named("The militant organisation Hamas has", "Hamas"));
+        assert!(!named("my friend Hamas has", "Hamas"));
+        assert!(!named("for Scientific American magazine , Hofstadter succeeded", "Hofstadter"));
+        assert!(!named("people like Wendy", "Wendy"));
+        assert!(!named("shops as Wendy", "Wendy"));
         assert!(!named("The cat sat. Named after Frank", "Frank"));
     }
 
