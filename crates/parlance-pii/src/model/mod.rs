@@ -495,7 +495,11 @@ fn bin_before(b: &[u8], i: usize) -> Option<usize> {
 /// al - Zawahiri": some tokenised text writes the hyphen between blanks), with the given name
 /// or other capitalised word before it, or `s`.
 pub(crate) fn article_before(b: &[u8], s: usize, names: &Names) -> usize {
-    if s < 5 || !matches!(&b[s - 5..s], b"al - " | b"Al - " | b"el - " | b"El - ") {
+    // The hyphen first: one byte turns away nearly every name.
+    if s < 5
+        || b[s - 2] != b'-'
+        || !matches!(&b[s - 5..s], b"al - " | b"Al - " | b"el - " | b"El - ")
+    {
         return s;
     }
     let a = s - 5;
@@ -524,7 +528,8 @@ pub(crate) fn article_before(b: &[u8], s: usize, names: &Names) -> usize {
 pub(crate) fn honorific_before(b: &[u8], s: usize) -> usize {
     const HONORIFICS: &[&[u8]] =
         &[b"Sheikh", b"Shaikh", b"Sheik", b"Shaykh", b"Mullah", b"Ayatollah"];
-    if s < 2 || b[s - 1] != b' ' {
+    // Every honorific ends in "h" or "k": one byte turns away nearly every name.
+    if s < 2 || b[s - 1] != b' ' || !matches!(b[s - 2], b'h' | b'k') {
         return s;
     }
     for h in HONORIFICS {
