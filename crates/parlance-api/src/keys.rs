@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode};
 use parlance_pipeline::cost::usd_text;
+use parlance_pipeline::keys::duration_text;
 use parlance_pipeline::{Component, KeyRing, Principal, Quota};
 use tonic::metadata::{MetadataMap, MetadataValue};
 
@@ -97,11 +98,31 @@ pub fn may_use(p: &Principal, c: &Component, chosen: Option<&str>) -> bool {
     p.allows_component(&c.name) && (model.is_empty() || p.allows_model(model))
 }
 
-/// `x-ratelimit-*` on an allowed reply.
+/// The `x-ratelimit-*` names: limit, remaining, reset; for requests, then for tokens.
+const QUOTA_NAMES: [[HeaderName; 3]; 2] = [
+    [
+        HeaderName::from_static("x-ratelimit-limit-requests"),
+        HeaderName::from_static("x-ratelimit-remaining-requests"),
+        HeaderName::from_static("x-ratelimit-reset-requests"),
+    ],
+    [
+        HeaderName::from_static("x-ratelimit-limit-tokens"),
+        HeaderName::from_static("x-ratelimit-remaining-tokens"),
+        HeaderName::from_static("x-ratelimit-reset-tokens"),
+    ],
+];
+
+/// `x-ratelimit-*` on an allowed reply (the values written straight into each header, the
+/// names constants).
 pub fn quota_headers(headers: &mut HeaderMap, quota: Option<Quota>) {
-    for (name, value) in quota.map(|q| q.headers()).unwrap_or_default() {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), v);
+    let Some(q) = quota else { return };
+    for (names, window) in QUOTA_NAMES.iter().zip([q.requests, q.tokens]) {
+        let Some(w) = window else { continue };
+        let [limit, remaining, reset] = names.clone();
+        headers.insert(limit, HeaderValue::from(w.limit));
+        headers.insert(remaining, HeaderValue::from(w.remaining));
+        if let Ok(v) = HeaderValue::try_from(duration_text(w.reset_ms)) {
+            headers.insert(reset, v);
         }
     }
 }

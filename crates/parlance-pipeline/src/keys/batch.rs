@@ -16,17 +16,29 @@ use std::sync::{Arc, Mutex};
 use redis::aio::ConnectionManager;
 use tokio::sync::oneshot;
 
-use super::counters::{Check, Settlement, Verdict};
+use super::counters::{Check, Kind, Settlement, Verdict};
 use super::shared::{Health, TIMEOUT};
 
-/// Operations in one script at most (a bound on the script's arguments).
+/// Operations in one script at most (a bound on the script's argument).
 pub const MAX_OPS: usize = 512;
 
-/// Admissions and settlements, in order, on the counters named in `KEYS` (each once).
-/// ARGV: `a, now, lease, n`, then `n ×` (key index, kind, limit, amount, expiry; 0: never)
-/// for an admission; `s, lease, n, n ×` (key index, delta), `m, m ×` key index of a lease
-/// set, for a settlement. Answers, per admission in order, `1` and each check's value after
-/// counting, or `0` and the index of the check without room.
+/// Settlements, then admissions in order, on the counters named in `KEYS` (each once).
+/// Packed little-endian (read with Redis's `struct`: one call per check instead of five
+/// arguments to parse, intern and convert; numbers are doubles, as `tonumber` made them):
+/// - `ARGV[1]`, the admissions: per admission `d` now, `B` checks, `B` lease length + the
+///   lease (empty without a concurrency check), then per check `H` key index, `B` kind
+///   (1 requests, 2 tokens, 3 concurrent, 4 budget), `d` limit, `d` amount, `d` expiry
+///   (0: never);
+/// - `ARGV[2]`, the settlements, merged: `H` adds, per add `H` key index and `d` the sum of
+///   the batch's deltas to that counter; `H` leases, per lease `H` key index and `B` length
+///   + the lease id to remove.
+///
+/// A settlement is always of a request admitted by an earlier script, and every operation
+/// of one batch was waiting at once: applying the batch's settlements first is one order
+/// in which they could have arrived.
+///
+/// Answers, per admission in order, `1` and each check's value after counting, or `0` and
+/// the index of the check without room.
 const BATCH: &str = r"
 local cur, add, made, ttl = {}, {}, {}, {}
 local function load(k)
@@ -37,75 +49,78 @@ local function load(k)
   end
   return cur[k] or 0
 end
-local out, i = {}, 1
-while i <= #ARGV do
-  if ARGV[i] == 'a' then
-    local now, lease, n = tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
-    local base, used, refused = i + 4, {}, nil
-    for j = 0, n - 1 do
-      local b = base + j * 5
-      local k, kind = tonumber(ARGV[b]), ARGV[b + 1]
-      local limit, amount = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+local unpack = struct.unpack
+local settle, q = ARGV[2], 1
+local n
+n, q = unpack('<H', settle, q)
+for _ = 1, n do
+  local k, d
+  k, d, q = unpack('<Hd', settle, q)
+  load(k)
+  if cur[k] then
+    if cur[k] + d < 0 then
+      d = -cur[k]
+    end
+    cur[k] = cur[k] + d
+    add[k] = add[k] + d
+  end
+end
+n, q = unpack('<H', settle, q)
+for _ = 1, n do
+  local k, lease
+  k, lease, q = unpack('<HBc0', settle, q)
+  redis.call('ZREM', KEYS[k], lease)
+end
+local data = ARGV[1]
+local out, p, size = {}, 1, #data
+local ks, kinds, limits, amounts, ends = {}, {}, {}, {}, {}
+while p <= size do
+  local now, lease
+  now, n, lease, p = unpack('<dBBc0', data, p)
+  local refused = nil
+  for j = 1, n do
+    local k, kind, limit, amount, expires
+    k, kind, limit, amount, expires, p = unpack('<HBddd', data, p)
+    ks[j], kinds[j], amounts[j], ends[j] = k, kind, amount, expires
+    if not refused then
       local c
-      if kind == 'c' then
+      if kind == 3 then
         redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now)
         c = redis.call('ZCARD', KEYS[k])
       else
         c = load(k)
       end
-      local soft = kind == 't' or kind == 'b'
+      local soft = kind == 2 or kind == 4
       if (soft and c >= limit) or (not soft and c + amount > limit) then
-        refused = j
-        break
-      end
-      used[j + 1] = c + amount
-    end
-    if refused then
-      out[#out + 1] = 0
-      out[#out + 1] = refused
-    else
-      out[#out + 1] = 1
-      for j = 0, n - 1 do
-        local b = base + j * 5
-        local k, kind = tonumber(ARGV[b]), ARGV[b + 1]
-        local amount, expires = tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4])
-        local life = math.max(expires - now, 1) + 1000
-        if kind == 'c' then
-          redis.call('ZADD', KEYS[k], expires, lease)
-          if expires > 0 then
-            redis.call('PEXPIRE', KEYS[k], life)
-          end
-        else
-          cur[k] = (cur[k] or 0) + amount
-          add[k] = add[k] + amount
-          made[k] = true
-          if expires > 0 then
-            ttl[k] = life
-          end
-        end
-        out[#out + 1] = used[j + 1]
+        refused = j - 1
+      else
+        limits[j] = c + amount
       end
     end
-    i = base + n * 5
+  end
+  if refused then
+    out[#out + 1] = 0
+    out[#out + 1] = refused
   else
-    local lease, n = ARGV[i + 1], tonumber(ARGV[i + 2])
-    for j = 0, n - 1 do
-      local k, d = tonumber(ARGV[i + 3 + j * 2]), tonumber(ARGV[i + 4 + j * 2])
-      load(k)
-      if cur[k] then
-        if cur[k] + d < 0 then
-          d = -cur[k]
+    out[#out + 1] = 1
+    for j = 1, n do
+      local k, kind, amount, expires = ks[j], kinds[j], amounts[j], ends[j]
+      local life = math.max(expires - now, 1) + 1000
+      if kind == 3 then
+        redis.call('ZADD', KEYS[k], expires, lease)
+        if expires > 0 then
+          redis.call('PEXPIRE', KEYS[k], life)
         end
-        cur[k] = cur[k] + d
-        add[k] = add[k] + d
+      else
+        cur[k] = (cur[k] or 0) + amount
+        add[k] = add[k] + amount
+        made[k] = true
+        if expires > 0 then
+          ttl[k] = life
+        end
       end
+      out[#out + 1] = limits[j]
     end
-    local at = i + 3 + n * 2
-    local m = tonumber(ARGV[at])
-    for j = 1, m do
-      redis.call('ZREM', KEYS[tonumber(ARGV[at + j])], lease)
-    end
-    i = at + m + 1
   end
 end
 for k, a in pairs(add) do
@@ -133,55 +148,92 @@ enum Waiter {
 #[derive(Default)]
 struct Batch {
     keys: Vec<String>,
-    index: HashMap<String, usize>,
-    args: redis::Cmd,
+    index: HashMap<String, u16>,
+    /// `ARGV[1]`: the admissions, packed ([`BATCH`]).
+    admissions: Vec<u8>,
+    /// The settlements' sum per counter (key index, delta).
+    adds: Vec<(u16, f64)>,
+    /// The settlements' leases to release, packed (key index, lease), and how many.
+    releases: Vec<u8>,
+    released: u16,
     waiters: Vec<Waiter>,
 }
 
 impl Batch {
     /// The 1-based `KEYS` index of counter `id`, added on first use.
-    fn key(&mut self, id: &str) -> usize {
+    fn key(&mut self, id: &str) -> u16 {
         if let Some(&k) = self.index.get(id) {
             return k;
         }
         self.keys.push(id.to_string());
-        self.index.insert(id.to_string(), self.keys.len());
-        self.keys.len()
+        // At most `MAX_OPS` operations of a few counters each: far below `u16::MAX`.
+        let k = u16::try_from(self.keys.len()).unwrap_or(u16::MAX);
+        self.index.insert(id.to_string(), k);
+        k
     }
 
     fn admit(&mut self, now_ms: u64, checks: &[Check], lease: &str) {
-        self.args.arg("a").arg(now_ms).arg(lease).arg(checks.len());
-        for c in checks {
-            let k = self.key(&c.id);
+        let mut keys = [0u16; 255];
+        let checks = &checks[..checks.len().min(keys.len())];
+        for (k, c) in keys.iter_mut().zip(checks) {
+            *k = self.key(&c.id);
+        }
+        let concurrent = checks.iter().any(|c| c.kind == Kind::Concurrent);
+        let out = &mut self.admissions;
+        out.extend_from_slice(&(now_ms as f64).to_le_bytes());
+        // An admission has at most eight checks (requests, tokens, concurrency and budgets,
+        // for a key and its group).
+        out.push(checks.len() as u8);
+        push_lease(out, if concurrent { lease } else { "" });
+        for (k, c) in keys.iter().zip(checks) {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.push(c.kind.code());
             let expires = if c.expires_ms == u64::MAX { 0 } else { c.expires_ms };
-            self.args.arg(k).arg(c.kind.letter()).arg(c.limit).arg(c.amount).arg(expires);
+            out.extend_from_slice(&(c.limit as f64).to_le_bytes());
+            out.extend_from_slice(&(c.amount as f64).to_le_bytes());
+            out.extend_from_slice(&(expires as f64).to_le_bytes());
         }
     }
 
     fn settle(&mut self, s: &Settlement) {
-        self.args.arg("s").arg(&s.lease).arg(s.adds().count());
-        for (id, delta) in s.adds() {
+        for (id, delta) in s.adds().filter(|(_, d)| *d != 0) {
             let k = self.key(id);
-            self.args.arg(k).arg(*delta);
+            match self.adds.iter_mut().find(|(i, _)| *i == k) {
+                Some((_, sum)) => *sum += *delta as f64,
+                None => self.adds.push((k, *delta as f64)),
+            }
         }
-        self.args.arg(s.leases.len());
         for id in &s.leases {
             let k = self.key(id);
-            self.args.arg(k);
+            self.releases.extend_from_slice(&k.to_le_bytes());
+            push_lease(&mut self.releases, &s.lease);
+            self.released += 1;
         }
     }
 
     /// The `EVALSHA` of this batch.
     fn command(&self, sha: &str) -> redis::Cmd {
-        let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(sha).arg(self.keys.len()).arg(&self.keys);
-        for arg in self.args.args_iter() {
-            if let redis::Arg::Simple(bytes) = arg {
-                cmd.arg(bytes);
-            }
+        let mut settle = Vec::with_capacity(4 + self.adds.len() * 10 + self.releases.len());
+        let adds = u16::try_from(self.adds.len()).unwrap_or(u16::MAX);
+        settle.extend_from_slice(&adds.to_le_bytes());
+        for (k, d) in self.adds.iter().take(usize::from(adds)) {
+            settle.extend_from_slice(&k.to_le_bytes());
+            settle.extend_from_slice(&d.to_le_bytes());
         }
+        settle.extend_from_slice(&self.released.to_le_bytes());
+        settle.extend_from_slice(&self.releases);
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(sha).arg(self.keys.len()).arg(&self.keys).arg(&self.admissions[..]).arg(settle);
         cmd
     }
+}
+
+/// A lease id as its length (a byte) and its bytes: an id is 16 hex digits, a dash and a
+/// count, far below 255 bytes.
+fn push_lease(out: &mut Vec<u8>, lease: &str) {
+    let lease = &lease.as_bytes()[..lease.len().min(255)];
+    out.push(lease.len() as u8);
+    out.extend_from_slice(lease);
 }
 
 #[derive(Default)]
