@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode};
 use parlance_pipeline::cost::usd_text;
-use parlance_pipeline::keys::duration_text;
+use parlance_pipeline::keys::write_duration;
 use parlance_pipeline::{Component, KeyRing, Principal, Quota};
 use tonic::metadata::{MetadataMap, MetadataValue};
 
@@ -112,17 +112,36 @@ const QUOTA_NAMES: [[HeaderName; 3]; 2] = [
     ],
 ];
 
-/// `x-ratelimit-*` on an allowed reply (the values written straight into each header, the
-/// names constants).
+/// `x-ratelimit-*` on an allowed reply: the values are written into one buffer that every
+/// header shares (one allocation for all six), the names are constants.
 pub fn quota_headers(headers: &mut HeaderMap, quota: Option<Quota>) {
+    use std::fmt::Write;
     let Some(q) = quota else { return };
-    for (names, window) in QUOTA_NAMES.iter().zip([q.requests, q.tokens]) {
-        let Some(w) = window else { continue };
-        let [limit, remaining, reset] = names.clone();
-        headers.insert(limit, HeaderValue::from(w.limit));
-        headers.insert(remaining, HeaderValue::from(w.remaining));
-        if let Ok(v) = HeaderValue::try_from(duration_text(w.reset_ms)) {
-            headers.insert(reset, v);
+    let windows = [q.requests, q.tokens];
+    let mut text = String::with_capacity(64);
+    let mut ends = [[0usize; 3]; 2];
+    for (w, ends) in windows.iter().zip(&mut ends) {
+        let Some(w) = w else { continue };
+        // Writing to a `String` cannot fail.
+        let _ = write!(text, "{}", w.limit);
+        ends[0] = text.len();
+        let _ = write!(text, "{}", w.remaining);
+        ends[1] = text.len();
+        write_duration(&mut text, w.reset_ms);
+        ends[2] = text.len();
+    }
+    let shared = bytes::Bytes::from(text);
+    headers.reserve(6);
+    let mut start = 0;
+    for ((names, ends), w) in QUOTA_NAMES.iter().zip(ends).zip(windows) {
+        if w.is_none() {
+            continue;
+        }
+        for (name, end) in names.iter().zip(ends) {
+            if let Ok(v) = HeaderValue::from_maybe_shared(shared.slice(start..end)) {
+                headers.insert(name.clone(), v);
+            }
+            start = end;
         }
     }
 }

@@ -37,8 +37,9 @@ pub const MAX_OPS: usize = 512;
 /// of one batch was waiting at once: applying the batch's settlements first is one order
 /// in which they could have arrived.
 ///
-/// Answers, per admission in order, `1` and each check's value after counting, or `0` and
-/// the index of the check without room.
+/// Answers one string (a bulk reply is parsed at once, an array element by element): per
+/// admission in order, `B` 1 and `d` each check's value after counting, or `B` 0 and `B` the
+/// index of the check without room.
 const BATCH: &str = r"
 local cur, add, made, ttl = {}, {}, {}, {}
 local function load(k)
@@ -49,13 +50,13 @@ local function load(k)
   end
   return cur[k] or 0
 end
-local unpack = struct.unpack
+local sunpack, pack, formats = struct.unpack, struct.pack, {}
 local settle, q = ARGV[2], 1
 local n
-n, q = unpack('<H', settle, q)
+n, q = sunpack('<H', settle, q)
 for _ = 1, n do
   local k, d
-  k, d, q = unpack('<Hd', settle, q)
+  k, d, q = sunpack('<Hd', settle, q)
   load(k)
   if cur[k] then
     if cur[k] + d < 0 then
@@ -65,10 +66,10 @@ for _ = 1, n do
     add[k] = add[k] + d
   end
 end
-n, q = unpack('<H', settle, q)
+n, q = sunpack('<H', settle, q)
 for _ = 1, n do
   local k, lease
-  k, lease, q = unpack('<HBc0', settle, q)
+  k, lease, q = sunpack('<HBc0', settle, q)
   redis.call('ZREM', KEYS[k], lease)
 end
 local data = ARGV[1]
@@ -76,11 +77,11 @@ local out, p, size = {}, 1, #data
 local ks, kinds, limits, amounts, ends = {}, {}, {}, {}, {}
 while p <= size do
   local now, lease
-  now, n, lease, p = unpack('<dBBc0', data, p)
+  now, n, lease, p = sunpack('<dBBc0', data, p)
   local refused = nil
   for j = 1, n do
     local k, kind, limit, amount, expires
-    k, kind, limit, amount, expires, p = unpack('<HBddd', data, p)
+    k, kind, limit, amount, expires, p = sunpack('<HBddd', data, p)
     ks[j], kinds[j], amounts[j], ends[j] = k, kind, amount, expires
     if not refused then
       local c
@@ -99,10 +100,8 @@ while p <= size do
     end
   end
   if refused then
-    out[#out + 1] = 0
-    out[#out + 1] = refused
+    out[#out + 1] = pack('<BB', 0, refused)
   else
-    out[#out + 1] = 1
     for j = 1, n do
       local k, kind, amount, expires = ks[j], kinds[j], amounts[j], ends[j]
       local life = math.max(expires - now, 1) + 1000
@@ -119,8 +118,13 @@ while p <= size do
           ttl[k] = life
         end
       end
-      out[#out + 1] = limits[j]
     end
+    local f = formats[n]
+    if not f then
+      f = '<B' .. string.rep('d', n)
+      formats[n] = f
+    end
+    out[#out + 1] = pack(f, 1, unpack(limits, 1, n))
   end
 end
 for k, a in pairs(add) do
@@ -133,7 +137,7 @@ for k, a in pairs(add) do
     end
   end
 end
-return out
+return table.concat(out)
 ";
 
 /// Who waits for an operation's outcome.
@@ -147,8 +151,8 @@ enum Waiter {
 /// The operations of one script, encoded as they are queued.
 #[derive(Default)]
 struct Batch {
-    keys: Vec<String>,
-    index: HashMap<String, u16>,
+    keys: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u16>,
     /// `ARGV[1]`: the admissions, packed ([`BATCH`]).
     admissions: Vec<u8>,
     /// The settlements' sum per counter (key index, delta).
@@ -160,15 +164,20 @@ struct Batch {
 }
 
 impl Batch {
-    /// The 1-based `KEYS` index of counter `id`, added on first use.
-    fn key(&mut self, id: &str) -> u16 {
-        if let Some(&k) = self.index.get(id) {
+    /// The 1-based `KEYS` index of counter `id`, added on first use. A key's checks share
+    /// their names ([`super::gate`] makes them once per window), so the name is most often
+    /// one of the last few added, the same allocation: compared by address before hashing.
+    fn key(&mut self, id: &Arc<str>) -> u16 {
+        let recent = self.keys.len().saturating_sub(16);
+        if let Some(i) = self.keys[recent..].iter().position(|k| Arc::ptr_eq(k, id)) {
+            return index_of(recent + i);
+        }
+        if let Some(&k) = self.index.get(&**id) {
             return k;
         }
-        self.keys.push(id.to_string());
-        // At most `MAX_OPS` operations of a few counters each: far below `u16::MAX`.
-        let k = u16::try_from(self.keys.len()).unwrap_or(u16::MAX);
-        self.index.insert(id.to_string(), k);
+        self.keys.push(id.clone());
+        let k = index_of(self.keys.len() - 1);
+        self.index.insert(id.clone(), k);
         k
     }
 
@@ -223,9 +232,19 @@ impl Batch {
         settle.extend_from_slice(&self.released.to_le_bytes());
         settle.extend_from_slice(&self.releases);
         let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(sha).arg(self.keys.len()).arg(&self.keys).arg(&self.admissions[..]).arg(settle);
+        cmd.arg(sha).arg(self.keys.len());
+        for k in &self.keys {
+            cmd.arg(k.as_bytes());
+        }
+        cmd.arg(&self.admissions[..]).arg(settle);
         cmd
     }
+}
+
+/// The 1-based `KEYS` index of the counter at `i`: a batch has at most `MAX_OPS` operations
+/// of a few counters each, far below `u16::MAX`.
+fn index_of(i: usize) -> u16 {
+    u16::try_from(i + 1).unwrap_or(u16::MAX)
 }
 
 /// A lease id as its length (a byte) and its bytes: an id is 16 hex digits, a dash and a
@@ -330,10 +349,10 @@ impl Batcher {
         deliver(batch.waiters, answer);
     }
 
-    async fn call(&self, batch: &Batch) -> Result<Vec<u64>, String> {
+    async fn call(&self, batch: &Batch) -> Result<Vec<u8>, String> {
         let mut conn = self.conn.clone();
         let cmd = batch.command(self.script.get_hash());
-        let first = tokio::time::timeout(TIMEOUT, cmd.query_async::<Vec<u64>>(&mut conn)).await;
+        let first = tokio::time::timeout(TIMEOUT, cmd.query_async::<Vec<u8>>(&mut conn)).await;
         let no_script = redis::ErrorKind::Server(redis::ServerErrorKind::NoScript);
         match first {
             Ok(Ok(v)) => return Ok(v),
@@ -346,7 +365,7 @@ impl Batcher {
         load.arg("LOAD").arg(BATCH);
         let again = async {
             load.query_async::<String>(&mut conn).await?;
-            cmd.query_async::<Vec<u64>>(&mut conn).await
+            cmd.query_async::<Vec<u8>>(&mut conn).await
         };
         match tokio::time::timeout(TIMEOUT, again).await {
             Ok(Ok(v)) => Ok(v),
@@ -358,7 +377,7 @@ impl Batcher {
 
 /// Each waiter's share of the script's answer (`None` for all when there is none, or when
 /// it does not have the expected shape).
-fn deliver(waiters: Vec<Waiter>, answer: Option<Vec<u64>>) {
+fn deliver(waiters: Vec<Waiter>, answer: Option<Vec<u8>>) {
     let verdicts = answer.and_then(|v| split(&waiters, &v));
     let mut verdicts = verdicts.map(Vec::into_iter);
     for w in waiters {
@@ -376,19 +395,26 @@ fn deliver(waiters: Vec<Waiter>, answer: Option<Vec<u64>>) {
 }
 
 /// The admissions' verdicts, in order, from the script's flat answer.
-fn split(waiters: &[Waiter], answer: &[u64]) -> Option<Vec<Verdict>> {
+fn split(waiters: &[Waiter], answer: &[u8]) -> Option<Vec<Verdict>> {
     let mut rest = answer;
     let mut out = Vec::new();
     for w in waiters {
         let Waiter::Admit(n, _) = w else { continue };
         let (status, tail) = rest.split_first()?;
-        let take = if *status == 1 { *n } else { 1 };
-        let (values, tail) = (tail.get(..take)?, tail.get(take..)?);
-        out.push(match status {
-            1 => Verdict::Admitted(values.to_vec()),
-            _ => Verdict::Refused(usize::try_from(values[0]).ok()?),
-        });
-        rest = tail;
+        if *status == 1 {
+            let (values, tail) = (tail.get(..n * 8)?, tail.get(n * 8..)?);
+            let used = values.chunks_exact(8).map(|b| {
+                let v = f64::from_le_bytes(b.try_into().unwrap_or_default());
+                // A count is a whole number below 2^53 (the script's doubles).
+                v as u64
+            });
+            out.push(Verdict::Admitted(used.collect()));
+            rest = tail;
+        } else {
+            let (index, tail) = tail.split_first()?;
+            out.push(Verdict::Refused(usize::from(*index)));
+            rest = tail;
+        }
     }
     rest.is_empty().then_some(out)
 }

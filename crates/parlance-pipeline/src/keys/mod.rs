@@ -26,7 +26,7 @@ pub use budget::{dollars, nanos};
 pub use clock::{Clock, TEST_CLOCK_ENV};
 pub use counters::LEASE_MS;
 pub use gate::{Admission, DEFAULT_COMPLETION_RESERVE};
-pub use quota::{Quota, Window, duration_text};
+pub use quota::{Quota, Window, duration_text, write_duration};
 pub use usage::{BudgetUsage, LimitUsage, UsageReport};
 
 use crate::cache::RedisConfig;
