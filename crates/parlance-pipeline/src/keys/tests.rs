@@ -195,7 +195,8 @@ async fn a_lease_in_redis_is_released_and_tokens_settled_before_the_next_admissi
     assert_eq!(a.quota().tokens.unwrap().remaining, 80, "is Redis running on {}?", test_redis());
     let e = p.admit("echo", "", &chat(Some(10))).await.unwrap_err();
     assert!(e.message.contains("concurrent limit of 1"), "{}", e.message);
-    let used = Usage { prompt_tokens: 20, completion_tokens: 30, total_tokens: 50, ..Usage::default() };
+    let used =
+        Usage { prompt_tokens: 20, completion_tokens: 30, total_tokens: 50, ..Usage::default() };
     a.settle(Some(&used), None);
     // Queued when `a` is dropped; a batch applies its settlements before its admissions, so
     // the next admission (in the same script or a later one) sees both the release and the
