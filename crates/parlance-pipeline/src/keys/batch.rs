@@ -29,8 +29,9 @@ pub const MAX_OPS: usize = 512;
 ///   lease (empty without a concurrency check), then per check `H` key index, `B` kind
 ///   (1 requests, 2 tokens, 3 concurrent, 4 budget), `d` limit, `d` amount, `d` expiry
 ///   (0: never);
-/// - `ARGV[2]`, the settlements, merged: `H` adds, per add `H` key index and `d` the sum of
-///   the batch's deltas to that counter; `H` leases, per lease `H` key index and `B` length
+/// - `ARGV[2]`, the settlements, merged: `H` adds, per add `H` key index, `B` 1 when a
+///   missing counter is created (an all-time spend) and `d` the sum of the batch's deltas to
+///   that counter; `H` leases, per lease `H` key index and `B` length
 ///   + the lease id to remove.
 ///
 /// A settlement is always of a request admitted by an earlier script, and every operation
@@ -55,9 +56,12 @@ local settle, q = ARGV[2], 1
 local n
 n, q = sunpack('<H', settle, q)
 for _ = 1, n do
-  local k, d
-  k, d, q = sunpack('<Hd', settle, q)
+  local k, create, d
+  k, create, d, q = sunpack('<HBd', settle, q)
   load(k)
+  if not cur[k] and create == 1 then
+    cur[k] = 0
+  end
   if cur[k] then
     if cur[k] + d < 0 then
       d = -cur[k]
@@ -142,8 +146,8 @@ return table.concat(out)
 
 /// Who waits for an operation's outcome.
 enum Waiter {
-    /// An admission of this many checks.
-    Admit(usize, oneshot::Sender<Option<Verdict>>),
+    /// An admission of `checks` checks, of which those in the `unsent` mask stayed here.
+    Admit { checks: usize, unsent: u32, tx: oneshot::Sender<Option<Verdict>> },
     /// A settlement; `None` when nobody waits for it.
     Settle(Option<oneshot::Sender<bool>>),
 }
@@ -155,8 +159,9 @@ struct Batch {
     index: HashMap<Arc<str>, u16>,
     /// `ARGV[1]`: the admissions, packed ([`BATCH`]).
     admissions: Vec<u8>,
-    /// The settlements' sum per counter (key index, delta).
-    adds: Vec<(u16, f64)>,
+    /// The settlements' sum per counter (key index, whether a missing counter is created,
+    /// delta).
+    adds: Vec<(u16, bool, f64)>,
     /// The settlements' leases to release, packed (key index, lease), and how many.
     releases: Vec<u8>,
     released: u16,
@@ -181,20 +186,32 @@ impl Batch {
         k
     }
 
-    fn admit(&mut self, now_ms: u64, checks: &[Check], lease: &str) {
+    /// Encodes an admission; answers the mask of the checks it leaves out: an all-time spend
+    /// without a `total` budget can refuse nothing and counts nothing at admission (its
+    /// charge creates it at settlement, [`lasting`]).
+    fn admit(&mut self, now_ms: u64, checks: &[Check], lease: &str) -> u32 {
         let mut keys = [0u16; 255];
         let checks = &checks[..checks.len().min(keys.len())];
-        for (k, c) in keys.iter_mut().zip(checks) {
-            *k = self.key(&c.id);
+        let mut unsent = 0u32;
+        for (i, (k, c)) in keys.iter_mut().zip(checks).enumerate() {
+            let idle = c.kind == Kind::Budget && c.limit == u64::MAX && c.expires_ms == u64::MAX;
+            if idle && i < 32 {
+                unsent |= 1 << i;
+            } else {
+                *k = self.key(&c.id);
+            }
         }
         let concurrent = checks.iter().any(|c| c.kind == Kind::Concurrent);
         let out = &mut self.admissions;
         out.extend_from_slice(&(now_ms as f64).to_le_bytes());
-        // An admission has at most eight checks (requests, tokens, concurrency and budgets,
-        // for a key and its group).
-        out.push(checks.len() as u8);
+        // An admission has at most 14 checks (requests, tokens, concurrency and four budget
+        // windows, for a key and its group).
+        out.push((checks.len() - unsent.count_ones() as usize) as u8);
         push_lease(out, if concurrent { lease } else { "" });
-        for (k, c) in keys.iter().zip(checks) {
+        for (i, (k, c)) in keys.iter().zip(checks).enumerate() {
+            if i < 32 && unsent & (1 << i) != 0 {
+                continue;
+            }
             out.extend_from_slice(&k.to_le_bytes());
             out.push(c.kind.code());
             let expires = if c.expires_ms == u64::MAX { 0 } else { c.expires_ms };
@@ -202,14 +219,15 @@ impl Batch {
             out.extend_from_slice(&(c.amount as f64).to_le_bytes());
             out.extend_from_slice(&(expires as f64).to_le_bytes());
         }
+        unsent
     }
 
     fn settle(&mut self, s: &Settlement) {
         for (id, delta) in s.adds().filter(|(_, d)| *d != 0) {
             let k = self.key(id);
-            match self.adds.iter_mut().find(|(i, _)| *i == k) {
-                Some((_, sum)) => *sum += *delta as f64,
-                None => self.adds.push((k, *delta as f64)),
+            match self.adds.iter_mut().find(|(i, _, _)| *i == k) {
+                Some((_, _, sum)) => *sum += *delta as f64,
+                None => self.adds.push((k, lasting(id), *delta as f64)),
             }
         }
         for id in &s.leases {
@@ -222,11 +240,12 @@ impl Batch {
 
     /// The `EVALSHA` of this batch.
     fn command(&self, sha: &str) -> redis::Cmd {
-        let mut settle = Vec::with_capacity(4 + self.adds.len() * 10 + self.releases.len());
+        let mut settle = Vec::with_capacity(4 + self.adds.len() * 11 + self.releases.len());
         let adds = u16::try_from(self.adds.len()).unwrap_or(u16::MAX);
         settle.extend_from_slice(&adds.to_le_bytes());
-        for (k, d) in self.adds.iter().take(usize::from(adds)) {
+        for (k, create, d) in self.adds.iter().take(usize::from(adds)) {
             settle.extend_from_slice(&k.to_le_bytes());
+            settle.push(u8::from(*create));
             settle.extend_from_slice(&d.to_le_bytes());
         }
         settle.extend_from_slice(&self.released.to_le_bytes());
@@ -239,6 +258,14 @@ impl Batch {
         cmd.arg(&self.admissions[..]).arg(settle);
         cmd
     }
+}
+
+/// Whether counter `id` is an all-time spend (the budget window `total`, [`calendar`]): it
+/// never expires, so a charge creates it when no admission has (see [`Batch::admit`]).
+///
+/// [`calendar`]: super::budget::calendar
+fn lasting(id: &str) -> bool {
+    id.starts_with("parlance:v1:bud:") && id.ends_with(":total")
 }
 
 /// The 1-based `KEYS` index of the counter at `i`: a batch has at most `MAX_OPS` operations
@@ -287,8 +314,8 @@ impl Batcher {
     ) -> Option<oneshot::Receiver<Option<Verdict>>> {
         let (tx, rx) = oneshot::channel();
         self.push(|b| {
-            b.admit(now_ms, checks, lease);
-            b.waiters.push(Waiter::Admit(checks.len(), tx));
+            let unsent = b.admit(now_ms, checks, lease);
+            b.waiters.push(Waiter::Admit { checks: checks.len(), unsent, tx });
         })
         .then_some(rx)
     }
@@ -382,7 +409,7 @@ fn deliver(waiters: Vec<Waiter>, answer: Option<Vec<u8>>) {
     let mut verdicts = verdicts.map(Vec::into_iter);
     for w in waiters {
         match w {
-            Waiter::Admit(_, tx) => {
+            Waiter::Admit { tx, .. } => {
                 let v = verdicts.as_mut().and_then(Iterator::next);
                 let _ = tx.send(v);
             }
@@ -399,20 +426,26 @@ fn split(waiters: &[Waiter], answer: &[u8]) -> Option<Vec<Verdict>> {
     let mut rest = answer;
     let mut out = Vec::new();
     for w in waiters {
-        let Waiter::Admit(n, _) = w else { continue };
+        let Waiter::Admit { checks, unsent, .. } = w else { continue };
+        // The checks the script saw, by their index among all.
+        let mut sent = (0..*checks).filter(|i| *i >= 32 || unsent & (1 << i) == 0);
         let (status, tail) = rest.split_first()?;
         if *status == 1 {
+            let n = checks - unsent.count_ones() as usize;
             let (values, tail) = (tail.get(..n * 8)?, tail.get(n * 8..)?);
-            let used = values.chunks_exact(8).map(|b| {
-                let v = f64::from_le_bytes(b.try_into().unwrap_or_default());
+            let mut values = values.chunks_exact(8).map(|b| {
                 // A count is a whole number below 2^53 (the script's doubles).
-                v as u64
+                f64::from_le_bytes(b.try_into().unwrap_or_default()) as u64
             });
-            out.push(Verdict::Admitted(used.collect()));
+            let mut used = vec![0; *checks];
+            for i in sent {
+                *used.get_mut(i)? = values.next()?;
+            }
+            out.push(Verdict::Admitted(used));
             rest = tail;
         } else {
             let (index, tail) = tail.split_first()?;
-            out.push(Verdict::Refused(usize::from(*index)));
+            out.push(Verdict::Refused(sent.nth(usize::from(*index))?));
             rest = tail;
         }
     }
@@ -438,5 +471,60 @@ impl Drop for Drain {
         if !self.1 {
             self.0.queue.lock().unwrap_or_else(|e| e.into_inner()).running = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admit(checks: usize, unsent: u32) -> Waiter {
+        Waiter::Admit { checks, unsent, tx: oneshot::channel().0 }
+    }
+
+    #[test]
+    fn answers_are_split_back_onto_every_check_including_the_unsent() {
+        // Three admissions: the second check of the first and the first of the third stayed
+        // here (an all-time spend without a budget); a settlement between them answers nothing.
+        let waiters = [admit(3, 0b010), Waiter::Settle(None), admit(2, 0), admit(3, 0b001)];
+        let mut answer = vec![1];
+        for v in [7.0f64, 1030.0] {
+            answer.extend_from_slice(&v.to_le_bytes());
+        }
+        answer.extend_from_slice(&[0, 1]);
+        // The third's second sent check is its third of all.
+        answer.extend_from_slice(&[0, 1]);
+        let verdicts = split(&waiters, &answer).unwrap();
+        assert_eq!(
+            verdicts,
+            [Verdict::Admitted(vec![7, 0, 1030]), Verdict::Refused(1), Verdict::Refused(2)]
+        );
+        assert_eq!(split(&waiters, &answer[..answer.len() - 1]), None, "a short answer");
+    }
+
+    #[test]
+    fn an_unlimited_all_time_spend_is_left_out_and_created_by_its_charge() {
+        let check = |id: &str, kind, limit, expires_ms| Check {
+            id: Arc::from(id),
+            kind,
+            limit,
+            amount: 0,
+            expires_ms,
+        };
+        let checks = [
+            check("parlance:v1:lim:key:a:rpm:1", Kind::Requests, 5, 60_000),
+            check("parlance:v1:bud:key:a:total", Kind::Budget, u64::MAX, u64::MAX),
+            check("parlance:v1:bud:key:a:day20261208", Kind::Budget, u64::MAX, 86_400_000),
+        ];
+        let mut b = Batch::default();
+        assert_eq!(b.admit(0, &checks, ""), 0b010);
+        assert_eq!(b.keys.len(), 2, "the all-time counter is not among the script's keys");
+        let s = Settlement {
+            spend: vec![(checks[1].id.clone(), 5), (checks[2].id.clone(), 5)],
+            ..Settlement::default()
+        };
+        b.settle(&s);
+        b.settle(&s);
+        assert_eq!(b.adds, [(3, true, 10.0), (2, false, 10.0)], "merged per counter");
     }
 }
