@@ -1,9 +1,11 @@
 //! One Redis script for many requests: admissions and settlements queued by the requests of
-//! this replica while a script is on its way go together in the next one, in the order they
-//! were queued. The script applies them one after another exactly as if each had been its
-//! own script (every check of an admission against the counters as the operations before it
-//! left them; all counted or none), so limits stay exact across replicas, while Redis runs
-//! one script — and this process one round trip — per batch rather than two per request.
+//! this replica while a script is on its way go together in the next one. The script applies
+//! the batch's settlements first (see [`BATCH`] for why that order is one they could have
+//! arrived in), then its admissions in the order they were queued, each exactly as if it had
+//! been its own script (every check of an admission against the counters as the operations
+//! before it left them; all counted or none), so limits stay exact across replicas, while
+//! Redis runs one script — and this process one round trip — per batch rather than two per
+//! request.
 //!
 //! At one request in flight a batch is that request alone: nothing waits to fill a batch.
 //! The queue is drained by a task spawned when the first operation arrives and ending when
@@ -19,7 +21,7 @@ use tokio::sync::oneshot;
 use super::counters::{Check, Kind, Settlement, Verdict};
 use super::shared::{Health, TIMEOUT};
 
-/// Operations in one script at most (a bound on the script's argument).
+/// Operations in one script at most (a bound on the script's arguments).
 pub const MAX_OPS: usize = 512;
 
 /// Settlements, then admissions in order, on the counters named in `KEYS` (each once).
