@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parlance_core::{ApiError, ErrorCode};
 use parlance_pipeline::cost::usd_text;
+use parlance_pipeline::keys::write_duration;
 use parlance_pipeline::{Component, KeyRing, Principal, Quota};
 use tonic::metadata::{MetadataMap, MetadataValue};
 
@@ -97,11 +98,50 @@ pub fn may_use(p: &Principal, c: &Component, chosen: Option<&str>) -> bool {
     p.allows_component(&c.name) && (model.is_empty() || p.allows_model(model))
 }
 
-/// `x-ratelimit-*` on an allowed reply.
+/// The `x-ratelimit-*` names: limit, remaining, reset; for requests, then for tokens.
+const QUOTA_NAMES: [[HeaderName; 3]; 2] = [
+    [
+        HeaderName::from_static("x-ratelimit-limit-requests"),
+        HeaderName::from_static("x-ratelimit-remaining-requests"),
+        HeaderName::from_static("x-ratelimit-reset-requests"),
+    ],
+    [
+        HeaderName::from_static("x-ratelimit-limit-tokens"),
+        HeaderName::from_static("x-ratelimit-remaining-tokens"),
+        HeaderName::from_static("x-ratelimit-reset-tokens"),
+    ],
+];
+
+/// `x-ratelimit-*` on an allowed reply: the values are written into one buffer that every
+/// header shares (one allocation for all six), the names are constants.
 pub fn quota_headers(headers: &mut HeaderMap, quota: Option<Quota>) {
-    for (name, value) in quota.map(|q| q.headers()).unwrap_or_default() {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), v);
+    use std::fmt::Write;
+    let Some(q) = quota else { return };
+    let windows = [q.requests, q.tokens];
+    let mut text = String::with_capacity(64);
+    let mut ends = [[0usize; 3]; 2];
+    for (w, ends) in windows.iter().zip(&mut ends) {
+        let Some(w) = w else { continue };
+        // Writing to a `String` cannot fail.
+        let _ = write!(text, "{}", w.limit);
+        ends[0] = text.len();
+        let _ = write!(text, "{}", w.remaining);
+        ends[1] = text.len();
+        write_duration(&mut text, w.reset_ms);
+        ends[2] = text.len();
+    }
+    let shared = bytes::Bytes::from(text);
+    headers.reserve(6);
+    let mut start = 0;
+    for ((names, ends), w) in QUOTA_NAMES.iter().zip(ends).zip(windows) {
+        if w.is_none() {
+            continue;
+        }
+        for (name, end) in names.iter().zip(ends) {
+            if let Ok(v) = HeaderValue::from_maybe_shared(shared.slice(start..end)) {
+                headers.insert(name.clone(), v);
+            }
+            start = end;
         }
     }
 }

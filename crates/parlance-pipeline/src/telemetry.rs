@@ -335,6 +335,8 @@ type HistFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The registry and every metric family.
 pub struct Telemetry {
+    /// Unique per instance: what [`KeyMeterCache`] knows its handles' registry by.
+    id: u64,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     duration: HistFamily<ComponentLabels>,
@@ -377,7 +379,9 @@ impl Telemetry {
     /// A fresh registry with every family registered.
     pub fn new() -> Telemetry {
         let mut registry = Registry::default();
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let t = Telemetry {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             requests: Family::default(),
             duration: Family::new_with_constructor(latency),
             overhead: Family::new_with_constructor(overhead),
@@ -618,19 +622,48 @@ impl Telemetry {
         }
     }
 
-    /// A keyed request's tokens (input and output) and spend.
-    pub fn key_charge(&self, who: &Spender<'_>, charge: Charge, usage: Option<&Usage>) {
-        self.spend_meters(who.key, who.group, who.component, who.model).record(charge);
-        let Some(u) = usage.filter(|_| !matches!(charge, Charge::CacheHit { .. })) else { return };
-        for (token_type, n) in [("input", u.prompt_tokens), ("output", u.completion_tokens)] {
-            let labels = KeyTokenLabels {
-                key: who.key.to_string(),
-                group: who.group.to_string(),
+    /// A keyed request's tokens (input and output) and spend, through the handles `cache`
+    /// keeps for the key (looked up in the families once per key, component and model, not
+    /// per request).
+    pub fn key_charge_cached(
+        &self,
+        cache: &KeyMeterCache,
+        who: &Spender<'_>,
+        charge: Charge,
+        usage: Option<&Usage>,
+    ) {
+        let mut slots = cache.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let found = slots.iter().find(|s| {
+            s.telemetry == self.id && s.component == who.component && s.model == who.model
+        });
+        if let Some(slot) = found {
+            return slot.meters.record(charge, usage);
+        }
+        let meters = self.key_meters(who);
+        meters.record(charge, usage);
+        if slots.len() < KeyMeterCache::SLOTS {
+            slots.push(KeyMeterSlot {
+                telemetry: self.id,
                 component: who.component.to_string(),
                 model: who.model.to_string(),
-                token_type,
-            };
-            self.key_tokens.get_or_create(&labels).inc_by(n);
+                meters,
+            });
+        }
+    }
+
+    /// Handles on one keyed spender's series.
+    fn key_meters(&self, who: &Spender<'_>) -> KeyMeters {
+        let tokens = |token_type| KeyTokenLabels {
+            key: who.key.to_string(),
+            group: who.group.to_string(),
+            component: who.component.to_string(),
+            model: who.model.to_string(),
+            token_type,
+        };
+        KeyMeters {
+            spend: self.spend_meters(who.key, who.group, who.component, who.model),
+            input: self.key_tokens.get_or_create_owned(&tokens("input")),
+            output: self.key_tokens.get_or_create_owned(&tokens("output")),
         }
     }
 
@@ -788,6 +821,42 @@ pub struct Spender<'a> {
     pub component: &'a str,
     /// Its configured model.
     pub model: &'a str,
+}
+
+/// Handles on a key's series for one component and model: spend and tokens.
+#[derive(Clone, Debug)]
+struct KeyMeters {
+    spend: SpendMeters,
+    input: Counter,
+    output: Counter,
+}
+
+impl KeyMeters {
+    fn record(&self, charge: Charge, usage: Option<&Usage>) {
+        self.spend.record(charge);
+        let Some(u) = usage.filter(|_| !matches!(charge, Charge::CacheHit { .. })) else { return };
+        self.input.inc_by(u.prompt_tokens);
+        self.output.inc_by(u.completion_tokens);
+    }
+}
+
+struct KeyMeterSlot {
+    telemetry: u64,
+    component: String,
+    model: String,
+    meters: KeyMeters,
+}
+
+/// A key's metric handles by registry, component and model, kept with the key (so for one
+/// configuration: a reload makes new keys and new caches). Bounded: past
+/// [`KeyMeterCache::SLOTS`] combinations, the families are searched per request as before.
+#[derive(Default)]
+pub struct KeyMeterCache {
+    slots: std::sync::Mutex<Vec<KeyMeterSlot>>,
+}
+
+impl KeyMeterCache {
+    const SLOTS: usize = 64;
 }
 
 /// Handles on one spender's spend, saved spend and unpriced replies.

@@ -36,7 +36,7 @@ pub(crate) fn bill(
                 component: &component.name,
                 model: &component.model,
             };
-            telemetry.key_charge(&who, charge, usage);
+            telemetry.key_charge_cached(&p.entry.meters, &who, charge, usage);
         }
         None => {
             if let Some(m) = &component.meters {

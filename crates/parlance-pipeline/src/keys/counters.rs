@@ -2,6 +2,8 @@
 //! every applicable limit and, only when all have room, counts the request in all of them at
 //! once (a refused request counts nowhere).
 
+use std::sync::Arc;
+
 /// What a [`Check`] counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -18,7 +20,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The letter the Redis script switches on.
+    /// The code the batch script switches on ([`super::batch`]).
+    pub fn code(self) -> u8 {
+        match self {
+            Kind::Requests => 1,
+            Kind::Tokens => 2,
+            Kind::Concurrent => 3,
+            Kind::Budget => 4,
+        }
+    }
+
+    /// The letter the read script switches on.
     pub fn letter(self) -> &'static str {
         match self {
             Kind::Requests => "r",
@@ -36,8 +48,8 @@ pub const LEASE_MS: u64 = 15 * 60 * 1000;
 /// One limit to check and count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    /// The counter's name (its Redis key).
-    pub id: String,
+    /// The counter's name (its Redis key), shared with the key's cached checks.
+    pub id: Arc<str>,
     /// What it counts.
     pub kind: Kind,
     /// The limit.
@@ -64,11 +76,11 @@ pub enum Verdict {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settlement {
     /// Token counters to correct (`id`, `real - reserved`), while their window lasts.
-    pub tokens: Vec<(String, i64)>,
+    pub tokens: Vec<(Arc<str>, i64)>,
     /// Budget counters to charge (`id`, nano-dollars), while their window lasts.
-    pub spend: Vec<(String, i64)>,
+    pub spend: Vec<(Arc<str>, i64)>,
     /// Concurrency counters to release the lease from.
-    pub leases: Vec<String>,
+    pub leases: Vec<Arc<str>>,
     /// The lease id.
     pub lease: String,
 }
@@ -80,7 +92,7 @@ impl Settlement {
     }
 
     /// The token corrections and the charges: every counter to add to.
-    pub fn adds(&self) -> impl Iterator<Item = &(String, i64)> {
+    pub fn adds(&self) -> impl Iterator<Item = &(Arc<str>, i64)> {
         self.tokens.iter().chain(&self.spend)
     }
 }

@@ -66,8 +66,10 @@ impl Principal {
         }
         let now = self.entry.clock.now_ms();
         let reserved = estimate(chat);
-        let lease = lease_id();
         let checks = self.checks(now, reserved);
+        // A lease id names a concurrency lease; without one, no id is made.
+        let concurrent = checks.iter().any(|c| c.kind == Kind::Concurrent);
+        let lease = if concurrent { lease_id() } else { String::new() };
         let budgeted = checks.iter().any(|c| c.kind == Kind::Budget && c.limit != u64::MAX);
         let (verdict, via) = match self.entry.counters.as_ref() {
             Counters::Memory(m) => (m.admit(now, &checks, &lease), Via::Memory),
@@ -84,16 +86,31 @@ impl Principal {
         Ok(admission)
     }
 
-    /// Every counter that applies to this key: its limits and budgets, its group's.
+    /// Every counter that applies to this key: its limits and budgets, its group's. The
+    /// counters' names are made once per window and kept in the key ([`Templates`]); only
+    /// the token reservation and a lease's expiry are the request's own.
     pub(super) fn checks(&self, now: u64, reserved: u64) -> Vec<Check> {
+        let mut checks = self.entry.templates.get(now, || self.fresh_checks(now));
+        for c in &mut checks {
+            match c.kind {
+                Kind::Tokens => c.amount = reserved,
+                Kind::Concurrent => c.expires_ms = now + LEASE_MS,
+                Kind::Requests | Kind::Budget => {}
+            }
+        }
+        checks
+    }
+
+    /// The checks at `now`, their names made anew (the token reservation 0).
+    fn fresh_checks(&self, now: u64) -> Vec<Check> {
         let mut checks = Vec::new();
         let key = format!("parlance:v1:lim:key:{}", self.entry.spec.name);
-        scope(&mut checks, &key, &self.entry.spec.limits, now, reserved);
+        scope(&mut checks, &key, &self.entry.spec.limits, now, 0);
         let key = format!("parlance:v1:bud:key:{}", self.entry.spec.name);
         budgets(&mut checks, &key, &self.entry.spec.budgets, now);
         if let Some(g) = &self.entry.group {
             let group = format!("parlance:v1:lim:group:{}", g.name);
-            scope(&mut checks, &group, &g.limits, now, reserved);
+            scope(&mut checks, &group, &g.limits, now, 0);
             let group = format!("parlance:v1:bud:group:{}", g.name);
             budgets(&mut checks, &group, &g.budgets, now);
         }
@@ -196,20 +213,54 @@ impl Drop for Admission {
     }
 }
 
+/// A key's checks as made for the current window: reused while `now` stays inside the
+/// minute they were made in and before any of their windows ends, so that a request clones
+/// shared names instead of formatting them.
+#[derive(Default)]
+pub(crate) struct Templates {
+    cached: std::sync::Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    from_ms: u64,
+    until_ms: u64,
+    checks: Vec<Check>,
+}
+
+impl Templates {
+    /// The cached checks when they hold at `now`, else `make()`'s (then cached).
+    fn get(&self, now: u64, make: impl FnOnce() -> Vec<Check>) -> Vec<Check> {
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cached.as_ref().filter(|c| c.from_ms <= now && now < c.until_ms) {
+            return c.checks.clone();
+        }
+        let checks = make();
+        let (minute, left) = window(now, MINUTE_MS);
+        let from_ms = minute.saturating_mul(MINUTE_MS);
+        let until_ms = checks
+            .iter()
+            .filter(|c| c.kind != Kind::Concurrent)
+            .map(|c| c.expires_ms)
+            .fold(now + left, u64::min);
+        *cached = Some(Cached { from_ms, until_ms, checks: checks.clone() });
+        checks
+    }
+}
+
 /// The checks of one scope (the key, or its group).
 fn scope(checks: &mut Vec<Check>, prefix: &str, limits: &Limits, now: u64, reserved: u64) {
     let (minute, left) = window(now, MINUTE_MS);
     let end = now + left;
     if let Some(limit) = limits.requests_per_minute {
-        let id = format!("{prefix}:rpm:{minute}");
+        let id = format!("{prefix}:rpm:{minute}").into();
         checks.push(Check { id, kind: Kind::Requests, limit, amount: 1, expires_ms: end });
     }
     if let Some(limit) = limits.tokens_per_minute {
-        let id = format!("{prefix}:tpm:{minute}");
+        let id = format!("{prefix}:tpm:{minute}").into();
         checks.push(Check { id, kind: Kind::Tokens, limit, amount: reserved, expires_ms: end });
     }
     if let Some(limit) = limits.concurrent {
-        let id = format!("{prefix}:conc");
+        let id = format!("{prefix}:conc").into();
         let expires_ms = now + LEASE_MS;
         checks.push(Check { id, kind: Kind::Concurrent, limit, amount: 1, expires_ms });
     }
@@ -227,7 +278,7 @@ fn budgets(checks: &mut Vec<Check>, prefix: &str, budgets: &[Budget], now: u64) 
     }
     for (window, limit) in windows.into_values() {
         let (id, expires_ms) = calendar(window, now);
-        let id = format!("{prefix}:{id}");
+        let id = format!("{prefix}:{id}").into();
         checks.push(Check { id, kind: Kind::Budget, limit, amount: 0, expires_ms });
     }
 }

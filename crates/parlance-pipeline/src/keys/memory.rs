@@ -3,7 +3,7 @@
 //! expired windows are swept as the map grows.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::counters::{Check, Kind, Settlement, Verdict};
 
@@ -16,7 +16,7 @@ enum Slot {
 /// Counters in this process.
 #[derive(Debug, Default)]
 pub struct MemoryCounters {
-    slots: Mutex<HashMap<String, Slot>>,
+    slots: Mutex<HashMap<Arc<str>, Slot>>,
 }
 
 impl MemoryCounters {
@@ -28,7 +28,7 @@ impl MemoryCounters {
         }
         let mut used = Vec::with_capacity(checks.len());
         for (i, c) in checks.iter().enumerate() {
-            let current = current(slots.get_mut(&c.id), c.kind, now_ms);
+            let current = current(slots.get_mut(&*c.id), c.kind, now_ms);
             let room = match c.kind {
                 Kind::Requests | Kind::Concurrent => current + c.amount <= c.limit,
                 Kind::Tokens | Kind::Budget => current < c.limit,
@@ -47,21 +47,21 @@ impl MemoryCounters {
     /// The current value of each check's counter, counting nothing.
     pub fn read(&self, now_ms: u64, checks: &[Check]) -> Vec<u64> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        checks.iter().map(|c| current(slots.get_mut(&c.id), c.kind, now_ms)).collect()
+        checks.iter().map(|c| current(slots.get_mut(&*c.id), c.kind, now_ms)).collect()
     }
 
     /// Corrects token reservations and releases leases.
     pub fn settle(&self, now_ms: u64, s: &Settlement) {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         for (id, delta) in s.adds() {
-            if let Some(Slot::Counter { value, expires_ms }) = slots.get_mut(id)
+            if let Some(Slot::Counter { value, expires_ms }) = slots.get_mut(&**id)
                 && *expires_ms > now_ms
             {
                 *value = value.saturating_add_signed(*delta);
             }
         }
         for id in &s.leases {
-            if let Some(Slot::Leases(leases)) = slots.get_mut(id) {
+            if let Some(Slot::Leases(leases)) = slots.get_mut(&**id) {
                 leases.remove(&s.lease);
             }
         }
@@ -86,7 +86,7 @@ fn current(slot: Option<&mut Slot>, kind: Kind, now_ms: u64) -> u64 {
     }
 }
 
-fn count(slots: &mut HashMap<String, Slot>, c: &Check, lease: &str) {
+fn count(slots: &mut HashMap<Arc<str>, Slot>, c: &Check, lease: &str) {
     match c.kind {
         Kind::Concurrent => {
             let slot = slots.entry(c.id.clone()).or_insert_with(|| Slot::Leases(HashMap::new()));

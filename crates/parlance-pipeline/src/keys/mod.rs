@@ -26,7 +26,7 @@ pub use budget::{dollars, nanos};
 pub use clock::{Clock, TEST_CLOCK_ENV};
 pub use counters::LEASE_MS;
 pub use gate::{Admission, DEFAULT_COMPLETION_RESERVE};
-pub use quota::{Quota, Window, duration_text};
+pub use quota::{Quota, Window, duration_text, write_duration};
 pub use usage::{BudgetUsage, LimitUsage, UsageReport};
 
 use crate::cache::RedisConfig;
@@ -48,6 +48,10 @@ pub(crate) struct Entry {
     pub(crate) group: Option<GroupSpec>,
     pub(crate) counters: Arc<Counters>,
     pub(crate) clock: Clock,
+    /// Its checks for the current window ([`gate::Templates`]).
+    pub(crate) templates: gate::Templates,
+    /// Its metric series, per component and model ([`crate::telemetry::KeyMeters`]).
+    pub(crate) meters: crate::telemetry::KeyMeterCache,
 }
 
 /// Every configured key; `None` in a sidecar without keys (then nothing changes).
@@ -146,6 +150,8 @@ impl KeyRing {
                     group: group.cloned(),
                     counters,
                     clock: clock.clone(),
+                    templates: gate::Templates::default(),
+                    meters: Default::default(),
                 }))
             })
             .collect();

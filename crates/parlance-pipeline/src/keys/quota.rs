@@ -49,15 +49,25 @@ impl Quota {
 /// Milliseconds as OpenAI (and Go) write a duration: `12ms`, `1s`, `6m0s`, `1h0m0s`; whole
 /// seconds are rounded up.
 pub fn duration_text(ms: u64) -> String {
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let s = ms.div_ceil(1000);
-    match (s / 3600, s / 60 % 60, s % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, s) => format!("{m}m{s}s"),
-        (h, m, s) => format!("{h}h{m}m{s}s"),
-    }
+    let mut out = String::new();
+    write_duration(&mut out, ms);
+    out
+}
+
+/// [`duration_text`] appended to `out`.
+pub fn write_duration(out: &mut String, ms: u64) {
+    use std::fmt::Write;
+    // Writing to a `String` cannot fail.
+    let _ = if ms < 1000 {
+        write!(out, "{ms}ms")
+    } else {
+        let s = ms.div_ceil(1000);
+        match (s / 3600, s / 60 % 60, s % 60) {
+            (0, 0, s) => write!(out, "{s}s"),
+            (0, m, s) => write!(out, "{m}m{s}s"),
+            (h, m, s) => write!(out, "{h}h{m}m{s}s"),
+        }
+    };
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ impl RedisCounters {
             let mut call = self.read.prepare_invoke();
             call.arg(now_ms);
             for c in checks {
-                call.key(&c.id).arg(c.kind.letter());
+                call.key(&*c.id).arg(c.kind.letter());
             }
             let answer = tokio::time::timeout(TIMEOUT, call.invoke_async::<Vec<u64>>(&mut conn));
             let health = &self.health;

@@ -182,6 +182,31 @@ async fn replicas_sharing_redis_admit_exactly_the_limit() {
 }
 
 #[tokio::test]
+async fn a_lease_in_redis_is_released_and_tokens_settled_before_the_next_admission() {
+    let store = redis_store("statestore", &test_redis());
+    let nonce = std::time::SystemTime::UNIX_EPOCH.elapsed().unwrap().as_nanos();
+    let limits = Limits { tokens_per_minute: Some(1000), concurrent: Some(1), ..Limits::default() };
+    let mut k = key(&format!("lease-{nonce}"), "sk", limits);
+    k.store = Some("statestore".into());
+    let now = 4_000_000 * 60_000 + 1_000 + u64::from(std::process::id()) % 1000 * 60_000;
+    let ring = KeyRing::build(&[k], &[], &[store], Clock::manual(now).0).unwrap();
+    let p = ring.authenticate([b"sk".as_slice()]).unwrap();
+    let mut a = p.admit("echo", "", &chat(Some(900))).await.unwrap();
+    assert_eq!(a.quota().tokens.unwrap().remaining, 80, "is Redis running on {}?", test_redis());
+    let e = p.admit("echo", "", &chat(Some(10))).await.unwrap_err();
+    assert!(e.message.contains("concurrent limit of 1"), "{}", e.message);
+    let used =
+        Usage { prompt_tokens: 20, completion_tokens: 30, total_tokens: 50, ..Usage::default() };
+    a.settle(Some(&used), None);
+    // Queued when `a` is dropped; a batch applies its settlements before its admissions, so
+    // the next admission (in the same script or a later one) sees both the release and the
+    // corrected tokens.
+    drop(a);
+    let b = p.admit("echo", "", &chat(Some(10))).await.unwrap();
+    assert_eq!(b.quota().tokens.unwrap().remaining, 1000 - 50 - 30);
+}
+
+#[tokio::test]
 async fn without_redis_limits_hold_per_replica_and_nothing_hangs() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let store = redis_store("gone", &format!("127.0.0.1:{port}"));
