@@ -7,7 +7,9 @@
 //! sends; readers ignore it). Order: `messageStart {role}`; per block: for a tool call
 //! `contentBlockStart {start: {toolUse: {toolUseId, name}}, contentBlockIndex}` (a text block
 //! has none), `contentBlockDelta {delta: {text} | {toolUse: {input: "<fragment>"}},
-//! contentBlockIndex}`s, `contentBlockStop {contentBlockIndex}`; then `messageStop
+//! contentBlockIndex}`s (Claude's reasoning: `{reasoningContent: {text}}`s then one
+//! `{reasoningContent: {signature}}`, or one `{reasoningContent: {redactedContent}}`),
+//! `contentBlockStop {contentBlockIndex}`; then `messageStop
 //! {stopReason}` and `metadata {usage, metrics}` (the usage of the plain reply). Exceptions are
 //! frames with `:message-type: exception` and `:exception-type`.
 
@@ -48,6 +50,21 @@ fn block(i: usize, block: Value, paced: bool) -> Box<dyn Iterator<Item = Piece> 
         let input = tool["input"].to_string();
         let deltas = Words::of(input, paced).map(move |p| delta(json!({"toolUse": {"input": p}})));
         return Box::new(std::iter::once(open).chain(deltas).chain(std::iter::once(stop)));
+    }
+    if let Some(r) = block.get("reasoningContent") {
+        let reasoning = move |d: Value| {
+            let body = json!({"contentBlockIndex": i, "delta": {"reasoningContent": d}});
+            Piece::content(frame("contentBlockDelta", &body))
+        };
+        if let Some(data) = r.get("redactedContent") {
+            let one = reasoning(json!({"redactedContent": data}));
+            return Box::new([one, stop].into_iter());
+        }
+        let t = &r["reasoningText"];
+        let text = t["text"].as_str().unwrap_or_default().to_owned();
+        let signature = reasoning(json!({"signature": t["signature"]}));
+        let texts = Words::of(text, paced).map(move |p| reasoning(json!({"text": p})));
+        return Box::new(texts.chain([signature, stop]));
     }
     let text = block["text"].as_str().unwrap_or_default().to_owned();
     // An empty text still has its one (empty) delta, so the assembled block exists.
