@@ -158,4 +158,29 @@ mod tests {
         assert!(read_message_from(bad_crc_frame()).is_err());
         assert!(read_message_from(exception_frame(None)).is_ok());
     }
+
+    #[test]
+    fn reasoning_streams_as_text_pieces_then_the_signature() {
+        let body = json!({
+            "output": {"message": {"role": "assistant", "content": [
+                {"reasoningContent": {"reasoningText": {"text": "Thinking about: hi there", "signature": "fakesig_1"}}},
+                {"reasoningContent": {"redactedContent": "Zm9v"}},
+                {"text": "hello"}
+            ]}},
+            "stopReason": "end_turn", "usage": {}, "metrics": {}
+        });
+        let deltas: Vec<Value> = pieces(&body, false)
+            .map(|p| read_message_from(p.bytes).unwrap())
+            .map(|m| serde_json::from_slice::<Value>(m.payload()).unwrap())
+            .filter_map(|v| v.get("delta").map(|d| json!([v["contentBlockIndex"], d])))
+            .collect();
+        let reasoning: Vec<&Value> =
+            deltas.iter().filter_map(|d| d[1].get("reasoningContent")).collect();
+        let text: String = reasoning.iter().filter_map(|r| r["text"].as_str()).collect();
+        assert_eq!(text, "Thinking about: hi there");
+        assert!(reasoning.len() > 2, "the text comes in pieces: {reasoning:?}");
+        assert_eq!(reasoning[reasoning.len() - 2]["signature"], "fakesig_1");
+        assert_eq!(reasoning[reasoning.len() - 1], &json!({"redactedContent": "Zm9v"}));
+        assert_eq!(deltas.last().unwrap(), &json!([2, {"text": "hello"}]));
+    }
 }
