@@ -4,7 +4,7 @@
 //! signatures (plain and streamed: `thinking_delta`, `signature_delta`), breakpoints become
 //! `cachePoint`s, and only the `anthropic-beta` values Bedrock knows are sent (the rest are
 //! left out and counted: Bedrock refuses betas it does not know). Another model family on
-//! Bedrock gets none of it, counted. The fake plays Bedrock: it signs its reasoning and refuses
+//! Bedrock (here one a request chooses) gets none of it, counted. The fake plays Bedrock: it signs its reasoning and refuses
 //! an unsigned or altered reasoning block, and unknown betas.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,11 +18,9 @@ use serde_json::{Value, json};
 const BETAS: &str = "interleaved-thinking-2025-05-14, claude-code-20250219";
 
 async fn setup(fake: &FakeUpstream) -> (Parlance, tempfile::TempDir) {
-    let nova = [("model", "amazon.nova-lite-v1:0")];
-    let files = [
-        ("claude.yaml", common::bedrock("claude", fake, &[])),
-        ("nova.yaml", common::bedrock("nova", fake, &nova)),
-    ];
+    // Claude by default; a request may choose Nova (`claude/amazon.nova-lite-v1:0`).
+    let nova = [("allowedModels", "amazon.nova-lite-v1:0")];
+    let files = [("claude.yaml", common::bedrock("claude", fake, &nova))];
     let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let dir = resources(&refs);
     (start(&[path(&dir)]).await, dir)
@@ -199,7 +197,7 @@ async fn another_model_family_on_bedrock_gets_none_of_it_counted() {
         {"type": "redacted_thinking", "data": "eHl6"},
         {"type": "text", "text": "four"}
     ]);
-    let reply = ok(&p, &second(&first("nova"), &content)).await;
+    let reply = ok(&p, &second(&first("claude/amazon.nova-lite-v1:0"), &content)).await;
     assert_eq!(reply["content"][0]["type"], "text", "{reply}");
     let sent = last_converse_call(&fake);
     assert!(sent.path.contains("amazon.nova-lite"), "{}", sent.path);
