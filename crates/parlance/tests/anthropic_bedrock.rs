@@ -4,8 +4,8 @@
 //! signatures (plain and streamed: `thinking_delta`, `signature_delta`), breakpoints become
 //! `cachePoint`s, and only the `anthropic-beta` values Bedrock knows are sent (the rest are
 //! left out and counted: Bedrock refuses betas it does not know). Another model family on
-//! Bedrock (here one a request chooses) gets none of it, counted. The fake plays Bedrock: it signs its reasoning and refuses
-//! an unsigned or altered reasoning block, and unknown betas.
+//! Bedrock (here one a request chooses) gets none of it, counted. The fake plays Bedrock: it
+//! signs its reasoning and refuses an unsigned or altered reasoning block, and unknown betas.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
