@@ -34,7 +34,7 @@ pub(crate) fn handle(call: &Call<'_>) -> Result<Outcome, WireError> {
         ));
     }
     let body = call.json.ok_or_else(invalid_json)?;
-    let parsed = request::parse(body, call.path_model.as_deref().unwrap_or_default())?;
+    let parsed = request::parse(body, call.path_model.unwrap_or_default())?;
     let pace = call.pace.filter(|_| call.path_stream);
     let reply = reply::generate_paced(&parsed.conv, pace);
     let cache = call.state.cache.observe(&parsed.segments);
