@@ -58,6 +58,49 @@ impl AnthropicOptions {
     }
 }
 
+/// How much of what the Anthropic door carries a provider sends upstream, for one model
+/// ([`crate::Provider::takes_anthropic`]); what it does not take, it leaves out (and the door
+/// counts as dropped).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Thinking blocks in assistant turns and the `thinking` request option.
+    pub thinking: bool,
+    /// `cache_control` breakpoints on blocks, system blocks and tools.
+    pub cache_control: bool,
+    /// Which `anthropic-beta` values.
+    pub betas: Betas,
+}
+
+impl Reach {
+    /// Everything, as it came (an Anthropic upstream).
+    pub const ALL: Reach = Reach { thinking: true, cache_control: true, betas: Betas::All };
+    /// Nothing (the default).
+    pub const NONE: Reach = Reach { thinking: false, cache_control: false, betas: Betas::None };
+}
+
+/// The `anthropic-beta` values a provider sends on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Betas {
+    /// None.
+    #[default]
+    None,
+    /// Every value.
+    All,
+    /// Only these (an upstream that refuses betas it does not know).
+    Only(&'static [&'static str]),
+}
+
+impl Betas {
+    /// Whether `beta` is sent on.
+    pub fn takes(&self, beta: &str) -> bool {
+        match self {
+            Betas::None => false,
+            Betas::All => true,
+            Betas::Only(list) => list.contains(&beta),
+        }
+    }
+}
+
 /// A piece of a streamed thinking block ([`crate::Delta::Thinking`]), in the order
 /// Anthropic's stream sends them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +179,14 @@ mod tests {
             serde_json::from_value(serde_json::json!({"type": "redacted_thinking", "data": "x"}))
                 .unwrap();
         assert_eq!(r, ThinkingBlock::RedactedThinking { data: "x".into() });
+    }
+
+    #[test]
+    fn reach_filters_betas() {
+        assert!(Reach::ALL.betas.takes("anything") && !Reach::NONE.betas.takes("anything"));
+        let only = Betas::Only(&["a-1"]);
+        assert!(only.takes("a-1") && !only.takes("b-2"));
+        assert_eq!(Reach::default(), Reach::NONE);
     }
 
     #[test]

@@ -97,4 +97,13 @@ pub trait Provider: Send + Sync + 'static {
         let _ = part;
         false
     }
+
+    /// What of the Anthropic door's own fields ([`crate::anthropic`]: thinking, `cache_control`,
+    /// `anthropic-beta` values) reaches the upstream when the request calls `model` (its own
+    /// choice; `None`: the configured model). The provider leaves out the rest itself; the door
+    /// asks this to count what it drops. Nothing by default.
+    fn takes_anthropic(&self, model: Option<&str>) -> crate::anthropic::Reach {
+        let _ = model;
+        crate::anthropic::Reach::NONE
+    }
 }

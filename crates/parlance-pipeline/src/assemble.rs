@@ -260,6 +260,7 @@ fn listed(name: String, type_name: String, version: String) -> Component {
         counter: None,
         keeps_responses_items: false,
         takes_reasoning: [false, false],
+        provider: None,
     }
 }
 
@@ -356,6 +357,7 @@ fn build_pool(
         counter: None,
         keeps_responses_items: false,
         takes_reasoning: [false, false],
+        provider: None,
     };
     Kept { source, component: Arc::new(component), pool_stats: Some(stats) }
 }
@@ -381,6 +383,7 @@ fn build_one(
     // "required tools but empty reply" check.
     // Token counts go to the provider directly, unless its inputs are scrubbed.
     let counter = (!c.settings.scrub_pii.inputs).then(|| provider.clone());
+    let reach = provider.clone();
     let mut chain: DynStage =
         Arc::new(ProviderStage::new(provider, meters, c.settings.stream_idle));
     // Right above the provider: retry ∘ breaker ∘ per-attempt timeout wraps only the upstream
@@ -409,6 +412,7 @@ fn build_one(
         counter,
         keeps_responses_items,
         takes_reasoning,
+        provider: Some(reach),
     }
 }
 

@@ -126,6 +126,7 @@ mod tests {
             counter: None,
             keeps_responses_items: false,
             takes_reasoning: [false, false],
+            provider: None,
         }
     }
 

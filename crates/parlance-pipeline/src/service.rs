@@ -64,6 +64,18 @@ pub struct Component {
     /// components. The Responses door counts what it passes to a component without it as
     /// dropped.
     pub takes_reasoning: [bool; 2],
+    /// Its provider, asked per request what it sends upstream of the Anthropic door's own
+    /// fields ([`Component::takes_anthropic`]); `None` for pools and listed components.
+    pub provider: Option<Arc<dyn parlance_core::Provider>>,
+}
+
+impl Component {
+    /// What of the Anthropic door's own fields (thinking, `cache_control`, `anthropic-beta`
+    /// values) reaches its upstream for a request that chose `model` (`None`: the configured
+    /// one): `Provider::takes_anthropic`; nothing for pools and listed components.
+    pub fn takes_anthropic(&self, model: Option<&str>) -> parlance_core::anthropic::Reach {
+        self.provider.as_ref().map(|p| p.takes_anthropic(model)).unwrap_or_default()
+    }
 }
 
 /// Per-request options that do not come from the body.

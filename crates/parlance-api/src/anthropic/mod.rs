@@ -7,11 +7,13 @@
 //! errors in Anthropic's shape and status table ([`error`]); token counts estimated with a
 //! real tokenizer ([`count`]) unless the component's upstream counts them itself (an
 //! Anthropic component: `count_tokens` passed on). A query string (Claude Code's
-//! `?beta=true`) and `anthropic-version` are ignored. Towards an Anthropic component
-//! (`conversation.anthropic`) the door is faithful: thinking blocks with their signatures,
-//! `cache_control`, the `thinking` option and the `anthropic-beta` header travel on
-//! unchanged, and the thinking the upstream returns comes back as it came; towards any
-//! other they are left out here and counted in `parlance_dropped_fields_total`. The caller's key comes as `x-api-key` or
+//! `?beta=true`) and `anthropic-version` are ignored. The door is faithful as far as the
+//! component's provider declares (`Provider::takes_anthropic`): towards an Anthropic
+//! component thinking blocks with their signatures, `cache_control`, the `thinking` option
+//! and the `anthropic-beta` header travel on unchanged, towards Claude on Bedrock the same
+//! with the betas Bedrock knows, and the thinking the upstream returns comes back as it
+//! came; what a provider does not take is left out here and counted in
+//! `parlance_dropped_fields_total`. The caller's key comes as `x-api-key` or
 //! `Authorization: Bearer` ([`crate::door::auth`]); every reply has a `request-id`. Metrics
 //! count its requests under `api="anthropic"`; the reply's `model` is the name the client
 //! sent.
@@ -31,6 +33,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use parlance_core::ApiVersion;
+use parlance_core::anthropic::{AnthropicPart, Reach};
+use parlance_core::request::Message;
 use serde::Serialize;
 
 use crate::door::{self, SCRUB_HEADER, body, request_id};
@@ -91,27 +95,18 @@ async fn decoded(
     d.request.anthropic.betas = betas(&head.headers);
     let route = door::model::resolve(&s.service, &d.model).ok().flatten();
     let route = route.ok_or_else(AnthropicError::model_not_found)?;
-    if let Some(m) = route.chosen {
-        d.request.metadata.insert(door::model::MODEL_KEY.to_string(), m);
+    let chosen = route.chosen.as_deref();
+    if let Some(m) = chosen {
+        d.request.metadata.insert(door::model::MODEL_KEY.to_string(), m.to_string());
     }
     let mut dropped = std::mem::take(&mut d.dropped);
-    if !speaks_anthropic(s, &route.component) {
-        dropped.extend(strip_native(&mut d));
-    }
+    let reach = s.service.live().component(&route.component).map(|c| c.takes_anthropic(chosen));
+    dropped.extend(strip_native(&mut d, reach.unwrap_or_default()));
     // Counted for requests that go upstream (not for token counts).
     for field in dropped.into_iter().filter(|_| !count_only) {
         s.service.telemetry().dropped(ApiVersion::Anthropic, field);
     }
     Ok((route.component, d))
-}
-
-/// The component types that take Anthropic's own fields unchanged.
-const ANTHROPIC_TYPES: &[&str] = &["conversation.anthropic"];
-
-/// Whether `component` is an Anthropic one (a pool or another provider is not).
-fn speaks_anthropic(s: &Sidecar, component: &str) -> bool {
-    let live = s.service.live();
-    live.component(component).is_some_and(|c| ANTHROPIC_TYPES.contains(&c.type_name.as_str()))
 }
 
 /// `anthropic-beta` values (the header may repeat; each is a comma list), in order.
@@ -121,16 +116,38 @@ fn betas(headers: &axum::http::HeaderMap) -> Vec<String> {
     items.map(str::to_string).collect()
 }
 
-/// Leaves out what only Anthropic takes (for any other component: one question, one cache
-/// entry, whichever door asked it); the names of the fields left out.
-fn strip_native(d: &mut decode::Decoded) -> Vec<&'static str> {
-    let mut out = std::mem::take(&mut d.native);
-    if !d.request.anthropic.betas.is_empty() {
+/// Leaves out what only Anthropic takes and the component's provider does not
+/// (`Provider::takes_anthropic`: all of it for Anthropic, Claude's share for Bedrock, none for
+/// any other — one question, one cache entry, whichever door asked it); the names of the
+/// fields left out.
+fn strip_native(d: &mut decode::Decoded, reach: Reach) -> Vec<&'static str> {
+    let native = std::mem::take(&mut d.native);
+    let mut out: Vec<&'static str> = native
+        .into_iter()
+        .filter(|f| match *f {
+            "thinking" => !reach.thinking,
+            "cache_control" => !reach.cache_control,
+            _ => true,
+        })
+        .collect();
+    let options = &mut d.request.anthropic;
+    let before = options.betas.len();
+    options.betas.retain(|b| reach.betas.takes(b));
+    if options.betas.len() < before {
         out.push("anthropic-beta");
     }
-    d.request.anthropic = Default::default();
+    if !reach.thinking {
+        options.thinking = None;
+    }
+    if !reach.cache_control {
+        options.tool_cache_control.clear();
+    }
     for input in &mut d.request.inputs {
-        input.messages.retain(|m| !matches!(m, parlance_core::request::Message::Anthropic { .. }));
+        input.messages.retain(|m| match m {
+            Message::Anthropic { part: AnthropicPart::Thinking(_), .. } => reach.thinking,
+            Message::Anthropic { part: AnthropicPart::CacheControl(_), .. } => reach.cache_control,
+            _ => true,
+        });
     }
     out
 }

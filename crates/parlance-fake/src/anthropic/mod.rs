@@ -8,7 +8,7 @@
 
 mod request;
 pub(crate) mod stream;
-mod thinking;
+pub(crate) mod thinking;
 
 use http::StatusCode;
 use serde_json::{Value, json};

@@ -27,7 +27,7 @@ pub(crate) fn sign(thinking: &str) -> String {
 }
 
 /// Whether the request turns thinking on (after checking the option's shape).
-pub(super) fn enabled(obj: &Map<String, Value>, max_tokens: i64) -> Result<bool, WireError> {
+pub(crate) fn enabled(obj: &Map<String, Value>, max_tokens: i64) -> Result<bool, WireError> {
     let Some(t) = obj.get("thinking").filter(|t| !t.is_null()) else { return Ok(false) };
     match t.get("type").and_then(Value::as_str) {
         Some("disabled") => Ok(false),
@@ -74,7 +74,7 @@ pub(super) fn check_block(at: &str, role: &str, kind: &str, b: &Value) -> Result
 }
 
 /// The signed thinking block a reply to `last_text` opens with.
-pub(super) fn block(last_text: &str) -> Value {
+pub(crate) fn block(last_text: &str) -> Value {
     let topic: String = last_text.chars().take(60).collect();
     let thinking = format!("Thinking about: {topic}");
     json!({"type": "thinking", "signature": sign(&thinking), "thinking": thinking})

@@ -2,10 +2,15 @@
 //! (`POST /model/{modelId}/converse-stream`, binary event stream: `stream.rs`), SigV4-shaped
 //! auth.
 //!
+//! Claude's extended thinking (`claude.rs`): `additionalModelRequestFields` `thinking` and
+//! `anthropic_beta` checked, a signed `reasoningContent` block first in the reply when
+//! thinking is on, reasoning blocks sent back checked.
+//!
 //! Errors use `{"message"}` with the `x-amzn-ErrorType` header; every answer carries
 //! `x-amzn-RequestId`.
 
 mod auth;
+mod claude;
 mod request;
 pub(crate) mod stream;
 
@@ -29,11 +34,16 @@ pub(crate) fn handle(call: &Call<'_>) -> Result<Outcome, WireError> {
         ));
     }
     let body = call.json.ok_or_else(invalid_json)?;
-    let parsed = request::parse(body)?;
+    let parsed = request::parse(body, call.path_model.unwrap_or_default())?;
     let pace = call.pace.filter(|_| call.path_stream);
     let reply = reply::generate_paced(&parsed.conv, pace);
     let cache = call.state.cache.observe(&parsed.segments);
-    let body = encode(call.state, &reply, parsed.conv.prompt_tokens, cache);
+    let mut body = encode(call.state, &reply, parsed.conv.prompt_tokens, cache);
+    if parsed.thinking {
+        if let Some(content) = body["output"]["message"]["content"].as_array_mut() {
+            content.insert(0, claude::block(&parsed.conv.last_text));
+        }
+    }
     let answer = Answer::ok(&body).header("x-amzn-requestid", &request_id(call.state));
     if !call.path_stream {
         return Ok(answer.into());

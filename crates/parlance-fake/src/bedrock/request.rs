@@ -29,6 +29,8 @@ pub(super) struct Parsed {
     pub conv: Conversation,
     /// Prompt pieces in cache order: tools, system, messages.
     pub segments: Vec<Segment>,
+    /// Whether Claude's thinking is on (the reply opens with a signed reasoning block).
+    pub thinking: bool,
 }
 
 pub(super) fn invalid(message: impl Into<String>) -> WireError {
@@ -41,8 +43,8 @@ fn constraint(value: &str, at: &str, rule: &str) -> WireError {
     ))
 }
 
-/// Validates the whole body.
-pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
+/// Validates the whole body of a call to `model`.
+pub(super) fn parse(body: &Value, model: &str) -> Result<Parsed, WireError> {
     let Some(obj) = body.as_object() else {
         return Err(WireError::new(
             StatusCode::BAD_REQUEST,
@@ -63,6 +65,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         ));
     }
     let (max_tokens, stop) = inference_config(obj)?;
+    let thinking = super::claude::additional_fields(obj, model, max_tokens)?;
     let mut segments = Vec::new();
     let tool_list = obj.get("toolConfig").and_then(|t| t.get("tools")).and_then(Value::as_array);
     push_blocks(&mut segments, tool_list.into_iter().flatten());
@@ -79,7 +82,7 @@ pub(super) fn parse(body: &Value) -> Result<Parsed, WireError> {
         stop,
         format: Default::default(),
     };
-    Ok(Parsed { conv, segments })
+    Ok(Parsed { conv, segments, thinking })
 }
 
 /// Appends one segment per block; a `cachePoint` marks the previous segment as a breakpoint.
@@ -182,6 +185,7 @@ fn check_content(
             }
             "toolUse" => uses.push(tool_use_id(&at, b.get("toolUse"), role, "assistant")?),
             "toolResult" => results.push(tool_use_id(&at, b.get("toolResult"), role, "user")?),
+            "reasoningContent" => super::claude::check_reasoning(&at, role, b)?,
             _ => {}
         }
     }
@@ -421,6 +425,10 @@ mod tests {
 
     fn user(text: &str) -> Value {
         json!({"role": "user", "content": [{"text": text}]})
+    }
+
+    fn parse(body: &Value) -> Result<Parsed, WireError> {
+        super::parse(body, "amazon.nova-lite-v1:0")
     }
 
     fn err(body: Value) -> String {

@@ -7,7 +7,9 @@
 //! sends; readers ignore it). Order: `messageStart {role}`; per block: for a tool call
 //! `contentBlockStart {start: {toolUse: {toolUseId, name}}, contentBlockIndex}` (a text block
 //! has none), `contentBlockDelta {delta: {text} | {toolUse: {input: "<fragment>"}},
-//! contentBlockIndex}`s, `contentBlockStop {contentBlockIndex}`; then `messageStop
+//! contentBlockIndex}`s (Claude's reasoning: `{reasoningContent: {text}}`s then one
+//! `{reasoningContent: {signature}}`, or one `{reasoningContent: {redactedContent}}`),
+//! `contentBlockStop {contentBlockIndex}`; then `messageStop
 //! {stopReason}` and `metadata {usage, metrics}` (the usage of the plain reply). Exceptions are
 //! frames with `:message-type: exception` and `:exception-type`.
 
@@ -48,6 +50,21 @@ fn block(i: usize, block: Value, paced: bool) -> Box<dyn Iterator<Item = Piece> 
         let input = tool["input"].to_string();
         let deltas = Words::of(input, paced).map(move |p| delta(json!({"toolUse": {"input": p}})));
         return Box::new(std::iter::once(open).chain(deltas).chain(std::iter::once(stop)));
+    }
+    if let Some(r) = block.get("reasoningContent") {
+        let reasoning = move |d: Value| {
+            let body = json!({"contentBlockIndex": i, "delta": {"reasoningContent": d}});
+            Piece::content(frame("contentBlockDelta", &body))
+        };
+        if let Some(data) = r.get("redactedContent") {
+            let one = reasoning(json!({"redactedContent": data}));
+            return Box::new([one, stop].into_iter());
+        }
+        let t = &r["reasoningText"];
+        let text = t["text"].as_str().unwrap_or_default().to_owned();
+        let signature = reasoning(json!({"signature": t["signature"]}));
+        let texts = Words::of(text, paced).map(move |p| reasoning(json!({"text": p})));
+        return Box::new(texts.chain([signature, stop]));
     }
     let text = block["text"].as_str().unwrap_or_default().to_owned();
     // An empty text still has its one (empty) delta, so the assembled block exists.
@@ -140,5 +157,30 @@ mod tests {
         assert!(payload["p"].is_string());
         assert!(read_message_from(bad_crc_frame()).is_err());
         assert!(read_message_from(exception_frame(None)).is_ok());
+    }
+
+    #[test]
+    fn reasoning_streams_as_text_pieces_then_the_signature() {
+        let body = json!({
+            "output": {"message": {"role": "assistant", "content": [
+                {"reasoningContent": {"reasoningText": {"text": "Thinking about: hi there", "signature": "fakesig_1"}}},
+                {"reasoningContent": {"redactedContent": "Zm9v"}},
+                {"text": "hello"}
+            ]}},
+            "stopReason": "end_turn", "usage": {}, "metrics": {}
+        });
+        let deltas: Vec<Value> = pieces(&body, false)
+            .map(|p| read_message_from(p.bytes).unwrap())
+            .map(|m| serde_json::from_slice::<Value>(m.payload()).unwrap())
+            .filter_map(|v| v.get("delta").map(|d| json!([v["contentBlockIndex"], d])))
+            .collect();
+        let reasoning: Vec<&Value> =
+            deltas.iter().filter_map(|d| d[1].get("reasoningContent")).collect();
+        let text: String = reasoning.iter().filter_map(|r| r["text"].as_str()).collect();
+        assert_eq!(text, "Thinking about: hi there");
+        assert!(reasoning.len() > 2, "the text comes in pieces: {reasoning:?}");
+        assert_eq!(reasoning[reasoning.len() - 2]["signature"], "fakesig_1");
+        assert_eq!(reasoning[reasoning.len() - 1], &json!({"redactedContent": "Zm9v"}));
+        assert_eq!(deltas.last().unwrap(), &json!([2, {"text": "hello"}]));
     }
 }

@@ -160,6 +160,10 @@ impl Provider for AnthropicProvider {
     fn model(&self) -> Option<&str> {
         Some(&self.cfg.model)
     }
+
+    fn takes_anthropic(&self, _model: Option<&str>) -> parlance_core::anthropic::Reach {
+        parlance_core::anthropic::Reach::ALL
+    }
 }
 
 impl AnthropicProvider {

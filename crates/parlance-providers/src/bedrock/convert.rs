@@ -8,17 +8,22 @@
 //! Converse has no `none` tool choice: `none` sends no tools at all unless the history holds
 //! tool blocks (then Converse requires `toolConfig`, and the choice is left to the model).
 //! `promptCacheRetention` adds a `cachePoint` after the system blocks and after the tools
-//! (Bedrock's cache has one fixed lifetime).
+//! (Bedrock's cache has one fixed lifetime), where the client's breakpoints put none.
+//! For Claude models, what the Anthropic door carries goes out too (see `claude.rs`).
 
 use std::borrow::Cow;
 
-use parlance_core::{ChatMessage, ChatRequest, ChatResponse, ProviderError, ToolChoice, ToolDef};
+use parlance_core::{
+    AnthropicPart, ChatMessage, ChatRequest, ChatResponse, Part, ProviderError, Role, ToolChoice,
+    ToolDef,
+};
 use serde_json::{Value, json};
 
+use super::claude::{self, CACHE_POINT};
 use super::config::BedrockConfig;
 use super::wire::{
-    Block, CachePoint, ConverseRequest, ConverseResponse, InferenceConfig, InputSchema,
-    SystemBlock, ToolConfig, ToolSpec, WireMessage, WireTool, WireUsage,
+    Block, ConverseRequest, ConverseResponse, InferenceConfig, InputSchema, SystemBlock,
+    ToolConfig, ToolSpec, WireMessage, WireTool, WireUsage,
 };
 use crate::turns::forced_tool::{format_tool_name, schema};
 use crate::turns::reply::ReplyFold;
@@ -29,31 +34,47 @@ pub use crate::turns::OPENING_TURN;
 /// How this API is named in errors and prefixes the ids parlance makes up.
 const DIALECT: Dialect = Dialect { name: "Bedrock", id_prefix: "tooluse" };
 
-const CACHE_POINT: CachePoint = CachePoint { kind: "default" };
-
 /// Builds the request body for one call.
 pub fn to_wire<'a>(
     cfg: &'a BedrockConfig,
     req: &'a ChatRequest,
 ) -> Result<ConverseRequest<'a>, ProviderError> {
     let cache = req.prompt_cache_retention.is_some_and(|d| !d.is_zero());
-    let messages = turns::turns(&req.messages, &DIALECT)?;
+    let claude = claude::is_claude(req.model_or(&cfg.model));
+    let messages = match claude {
+        true => claude::flatten(turns::turns(&req.messages, &DIALECT)?),
+        false => turns::turns(&req.messages, &DIALECT)?,
+    };
     Ok(ConverseRequest {
-        system: system(&req.messages, cache),
+        system: system(&req.messages, cache, claude),
         inference_config: InferenceConfig {
             max_tokens: req.params.max_tokens.or(cfg.default_max_tokens),
             temperature: req.temperature.filter(|t| *t > 0.0),
             top_p: req.params.top_p,
             stop_sequences: &req.params.stop,
         },
-        tool_config: tool_config(req, has_tool_blocks(&messages), cache),
+        tool_config: tool_config(req, has_tool_blocks(&messages), cache, claude),
+        additional_model_request_fields: claude.then(|| claude::additional_fields(req)).flatten(),
         messages,
     })
 }
 
-fn system(messages: &[ChatMessage], cache: bool) -> Vec<SystemBlock> {
-    let mut out: Vec<SystemBlock> = turns::system_texts(messages).map(SystemBlock::Text).collect();
-    if cache && !out.is_empty() {
+/// The system texts (each message one block); for Claude, a `cachePoint` after a block the
+/// client marked; the retention's after the last, unless one is there already.
+fn system(messages: &[ChatMessage], cache: bool, claude: bool) -> Vec<SystemBlock> {
+    let mut out: Vec<SystemBlock> = Vec::new();
+    for m in messages.iter().filter(|m| m.role == Role::System) {
+        let text = m.joined_text();
+        if !text.trim().is_empty() {
+            out.push(SystemBlock::Text(text));
+        }
+        let marked =
+            m.parts.iter().any(|p| matches!(p, Part::Anthropic(AnthropicPart::CacheControl(_))));
+        if claude && marked && matches!(out.last(), Some(SystemBlock::Text(_))) {
+            out.push(SystemBlock::CachePoint(CACHE_POINT));
+        }
+    }
+    if cache && matches!(out.last(), Some(SystemBlock::Text(_))) {
         out.push(SystemBlock::CachePoint(CACHE_POINT));
     }
     out
@@ -66,11 +87,21 @@ fn has_tool_blocks(messages: &[WireMessage]) -> bool {
         .any(|b| matches!(b, Block::ToolUse(_) | Block::ToolResult(_)))
 }
 
-fn tool_config(req: &ChatRequest, history_uses_tools: bool, cache: bool) -> Option<ToolConfig<'_>> {
+fn tool_config(
+    req: &ChatRequest,
+    history_uses_tools: bool,
+    cache: bool,
+    claude: bool,
+) -> Option<ToolConfig<'_>> {
     let format = format_tool_name(req);
     let forbid = req.tool_choice == Some(ToolChoice::None) && !history_uses_tools;
-    let mut tools: Vec<WireTool<'_>> =
-        if forbid { Vec::new() } else { req.tools.iter().map(tool).collect() };
+    let mut tools: Vec<WireTool<'_>> = Vec::new();
+    for t in req.tools.iter().filter(|_| !forbid) {
+        tools.push(tool(t));
+        if claude && claude::tool_marked(req, &t.name) {
+            tools.push(WireTool::CachePoint(CACHE_POINT));
+        }
+    }
     if let (Some(f), Some(name)) = (&req.response_format, &format) {
         tools.push(WireTool::ToolSpec(ToolSpec {
             name: Cow::Owned(name.clone()),
@@ -81,7 +112,7 @@ fn tool_config(req: &ChatRequest, history_uses_tools: bool, cache: bool) -> Opti
     if tools.is_empty() {
         return None;
     }
-    if cache {
+    if cache && !matches!(tools.last(), Some(WireTool::CachePoint(_))) {
         tools.push(WireTool::CachePoint(CACHE_POINT));
     }
     Some(ToolConfig { tools, tool_choice: tool_choice(req, format) })
@@ -109,12 +140,16 @@ fn tool_choice(req: &ChatRequest, format: Option<String>) -> Option<Value> {
 /// component's).
 pub fn from_wire(cfg: &BedrockConfig, req: &ChatRequest, reply: ConverseResponse) -> ChatResponse {
     let mut fold = ReplyFold::new(req);
+    let claude = claude::is_claude(req.model_or(&cfg.model));
     for block in reply.output.message.content {
         if let Some(text) = block.text {
             fold.text(&text);
         }
         if let Some(t) = block.tool_use {
             fold.tool_use(t.tool_use_id, t.name, &t.input);
+        }
+        if let Some(t) = block.reasoning_content.filter(|_| claude).and_then(claude::thinking) {
+            fold.thinking(t);
         }
     }
     let choice = fold.finish(reply.stop_reason);
@@ -137,7 +172,7 @@ pub(crate) fn usage(u: WireUsage) -> parlance_core::Usage {
 mod tests {
     use super::*;
     use crate::bedrock::config::{Credentials, Keys};
-    use parlance_core::{ChatMessage, GenerationParams, Part, ResponseFormat, Role, ToolCall};
+    use parlance_core::{GenerationParams, ResponseFormat, ThinkingBlock, ToolCall};
     use std::time::Duration;
 
     fn cfg() -> BedrockConfig {
@@ -289,6 +324,119 @@ mod tests {
             (c.content.as_str(), c.finish_reason.as_str(), c.tool_calls.is_empty()),
             (r#"{"n":1}"#, "end_turn", true)
         );
+    }
+
+    fn marked(role: Role, part: AnthropicPart) -> ChatMessage {
+        ChatMessage { role, parts: vec![Part::Anthropic(part)], scrub: false }
+    }
+
+    fn breakpoint() -> AnthropicPart {
+        AnthropicPart::CacheControl(r#"{"type":"ephemeral"}"#.into())
+    }
+
+    /// What the Anthropic door carries, for a Claude model and for another family.
+    fn faithful_request(model: &str) -> ChatRequest {
+        let signed = ThinkingBlock::Thinking { thinking: "hm".into(), signature: "sig".into() };
+        let call = ToolCall {
+            id: Some("tooluse_1".into()),
+            name: "get_weather".into(),
+            arguments: "{}".into(),
+        };
+        let mut req = ChatRequest {
+            model: Some(model.into()),
+            messages: vec![
+                ChatMessage::text(Role::System, "be brief"),
+                marked(Role::System, breakpoint()),
+                ChatMessage::text(Role::User, "weather?"),
+                marked(Role::User, breakpoint()),
+                marked(Role::Assistant, AnthropicPart::Thinking(signed)),
+                marked(
+                    Role::Assistant,
+                    AnthropicPart::Thinking(ThinkingBlock::RedactedThinking {
+                        data: "Zm9v".into(),
+                    }),
+                ),
+                ChatMessage {
+                    role: Role::Assistant,
+                    parts: vec![Part::ToolCall(call)],
+                    scrub: false,
+                },
+            ],
+            tools: vec![weather()],
+            prompt_cache_retention: Some(Duration::from_secs(300)),
+            ..ChatRequest::default()
+        };
+        req.anthropic.thinking = Some(r#"{"type":"enabled","budget_tokens":1024}"#.into());
+        req.anthropic.betas =
+            vec!["interleaved-thinking-2025-05-14".into(), "claude-code-20250219".into()];
+        req.anthropic.tool_cache_control =
+            vec![("get_weather".into(), r#"{"type":"ephemeral"}"#.into())];
+        req
+    }
+
+    #[test]
+    fn claude_gets_thinking_breakpoints_and_known_betas() {
+        let b = body(&faithful_request("us.anthropic.claude-sonnet-4-20250514-v1:0"));
+        assert_eq!(
+            b["additionalModelRequestFields"],
+            json!({
+                "thinking": {"type": "enabled", "budget_tokens": 1024},
+                "anthropic_beta": ["interleaved-thinking-2025-05-14"]
+            })
+        );
+        let point = json!({"cachePoint": {"type": "default"}});
+        assert_eq!(b["system"], json!([{"text": "be brief"}, point]), "one point, not two");
+        assert_eq!(b["messages"][0]["content"], json!([{"text": "weather?"}, point]));
+        assert_eq!(
+            b["messages"][1]["content"],
+            json!([
+                {"reasoningContent": {"reasoningText": {"text": "hm", "signature": "sig"}}},
+                {"reasoningContent": {"redactedContent": "Zm9v"}},
+                {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {}}}
+            ])
+        );
+        let tools = b["toolConfig"]["tools"].as_array().unwrap();
+        assert_eq!((tools.len(), &tools[1]), (2, &point), "the client's point, not a second");
+    }
+
+    #[test]
+    fn other_families_get_none_of_it() {
+        let b = body(&faithful_request("amazon.nova-lite-v1:0"));
+        assert!(b.get("additionalModelRequestFields").is_none(), "{b}");
+        let point = json!({"cachePoint": {"type": "default"}});
+        assert_eq!(b["system"], json!([{"text": "be brief"}, point]), "the retention's");
+        assert_eq!(b["messages"][0]["content"], json!([{"text": "weather?"}]));
+        assert_eq!(
+            b["messages"][1]["content"],
+            json!([{"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {}}}])
+        );
+        assert_eq!(b["toolConfig"]["tools"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn claude_reasoning_comes_back_as_thinking_blocks() {
+        let reply = || -> ConverseResponse {
+            serde_json::from_value(json!({
+                "output": {"message": {"role": "assistant", "content": [
+                    {"reasoningContent": {"reasoningText": {"text": "hm", "signature": "sig"}}},
+                    {"reasoningContent": {"redactedContent": "Zm9v"}},
+                    {"text": "Four."}
+                ]}},
+                "stopReason": "end_turn"
+            }))
+            .unwrap()
+        };
+        let r = from_wire(&cfg(), &ChatRequest::default(), reply());
+        assert_eq!(
+            r.choices[0].thinking,
+            vec![
+                ThinkingBlock::Thinking { thinking: "hm".into(), signature: "sig".into() },
+                ThinkingBlock::RedactedThinking { data: "Zm9v".into() },
+            ]
+        );
+        assert_eq!(r.choices[0].content, "Four.");
+        let nova = ChatRequest { model: Some("amazon.nova-pro-v1:0".into()), ..Default::default() };
+        assert!(from_wire(&cfg(), &nova, reply()).choices[0].thinking.is_empty());
     }
 
     #[test]

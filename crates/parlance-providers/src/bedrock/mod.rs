@@ -1,8 +1,11 @@
 //! AWS Bedrock Runtime Converse, spoken by `conversation.aws.bedrock`: one request shape for
 //! every model family, `POST {endpoint}/model/{modelId}/converse` (streamed:
 //! `…/converse-stream`, the same body), signed with SigV4 (service `bedrock`, for the path
-//! actually called) by the official `aws-sigv4` signer.
+//! actually called) by the official `aws-sigv4` signer. For Claude models, the Anthropic
+//! door's thinking, `cache_control` and known `anthropic-beta` values go out in Converse's
+//! words, and reasoning comes back as thinking blocks (`claude.rs`).
 
+mod claude;
 pub mod config;
 mod convert;
 mod credentials;
@@ -88,7 +91,8 @@ impl BedrockProvider {
         body: &[u8],
     ) -> Result<Vec<parlance_core::Delta>, ProviderError> {
         let secrets = [String::new(), String::new()];
-        streaming::decode_pieces(stream::Frames::new(request, secrets), &[body])
+        let frames = stream::Frames::new(request, self.claude(request), secrets);
+        streaming::decode_pieces(frames, &[body])
     }
 
     /// The URL and target of a call for `request` when it chose another model than the
@@ -109,6 +113,11 @@ impl BedrockProvider {
             let target = Target::new(&url);
             (url, target)
         }))
+    }
+
+    /// Whether `request` calls a Claude model (its own choice, else the configured one).
+    fn claude(&self, request: &ChatRequest) -> bool {
+        claude::is_claude(request.model_or(&self.cfg.model))
     }
 
     fn keys(&self) -> Result<&Keys, ProviderError> {
@@ -222,7 +231,8 @@ impl Provider for BedrockProvider {
         match streaming::open(&self.client, call, limit).await? {
             Opened::Streaming(response) => {
                 let secrets = [keys.access_key.clone(), keys.secret_key.clone()];
-                Ok(streaming::deltas(response, stream::Frames::new(request, secrets)))
+                let frames = stream::Frames::new(request, self.claude(request), secrets);
+                Ok(streaming::deltas(response, frames))
             }
             Opened::Failed { status, headers, body } => Err(failure(keys, status, &headers, &body)),
         }
@@ -230,6 +240,10 @@ impl Provider for BedrockProvider {
 
     fn model(&self) -> Option<&str> {
         Some(&self.cfg.model)
+    }
+
+    fn takes_anthropic(&self, model: Option<&str>) -> parlance_core::anthropic::Reach {
+        claude::reach(model.unwrap_or(&self.cfg.model))
     }
 }
 

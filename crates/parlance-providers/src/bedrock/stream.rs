@@ -5,7 +5,10 @@
 //! ends the stream with a retryable malformed reply. Event frames (`:message-type: event`)
 //! map by `:event-type` onto the shared [`BlockStream`] (see `crate::turns::stream`):
 //! `contentBlockStart` (a tool call's id and name), `contentBlockDelta` (`text`, or
-//! `toolUse.input` fragments), `contentBlockStop`, `messageStop` (the finish), then
+//! `toolUse.input` fragments; for Claude, `reasoningContent` `text` and `signature` pieces,
+//! passed on as thinking deltas, a block's first opening a thinking block, and
+//! `redactedContent` pieces, joined into one redacted block at the block's stop),
+//! `contentBlockStop`, `messageStop` (the finish), then
 //! `metadata` (the usage, summed as the plain path sums it), which ends the stream; a body
 //! that ends after `messageStop` without `metadata` ends cleanly, one that ends before it, or
 //! inside a frame, is cut short (retryable). `messageStart` and unknown events are skipped. Exception frames
@@ -17,13 +20,15 @@ use std::collections::VecDeque;
 
 use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
 use aws_smithy_types::event_stream::Message;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use bytes::BytesMut;
-use parlance_core::{ChatRequest, Delta, FailureKind, ProviderError};
+use parlance_core::{ChatRequest, Delta, FailureKind, ProviderError, ThinkingDelta};
 use serde::de::DeserializeOwned;
 
 use super::convert;
 use super::error;
-use super::wire::{BlockDelta, BlockStart, BlockStop, MessageStop, Metadata};
+use super::wire::{BlockDelta, BlockStart, BlockStop, MessageStop, Metadata, ReasoningDelta};
 use crate::streaming::{Decode, malformed};
 use crate::turns::stream::BlockStream;
 
@@ -36,18 +41,21 @@ pub(crate) struct Frames {
     /// Bytes received and not yet decoded.
     buffer: BytesMut,
     blocks: BlockStream,
+    /// Claude's reasoning, when the call is to a Claude model (else it is skipped).
+    reasoning: Option<ReasoningBlocks>,
     /// The credentials' parts, kept out of error messages.
     secrets: [String; 2],
     done: bool,
 }
 
 impl Frames {
-    /// A decoder for the reply to `req`.
-    pub(crate) fn new(req: &ChatRequest, secrets: [String; 2]) -> Frames {
+    /// A decoder for the reply to `req`; `claude`: its reasoning is passed on.
+    pub(crate) fn new(req: &ChatRequest, claude: bool, secrets: [String; 2]) -> Frames {
         Frames {
             decoder: MessageFrameDecoder::new(),
             buffer: BytesMut::new(),
             blocks: BlockStream::new(req),
+            reasoning: claude.then(ReasoningBlocks::default),
             secrets,
             done: false,
         }
@@ -94,12 +102,21 @@ impl Frames {
                 if let Some(t) = e.delta.tool_use {
                     self.blocks.tool_input(e.content_block_index, &t.input)?;
                 }
+                if let (Some(r), Some(d)) = (&mut self.reasoning, e.delta.reasoning_content) {
+                    r.delta(e.content_block_index, d, out)?;
+                }
             }
             "contentBlockStop" => {
                 let e: BlockStop = payload(name, m)?;
                 self.blocks.block_stop(e.content_block_index, out)?;
+                if let Some(r) = &mut self.reasoning {
+                    r.stop(out)?;
+                }
             }
             "messageStop" => {
+                if let Some(r) = &mut self.reasoning {
+                    r.stop(out)?;
+                }
                 let e: MessageStop = payload(name, m)?;
                 self.blocks.stop(e.stop_reason, out)?;
             }
@@ -110,6 +127,70 @@ impl Frames {
             }
             _ => {}
         }
+        Ok(())
+    }
+}
+
+/// Claude's streamed reasoning blocks → thinking deltas.
+#[derive(Debug, Default)]
+struct ReasoningBlocks {
+    /// The block index of the thinking block open now.
+    open: Option<u32>,
+    /// Redacted content gathered for the block being streamed (each piece as it came).
+    redacted: Vec<String>,
+}
+
+impl ReasoningBlocks {
+    fn delta(
+        &mut self,
+        block: u32,
+        d: ReasoningDelta,
+        out: &mut VecDeque<Delta>,
+    ) -> Result<(), ProviderError> {
+        let mut thought = |delta| out.push_back(Delta::Thinking { choice: 0, delta });
+        for (piece, signed) in [(d.text, false), (d.signature, true)] {
+            let Some(piece) = piece else { continue };
+            if self.open != Some(block) {
+                self.open = Some(block);
+                thought(ThinkingDelta::Begin);
+            }
+            match signed {
+                false if !piece.is_empty() => thought(ThinkingDelta::Text(piece)),
+                true => thought(ThinkingDelta::Signature(piece)),
+                false => {}
+            }
+        }
+        if let Some(piece) = d.redacted_content {
+            self.redacted.push(piece);
+            let held: usize = self.redacted.iter().map(String::len).sum();
+            if held > MAX_FRAME {
+                return Err(ProviderError::transient(
+                    FailureKind::MalformedReply,
+                    format!("upstream redacted reasoning longer than {MAX_FRAME} bytes"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A block stopped (or the message): redacted content gathered goes out as one block
+    /// (one piece as it came; several as the base64 of their bytes joined).
+    fn stop(&mut self, out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
+        self.open = None;
+        let data = match self.redacted.len() {
+            0 => return Ok(()),
+            1 => self.redacted.remove(0),
+            _ => {
+                let mut bytes = Vec::new();
+                for piece in self.redacted.drain(..) {
+                    bytes.extend(
+                        STANDARD.decode(piece).map_err(|e| malformed("redactedContent", &e))?,
+                    );
+                }
+                STANDARD.encode(bytes)
+            }
+        };
+        out.push_back(Delta::Thinking { choice: 0, delta: ThinkingDelta::Redacted(data) });
         Ok(())
     }
 }
@@ -171,7 +252,7 @@ mod tests {
     use aws_smithy_eventstream::frame::write_message_to;
     use aws_smithy_types::event_stream::{Header, HeaderValue};
     use bytes::Bytes;
-    use parlance_core::ResponseFormat;
+    use parlance_core::{ResponseFormat, ThinkingDelta};
     use serde_json::{Value, json};
 
     const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -212,7 +293,7 @@ mod tests {
     }
 
     fn decode(req: &ChatRequest, pieces: &[&[u8]]) -> Result<Vec<Delta>, ProviderError> {
-        run(Frames::new(req, ["AKIDTEST".into(), "secret/test".into()]), pieces)
+        run(Frames::new(req, true, ["AKIDTEST".into(), "secret/test".into()]), pieces)
     }
 
     /// Text, then a tool call whose input arrives in pieces; reasoning skipped; cache usage.
@@ -247,6 +328,53 @@ mod tests {
     #[test]
     fn text_tool_use_and_cache_usage_at_every_split() {
         same_answer(&ChatRequest::default(), &tools_stream(), TOOLS_PLAIN);
+    }
+
+    /// Claude's signed reasoning (text in pieces, then the signature) and redacted reasoning
+    /// in two base64 pieces: thinking deltas that assemble to the plain reply's blocks.
+    #[test]
+    fn claude_reasoning_streams_as_thinking_at_every_split() {
+        let stream = [
+            event("messageStart", json!({"role": "assistant"})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "two and "}}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "two"}}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "EqQB"}}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 0})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": "Zm9v"}}})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": "YmFy"}}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 1})),
+            event("contentBlockDelta", json!({"contentBlockIndex": 2, "delta": {"text": "Four."}})),
+            event("contentBlockStop", json!({"contentBlockIndex": 2})),
+            event("messageStop", json!({"stopReason": "end_turn"})),
+            event("metadata", json!({"usage": {"inputTokens": 5, "outputTokens": 9, "totalTokens": 14}})),
+        ]
+        .concat();
+        let plain = r#"{"output":{"message":{"role":"assistant","content":[{"reasoningContent":{"reasoningText":{"text":"two and two","signature":"EqQB"}}},{"reasoningContent":{"redactedContent":"Zm9vYmFy"}},{"text":"Four."}]}},"stopReason":"end_turn","usage":{"inputTokens":5,"outputTokens":9,"totalTokens":14}}"#;
+        let req = ChatRequest::default();
+        same_answer(&req, &stream, plain);
+        let deltas = decode(&req, &[&stream]).unwrap();
+        let thinking: Vec<&ThinkingDelta> = deltas
+            .iter()
+            .filter_map(|d| match d {
+                Delta::Thinking { delta, .. } => Some(delta),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(thinking.len(), 5, "{thinking:?}");
+        assert_eq!(thinking[0], &ThinkingDelta::Begin);
+        assert_eq!(thinking[3], &ThinkingDelta::Signature("EqQB".into()));
+        // Another model family's reasoning is skipped.
+        let secrets = || ["AKIDTEST".to_string(), "secret/test".to_string()];
+        let other = run(Frames::new(&req, false, secrets()), &[&stream]).unwrap();
+        assert!(!other.iter().any(|d| matches!(d, Delta::Thinking { .. })));
+        let garbage = event(
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": "!!"}}}),
+        );
+        let bad =
+            [garbage.clone(), garbage, event("contentBlockStop", json!({"contentBlockIndex": 1}))]
+                .concat();
+        assert!(decode(&req, &[&bad]).is_err(), "redacted pieces that are not base64");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct ConverseRequest<'a> {
     pub inference_config: InferenceConfig<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_config: Option<ToolConfig<'a>>,
+    /// The model's own request fields (Claude: `thinking`, `anthropic_beta`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_model_request_fields: Option<Value>,
 }
 
 /// A `system` block: text, or a cache point ending the cacheable prefix.
@@ -46,6 +49,28 @@ pub enum Block {
     Text(String),
     ToolUse(ToolUse),
     ToolResult(ToolResult),
+    /// Claude's thinking, sent back in its assistant turn.
+    ReasoningContent(Reasoning),
+    /// Ends a cacheable prefix (after the block it follows).
+    CachePoint(CachePoint),
+}
+
+/// `reasoningContent`: signed reasoning text, or reasoning the model encrypted (the base64 of
+/// its bytes, as Converse's JSON spells a blob).
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub enum Reasoning {
+    ReasoningText(ReasoningText),
+    RedactedContent(String),
+}
+
+/// `reasoningContent.reasoningText`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReasoningText {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl TurnBlock for Block {
@@ -167,7 +192,8 @@ pub struct ReplyMessage {
     pub content: Vec<ReplyBlock>,
 }
 
-/// A reply block: text and tool use are read; reasoning and other members are ignored.
+/// A reply block: text, tool use and (Claude's) reasoning are read; other members are
+/// ignored.
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplyBlock {
@@ -175,6 +201,18 @@ pub struct ReplyBlock {
     pub text: Option<String>,
     #[serde(default)]
     pub tool_use: Option<ToolUse>,
+    #[serde(default)]
+    pub reasoning_content: Option<ReplyReasoning>,
+}
+
+/// A reply's `reasoningContent` (one member set).
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyReasoning {
+    #[serde(default)]
+    pub reasoning_text: Option<ReasoningText>,
+    #[serde(default)]
+    pub redacted_content: Option<String>,
 }
 
 /// `usage`. `inputTokens` excludes cache reads and writes, which are counted separately.
@@ -223,8 +261,8 @@ pub struct BlockDelta {
     pub delta: DeltaBody,
 }
 
-/// `contentBlockDelta.delta`: text, a fragment of a tool call's input JSON, or something
-/// the plain reply skips too (reasoning).
+/// `contentBlockDelta.delta`: text, a fragment of a tool call's input JSON, or a piece of
+/// reasoning.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeltaBody {
@@ -232,6 +270,21 @@ pub struct DeltaBody {
     pub text: Option<String>,
     #[serde(default)]
     pub tool_use: Option<ToolUseDelta>,
+    #[serde(default)]
+    pub reasoning_content: Option<ReasoningDelta>,
+}
+
+/// `contentBlockDelta.delta.reasoningContent`: one of reasoning text, its signature, or
+/// (base64) redacted content.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasoningDelta {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+    #[serde(default)]
+    pub redacted_content: Option<String>,
 }
 
 /// `contentBlockDelta.delta.toolUse`.

@@ -66,15 +66,6 @@ pub(crate) struct Dialect {
     pub id_prefix: &'static str,
 }
 
-/// The texts of the system messages, in order, blank ones dropped.
-pub(crate) fn system_texts(messages: &[ChatMessage]) -> impl Iterator<Item = String> + '_ {
-    messages
-        .iter()
-        .filter(|m| m.role == Role::System)
-        .map(ChatMessage::joined_text)
-        .filter(|t| !t.trim().is_empty())
-}
-
 /// The non-system messages as alternating user/assistant turns, starting with the user.
 pub(crate) fn turns<B: TurnBlock>(
     messages: &[ChatMessage],
