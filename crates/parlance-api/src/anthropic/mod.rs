@@ -73,7 +73,7 @@ async fn messages(State(s): State<Sidecar>, req: Request) -> Response {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     };
-    resp.headers_mut().insert(REQUEST_ID_HEADER, request_id::header_value(&format!("req_{hex}")));
+    resp.headers_mut().insert(REQUEST_ID_HEADER, request_id::header_value(&request_id::prefixed("req_", &hex)));
     resp
 }
 
@@ -147,7 +147,7 @@ async fn answer(
     opts.principal = crate::keys::principal(&head.extensions);
     drop(head);
     let permit = s.admit()?;
-    let id = format!("msg_{hex}");
+    let id = request_id::prefixed("msg_", hex);
     if d.stream {
         let st = s.service.converse_stream(&component, d.request, opts).await?;
         let (cache, answered_by, quota) = (st.cache, st.answered_by.clone(), st.quota);
@@ -160,7 +160,8 @@ async fn answer(
     }
     let done = s.service.converse(&component, d.request, opts).await?;
     drop(permit); // not held while the reply is encoded
-    let mut resp = body::json(StatusCode::OK, &encode::message(&id, &d.model, &done.chat));
+    let json = encode::message(&id, &d.model, &done.chat).to_json();
+    let mut resp = body::json_bytes(StatusCode::OK, json);
     door::cache_header(resp.headers_mut(), done.cache);
     door::component_header(resp.headers_mut(), &done.answered_by.unwrap_or(component));
     crate::keys::quota_headers(resp.headers_mut(), done.quota);

@@ -3,12 +3,13 @@
 //! failure classes every door's error table is written against ([`error`]), SSE framing
 //! ([`sse`]), resolving `model` to a component ([`model`]), generation parameters in the
 //! alpha2 form ([`params`]), the PII header ([`scrub_flags`]), and the headers and per-request
-//! options every answer carries (here).
+//! options every answer carries (here), and replies' JSON written by hand ([`json`]).
 
 pub mod auth;
 pub mod body;
 pub mod error;
 pub mod finish;
+pub mod json;
 pub mod model;
 pub mod openai_error;
 pub mod params;

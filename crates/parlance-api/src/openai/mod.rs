@@ -112,7 +112,7 @@ async fn complete(
     opts.principal = crate::keys::principal(&head.extensions);
     body::release(head, bytes);
     let permit = s.admit()?;
-    let id = format!("chatcmpl-{hex}");
+    let id = request_id::prefixed("chatcmpl-", hex);
     let created = now();
     if let Some(include_usage) = d.stream {
         let st = s.service.converse_stream(&d.component, d.request, opts).await?;

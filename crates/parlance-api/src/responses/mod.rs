@@ -90,7 +90,7 @@ async fn create(
     let (head, body) = req.into_parts();
     let hex = request_id::fresh_hex();
     let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
-        .unwrap_or_else(|| request_id::header_value(&format!("req_{hex}")));
+        .unwrap_or_else(|| request_id::header_value(&request_id::prefixed("req_", &hex)));
     let mut component = None;
     let answer = answer(&s, store, head, body, hex, &mut component).await;
     door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
@@ -150,7 +150,7 @@ async fn answer(
     opts.principal = principal;
     body::release(head, bytes);
     let h = Head {
-        id: format!("resp_{hex}"),
+        id: request_id::prefixed("resp_", &hex),
         hex,
         created_at: now(),
         model: std::mem::take(&mut d.model),
@@ -184,8 +184,7 @@ async fn answer(
     let done = s.service.converse(&name, request, opts).await?;
     drop(permit); // not held while the reply is encoded
     let reply = Reply::of(&h, &done.chat);
-    let json = serde_json::to_vec(&response(&h, &reply, Status::Done, None)).unwrap_or_default();
-    let json = Bytes::from(json);
+    let json = Bytes::from(response(&h, &reply, Status::Done, None).to_json());
     if let Some(write) = pending.and_then(|p| p.save(&h.id, json.clone(), reply.as_messages())) {
         write.await;
     }
