@@ -25,7 +25,7 @@ pub mod stream;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, StatusCode};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -39,6 +39,9 @@ use error::AnthropicError;
 
 /// Response header with the request's id (`req_…`).
 pub const REQUEST_ID_HEADER: &str = "request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, made at compile time.
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// The door's routes, to merge into the HTTP app; with API keys or a token, they check the
 /// caller themselves and answer 401 in Anthropic's shape.
@@ -62,7 +65,7 @@ async fn gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> R
 
 fn with_request_id(mut resp: Response) -> Response {
     let id = request_id::header_value(&format!("req_{}", request_id::fresh_hex()));
-    resp.headers_mut().insert(REQUEST_ID_HEADER, id);
+    resp.headers_mut().insert(REQUEST_ID_NAME, id);
     resp
 }
 
@@ -73,7 +76,8 @@ async fn messages(State(s): State<Sidecar>, req: Request) -> Response {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     };
-    resp.headers_mut().insert(REQUEST_ID_HEADER, request_id::header_value(&request_id::prefixed("req_", &hex)));
+    let id = request_id::header_value(&request_id::prefixed("req_", &hex));
+    resp.headers_mut().insert(REQUEST_ID_NAME, id);
     resp
 }
 

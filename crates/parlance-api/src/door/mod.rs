@@ -63,7 +63,7 @@ pub fn component_header(headers: &mut HeaderMap, name: &str) {
 pub fn reply<E: axum::response::IntoResponse>(
     answer: Result<axum::response::Response, E>,
     component: Option<&str>,
-    (id_header, id): (&'static str, HeaderValue),
+    (id_header, id): (HeaderName, HeaderValue),
 ) -> axum::response::Response {
     let mut resp = answer.unwrap_or_else(|e| {
         let mut resp = e.into_response();

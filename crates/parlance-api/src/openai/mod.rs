@@ -21,7 +21,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -33,6 +33,9 @@ use error::OpenAiError;
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, made at compile time.
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// The `/v1` routes, to merge into the HTTP app; with API keys or a token, they check the
 /// caller themselves ([`door::auth`]) and answer 401 in OpenAI's form.
@@ -92,7 +95,7 @@ async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
         .unwrap_or_else(|| request_id::header_value(&hex));
     let mut component = None;
     let answer = complete(&s, head, body, &hex, &mut component).await;
-    door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
+    door::reply(answer, component.as_deref(), (REQUEST_ID_NAME, id))
 }
 
 /// decode → service → encode; `component` is set as soon as the body names one.

@@ -95,14 +95,21 @@ pub struct Echo {
 impl Decoded {
     /// The service's request for `history` (a stored conversation, or nothing) followed by
     /// this turn: instructions first, tool results named after the calls they answer.
-    pub fn into_request(mut self, history: &[Message]) -> (ConverseRequest, Vec<Message>) {
+    pub fn into_request(self, history: &[Message]) -> (ConverseRequest, Vec<Message>) {
+        let input = self.input.clone();
+        (self.into_unkept_request(history), input)
+    }
+
+    /// [`Decoded::into_request`] when the turn is not kept (`store: false`): its messages
+    /// move into the request, not copied.
+    pub fn into_unkept_request(mut self, history: &[Message]) -> ConverseRequest {
         let mut messages = std::mem::take(&mut self.instructions);
         messages.extend(history.iter().cloned());
-        messages.extend(self.input.iter().cloned());
+        messages.append(&mut self.input);
         name_tool_results(&mut messages);
         let scrub = self.request.inputs.first().is_some_and(|i| i.scrub_pii);
         self.request.inputs = vec![Input { messages, scrub_pii: scrub }];
-        (self.request, self.input)
+        self.request
     }
 }
 
@@ -611,14 +618,17 @@ fn text(
     v: Option<&Value>,
     dropped: &mut Vec<&'static str>,
 ) -> Result<(Option<Obj>, Value), ResponsesError> {
-    let default = serde_json::json!({"format": {"type": "text"}});
-    let Some(v) = v else { return Ok((None, default)) };
+    // Built once: a copy of a map costs less than building one (each insert hashes its key).
+    static DEFAULT: std::sync::LazyLock<Value> =
+        std::sync::LazyLock::new(|| serde_json::json!({"format": {"type": "text"}}));
+    let default = || DEFAULT.clone();
+    let Some(v) = v else { return Ok((None, default())) };
     let Value::Object(o) = v else { return Err(bad("text must be an object", "text")) };
     if o.get("verbosity").is_some_and(|v| !v.is_null()) {
         dropped.push("text.verbosity");
     }
     let format = match o.get("format") {
-        None | Some(Value::Null) => return Ok((None, default)),
+        None | Some(Value::Null) => return Ok((None, default())),
         Some(Value::Object(f)) => f,
         Some(_) => return Err(bad("text.format must be an object", "text.format")),
     };

@@ -23,7 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -40,6 +40,9 @@ use store::{Backend, Limits, Pending};
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, made at compile time.
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// The door's routes over the sidecar's store ([`Sidecar::responses`]), to merge into the
 /// HTTP app; with API keys or a token, they check the caller themselves and answer 401 in
@@ -93,7 +96,7 @@ async fn create(
         .unwrap_or_else(|| request_id::header_value(&request_id::prefixed("req_", &hex)));
     let mut component = None;
     let answer = answer(&s, store, head, body, hex, &mut component).await;
-    door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
+    door::reply(answer, component.as_deref(), (REQUEST_ID_NAME, id))
 }
 
 /// decode → stored history → route → service → encode (and store); `component` is set as
@@ -159,7 +162,10 @@ async fn answer(
         store: d.store,
     };
     let (stream, keep) = (d.stream, d.store);
-    let (mut request, input) = d.into_request(&history);
+    let (mut request, input) = match keep {
+        true => d.into_request(&history),
+        false => (d.into_unkept_request(&history), Vec::new()),
+    };
     if let Some(m) = route.chosen {
         request.metadata.insert(door::model::MODEL_KEY.to_string(), m);
     }
