@@ -33,7 +33,7 @@ use axum::routing::post;
 use parlance_core::ApiVersion;
 use serde::Serialize;
 
-use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::door::{self, SCRUB_NAME, body, request_id};
 use crate::sidecar::Sidecar;
 use error::AnthropicError;
 
@@ -89,7 +89,7 @@ async fn decoded(
     count_only: bool,
 ) -> Result<(String, decode::Decoded), AnthropicError> {
     let bytes = body::read(body, s.max_body).await?;
-    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_NAME).and_then(|v| v.to_str().ok());
     let scrub = door::scrub_flags(scrub).map_err(AnthropicError::invalid)?;
     let mut d = decode::request(&bytes, scrub, count_only)?;
     d.request.anthropic.betas = betas(&head.headers);

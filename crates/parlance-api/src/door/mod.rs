@@ -46,6 +46,10 @@ pub fn call_options(api: ApiVersion, headers: &HeaderMap) -> CallOptions {
 const COMPONENT_NAME: HeaderName = HeaderName::from_static(COMPONENT_HEADER);
 const CACHE_NAME: HeaderName = HeaderName::from_static(CACHE_HEADER);
 
+/// [`SCRUB_HEADER`] as a header name, made at compile time (a `&str` name is parsed again
+/// on every lookup).
+pub const SCRUB_NAME: HeaderName = HeaderName::from_static(SCRUB_HEADER);
+
 /// Sets [`COMPONENT_HEADER`] to `name` when it can be a component's name (bounded, a valid
 /// header value); otherwise leaves it out.
 pub fn component_header(headers: &mut HeaderMap, name: &str) {

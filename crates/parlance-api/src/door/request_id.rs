@@ -6,6 +6,7 @@ use std::hash::BuildHasher;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::http::header::AsHeaderName;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
@@ -14,7 +15,7 @@ const MAX_CLIENT_ID: usize = 128;
 
 /// The client's id in `name`, when it is a short printable value: a copy, not a slice of
 /// the connection's read buffer (see [`super::body::release`]).
-pub fn from_client(headers: &HeaderMap, name: &str) -> Option<HeaderValue> {
+pub fn from_client(headers: &HeaderMap, name: impl AsHeaderName) -> Option<HeaderValue> {
     let v = headers.get(name)?;
     let ok =
         !v.is_empty() && v.len() <= MAX_CLIENT_ID && v.as_bytes().iter().all(u8::is_ascii_graphic);

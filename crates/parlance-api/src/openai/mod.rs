@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use parlance_core::ApiVersion;
 
-use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::door::{self, SCRUB_NAME, body, request_id};
 use crate::sidecar::Sidecar;
 use error::OpenAiError;
 
@@ -91,7 +91,7 @@ async fn get_model(
 async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
     let (head, body) = req.into_parts();
     let hex = request_id::fresh_hex();
-    let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
+    let id = request_id::from_client(&head.headers, REQUEST_ID_NAME)
         .unwrap_or_else(|| request_id::header_value(&hex));
     let mut component = None;
     let answer = complete(&s, head, body, &hex, &mut component).await;
@@ -107,7 +107,7 @@ async fn complete(
     component: &mut Option<String>,
 ) -> Result<Response, OpenAiError> {
     let bytes = body::read(body, s.max_body).await?;
-    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_NAME).and_then(|v| v.to_str().ok());
     let mut d = decode::request(&bytes, scrub)?;
     route(s, &mut d);
     *component = Some(d.component.clone());

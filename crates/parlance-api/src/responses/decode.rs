@@ -80,8 +80,9 @@ pub struct Echo {
     pub tool_choice: Value,
     /// The function tools as sent (the ones that went upstream).
     pub tools: Vec<Value>,
-    /// `text` (default `{"format":{"type":"text"}}`).
-    pub text: Value,
+    /// `text` as sent; `None` when the client sent none (the reply then shows the default,
+    /// `{"format":{"type":"text"}}`).
+    pub text: Option<Value>,
     /// `metadata` (default `{}`).
     pub metadata: Obj,
     /// `user`.
@@ -617,18 +618,14 @@ fn tool_choice(
 fn text(
     v: Option<&Value>,
     dropped: &mut Vec<&'static str>,
-) -> Result<(Option<Obj>, Value), ResponsesError> {
-    // Built once: a copy of a map costs less than building one (each insert hashes its key).
-    static DEFAULT: std::sync::LazyLock<Value> =
-        std::sync::LazyLock::new(|| serde_json::json!({"format": {"type": "text"}}));
-    let default = || DEFAULT.clone();
-    let Some(v) = v else { return Ok((None, default())) };
+) -> Result<(Option<Obj>, Option<Value>), ResponsesError> {
+    let Some(v) = v else { return Ok((None, None)) };
     let Value::Object(o) = v else { return Err(bad("text must be an object", "text")) };
     if o.get("verbosity").is_some_and(|v| !v.is_null()) {
         dropped.push("text.verbosity");
     }
     let format = match o.get("format") {
-        None | Some(Value::Null) => return Ok((None, default())),
+        None | Some(Value::Null) => return Ok((None, None)),
         Some(Value::Object(f)) => f,
         Some(_) => return Err(bad("text.format must be an object", "text.format")),
     };
@@ -645,7 +642,7 @@ fn text(
             return Err(bad(m, "text.format.type"));
         }
     };
-    Ok((schema, v.clone()))
+    Ok((schema, Some(v.clone())))
 }
 
 fn json_schema(format: &Obj) -> Result<Obj, ResponsesError> {

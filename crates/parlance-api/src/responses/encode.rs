@@ -253,6 +253,16 @@ struct Reasoning<'a> {
     summary: Option<&'a str>,
 }
 
+/// `text` when the request set none, as JSON.
+const DEFAULT_TEXT: &str = r#"{"format":{"type":"text"}}"#;
+
+/// `text` when the request set none (built once: the replies borrow it).
+fn default_text() -> &'static Value {
+    static TEXT: std::sync::LazyLock<Value> =
+        std::sync::LazyLock::new(|| serde_json::from_str(DEFAULT_TEXT).unwrap_or_default());
+    &TEXT
+}
+
 /// The Response object for `reply` in `status` (`error` for a failed one).
 pub fn response<'a>(
     head: &'a Head,
@@ -289,7 +299,7 @@ pub fn response<'a>(
         },
         store: head.store,
         temperature: e.temperature,
-        text: &e.text,
+        text: e.text.as_ref().unwrap_or_else(default_text),
         tool_choice: &e.tool_choice,
         tools: &e.tools,
         top_p: e.top_p,
@@ -335,7 +345,11 @@ impl ResponseOut<'_> {
         j.raw(r#","summary":"#).value(&self.reasoning.summary);
         j.raw(r#"},"store":"#).bool(self.store);
         j.raw(r#","temperature":"#).value(&self.temperature);
-        j.raw(r#","text":"#).value(self.text);
+        j.raw(r#","text":"#);
+        match std::ptr::eq(self.text, default_text()) {
+            true => j.raw(DEFAULT_TEXT),
+            false => j.value(self.text),
+        };
         j.raw(r#","tool_choice":"#).value(self.tool_choice);
         j.raw(r#","tools":"#).value(self.tools);
         j.raw(r#","top_p":"#).value(&self.top_p);
@@ -539,7 +553,7 @@ mod tests {
             echo: Echo {
                 parallel_tool_calls: true,
                 tool_choice: json!("auto"),
-                text: json!({"format": {"type": "text"}}),
+                text: None,
                 ..Echo::default()
             },
             previous: None,
@@ -620,7 +634,7 @@ mod tests {
             parallel_tool_calls: false,
             tool_choice: json!({"type": "function", "name": "f"}),
             tools: vec![json!({"type": "function", "name": "f", "parameters": {}})],
-            text: json!({"format": {"type": "json_object"}}),
+            text: Some(json!({"format": {"type": "json_object"}})),
             metadata: json!({"k": "v"}).as_object().unwrap().clone(),
             user: Some("u".into()),
             reasoning_effort: Some("low".into()),

@@ -32,7 +32,7 @@ use bytes::Bytes;
 use parlance_core::ApiVersion;
 use parlance_pipeline::Principal;
 
-use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::door::{self, SCRUB_NAME, body, request_id};
 use crate::sidecar::Sidecar;
 use encode::{Head, Reply, Status, response};
 use error::ResponsesError;
@@ -92,7 +92,7 @@ async fn create(
 ) -> Response {
     let (head, body) = req.into_parts();
     let hex = request_id::fresh_hex();
-    let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
+    let id = request_id::from_client(&head.headers, REQUEST_ID_NAME)
         .unwrap_or_else(|| request_id::header_value(&request_id::prefixed("req_", &hex)));
     let mut component = None;
     let answer = answer(&s, store, head, body, hex, &mut component).await;
@@ -110,7 +110,7 @@ async fn answer(
     component: &mut Option<String>,
 ) -> Result<Response, ResponsesError> {
     let bytes = body::read(body, s.max_body).await?;
-    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_NAME).and_then(|v| v.to_str().ok());
     let scrub = door::scrub_flags(scrub).map_err(|e| ResponsesError::invalid(e, None))?;
     let mut d = decode::request(&bytes, scrub)?;
     for field in std::mem::take(&mut d.dropped) {
