@@ -299,7 +299,10 @@ pub fn response<'a>(
         },
         store: head.store,
         temperature: e.temperature,
-        text: e.text.as_ref().unwrap_or_else(default_text),
+        text: match &e.text {
+            Some(text) => text,
+            None => default_text(),
+        },
         tool_choice: &e.tool_choice,
         tools: &e.tools,
         top_p: e.top_p,
