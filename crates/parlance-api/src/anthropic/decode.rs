@@ -147,7 +147,8 @@ fn dropped_fields(b: &Body) -> (Vec<&'static str>, Vec<&'static str>) {
         out.push("tool_choice.disable_parallel_tool_use");
     }
     let tools = b.tools.iter().flatten();
-    if tools.clone().any(|t| get(t, "type").and_then(Value::as_str).is_some_and(|k| k != "custom")) {
+    if tools.clone().any(|t| get(t, "type").and_then(Value::as_str).is_some_and(|k| k != "custom"))
+    {
         out.push("tools.server_tool");
     }
     let blocks = blocks(b);

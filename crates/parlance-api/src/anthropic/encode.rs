@@ -241,7 +241,11 @@ mod tests {
         )
         .unwrap();
         let choices = [
-            Choice { finish_reason: "stop".into(), content: "Paris \"é\"\n\u{1}".into(), ..Default::default() },
+            Choice {
+                finish_reason: "stop".into(),
+                content: "Paris \"é\"\n\u{1}".into(),
+                ..Default::default()
+            },
             Choice {
                 finish_reason: "tool_calls".into(),
                 content: "Let me look.".into(),
@@ -255,7 +259,11 @@ mod tests {
             prompt_tokens: 30,
             completion_tokens: 5,
             total_tokens: 35,
-            prompt_details: Some(PromptDetails { cached_tokens: 20, cache_write_tokens: 3, ..Default::default() }),
+            prompt_details: Some(PromptDetails {
+                cached_tokens: 20,
+                cache_write_tokens: 3,
+                ..Default::default()
+            }),
             completion_details: None,
         });
         for c in choices {

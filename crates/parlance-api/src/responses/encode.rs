@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::decode::Echo;
-use crate::door::json::Json;
 use crate::door::finish::{Finish, classify};
+use crate::door::json::Json;
 
 /// What every Response object of one answer shares.
 #[derive(Debug, Clone)]
