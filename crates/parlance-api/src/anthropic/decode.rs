@@ -140,33 +140,59 @@ fn dropped_fields(b: &Body) -> (Vec<&'static str>, Vec<&'static str>) {
     if present(&b.top_k) {
         out.push("top_k");
     }
-    if b.metadata.as_ref().is_some_and(|m| m.get("user_id").is_some()) {
+    if b.metadata.as_ref().is_some_and(|m| get(m, "user_id").is_some()) {
         out.push("metadata.user_id");
     }
-    if b.tool_choice.as_ref().is_some_and(|c| c.get("disable_parallel_tool_use").is_some()) {
+    if b.tool_choice.as_ref().is_some_and(|c| get(c, "disable_parallel_tool_use").is_some()) {
         out.push("tool_choice.disable_parallel_tool_use");
     }
     let tools = b.tools.iter().flatten();
-    if tools.clone().any(|t| t.get("type").and_then(Value::as_str).is_some_and(|k| k != "custom")) {
+    if tools.clone().any(|t| get(t, "type").and_then(Value::as_str).is_some_and(|k| k != "custom"))
+    {
         out.push("tools.server_tool");
     }
     let blocks = blocks(b);
-    let typed = |k: &str| blocks.iter().any(|x| x.get("type").and_then(Value::as_str) == Some(k));
+    let typed = |k: &str| blocks.iter().any(|x| get(x, "type").and_then(Value::as_str) == Some(k));
     if typed("thinking") || typed("redacted_thinking") || present(&b.thinking) {
         native.push("thinking");
     }
-    if blocks.iter().copied().chain(tools).any(|x| x.get("cache_control").is_some()) {
+    if blocks.iter().copied().chain(tools).any(|x| get(x, "cache_control").is_some()) {
         native.push("cache_control");
     }
-    if blocks.iter().any(|x| x.get("is_error").is_some_and(|e| e != &Value::Bool(false))) {
+    if blocks.iter().any(|x| get(x, "is_error").is_some_and(|e| e != &Value::Bool(false))) {
         out.push("tool_result.is_error");
     }
     (out, native)
 }
 
+/// `key` of an object (`None` for anything else), found by a scan: the objects of a request
+/// are small, and a scan costs less than hashing the key (`serde_json`'s maps hash with
+/// SipHash).
+fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    field(v.as_object()?, key)
+}
+
+/// `key` of `o`, found by a scan (see [`get`]).
+fn field<'a>(o: &'a Obj, key: &str) -> Option<&'a Value> {
+    o.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+}
+
+/// The values of keys `a` and `b`, taken out of `o` without hashing.
+fn take2(o: Obj, a: &str, b: &str) -> (Option<Value>, Option<Value>) {
+    let (mut va, mut vb) = (None, None);
+    for (k, v) in o {
+        if k == a {
+            va = Some(v);
+        } else if k == b {
+            vb = Some(v);
+        }
+    }
+    (va, vb)
+}
+
 /// A block's `cache_control` as compact JSON, when it has one.
 fn cache_mark(o: &Obj) -> Option<String> {
-    o.get("cache_control").filter(|c| !c.is_null()).map(Value::to_string)
+    field(o, "cache_control").filter(|c| !c.is_null()).map(Value::to_string)
 }
 
 /// The `cache_control` breakpoint of the block just pushed, as its own message.
@@ -178,7 +204,7 @@ fn mark(role: Role, cc: String) -> Message {
 fn tool_cache_control(tools: &[Value]) -> Vec<(String, String)> {
     let named = tools.iter().filter_map(|t| {
         let o = t.as_object()?;
-        Some((o.get("name")?.as_str()?.to_string(), cache_mark(o)?))
+        Some((field(o, "name")?.as_str()?.to_string(), cache_mark(o)?))
     });
     named.collect()
 }
@@ -196,9 +222,9 @@ fn blocks(b: &Body) -> Vec<&Value> {
         v.and_then(Value::as_array).into_iter().flatten()
     }
     let top = list(b.system.as_ref())
-        .chain(b.messages.iter().flatten().flat_map(|m| list(m.get("content"))));
+        .chain(b.messages.iter().flatten().flat_map(|m| list(get(m, "content"))));
     let top: Vec<&Value> = top.collect();
-    let inner = top.iter().flat_map(|x| list(x.get("content")));
+    let inner = top.iter().flat_map(|x| list(get(x, "content")));
     inner.chain(top.iter().copied()).collect()
 }
 
@@ -258,8 +284,8 @@ fn system(v: Option<Value>) -> Result<Vec<Message>, AnthropicError> {
 
 /// A `{"type":"text","text":…}` block.
 fn text_block(b: Value) -> Result<String, String> {
-    let Value::Object(mut o) = b else { return Err("a content block must be an object".into()) };
-    match (o.remove("type"), o.remove("text")) {
+    let Value::Object(o) = b else { return Err("a content block must be an object".into()) };
+    match take2(o, "type", "text") {
         (Some(Value::String(t)), Some(Value::String(text))) if t == "text" => Ok(text),
         (Some(Value::String(t)), _) if t == "text" => {
             Err("a text block needs a string 'text'".into())
@@ -282,11 +308,11 @@ pub fn bounded(s: &str) -> String {
 /// Tool use id → tool name, from the history's assistant turns: a `tool_result` carries only
 /// the id, the service's tool message carries the name too.
 fn tool_names(raw: &[Value]) -> BTreeMap<String, String> {
-    let blocks = raw.iter().filter_map(|m| m.get("content")?.as_array()).flatten();
+    let blocks = raw.iter().filter_map(|m| get(m, "content")?.as_array()).flatten();
     blocks
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_use"))
+        .filter(|b| get(b, "type").and_then(Value::as_str) == Some("tool_use"))
         .filter_map(|b| {
-            Some((b.get("id")?.as_str()?.to_string(), b.get("name")?.as_str()?.to_string()))
+            Some((get(b, "id")?.as_str()?.to_string(), get(b, "name")?.as_str()?.to_string()))
         })
         .collect()
 }
@@ -299,12 +325,22 @@ fn turn(
     out: &mut Vec<Message>,
 ) -> Result<(), AnthropicError> {
     let at = |e: String| bad(format!("messages.{i}: {e}"));
-    let Value::Object(mut m) = m else { return Err(at("must be an object".into())) };
-    let role = match m.remove("role") {
+    let Value::Object(m) = m else { return Err(at("must be an object".into())) };
+    let (role, content) = take2(m, "role", "content");
+    let role = match role {
         Some(Value::String(r)) => r,
         _ => return Err(at("role: Field required".into())),
     };
-    let blocks = match m.remove("content") {
+    let blocks = match content {
+        // A string is one text block: the message it makes, without building the block.
+        Some(Value::String(s)) if matches!(role.as_str(), "user" | "assistant" | "system") => {
+            out.push(match role.as_str() {
+                "user" => Message::User(vec![s]),
+                "assistant" => Message::Assistant { content: vec![s], tool_calls: Vec::new() },
+                _ => Message::System(vec![s]),
+            });
+            return Ok(());
+        }
         Some(Value::String(s)) => vec![Value::Object(text_obj(s))],
         Some(Value::Array(blocks)) => blocks,
         _ => return Err(at("content: must be a string or a list of content blocks".into())),
@@ -346,7 +382,7 @@ fn user(
             return Err("a content block must be an object".into());
         };
         let cc = cache_mark(&o);
-        match o.get("type").and_then(Value::as_str) {
+        match field(&o, "type").and_then(Value::as_str) {
             Some("tool_result") => {
                 if !texts.is_empty() {
                     out.push(Message::User(std::mem::take(&mut texts)));
@@ -409,7 +445,7 @@ fn assistant(blocks: Vec<Value>, out: &mut Vec<Message>) -> Result<(), String> {
             return Err("a content block must be an object".into());
         };
         let cc = cache_mark(&o);
-        let kind = o.get("type").and_then(Value::as_str);
+        let kind = field(&o, "type").and_then(Value::as_str);
         if matches!(kind, Some("thinking" | "redacted_thinking")) {
             flush(&mut content, &mut tool_calls, out);
             let part = AnthropicPart::Thinking(thinking_block(o)?);

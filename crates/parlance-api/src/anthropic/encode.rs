@@ -5,6 +5,7 @@
 //! cached ones, which are `cache_read_input_tokens`); all zero when the provider gave none.
 
 use crate::door::finish::Finish;
+use crate::door::json::Json;
 use parlance_core::{ChatResponse, Choice, ThinkingBlock, ToolCall, Usage};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -113,6 +114,48 @@ pub fn message<'a>(id: &'a str, model: &'a str, chat: &'a ChatResponse) -> Messa
     }
 }
 
+impl Message<'_> {
+    /// The reply as JSON: the bytes of its derived `Serialize` (the tests hold them equal),
+    /// written with [`crate::door::json`] (keys and constant values as fragments) into a
+    /// buffer sized for it.
+    pub fn to_json(&self) -> Vec<u8> {
+        let texts: usize = self.content.iter().map(Block::text_len).sum();
+        let mut j = Json::with_capacity(384 + texts + self.model.len());
+        j.raw(r#"{"id":"#).str(self.id).raw(r#","type":""#).raw(self.kind);
+        j.raw(r#"","role":""#).raw(self.role).raw(r#"","model":"#).str(self.model);
+        j.raw(r#","content":["#);
+        for (i, block) in self.content.iter().enumerate() {
+            if i > 0 {
+                j.raw(",");
+            }
+            match block {
+                Block::Plain(PlainBlock::Text { text }) => {
+                    j.raw(r#"{"type":"text","text":"#).str(text).raw("}")
+                }
+                other => j.value(other),
+            };
+        }
+        j.raw(r#"],"stop_reason":""#).raw(self.stop_reason);
+        j.raw(r#"","stop_sequence":"#).value(&self.stop_sequence);
+        let u = &self.usage;
+        j.raw(r#","usage":{"input_tokens":"#).value(&u.input_tokens);
+        j.raw(r#","cache_creation_input_tokens":"#).value(&u.cache_creation_input_tokens);
+        j.raw(r#","cache_read_input_tokens":"#).value(&u.cache_read_input_tokens);
+        j.raw(r#","output_tokens":"#).value(&u.output_tokens).raw("}}");
+        j.into_bytes()
+    }
+}
+
+impl Block<'_> {
+    /// The length of the text the block carries (for sizing the buffer).
+    fn text_len(&self) -> usize {
+        match self {
+            Block::Plain(PlainBlock::Text { text }) => text.len(),
+            _ => 64,
+        }
+    }
+}
+
 fn tool_use(i: usize, t: &ToolCall) -> Block<'_> {
     let id = call_id(t.id.as_deref(), i);
     Block::Plain(PlainBlock::ToolUse { id, name: &t.name, input: input(&t.arguments) })
@@ -183,6 +226,57 @@ mod tests {
                 "stop_reason": "tool_use", "stop_sequence": null,
                 "usage": {"input_tokens": 10, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 20, "output_tokens": 5}})
         );
+    }
+
+    /// The hand-written JSON is the derived `Serialize`'s, byte for byte.
+    #[test]
+    fn the_written_json_is_the_derived_one() {
+        let call = |id: Option<&str>, args: &str| ToolCall {
+            id: id.map(str::to_string),
+            name: "Ba\"sh".into(),
+            arguments: args.into(),
+        };
+        let thinking: ThinkingBlock = serde_json::from_value(
+            json!({"type": "thinking", "thinking": "hm", "signature": "sig"}),
+        )
+        .unwrap();
+        let choices = [
+            Choice {
+                finish_reason: "stop".into(),
+                content: "Paris \"é\"\n\u{1}".into(),
+                ..Default::default()
+            },
+            Choice {
+                finish_reason: "tool_calls".into(),
+                content: "Let me look.".into(),
+                tool_calls: vec![call(Some("call_9"), r#"{"command":"ls"}"#), call(None, "[1]")],
+                thinking: vec![thinking],
+                ..Default::default()
+            },
+            Choice { finish_reason: "length".into(), ..Default::default() },
+        ];
+        let usage = Some(Usage {
+            prompt_tokens: 30,
+            completion_tokens: 5,
+            total_tokens: 35,
+            prompt_details: Some(PromptDetails {
+                cached_tokens: 20,
+                cache_write_tokens: 3,
+                ..Default::default()
+            }),
+            completion_details: None,
+        });
+        for c in choices {
+            for usage in [None, usage.clone()] {
+                let chat = ChatResponse { choices: vec![c.clone()], usage, model: None };
+                let m = message("msg_\"1", "claude-\u{7f}", &chat);
+                let want = String::from_utf8(serde_json::to_vec(&m).unwrap()).unwrap();
+                assert_eq!(String::from_utf8(m.to_json()).unwrap(), want);
+            }
+        }
+        let none = ChatResponse::default();
+        let m = message("msg_2", "m", &none);
+        assert_eq!(m.to_json(), serde_json::to_vec(&m).unwrap());
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub mod stream;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderName, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -37,12 +37,15 @@ use parlance_core::anthropic::{AnthropicPart, Reach};
 use parlance_core::request::Message;
 use serde::Serialize;
 
-use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::door::{self, SCRUB_NAME, body, request_id};
 use crate::sidecar::Sidecar;
 use error::AnthropicError;
 
 /// Response header with the request's id (`req_…`).
 pub const REQUEST_ID_HEADER: &str = "request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, made at compile time.
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// The door's routes, to merge into the HTTP app; with API keys or a token, they check the
 /// caller themselves and answer 401 in Anthropic's shape.
@@ -66,7 +69,7 @@ async fn gate(State(s): State<Sidecar>, mut req: Request<Body>, next: Next) -> R
 
 fn with_request_id(mut resp: Response) -> Response {
     let id = request_id::header_value(&format!("req_{}", request_id::fresh_hex()));
-    resp.headers_mut().insert(REQUEST_ID_HEADER, id);
+    resp.headers_mut().insert(REQUEST_ID_NAME, id);
     resp
 }
 
@@ -77,7 +80,8 @@ async fn messages(State(s): State<Sidecar>, req: Request) -> Response {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     };
-    resp.headers_mut().insert(REQUEST_ID_HEADER, request_id::header_value(&format!("req_{hex}")));
+    let id = request_id::header_value(&request_id::prefixed("req_", &hex));
+    resp.headers_mut().insert(REQUEST_ID_NAME, id);
     resp
 }
 
@@ -89,7 +93,7 @@ async fn decoded(
     count_only: bool,
 ) -> Result<(String, decode::Decoded), AnthropicError> {
     let bytes = body::read(body, s.max_body).await?;
-    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_NAME).and_then(|v| v.to_str().ok());
     let scrub = door::scrub_flags(scrub).map_err(AnthropicError::invalid)?;
     let mut d = decode::request(&bytes, scrub, count_only)?;
     d.request.anthropic.betas = betas(&head.headers);
@@ -164,7 +168,7 @@ async fn answer(
     opts.principal = crate::keys::principal(&head.extensions);
     drop(head);
     let permit = s.admit()?;
-    let id = format!("msg_{hex}");
+    let id = request_id::prefixed("msg_", hex);
     if d.stream {
         let st = s.service.converse_stream(&component, d.request, opts).await?;
         let (cache, answered_by, quota) = (st.cache, st.answered_by.clone(), st.quota);
@@ -177,7 +181,8 @@ async fn answer(
     }
     let done = s.service.converse(&component, d.request, opts).await?;
     drop(permit); // not held while the reply is encoded
-    let mut resp = body::json(StatusCode::OK, &encode::message(&id, &d.model, &done.chat));
+    let json = encode::message(&id, &d.model, &done.chat).to_json();
+    let mut resp = body::json_bytes(StatusCode::OK, json);
     door::cache_header(resp.headers_mut(), done.cache);
     door::component_header(resp.headers_mut(), &done.answered_by.unwrap_or(component));
     crate::keys::quota_headers(resp.headers_mut(), done.quota);

@@ -33,6 +33,11 @@ pub fn json(status: StatusCode, json: &impl serde::Serialize) -> Response {
     if serde_json::to_writer(&mut body, json).is_err() {
         body.clear();
     }
+    json_bytes(status, body)
+}
+
+/// A JSON response (`application/json`) of JSON already written.
+pub fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp

@@ -3,12 +3,13 @@
 //! failure classes every door's error table is written against ([`error`]), SSE framing
 //! ([`sse`]), resolving `model` to a component ([`model`]), generation parameters in the
 //! alpha2 form ([`params`]), the PII header ([`scrub_flags`]), and the headers and per-request
-//! options every answer carries (here).
+//! options every answer carries (here), and replies' JSON written by hand ([`json`]).
 
 pub mod auth;
 pub mod body;
 pub mod error;
 pub mod finish;
+pub mod json;
 pub mod model;
 pub mod openai_error;
 pub mod params;
@@ -45,6 +46,10 @@ pub fn call_options(api: ApiVersion, headers: &HeaderMap) -> CallOptions {
 const COMPONENT_NAME: HeaderName = HeaderName::from_static(COMPONENT_HEADER);
 const CACHE_NAME: HeaderName = HeaderName::from_static(CACHE_HEADER);
 
+/// [`SCRUB_HEADER`] as a header name, made at compile time (a `&str` name is parsed again
+/// on every lookup).
+pub const SCRUB_NAME: HeaderName = HeaderName::from_static(SCRUB_HEADER);
+
 /// Sets [`COMPONENT_HEADER`] to `name` when it can be a component's name (bounded, a valid
 /// header value); otherwise leaves it out.
 pub fn component_header(headers: &mut HeaderMap, name: &str) {
@@ -62,7 +67,7 @@ pub fn component_header(headers: &mut HeaderMap, name: &str) {
 pub fn reply<E: axum::response::IntoResponse>(
     answer: Result<axum::response::Response, E>,
     component: Option<&str>,
-    (id_header, id): (&'static str, HeaderValue),
+    (id_header, id): (HeaderName, HeaderValue),
 ) -> axum::response::Response {
     let mut resp = answer.unwrap_or_else(|e| {
         let mut resp = e.into_response();

@@ -6,6 +6,7 @@ use std::hash::BuildHasher;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::http::header::AsHeaderName;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
@@ -14,7 +15,7 @@ const MAX_CLIENT_ID: usize = 128;
 
 /// The client's id in `name`, when it is a short printable value: a copy, not a slice of
 /// the connection's read buffer (see [`super::body::release`]).
-pub fn from_client(headers: &HeaderMap, name: &str) -> Option<HeaderValue> {
+pub fn from_client(headers: &HeaderMap, name: impl AsHeaderName) -> Option<HeaderValue> {
     let v = headers.get(name)?;
     let ok =
         !v.is_empty() && v.len() <= MAX_CLIENT_ID && v.as_bytes().iter().all(u8::is_ascii_graphic);
@@ -46,7 +47,27 @@ pub fn fresh_hex() -> String {
         (s.hash_one(1u64), s.hash_one(2u64))
     });
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("{:016x}{:08x}", mix(a.wrapping_add(n)), b as u32)
+    let mut hex = String::with_capacity(24);
+    push_hex(&mut hex, mix(a.wrapping_add(n)), 16);
+    push_hex(&mut hex, u64::from(b as u32), 8);
+    hex
+}
+
+/// `prefix` then `hex` (`req_…`, `msg_…`), in one allocation (no formatting machinery:
+/// ids are made several times per request).
+pub fn prefixed(prefix: &str, hex: &str) -> String {
+    let mut id = String::with_capacity(prefix.len() + hex.len());
+    id.push_str(prefix);
+    id.push_str(hex);
+    id
+}
+
+/// The low `digits` hex digits of `v`, zero-padded, lower case (as `{:0digits$x}`).
+fn push_hex(out: &mut String, v: u64, digits: u32) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..digits).rev() {
+        out.push(char::from(DIGITS[((v >> (4 * i)) & 0xf) as usize]));
+    }
 }
 
 /// splitmix64's finaliser: a bijection on u64.
@@ -66,6 +87,17 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 24);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn hex_digits_are_formats_own() {
+        for v in [0, 1, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 16);
+            push_hex(&mut s, v & 0xffff_ffff, 8);
+            assert_eq!(s, format!("{v:016x}{:08x}", v as u32));
+        }
+        assert_eq!(prefixed("req_", "ab"), "req_ab");
     }
 
     #[test]

@@ -21,18 +21,21 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use parlance_core::ApiVersion;
 
-use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::door::{self, SCRUB_NAME, body, request_id};
 use crate::sidecar::Sidecar;
 use error::OpenAiError;
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, made at compile time.
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// The `/v1` routes, to merge into the HTTP app; with API keys or a token, they check the
 /// caller themselves ([`door::auth`]) and answer 401 in OpenAI's form.
@@ -88,11 +91,11 @@ async fn get_model(
 async fn chat_completions(State(s): State<Sidecar>, req: Request) -> Response {
     let (head, body) = req.into_parts();
     let hex = request_id::fresh_hex();
-    let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
+    let id = request_id::from_client(&head.headers, REQUEST_ID_NAME)
         .unwrap_or_else(|| request_id::header_value(&hex));
     let mut component = None;
     let answer = complete(&s, head, body, &hex, &mut component).await;
-    door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
+    door::reply(answer, component.as_deref(), (REQUEST_ID_NAME, id))
 }
 
 /// decode → service → encode; `component` is set as soon as the body names one.
@@ -104,7 +107,7 @@ async fn complete(
     component: &mut Option<String>,
 ) -> Result<Response, OpenAiError> {
     let bytes = body::read(body, s.max_body).await?;
-    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_NAME).and_then(|v| v.to_str().ok());
     let mut d = decode::request(&bytes, scrub)?;
     route(s, &mut d);
     *component = Some(d.component.clone());
@@ -112,7 +115,7 @@ async fn complete(
     opts.principal = crate::keys::principal(&head.extensions);
     body::release(head, bytes);
     let permit = s.admit()?;
-    let id = format!("chatcmpl-{hex}");
+    let id = request_id::prefixed("chatcmpl-", hex);
     let created = now();
     if let Some(include_usage) = d.stream {
         let st = s.service.converse_stream(&d.component, d.request, opts).await?;

@@ -80,8 +80,9 @@ pub struct Echo {
     pub tool_choice: Value,
     /// The function tools as sent (the ones that went upstream).
     pub tools: Vec<Value>,
-    /// `text` (default `{"format":{"type":"text"}}`).
-    pub text: Value,
+    /// `text` as sent; `None` when the client sent none (the reply then shows the default,
+    /// `{"format":{"type":"text"}}`).
+    pub text: Option<Value>,
     /// `metadata` (default `{}`).
     pub metadata: Obj,
     /// `user`.
@@ -95,14 +96,21 @@ pub struct Echo {
 impl Decoded {
     /// The service's request for `history` (a stored conversation, or nothing) followed by
     /// this turn: instructions first, tool results named after the calls they answer.
-    pub fn into_request(mut self, history: &[Message]) -> (ConverseRequest, Vec<Message>) {
+    pub fn into_request(self, history: &[Message]) -> (ConverseRequest, Vec<Message>) {
+        let input = self.input.clone();
+        (self.into_unkept_request(history), input)
+    }
+
+    /// [`Decoded::into_request`] when the turn is not kept (`store: false`): its messages
+    /// move into the request, not copied.
+    pub fn into_unkept_request(mut self, history: &[Message]) -> ConverseRequest {
         let mut messages = std::mem::take(&mut self.instructions);
         messages.extend(history.iter().cloned());
-        messages.extend(self.input.iter().cloned());
+        messages.append(&mut self.input);
         name_tool_results(&mut messages);
         let scrub = self.request.inputs.first().is_some_and(|i| i.scrub_pii);
         self.request.inputs = vec![Input { messages, scrub_pii: scrub }];
-        (self.request, self.input)
+        self.request
     }
 }
 
@@ -610,15 +618,14 @@ fn tool_choice(
 fn text(
     v: Option<&Value>,
     dropped: &mut Vec<&'static str>,
-) -> Result<(Option<Obj>, Value), ResponsesError> {
-    let default = serde_json::json!({"format": {"type": "text"}});
-    let Some(v) = v else { return Ok((None, default)) };
+) -> Result<(Option<Obj>, Option<Value>), ResponsesError> {
+    let Some(v) = v else { return Ok((None, None)) };
     let Value::Object(o) = v else { return Err(bad("text must be an object", "text")) };
     if o.get("verbosity").is_some_and(|v| !v.is_null()) {
         dropped.push("text.verbosity");
     }
     let format = match o.get("format") {
-        None | Some(Value::Null) => return Ok((None, default)),
+        None | Some(Value::Null) => return Ok((None, None)),
         Some(Value::Object(f)) => f,
         Some(_) => return Err(bad("text.format must be an object", "text.format")),
     };
@@ -635,7 +642,7 @@ fn text(
             return Err(bad(m, "text.format.type"));
         }
     };
-    Ok((schema, v.clone()))
+    Ok((schema, Some(v.clone())))
 }
 
 fn json_schema(format: &Obj) -> Result<Obj, ResponsesError> {

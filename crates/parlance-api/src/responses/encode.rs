@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::decode::Echo;
 use crate::door::finish::{Finish, classify};
+use crate::door::json::Json;
 
 /// What every Response object of one answer shares.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub struct Head {
 impl Head {
     /// The id of the message item.
     pub fn message_id(&self) -> String {
-        format!("msg_{}", self.hex)
+        crate::door::request_id::prefixed("msg_", &self.hex)
     }
 
     /// The id of the function call item at `position` among the calls.
@@ -252,6 +253,16 @@ struct Reasoning<'a> {
     summary: Option<&'a str>,
 }
 
+/// `text` when the request set none, as JSON.
+const DEFAULT_TEXT: &str = r#"{"format":{"type":"text"}}"#;
+
+/// `text` when the request set none (built once: the replies borrow it).
+fn default_text() -> &'static Value {
+    static TEXT: std::sync::LazyLock<Value> =
+        std::sync::LazyLock::new(|| serde_json::from_str(DEFAULT_TEXT).unwrap_or_default());
+    &TEXT
+}
+
 /// The Response object for `reply` in `status` (`error` for a failed one).
 pub fn response<'a>(
     head: &'a Head,
@@ -288,7 +299,10 @@ pub fn response<'a>(
         },
         store: head.store,
         temperature: e.temperature,
-        text: &e.text,
+        text: match &e.text {
+            Some(text) => text,
+            None => default_text(),
+        },
         tool_choice: &e.tool_choice,
         tools: &e.tools,
         top_p: e.top_p,
@@ -299,6 +313,64 @@ pub fn response<'a>(
         },
         user: e.user.as_deref(),
         metadata: &e.metadata,
+    }
+}
+
+impl ResponseOut<'_> {
+    /// The object as JSON: the bytes of its derived `Serialize` (the tests hold them equal),
+    /// written with [`crate::door::json`] (keys and constant values as fragments), in one pass
+    /// into a buffer sized for it.
+    pub fn to_json(&self) -> Vec<u8> {
+        let texts: usize = self.output.iter().map(ItemOut::text_len).sum();
+        let mut j = Json::with_capacity(1024 + texts + self.model.len());
+        j.raw(r#"{"id":"#).str(self.id);
+        j.raw(r#","object":"response","created_at":"#).value(&self.created_at);
+        j.raw(r#","status":""#).raw(self.status).raw(r#"","background":"#).bool(self.background);
+        j.raw(r#","error":"#).value(&self.error);
+        j.raw(r#","incomplete_details":"#);
+        match &self.incomplete_details {
+            None => j.raw("null"),
+            Some(i) => j.raw(r#"{"reason":""#).raw(i.reason).raw(r#""}"#),
+        };
+        j.raw(r#","instructions":"#).value(&self.instructions);
+        j.raw(r#","max_output_tokens":"#).value(&self.max_output_tokens);
+        j.raw(r#","max_tool_calls":null,"model":"#).str(self.model);
+        j.raw(r#","output":["#);
+        for (i, item) in self.output.iter().enumerate() {
+            if i > 0 {
+                j.raw(",");
+            }
+            item.write(&mut j);
+        }
+        j.raw(r#"],"parallel_tool_calls":"#).bool(self.parallel_tool_calls);
+        j.raw(r#","previous_response_id":"#).value(&self.previous_response_id);
+        j.raw(r#","reasoning":{"effort":"#).value(&self.reasoning.effort);
+        j.raw(r#","summary":"#).value(&self.reasoning.summary);
+        j.raw(r#"},"store":"#).bool(self.store);
+        j.raw(r#","temperature":"#).value(&self.temperature);
+        j.raw(r#","text":"#);
+        match std::ptr::eq(self.text, default_text()) {
+            true => j.raw(DEFAULT_TEXT),
+            false => j.value(self.text),
+        };
+        j.raw(r#","tool_choice":"#).value(self.tool_choice);
+        j.raw(r#","tools":"#).value(self.tools);
+        j.raw(r#","top_p":"#).value(&self.top_p);
+        j.raw(r#","truncation":""#).raw(self.truncation).raw(r#"","usage":"#);
+        match &self.usage {
+            None => {
+                j.raw("null");
+            }
+            Some(u) => u.write(&mut j),
+        }
+        j.raw(r#","user":"#).value(&self.user);
+        j.raw(r#","metadata":"#);
+        match self.metadata.is_empty() {
+            true => j.raw("{}"),
+            false => j.value(self.metadata),
+        };
+        j.raw("}");
+        j.into_bytes()
     }
 }
 
@@ -368,6 +440,36 @@ impl<'a> ItemOut<'a> {
     }
 }
 
+impl ItemOut<'_> {
+    /// Writes the item as its derived `Serialize` does (a message by hand, the rarer
+    /// items through `serde_json`).
+    fn write(&self, j: &mut Json) {
+        let ItemOut::Message { id, status, role, content } = self else {
+            j.value(self);
+            return;
+        };
+        j.raw(r#"{"type":"message","id":"#).str(id).raw(r#","status":""#).raw(status);
+        j.raw(r#"","role":""#).raw(role).raw(r#"","content":["#);
+        for (i, part) in content.iter().enumerate() {
+            if i > 0 {
+                j.raw(",");
+            }
+            j.raw(r#"{"type":""#).raw(part.kind).raw(r#"","text":"#).str(part.text);
+            j.raw(r#","annotations":[],"logprobs":[]}"#);
+        }
+        j.raw("]}");
+    }
+
+    /// The length of the text the item carries (for sizing the buffer).
+    fn text_len(&self) -> usize {
+        match self {
+            ItemOut::Message { content, .. } => content.iter().map(|p| p.text.len()).sum(),
+            ItemOut::FunctionCall { arguments, .. } => arguments.len(),
+            ItemOut::Reasoning { encrypted_content, .. } => encrypted_content.map_or(0, str::len),
+        }
+    }
+}
+
 /// An `output_text` part.
 #[derive(Serialize)]
 pub struct PartOut<'a> {
@@ -407,6 +509,20 @@ struct OutputDetails {
 }
 
 impl UsageOut {
+    /// Writes the usage object as its derived `Serialize` does.
+    fn write(&self, j: &mut Json) {
+        j.raw(r#"{"input_tokens":"#).value(&self.input_tokens);
+        let d = &self.input_tokens_details;
+        j.raw(r#","input_tokens_details":{"cached_tokens":"#).value(&d.cached_tokens);
+        j.raw(r#","cache_write_tokens":"#).value(&d.cache_write_tokens);
+        j.raw(r#"},"output_tokens":"#).value(&self.output_tokens);
+        let r = self.output_tokens_details.reasoning_tokens;
+        j.raw(r#","output_tokens_details":{"reasoning_tokens":"#).value(&r);
+        j.raw(r#"},"total_tokens":"#).value(&self.total_tokens).raw("}");
+    }
+}
+
+impl UsageOut {
     /// From the service's usage.
     pub fn of(u: &Usage) -> UsageOut {
         let d = u.prompt_details.as_ref();
@@ -440,7 +556,7 @@ mod tests {
             echo: Echo {
                 parallel_tool_calls: true,
                 tool_choice: json!("auto"),
-                text: json!({"format": {"type": "text"}}),
+                text: None,
                 ..Echo::default()
             },
             previous: None,
@@ -492,6 +608,57 @@ mod tests {
                     "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 35},
                 "user": null, "metadata": {}})
         );
+    }
+
+    /// The hand-written JSON is the derived `Serialize`'s, byte for byte, in every state and
+    /// with every echoed setting.
+    #[test]
+    fn the_written_json_is_the_derived_one() {
+        let mut h = head();
+        let call = ToolCall { id: None, name: "f\"x".into(), arguments: "{\"a\":1}".into() };
+        let plain = Reply::of(&h, &chat("stop", "Paris \"é\"\n\u{1}", vec![]));
+        let cut = Reply::of(&h, &chat("length", "one", vec![call.clone()]));
+        let reasoning = Opaque::responses(
+            json!({"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}],
+                "encrypted_content": "gAAA"})
+            .to_string(),
+        );
+        let mut thought = chat("stop", "ok", vec![call]);
+        thought.choices[0].opaque = vec![reasoning];
+        thought.usage = None;
+        let thought = Reply::of(&h, &thought);
+        let empty = Reply::of(&h, &ChatResponse::default());
+        let fail = Some(FailOut { code: "server_error", message: "it \"broke\"" });
+        let echo = Echo {
+            instructions: Some("Be brief.\n".into()),
+            max_output_tokens: Some(64),
+            temperature: Some(0.25),
+            top_p: Some(1.0),
+            parallel_tool_calls: false,
+            tool_choice: json!({"type": "function", "name": "f"}),
+            tools: vec![json!({"type": "function", "name": "f", "parameters": {}})],
+            text: Some(json!({"format": {"type": "json_object"}})),
+            metadata: json!({"k": "v"}).as_object().unwrap().clone(),
+            user: Some("u".into()),
+            reasoning_effort: Some("low".into()),
+            reasoning_summary: Some("auto".into()),
+        };
+        for settings in [h.echo.clone(), echo] {
+            h.echo = settings;
+            h.previous = Some("resp_0".into());
+            for reply in [&plain, &cut, &thought, &empty] {
+                for (status, error) in
+                    [(Status::InProgress, None), (Status::Done, None), (Status::Failed, fail)]
+                {
+                    let r = response(&h, reply, status, error);
+                    let want = serde_json::to_vec(&r).unwrap();
+                    assert_eq!(
+                        String::from_utf8(r.to_json()).unwrap(),
+                        String::from_utf8(want).unwrap()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -32,7 +32,7 @@ use bytes::Bytes;
 use parlance_core::ApiVersion;
 use parlance_pipeline::Principal;
 
-use crate::door::{self, SCRUB_HEADER, body, request_id};
+use crate::door::{self, SCRUB_NAME, body, request_id};
 use crate::sidecar::Sidecar;
 use encode::{Head, Reply, Status, response};
 use error::ResponsesError;
@@ -40,6 +40,9 @@ use store::{Backend, Limits, Pending};
 
 /// Response header with the request's id (the client's own, when it sent one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, made at compile time.
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// The door's routes over the sidecar's store ([`Sidecar::responses`]), to merge into the
 /// HTTP app; with API keys or a token, they check the caller themselves and answer 401 in
@@ -89,11 +92,11 @@ async fn create(
 ) -> Response {
     let (head, body) = req.into_parts();
     let hex = request_id::fresh_hex();
-    let id = request_id::from_client(&head.headers, REQUEST_ID_HEADER)
-        .unwrap_or_else(|| request_id::header_value(&format!("req_{hex}")));
+    let id = request_id::from_client(&head.headers, REQUEST_ID_NAME)
+        .unwrap_or_else(|| request_id::header_value(&request_id::prefixed("req_", &hex)));
     let mut component = None;
     let answer = answer(&s, store, head, body, hex, &mut component).await;
-    door::reply(answer, component.as_deref(), (REQUEST_ID_HEADER, id))
+    door::reply(answer, component.as_deref(), (REQUEST_ID_NAME, id))
 }
 
 /// decode → stored history → route → service → encode (and store); `component` is set as
@@ -107,7 +110,7 @@ async fn answer(
     component: &mut Option<String>,
 ) -> Result<Response, ResponsesError> {
     let bytes = body::read(body, s.max_body).await?;
-    let scrub = head.headers.get(SCRUB_HEADER).and_then(|v| v.to_str().ok());
+    let scrub = head.headers.get(SCRUB_NAME).and_then(|v| v.to_str().ok());
     let scrub = door::scrub_flags(scrub).map_err(|e| ResponsesError::invalid(e, None))?;
     let mut d = decode::request(&bytes, scrub)?;
     for field in std::mem::take(&mut d.dropped) {
@@ -150,7 +153,7 @@ async fn answer(
     opts.principal = principal;
     body::release(head, bytes);
     let h = Head {
-        id: format!("resp_{hex}"),
+        id: request_id::prefixed("resp_", &hex),
         hex,
         created_at: now(),
         model: std::mem::take(&mut d.model),
@@ -159,7 +162,10 @@ async fn answer(
         store: d.store,
     };
     let (stream, keep) = (d.stream, d.store);
-    let (mut request, input) = d.into_request(&history);
+    let (mut request, input) = match keep {
+        true => d.into_request(&history),
+        false => (d.into_unkept_request(&history), Vec::new()),
+    };
     if let Some(m) = route.chosen {
         request.metadata.insert(door::model::MODEL_KEY.to_string(), m);
     }
@@ -184,8 +190,7 @@ async fn answer(
     let done = s.service.converse(&name, request, opts).await?;
     drop(permit); // not held while the reply is encoded
     let reply = Reply::of(&h, &done.chat);
-    let json = serde_json::to_vec(&response(&h, &reply, Status::Done, None)).unwrap_or_default();
-    let json = Bytes::from(json);
+    let json = Bytes::from(response(&h, &reply, Status::Done, None).to_json());
     if let Some(write) = pending.and_then(|p| p.save(&h.id, json.clone(), reply.as_messages())) {
         write.await;
     }

@@ -15,7 +15,7 @@ fn head() -> Head {
         model: "m".into(),
         echo: Echo {
             tool_choice: json!("auto"),
-            text: json!({"format": {"type": "text"}}),
+            text: Some(json!({"format": {"type": "text"}})),
             ..Echo::default()
         },
         previous: None,
