@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{ECHO_COMPONENTS, Parlance, path, resources, start};
+use common::{ECHO_COMPONENTS, Parlance, assemble, events, path, resources, second, start};
 use parlance_fake::{FakeOptions, FakeUpstream, RecordedRequest};
 use serde_json::{Value, json};
 
@@ -51,15 +51,6 @@ fn first(model: &str) -> Value {
     })
 }
 
-/// The next turn: the assistant's `content` sent back, and a new question.
-fn second(first: &Value, content: &Value) -> Value {
-    let mut body = first.clone();
-    let messages = body["messages"].as_array_mut().unwrap();
-    messages.push(json!({"role": "assistant", "content": content}));
-    messages.push(json!({"role": "user", "content": "and three and three"}));
-    body
-}
-
 fn last_messages_call(fake: &FakeUpstream) -> RecordedRequest {
     let calls = fake.requests();
     calls.into_iter().rev().find(|r| r.path.ends_with("/messages")).unwrap()
@@ -99,44 +90,6 @@ async fn thinking_and_its_signature_round_trip_through_an_anthropic_component() 
     let (status, text) = post(&p, "/v1/messages", &second(&body, &tampered)).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("invalid_request_error"), "{text}");
-}
-
-/// `(event, data)` pairs of a stream.
-fn events(text: &str) -> Vec<(String, Value)> {
-    let frames = text.split("\n\n").filter(|f| !f.is_empty() && !f.starts_with(':'));
-    let pair = |f: &str| {
-        let (name, data) = f.split_once('\n').unwrap();
-        let data = serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
-        (name.strip_prefix("event: ").unwrap().to_string(), data)
-    };
-    frames.map(pair).collect()
-}
-
-/// A streamed message's content blocks, assembled as the SDKs do.
-fn assemble(events: &[(String, Value)]) -> Vec<Value> {
-    let mut blocks: Vec<Value> = Vec::new();
-    for (name, d) in events {
-        match name.as_str() {
-            "content_block_start" => blocks.push(d["content_block"].clone()),
-            "content_block_delta" => {
-                let b = &mut blocks[d["index"].as_u64().unwrap() as usize];
-                let delta = &d["delta"];
-                for (kind, key) in [
-                    ("thinking_delta", "thinking"),
-                    ("signature_delta", "signature"),
-                    ("text_delta", "text"),
-                ] {
-                    if delta["type"] == kind {
-                        let joined =
-                            format!("{}{}", b[key].as_str().unwrap(), delta[key].as_str().unwrap());
-                        b[key] = json!(joined);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    blocks
 }
 
 #[tokio::test]

@@ -266,3 +266,51 @@ pub async fn setup(files: &[(&str, String)]) -> (Parlance, tempfile::TempDir) {
     let dir = resources(&refs);
     (start(&[path(&dir)]).await, dir)
 }
+
+/// An Anthropic Messages conversation's next turn: the assistant's `content` sent back, and a
+/// new question.
+pub fn second(first: &Value, content: &Value) -> Value {
+    let mut body = first.clone();
+    let messages = body["messages"].as_array_mut().unwrap();
+    messages.push(json!({"role": "assistant", "content": content}));
+    messages.push(json!({"role": "user", "content": "and three and three"}));
+    body
+}
+
+/// `(event, data)` pairs of an Anthropic Messages stream.
+pub fn events(text: &str) -> Vec<(String, Value)> {
+    let frames = text.split("\n\n").filter(|f| !f.is_empty() && !f.starts_with(':'));
+    let pair = |f: &str| {
+        let (name, data) = f.split_once('\n').unwrap();
+        let data = serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
+        (name.strip_prefix("event: ").unwrap().to_string(), data)
+    };
+    frames.map(pair).collect()
+}
+
+/// A streamed message's content blocks, assembled as the SDKs do.
+pub fn assemble(events: &[(String, Value)]) -> Vec<Value> {
+    let mut blocks: Vec<Value> = Vec::new();
+    for (name, d) in events {
+        match name.as_str() {
+            "content_block_start" => blocks.push(d["content_block"].clone()),
+            "content_block_delta" => {
+                let b = &mut blocks[d["index"].as_u64().unwrap() as usize];
+                let delta = &d["delta"];
+                for (kind, key) in [
+                    ("thinking_delta", "thinking"),
+                    ("signature_delta", "signature"),
+                    ("text_delta", "text"),
+                ] {
+                    if delta["type"] == kind {
+                        let joined =
+                            format!("{}{}", b[key].as_str().unwrap(), delta[key].as_str().unwrap());
+                        b[key] = json!(joined);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
