@@ -15,6 +15,9 @@ use serde_json::{Value, json};
 
 const BETAS: &str = "interleaved-thinking-2025-05-14, fine-grained-tool-streaming-2025-05-14";
 
+/// The first turn's last breakpoint asks for a five-minute lifetime.
+const TTL: Option<&str> = Some("5m");
+
 async fn setup(fake: &FakeUpstream) -> (Parlance, tempfile::TempDir) {
     let files = [
         ("echo.yaml", ECHO_COMPONENTS.to_string()),
@@ -27,28 +30,18 @@ async fn setup(fake: &FakeUpstream) -> (Parlance, tempfile::TempDir) {
 }
 
 async fn post(p: &Parlance, route: &str, body: &Value) -> (u16, String) {
-    let req = p.client.post(format!("{}{route}?beta=true", p.base));
-    let req = req.header("anthropic-version", "2023-06-01").header("anthropic-beta", BETAS);
-    let resp = req.json(body).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
+    common::post_beta(p, route, BETAS, body).await
+}
+
+/// A first turn with everything only Anthropic takes.
+fn first(model: &str) -> Value {
+    common::thinking_turn(model, TTL)
 }
 
 async fn ok(p: &Parlance, body: &Value) -> Value {
     let (status, text) = post(p, "/v1/messages", body).await;
     assert_eq!(status, 200, "{text}");
     serde_json::from_str(&text).unwrap()
-}
-
-/// A first turn with everything only Anthropic takes.
-fn first(model: &str) -> Value {
-    json!({
-        "model": model, "max_tokens": 2048,
-        "thinking": {"type": "enabled", "budget_tokens": 1024},
-        "system": [{"type": "text", "text": "be brief", "cache_control": {"type": "ephemeral"}}],
-        "tools": [{"name": "Bash", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}}],
-        "messages": [{"role": "user", "content": [
-            {"type": "text", "text": "what is two and two", "cache_control": {"type": "ephemeral", "ttl": "5m"}}]}]
-    })
 }
 
 fn last_messages_call(fake: &FakeUpstream) -> RecordedRequest {

@@ -314,3 +314,29 @@ pub fn assemble(events: &[(String, Value)]) -> Vec<Value> {
     }
     blocks
 }
+
+/// A first Anthropic Messages turn with everything only Anthropic takes: thinking, and
+/// `cache_control` on the system, a tool and the question (with `ttl` when given).
+pub fn thinking_turn(model: &str, ttl: Option<&str>) -> Value {
+    let mut cache = json!({"type": "ephemeral"});
+    if let Some(ttl) = ttl {
+        cache["ttl"] = json!(ttl);
+    }
+    json!({
+        "model": model, "max_tokens": 2048,
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "system": [{"type": "text", "text": "be brief", "cache_control": {"type": "ephemeral"}}],
+        "tools": [{"name": "Bash", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "what is two and two", "cache_control": cache}]}]
+    })
+}
+
+/// POSTs `body` to an Anthropic route as Claude Code does (`?beta=true`, a version and the
+/// given `anthropic-beta` values): the status and the body's text.
+pub async fn post_beta(p: &Parlance, route: &str, betas: &str, body: &Value) -> (u16, String) {
+    let req = p.client.post(format!("{}{route}?beta=true", p.base));
+    let req = req.header("anthropic-version", "2023-06-01").header("anthropic-beta", betas);
+    let resp = req.json(body).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
